@@ -5,6 +5,8 @@ const esmOnly = [
   'character-entities.*', 'decode-named-character-reference', 'devlop', 'escape-string-regexp',
   'p-limit', 'yocto-queue', 'mdast-.*', 'unified', 'bail', 'is-plain-obj', 'trough', 'vfile.*',
   'trim-lines', 'character-reference-invalid', 'is-.*', 'parse-entities', 'stringify-entities',
+  // sanitize-html's parser and its (nested) DOM helpers ship only as ESM.
+  'htmlparser2', 'domhandler', 'domutils', 'dom-serializer', 'domelementtype', 'entities',
   'html-void-elements', 'property-information', 'space-separated-tokens', 'comma-separated-tokens',
 ];
 module.exports = {

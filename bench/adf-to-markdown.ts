@@ -1,0 +1,120 @@
+/**
+ * Conversion speed: our ADF → Markdown against adf-to-md on the same generated corpus, same run.
+ * `npx tsx bench/adf-to-markdown.ts` prints one JSON line.
+ */
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { adfToMarkdown } from '../src/export/markdown';
+import type { AdfNode } from '../src/export/adf';
+
+// adf-to-md is CommonJS without types; this is the part of its API we use.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const peer = require('adf-to-md') as { convert(doc: unknown): { result: string; warnings: Set<string> } };
+
+/** Small deterministic PRNG (mulberry32) so every run converts the same corpus. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const words = 'the export page space team plan review release draft status table owner budget risk deadline api service customer query result change update migrate deploy'.split(' ');
+
+function corpus(count: number, seed = 1): AdfNode[] {
+  const rand = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const sentence = (n: number): string => Array.from({ length: n }, () => pick(words)).join(' ');
+  const text = (): AdfNode => {
+    const marks = [];
+    const r = rand();
+    if (r < 0.1) marks.push({ type: 'strong' });
+    else if (r < 0.18) marks.push({ type: 'em' });
+    else if (r < 0.22) marks.push({ type: 'code' });
+    else if (r < 0.28) marks.push({ type: 'link', attrs: { href: `https://example.com/${pick(words)}` } });
+    const node: AdfNode = { type: 'text', text: `${sentence(3 + Math.floor(rand() * 10))} ` };
+    if (marks.length > 0) node.marks = marks;
+    return node;
+  };
+  const para = (): AdfNode => ({ type: 'paragraph', content: Array.from({ length: 2 + Math.floor(rand() * 5) }, text) });
+  const list = (type: 'bulletList' | 'orderedList'): AdfNode => ({
+    type,
+    content: Array.from({ length: 2 + Math.floor(rand() * 4) }, () => ({ type: 'listItem', content: [para()] })),
+  });
+  const cell = (header: boolean): AdfNode => ({ type: header ? 'tableHeader' : 'tableCell', attrs: {}, content: [{ type: 'paragraph', content: [{ type: 'text', text: sentence(2) }] }] });
+  const table = (): AdfNode => ({
+    type: 'table',
+    content: Array.from({ length: 4 + Math.floor(rand() * 6) }, (_, r) => ({ type: 'tableRow', content: Array.from({ length: 4 }, () => cell(r === 0)) })),
+  });
+  const block = (): AdfNode => {
+    const r = rand();
+    if (r < 0.45) return para();
+    if (r < 0.55) return { type: 'heading', attrs: { level: 2 + Math.floor(rand() * 2) }, content: [{ type: 'text', text: sentence(4) }] };
+    if (r < 0.67) return list('bulletList');
+    if (r < 0.74) return list('orderedList');
+    if (r < 0.82) return table();
+    if (r < 0.9) return { type: 'codeBlock', attrs: { language: 'ts' }, content: [{ type: 'text', text: Array.from({ length: 8 }, () => `const ${pick(words)} = ${Math.floor(rand() * 100)};`).join('\n') }] };
+    if (r < 0.96) return { type: 'panel', attrs: { panelType: pick(['info', 'note', 'warning']) }, content: [para()] };
+    return { type: 'rule' };
+  };
+  return Array.from({ length: count }, () => {
+    const target = 5_000 + rand() * 15_000;
+    const content: AdfNode[] = [{ type: 'heading', attrs: { level: 1 }, content: [{ type: 'text', text: sentence(5) }] }];
+    let size = 0;
+    while (size < target) {
+      const b = block();
+      size += JSON.stringify(b).length;
+      content.push(b);
+    }
+    return { type: 'doc', version: 1, content } as AdfNode;
+  });
+}
+
+function time(docs: readonly unknown[], convert: (doc: unknown) => void, rounds: number): number {
+  const start = performance.now();
+  for (let r = 0; r < rounds; r += 1) for (const d of docs) convert(d);
+  return (performance.now() - start) / 1000;
+}
+
+export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
+  const docs = corpus(400);
+  // adf-to-md mutates orderedList attrs and logs unknown nodes; it gets its own copy and a quiet console.
+  const peerDocs = structuredClone(docs);
+  const mb = docs.reduce((n, d) => n + Buffer.byteLength(JSON.stringify(d)), 0) / 1e6;
+  const ours = (d: unknown): void => void adfToMarkdown(d);
+  const theirs = (d: unknown): void => void peer.convert(d);
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    time(docs.slice(0, 50), ours, 2);
+    time(peerDocs.slice(0, 50), theirs, 2);
+    const rounds = 2;
+    const oursSec = time(docs, ours, rounds);
+    const peerSec = time(peerDocs, theirs, rounds);
+    const mbPerSecond = (mb * rounds) / oursSec;
+    const peerMbPerSecond = (mb * rounds) / peerSec;
+    return {
+      bench: 'adf-to-markdown',
+      documents: docs.length,
+      mb: round(mb),
+      mbPerSecond: round(mbPerSecond),
+      peer: 'adf-to-md',
+      peerMbPerSecond: round(peerMbPerSecond),
+      ratio: round(mbPerSecond / peerMbPerSecond),
+    };
+  } finally {
+    console.log = log;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+// Works under tsx whether it runs this file as CommonJS or ESM.
+if (basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '') === 'adf-to-markdown') {
+  void benchAdfToMarkdown().then((r) => console.log(JSON.stringify(r)));
+}

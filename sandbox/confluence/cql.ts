@@ -1,0 +1,125 @@
+// A small subset of CQL: clauses joined by AND, with =, !=, ~, !~, IN and NOT IN over the fields
+// type, space (space.key), ancestor, parent, id, title, label and text, plus ORDER BY. Anything
+// else is a 400, as Confluence answers queries it cannot parse.
+import { HttpError } from './paging';
+
+export type CqlOp = '=' | '!=' | '~' | '!~' | 'in' | 'not in';
+export interface CqlClause { field: string; op: CqlOp; values: string[] }
+export interface CqlQuery { clauses: CqlClause[]; orderBy?: { field: string; desc: boolean } }
+
+const FIELDS = new Set(['type', 'space', 'space.key', 'ancestor', 'parent', 'id', 'content', 'title', 'label', 'text']);
+
+type Tok = { t: 'word' | 'str' | 'op' | '(' | ')' | ','; v: string };
+
+function lex(src: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const ch = src.charAt(i);
+    if (/\s/.test(ch)) { i++; continue; }
+    if (ch === '"' || ch === "'") {
+      let j = i + 1;
+      let s = '';
+      while (j < src.length && src.charAt(j) !== ch) {
+        if (src.charAt(j) === '\\' && j + 1 < src.length) j++;
+        s += src.charAt(j);
+        j++;
+      }
+      if (j >= src.length) throw new HttpError(400, 'CQL: unterminated string');
+      out.push({ t: 'str', v: s });
+      i = j + 1;
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (two === '!=' || two === '!~' || two === '>=' || two === '<=') { out.push({ t: 'op', v: two }); i += 2; continue; }
+    if (ch === '=' || ch === '~' || ch === '<' || ch === '>') { out.push({ t: 'op', v: ch }); i++; continue; }
+    if (ch === '(' || ch === ')' || ch === ',') { out.push({ t: ch, v: ch }); i++; continue; }
+    const m = /^[^\s()=,~!<>"']+/.exec(src.slice(i));
+    if (!m) throw new HttpError(400, `CQL: unexpected '${ch}'`);
+    out.push({ t: 'word', v: m[0] });
+    i += m[0].length;
+  }
+  return out;
+}
+
+export function parseCql(src: string): CqlQuery {
+  const toks = lex(src);
+  let i = 0;
+  const peek = (): Tok | undefined => toks[i];
+  const word = (w: string): boolean => peek()?.t === 'word' && peek()?.v.toLowerCase() === w;
+  const value = (): string => {
+    const t = toks[i++];
+    if (!t || (t.t !== 'word' && t.t !== 'str')) throw new HttpError(400, 'CQL: value expected');
+    return t.v;
+  };
+  const q: CqlQuery = { clauses: [] };
+  while (i < toks.length) {
+    if (word('order')) {
+      i++;
+      if (!word('by')) throw new HttpError(400, 'CQL: BY expected after ORDER');
+      i++;
+      const field = value().toLowerCase();
+      let desc = false;
+      if (word('desc')) { desc = true; i++; } else if (word('asc')) i++;
+      q.orderBy = { field, desc };
+      if (i < toks.length) throw new HttpError(400, 'CQL: unexpected input after ORDER BY');
+      break;
+    }
+    const field = value().toLowerCase();
+    if (!FIELDS.has(field)) throw new HttpError(400, `CQL: unsupported field '${field}'`);
+    let op: CqlOp;
+    if (word('in')) { op = 'in'; i++; } else if (word('not')) {
+      i++;
+      if (!word('in')) throw new HttpError(400, 'CQL: IN expected after NOT');
+      op = 'not in'; i++;
+    } else {
+      const t = toks[i++];
+      if (!t || t.t !== 'op' || !['=', '!=', '~', '!~'].includes(t.v)) throw new HttpError(400, 'CQL: operator expected');
+      op = t.v as CqlOp;
+    }
+    const values: string[] = [];
+    if (op === 'in' || op === 'not in') {
+      if (peek()?.t !== '(') throw new HttpError(400, 'CQL: ( expected');
+      i++;
+      for (;;) {
+        values.push(value());
+        const t = toks[i++];
+        if (t?.t === ')') break;
+        if (t?.t !== ',') throw new HttpError(400, 'CQL: , or ) expected');
+      }
+    } else values.push(value());
+    q.clauses.push({ field, op, values });
+    if (i >= toks.length) break;
+    if (word('and')) { i++; continue; }
+    if (word('order')) continue;
+    throw new HttpError(400, `CQL: only AND is supported, got '${peek()?.v ?? ''}'`);
+  }
+  if (!q.clauses.length) throw new HttpError(400, 'CQL: empty query');
+  return q;
+}
+
+/** Field values of one item, as the evaluator sees them. */
+export interface CqlItem { type: string; space: string; ancestors: string[]; parent: string; id: string; title: string; labels: string[]; text: string }
+
+const contains = (hay: string, needle: string): boolean =>
+  hay.toLowerCase().includes(needle.toLowerCase().replace(/[*?]/g, ''));
+
+export function matches(q: CqlQuery, it: CqlItem): boolean {
+  return q.clauses.every((c) => {
+    const one = (v: string): boolean => {
+      switch (c.field) {
+        case 'type': return it.type === v;
+        case 'space': case 'space.key': return it.space === v;
+        case 'ancestor': return it.ancestors.includes(v);
+        case 'parent': return it.parent === v;
+        case 'id': case 'content': return it.id === v;
+        case 'label': return it.labels.includes(v);
+        case 'title': return c.op === '~' || c.op === '!~' ? contains(it.title, v) : it.title === v;
+        case 'text': return contains(`${it.title}\n${it.text}`, v);
+        default: return false;
+      }
+    };
+    const any = c.values.some(one);
+    return c.op === '!=' || c.op === '!~' || c.op === 'not in' ? !any : any;
+  });
+}

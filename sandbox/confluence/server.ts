@@ -1,0 +1,260 @@
+// A local Confluence Cloud: a plain node:http server on 127.0.0.1 that answers the REST v2/v1
+// routes in routes.ts for a Site. On top of the routes it emulates what a client must survive on
+// real sites: identity (x-sandbox-principal), latency, rate limits (429 + Retry-After), injected
+// faults (5xx, dropped sockets) and the database row paths that the gateway refuses.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Site, type Principal } from './site';
+import { seedSite } from './seed';
+import { Cursors, HttpError } from './paging';
+import { dispatch, type Ctx, type Reply } from './routes';
+
+export interface RateLimit { budget: number; retryAfterSeconds: number }
+
+export interface SandboxOptions {
+  /** 0 (default) = a random free port. */
+  port?: number;
+  /** Defaults to seedSite(). */
+  site?: Site;
+  latencyMs?: number;
+  rateLimit?: RateLimit | null;
+}
+
+export interface RequestRecord {
+  method: string;
+  /** Path including the query string. */
+  path: string;
+  /** 'app' | 'user:<accountId>' (or '' when the header was missing). */
+  principal: string;
+  /** 0 when the socket was dropped. */
+  status: number;
+}
+
+export interface Fault {
+  /** Tested against `${method} ${path}` (path with query), e.g. 'GET /wiki/api/v2/pages/1'. */
+  match?: RegExp;
+  kind: 500 | 502 | 503 | 429 | 'drop';
+  times: number;
+  /** For 429: seconds or an HTTP date. */
+  retryAfter?: string;
+}
+
+export interface ConfluenceSandbox {
+  /** e.g. http://127.0.0.1:54321 (no trailing slash). */
+  url: string;
+  /** The live, mutable store. */
+  site: Site;
+  /** Every request served, in order. */
+  requests: RequestRecord[];
+  resetRequests(): void;
+  setLatency(ms: number): void;
+  /** After `budget` requests (counted from this call), 429 until the window resets. */
+  setRateLimit(limit: RateLimit | null): void;
+  injectFault(f: Fault): void;
+  /** Sees every JSON body served (body is undefined for non-JSON responses). */
+  onResponse?: (rec: RequestRecord, body: unknown) => void;
+  close(): Promise<void>;
+}
+
+/** Paths under which real sites keep database rows; the gateway refuses them for API callers. */
+const ROW_PATHS = /^\/wiki\/api\/v2\/databases\/[^/]+\/(entries|content|children|export)(\/.*)?$/;
+const MAX_BODY = 100 * 1024 * 1024;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  502: 'Bad Gateway', 503: 'Service Unavailable',
+};
+
+/** v2 error body, as Confluence's v2 API returns it. */
+const v2Error = (status: number, title: string): unknown =>
+  ({ errors: [{ status, code: (REASONS[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_'), title, detail: null }] });
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new HttpError(413, 'Request body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parsePrincipal(raw: string | string[] | undefined, site: Site): Principal | undefined {
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  if (v === 'app') return { kind: 'app' };
+  if (v?.startsWith('user:')) {
+    const id = v.slice(5);
+    if (site.user(id)) return { kind: 'user', accountId: id };
+  }
+  return undefined;
+}
+
+export async function startConfluence(opts: SandboxOptions = {}): Promise<ConfluenceSandbox> {
+  const site = opts.site ?? seedSite();
+  const cursors = new Cursors();
+  const faults: Fault[] = [];
+  const sockets = new Set<Socket>();
+  let latency = opts.latencyMs ?? 0;
+  let limit: RateLimit | null = null;
+  let used = 0;
+  let resetAt = 0;
+  let origin = '';
+
+  const setRateLimit = (l: RateLimit | null): void => {
+    limit = l;
+    used = 0;
+    resetAt = 0;
+  };
+  setRateLimit(opts.rateLimit ?? null);
+
+  /** Rate-limit verdict for one request: headers to add, and whether it is refused. */
+  const meter = (): { refuse: boolean; headers: Record<string, string> } => {
+    if (!limit) return { refuse: false, headers: {} };
+    const now = Date.now();
+    if (resetAt && now >= resetAt) {
+      used = 0; // the window has passed: a fresh budget
+      resetAt = 0;
+    }
+    if (used >= limit.budget) {
+      if (!resetAt) resetAt = now + limit.retryAfterSeconds * 1000;
+      const wait = Math.max(0, Math.ceil((resetAt - now) / 1000));
+      return {
+        refuse: true,
+        headers: {
+          'retry-after': String(wait), 'x-ratelimit-reset': new Date(resetAt).toISOString(),
+          'x-ratelimit-limit': String(limit.budget), 'x-ratelimit-remaining': '0',
+        },
+      };
+    }
+    used += 1;
+    return { refuse: false, headers: { 'x-ratelimit-limit': String(limit.budget), 'x-ratelimit-remaining': String(limit.budget - used) } };
+  };
+
+  const takeFault = (key: string): Fault | undefined => {
+    const f = faults.find((x) => x.times > 0 && (!x.match || x.match.test(key)));
+    if (f) f.times -= 1;
+    return f;
+  };
+
+  const sandbox: ConfluenceSandbox = {
+    url: '',
+    site,
+    requests: [],
+    resetRequests: () => { sandbox.requests.length = 0; },
+    setLatency: (ms) => { latency = ms; },
+    setRateLimit,
+    injectFault: (f) => { faults.push({ ...f }); },
+    close: () => new Promise<void>((resolve, reject) => {
+      for (const s of sockets) s.destroy();
+      server.close((e) => (e ? reject(e) : resolve()));
+    }),
+  };
+
+  const send = (res: ServerResponse, rec: RequestRecord, reply: Reply, extra: Record<string, string>): void => {
+    rec.status = reply.status;
+    const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
+    let payload: Buffer | undefined;
+    if (reply.json !== undefined) {
+      payload = Buffer.from(JSON.stringify(reply.json));
+      headers['content-type'] = 'application/json;charset=UTF-8';
+    } else if (reply.bytes) {
+      payload = Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength);
+      headers['content-type'] = reply.contentType ?? 'application/octet-stream';
+    } else if (reply.text !== undefined) {
+      payload = Buffer.from(reply.text);
+      headers['content-type'] = reply.contentType ?? 'text/plain;charset=UTF-8';
+    }
+    if (payload) headers['content-length'] = String(payload.length);
+    res.writeHead(reply.status, headers);
+    res.end(payload);
+    try {
+      sandbox.onResponse?.(rec, reply.json);
+    } catch {
+      // A failing observer must not take the server down; the test that set it will see its own error.
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = req.url ?? '/';
+    const rawPrincipal = req.headers['x-sandbox-principal'];
+    const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0 };
+    sandbox.requests.push(rec);
+    const isV1 = path.startsWith('/wiki/rest/');
+    const error = (status: number, message: string, headers: Record<string, string> = {}): Reply =>
+      ({ status, json: isV1 ? { statusCode: status, message } : v2Error(status, message), headers });
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (e) {
+      send(res, rec, error(e instanceof HttpError ? e.status : 400, (e as Error).message), {});
+      return;
+    }
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+
+    const fault = takeFault(`${method} ${path}`);
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 429) {
+      send(res, rec, error(429, 'Rate limit exceeded', { 'retry-after': fault.retryAfter ?? '1' }), {});
+      return;
+    }
+    if (fault) {
+      send(res, rec, error(fault.kind, REASONS[fault.kind] ?? 'Error'), {});
+      return;
+    }
+    const metered = meter();
+    if (metered.refuse) {
+      send(res, rec, error(429, 'Rate limit exceeded'), metered.headers);
+      return;
+    }
+    const url = new URL(path, 'http://sandbox.invalid');
+    if (ROW_PATHS.test(url.pathname)) {
+      // Real sites refuse these at the gateway whatever the caller's scopes or identity.
+      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized; scope does not match' }, headers: { 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' } }, metered.headers);
+      return;
+    }
+    const principal = parsePrincipal(rawPrincipal, site);
+    if (!principal) {
+      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized: missing or unknown x-sandbox-principal' } }, metered.headers);
+      return;
+    }
+    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors };
+    let reply: Reply;
+    try {
+      reply = dispatch(ctx);
+    } catch (e) {
+      reply = e instanceof HttpError ? error(e.status, e.message, e.headers) : error(500, `Sandbox error: ${(e as Error).message}`);
+    }
+    send(res, rec, reply, metered.headers);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ status: 500, code: 'INTERNAL_SERVER_ERROR', title: String(e), detail: null }] }));
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  sandbox.url = origin;
+  // Links inside pages point at the site itself, so they follow it to this server's URL.
+  site.rebase(origin);
+  return sandbox;
+}

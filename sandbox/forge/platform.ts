@@ -1,0 +1,229 @@
+/**
+ * The Forge platform, locally. Installs the two globals the real @forge/api, @forge/kvs and
+ * @forge/events read at call time (`__forge_fetch__`, `__forge_runtime__`), so the app's code runs
+ * the real Forge packages against the sandbox Confluence, an in-memory KVS and an in-process queue.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { MemoryKvs } from './kvs';
+
+/** Who and what is running: one per resolver call, trigger delivery or consumer run. */
+export interface Invocation {
+  accountId?: string;
+  moduleKey: string;
+  /** Wall-clock deadline (ms since epoch); `getRemainingTimeInMillis` counts down to it. */
+  deadline: number;
+  invocationId: string;
+}
+
+export interface QueueEvent {
+  body: Record<string, unknown>;
+  jobId: string;
+  queueName: string;
+  eventId: string;
+  retryContext?: { retryCount: number; retryReason: string; retryData?: unknown };
+}
+
+export type ConsumerHandler = (event: QueueEvent, context: Record<string, unknown>) => Promise<unknown>;
+
+interface Pending {
+  event: QueueEvent;
+  delayMs: number;
+}
+
+export interface PlatformOptions {
+  /** Base URL of the sandbox Confluence, e.g. http://127.0.0.1:4321 */
+  confluenceUrl: string;
+  cloudId?: string;
+  appId?: string;
+  /** Consumer time budget in ms (900 s in production with timeoutSeconds: 900). */
+  consumerBudgetMs?: number;
+}
+
+const RESOLVER_BUDGET_MS = 25_000;
+const MAX_RETRIES = 4;
+
+export class ForgePlatform {
+  readonly kvs = new MemoryKvs();
+  readonly cloudId: string;
+  readonly appId: string;
+  confluenceUrl: string;
+  consumerBudgetMs: number;
+  /** Every event pushed, in order (including retries), for assertions. */
+  readonly pushed: QueueEvent[] = [];
+  /** Results of consumer runs, in order. */
+  readonly consumerRuns: Array<{ queueName: string; jobId: string; result?: unknown; error?: string }> = [];
+  private readonly consumers = new Map<string, ConsumerHandler>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly cancelled = new Set<string>();
+  private readonly als = new AsyncLocalStorage<Invocation>();
+  /** Set when delivery should wait for an explicit `drain()` instead of running at once. */
+  manualDelivery = false;
+  private readonly held: Pending[] = [];
+
+  constructor(options: PlatformOptions) {
+    this.confluenceUrl = options.confluenceUrl.replace(/\/$/, '');
+    this.cloudId = options.cloudId ?? 'sandbox-cloud';
+    this.appId = options.appId ?? '00000000-0000-4000-8000-00000000c0de';
+    this.consumerBudgetMs = options.consumerBudgetMs ?? 900_000;
+  }
+
+  /** The current invocation (undefined outside one). */
+  current(): Invocation | undefined {
+    return this.als.getStore();
+  }
+
+  /** Runs `fn` as one invocation: the runtime globals answer for this caller until it returns. */
+  run<T>(inv: Partial<Invocation> & { moduleKey: string; budgetMs?: number }, fn: () => Promise<T>): Promise<T> {
+    const invocation: Invocation = {
+      accountId: inv.accountId,
+      moduleKey: inv.moduleKey,
+      deadline: inv.deadline ?? Date.now() + (inv.budgetMs ?? RESOLVER_BUDGET_MS),
+      invocationId: inv.invocationId ?? randomUUID(),
+    };
+    return this.als.run(invocation, fn);
+  }
+
+  registerConsumer(queueName: string, handler: ConsumerHandler): void {
+    this.consumers.set(queueName, handler);
+  }
+
+  /** Waits until every queued event (and any it pushes in turn) has been consumed. */
+  async drain(): Promise<void> {
+    this.manualDelivery = false;
+    for (const p of this.held.splice(0)) this.deliver(p);
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  /** Handles one `__forge_fetch__` call. */
+  async fetch(meta: ForgeFetchMeta, path: string, init: RequestInit = {}): Promise<Response> {
+    if (meta.type === 'kvs') return this.kvsFetch(path, init);
+    if (meta.remote === 'confluence') return this.confluenceFetch(meta, path, init);
+    if (meta.remote === 'stargate' && path.startsWith('/webhook/queue/')) return this.queueFetch(path, init);
+    return json(404, { message: `The sandbox platform has no route for ${meta.remote ?? meta.type} ${path}` });
+  }
+
+  private async confluenceFetch(meta: ForgeFetchMeta, path: string, init: RequestInit): Promise<Response> {
+    let principal: string;
+    if (meta.provider === 'app') principal = 'app';
+    else {
+      const accountId = meta.accountId ?? this.current()?.accountId;
+      // Like production: asUser() outside a user's invocation (a trigger, a consumer) cannot work.
+      if (!accountId) return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      principal = `user:${accountId}`;
+    }
+    const headers = new Headers(init.headers);
+    headers.set('x-sandbox-principal', principal);
+    return fetch(`${this.confluenceUrl}${path}`, { ...init, headers });
+  }
+
+  private async kvsFetch(path: string, init: RequestInit): Promise<Response> {
+    const body = typeof init.body === 'string' && init.body ? (JSON.parse(init.body) as Record<string, unknown>) : {};
+    const res = this.kvs.handle(path, body);
+    if (res.status === 204) return new Response(null, { status: 204 });
+    return json(res.status, res.body);
+  }
+
+  private async queueFetch(path: string, init: RequestInit): Promise<Response> {
+    const req = JSON.parse(String(init.body ?? '{}')) as {
+      queueName: string;
+      jobId: string;
+      payload: Array<{ body: Record<string, unknown>; delayInSeconds?: number }>;
+    };
+    if (path.startsWith('/webhook/queue/cancel/')) {
+      this.cancelled.add(req.jobId);
+      return json(204, {});
+    }
+    if (path.startsWith('/webhook/queue/stats/')) {
+      const runs = this.consumerRuns.filter((r) => r.jobId === req.jobId);
+      return json(200, { success: runs.filter((r) => !r.error).length, inProgress: 0, failed: runs.filter((r) => r.error).length });
+    }
+    if (!this.consumers.has(req.queueName)) return json(404, { message: `No consumer for queue ${req.queueName}` });
+    for (const item of req.payload) {
+      const event: QueueEvent = { body: item.body, jobId: req.jobId, queueName: req.queueName, eventId: randomUUID() };
+      this.pushed.push(event);
+      const pending = { event, delayMs: (item.delayInSeconds ?? 0) * 1000 };
+      if (this.manualDelivery) this.held.push(pending);
+      else this.deliver(pending);
+    }
+    return json(201, {});
+  }
+
+  private deliver(p: Pending): void {
+    // Delivery starts after the pushing invocation continues, as on the platform, and with no user.
+    const task = new Promise<void>((resolve) => setTimeout(resolve, Math.min(p.delayMs, 50)))
+      .then(() => this.consume(p.event))
+      .finally(() => this.inflight.delete(task));
+    this.inflight.add(task);
+  }
+
+  private async consume(event: QueueEvent): Promise<void> {
+    if (this.cancelled.has(event.jobId)) return;
+    const handler = this.consumers.get(event.queueName);
+    if (!handler) return;
+    try {
+      const result = await this.run({ moduleKey: event.queueName, budgetMs: this.consumerBudgetMs }, () =>
+        handler(event, { installContext: `ari:cloud:confluence::site/${this.cloudId}` }),
+      );
+      const plain = result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
+      this.consumerRuns.push({ queueName: event.queueName, jobId: event.jobId, result: plain });
+      const retry = retryOf(plain);
+      const count = event.retryContext?.retryCount ?? 0;
+      if (retry && count < MAX_RETRIES) {
+        this.deliver({
+          event: { ...event, retryContext: { retryCount: count + 1, retryReason: retry.reason, retryData: retry.data } },
+          delayMs: retry.afterSeconds * 1000,
+        });
+      }
+    } catch (e) {
+      this.consumerRuns.push({ queueName: event.queueName, jobId: event.jobId, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** The `__forge_runtime__` the current invocation sees. */
+  runtime(): Record<string, unknown> {
+    const inv = this.current();
+    return {
+      appContext: {
+        appId: this.appId,
+        appVersion: '1.0.0',
+        environmentId: 'sandbox-env',
+        environmentType: 'DEVELOPMENT',
+        invocationId: inv?.invocationId ?? 'outside-invocation',
+        installationId: 'sandbox-installation',
+        moduleKey: inv?.moduleKey ?? 'sandbox',
+      },
+      aaid: inv?.accountId,
+      proxy: { token: 'sandbox-token', url: 'http://sandbox.invalid', host: 'sandbox.invalid' },
+      tracing: { traceId: 'sandbox-trace', spanId: 'sandbox-span' },
+      lambdaContext: { getRemainingTimeInMillis: () => Math.max(0, (inv?.deadline ?? Infinity) - Date.now()) },
+      metrics: { counter: () => ({ incr: () => {} }), timing: () => ({ measure: () => ({ stop: () => {} }) }), gauge: () => ({ set: () => {} }) },
+    };
+  }
+}
+
+export interface ForgeFetchMeta {
+  type: string;
+  provider?: string;
+  remote?: string;
+  accountId?: string;
+}
+
+/** Installs the platform as the process-wide Forge runtime. Only one can be active. */
+export function installForgePlatform(options: PlatformOptions): ForgePlatform {
+  const platform = new ForgePlatform(options);
+  const g = globalThis as Record<string, unknown>;
+  g.__forge_fetch__ = (meta: ForgeFetchMeta, path: string, init?: RequestInit) => platform.fetch(meta, path, init);
+  Object.defineProperty(globalThis, '__forge_runtime__', { configurable: true, get: () => platform.runtime() });
+  return platform;
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function retryOf(result: unknown): { afterSeconds: number; reason: string; data?: unknown } | undefined {
+  if (typeof result !== 'object' || result === null || !('_retry' in result) || result._retry !== true) return undefined;
+  const options = (result as { retryOptions?: { retryAfter?: number; retryReason?: string; retryData?: unknown } }).retryOptions ?? {};
+  return { afterSeconds: options.retryAfter ?? 0, reason: options.retryReason ?? 'UNKNOWN', data: options.retryData };
+}

@@ -1,0 +1,80 @@
+/**
+ * One call brings up the whole offline platform: the sandbox Confluence (seed site by default), the
+ * Forge runtime globals, and the app's own handlers wired from manifest.yml (resolver, triggers,
+ * queue consumers) — the way the platform wires them. Tests, `npm run invoke` and the preview use it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import * as app from '../src/index';
+import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
+import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
+import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
+
+type Handler = (...args: never[]) => Promise<unknown>;
+
+export interface Sandbox {
+  confluence: ConfluenceSandbox;
+  platform: ForgePlatform;
+  /** Calls a resolver key as `accountId` from the panel on `content`. Returns the envelope. */
+  invoke<T = unknown>(key: string, o: { accountId: string; content?: ContentRef; payload?: unknown }): Promise<T>;
+  /** Delivers a product event to the trigger module subscribed to its eventType. */
+  trigger(event: { eventType: string } & Record<string, unknown>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends SandboxOptions {
+  consumerBudgetMs?: number;
+}
+
+interface Manifest {
+  modules?: {
+    function?: Array<{ key: string; handler: string }>;
+    trigger?: Array<{ key: string; function: string; events: string[] }>;
+    consumer?: Array<{ key: string; queue: string; function: string }>;
+  };
+}
+
+const root = join(__dirname, '..');
+
+export function readManifest(): Manifest {
+  return parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as Manifest;
+}
+
+/** The exported handler a manifest function key points to (`index.<export>`). */
+function handlerFor(manifest: Manifest, functionKey: string): Handler {
+  const fn = manifest.modules?.function?.find((f) => f.key === functionKey);
+  if (!fn) throw new Error(`manifest.yml has no function ${functionKey}`);
+  const exportName = fn.handler.replace(/^index\./, '');
+  const handler = (app as unknown as Record<string, Handler | undefined>)[exportName];
+  if (typeof handler !== 'function') throw new Error(`src/index.ts does not export ${exportName}`);
+  return handler;
+}
+
+export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
+  const confluence = await startConfluence(options);
+  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs });
+  const manifest = readManifest();
+  for (const c of manifest.modules?.consumer ?? []) {
+    platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler);
+  }
+  const resolver = handlerFor(manifest, 'resolver') as unknown as (req: unknown, rt: unknown) => Promise<unknown>;
+
+  return {
+    confluence,
+    platform,
+    async invoke<T>(key: string, o: { accountId: string; content?: ContentRef; payload?: unknown }) {
+      return (await invokeResolver(platform, resolver, { key, accountId: o.accountId, content: o.content, payload: o.payload })) as T;
+    },
+    async trigger(event) {
+      const module = manifest.modules?.trigger?.find((t) => t.events.includes(event.eventType));
+      if (!module) throw new Error(`No trigger in manifest.yml subscribes to ${event.eventType}`);
+      const handler = handlerFor(manifest, module.function) as unknown as (e: unknown, c: unknown) => Promise<unknown>;
+      return deliverTrigger(platform, handler, event, module.key);
+    },
+    async close() {
+      await platform.drain().catch(() => undefined);
+      await confluence.close();
+    },
+  };
+}

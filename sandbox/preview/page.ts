@@ -1,0 +1,134 @@
+/**
+ * The preview's HTML: a Confluence-like frame (toolbar with page picker, user switcher and "Edit
+ * page", the page title, the byline panel) around the app. The page and user come from the query
+ * string, so switching either reloads the page and re-mounts the app, as Confluence does.
+ */
+import type { Sandbox } from '../harness';
+import type { Content, Site } from '../confluence/site';
+
+export interface Choice {
+  id: string;
+  type: 'page' | 'blogpost';
+  title: string;
+  depth: number;
+  space: string;
+  restricted: boolean;
+}
+
+/** Every page and blog post, per space in tree order (folders and databases are walked through). */
+export function listContent(site: Site): Choice[] {
+  const out: Choice[] = [];
+  const restrictedIn = (c: Content): boolean => site.ancestorIds(c.id).concat(c.id).some((id) => site.content(id)?.restrictedTo);
+  const walk = (c: Content, depth: number): void => {
+    const selectable = c.type === 'page';
+    if (selectable) out.push({ id: c.id, type: 'page', title: c.title, depth, space: c.spaceId, restricted: restrictedIn(c) });
+    for (const kid of site.childIds(c.id)) {
+      const k = site.content(kid);
+      if (k && k.status === 'current') walk(k, selectable ? depth + 1 : depth);
+    }
+  };
+  for (const space of site.spaces.values()) {
+    const roots = [...site.contents.values()].filter((c) => c.spaceId === space.id && c.parentId === null && c.status === 'current');
+    for (const r of roots.filter((c) => c.type !== 'blogpost')) walk(r, 0);
+    for (const b of roots.filter((c) => c.type === 'blogpost')) {
+      out.push({ id: b.id, type: 'blogpost', title: b.title, depth: 0, space: space.id, restricted: restrictedIn(b) });
+    }
+  }
+  return out;
+}
+
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/** JSON that is safe inside a <script> element. */
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+
+export interface PageOptions {
+  sandbox: Sandbox;
+  content: Choice;
+  accountId: string;
+  moduleKey: string;
+}
+
+/** The context `view.getContext()` answers for the byline item (the shape Confluence gives). */
+export function forgeContext(o: PageOptions): Record<string, unknown> {
+  const { sandbox, content } = o;
+  const space = sandbox.confluence.site.spaces.get(content.space);
+  const url = sandbox.platform.confluenceUrl;
+  return {
+    accountId: o.accountId,
+    cloudId: sandbox.platform.cloudId,
+    siteUrl: url,
+    moduleKey: o.moduleKey,
+    localId: `${o.moduleKey}-local`,
+    environmentId: 'sandbox-env',
+    environmentType: 'DEVELOPMENT',
+    locale: 'en-US',
+    timezone: 'UTC',
+    license: { isActive: true },
+    theme: { colorMode: 'light' },
+    extension: {
+      type: 'confluence:contentBylineItem',
+      content: { id: content.id, type: content.type, subtype: null },
+      ...(space ? { space: { id: space.id, key: space.key } } : {}),
+      isEditing: false,
+      location: `${url}/wiki/spaces/${space?.key ?? ''}/pages/${content.id}`,
+    },
+  };
+}
+
+export function hostPage(o: PageOptions, choices: Choice[]): string {
+  const site = o.sandbox.confluence.site;
+  const users = [...site.users.values()].filter((u) => u.accountType === 'atlassian');
+  const names = Object.fromEntries([...site.users.values()].map((u) => [u.accountId, u.displayName]));
+  const spaceName = (id: string): string => site.spaces.get(id)?.name ?? id;
+  const groups = new Map<string, Choice[]>();
+  for (const c of choices) {
+    const label = `${spaceName(c.space)}${c.type === 'blogpost' ? ' · blog' : ''}`;
+    groups.set(label, [...(groups.get(label) ?? []), c]);
+  }
+  const options = [...groups].map(([label, list]) => `<optgroup label="${esc(label)}">${list.map((c) =>
+    `<option value="${esc(`${c.type}:${c.id}`)}"${c.id === o.content.id ? ' selected' : ''}>${'\u00a0\u00a0'.repeat(c.depth)}${esc(c.title)}${c.restricted ? ' 🔒' : ''}</option>`).join('')}</optgroup>`).join('');
+  const userOptions = users.map((u) => `<option value="${esc(u.accountId)}"${u.accountId === o.accountId ? ' selected' : ''}>${esc(u.displayName)}</option>`).join('');
+  const space = site.spaces.get(o.content.space);
+  const ancestors = site.ancestorIds(o.content.id).map((id) => site.content(id)?.title ?? id);
+  const config = { context: forgeContext(o), users: names };
+  const hidden = !site.canSee({ kind: 'user', accountId: o.accountId }, o.content.id);
+  const note = hidden
+    ? `<div class="restricted-note" role="note">🔒 ${esc(names[o.accountId] ?? o.accountId)} cannot see this page: Confluence would not show it. The panel below runs anyway, so you can see how the app's resolvers answer.</div>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(o.content.title)} · Content Toolkit preview</title>
+<link rel="stylesheet" href="/host.css">
+</head>
+<body>
+<header class="topbar">
+  <span class="brand">Content Toolkit <span class="brand-sub">offline preview</span></span>
+  <label>Page <select id="pick-page" aria-label="Page">${options}</select></label>
+  <label>User <select id="pick-user" aria-label="User">${userOptions}</select></label>
+  <button id="edit-page" type="button" class="ak-btn ak-btn-default" title="Append a paragraph as this user and deliver avi:confluence:updated:${o.content.type}">Edit page</button>
+  <a class="topbar-link" href="${esc(o.sandbox.confluence.url)}/wiki/api/v2/${o.content.type === 'page' ? 'pages' : 'blogposts'}/${esc(o.content.id)}" target="_blank" rel="noreferrer">REST</a>
+</header>
+<main class="layout">
+  <article class="confluence-page">
+    <nav class="crumbs">${esc(space?.name ?? '')}${ancestors.map((t) => ` / ${esc(t)}`).join('')}</nav>
+    <h1 id="page-title">${esc(o.content.title)}</h1>
+    ${note}
+    <div class="byline">By ${esc(names[site.content(o.content.id)?.authorId ?? ''] ?? 'someone')} · <span class="byline-item">⚙ Content Toolkit</span></div>
+    <section class="panel" aria-label="Content Toolkit panel">
+      <div id="app-root"><div class="booting">Loading the app…</div></div>
+    </section>
+  </article>
+  <aside class="calls"><h2>Resolver calls</h2><ul id="calls"></ul></aside>
+</main>
+<div id="flags" aria-live="polite"></div>
+<script>window.__PREVIEW__ = ${scriptJson(config)};</script>
+<script src="/host.js"></script>
+<script src="/app.js"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm start`: the sandbox Confluence (seed site) and the preview of the real panel, offline.
+ *   SANDBOX_PORT  port of the sandbox Confluence (default: a random free port)
+ *   PREVIEW_PORT  port of the preview (default: 3000, or a random free port when 3000 is taken)
+ * Runs until Ctrl-C.
+ */
+import { startSandbox } from './harness';
+import { startPreview } from './preview/server';
+
+function port(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, not "${raw}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const sandboxPort = port('SANDBOX_PORT');
+  const previewPort = port('PREVIEW_PORT');
+  const sandbox = await startSandbox({ port: sandboxPort ?? 0 });
+  const preview = await startPreview({ sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined });
+
+  console.log('Sandbox Confluence (REST v2 under /wiki/api/v2; send x-sandbox-principal: user:<accountId> or app):');
+  console.log(sandbox.confluence.url);
+  console.log(`Preview: ${preview.url}`);
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    Promise.all([preview.close(), sandbox.close()])
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import type * as Md from 'mdast';
+import type { Flow, MdNode, Phrasing } from './state';
+import { withData } from './state';
+import { escapeHtml } from '../mdast-html';
+
+export { escapeHtml };
+
+/** Small mdast builders shared by the node and macro handlers. */
+export function text(value: string): Md.Text {
+  return { type: 'text', value };
+}
+
+export function paragraph(children: Phrasing[]): Md.Paragraph {
+  return { type: 'paragraph', children };
+}
+
+export function html(value: string): Md.Html {
+  return { type: 'html', value };
+}
+
+/** Plain text of converted phrasing (what a reader sees), for slugs and titles. */
+export function plainText(nodes: readonly MdNode[]): string {
+  return nodes
+    .map((n) => (n.type === 'html' ? '' : 'value' in n ? n.value : 'children' in n ? plainText(n.children as MdNode[]) : ''))
+    .join('');
+}
+
+/** Visible stand-in for content that cannot be converted, so nothing disappears silently. */
+export function placeholder(label: string): Md.Emphasis {
+  return { type: 'emphasis', children: [text(`[${label}]`)] };
+}
+
+/**
+ * Confluence panel types to GitHub alerts. GitHub has five alert kinds, Confluence seven panel
+ * types, so success shares TIP and custom panels (own colour and icon) fall back to NOTE.
+ */
+export const panelAlerts: Record<string, string> = {
+  info: 'NOTE',
+  note: 'IMPORTANT',
+  tip: 'TIP',
+  success: 'TIP',
+  warning: 'WARNING',
+  error: 'CAUTION',
+  custom: 'NOTE',
+};
+
+export function alert(panelType: string, children: Flow[]): Md.Blockquote {
+  const kind = panelAlerts[panelType] ?? 'NOTE';
+  const marker = withData(html(`[!${kind}]`), { alert: true });
+  return withData<Md.Blockquote>(
+    { type: 'blockquote', children: [marker, ...children] },
+    { hName: 'div', hProperties: { class: `panel panel-${panelAlerts[panelType] ? panelType : 'info'}` } },
+  );
+}
+
+export function details(title: string, children: Flow[]): Flow[] {
+  return [html(`<details>\n<summary>${escapeHtml(title)}</summary>`), ...children, html('</details>')];
+}
+

@@ -1,0 +1,261 @@
+import type * as Md from 'mdast';
+import type { Flow, Handler, Handlers, MdNode, Phrasing, State } from './state';
+import { isPhrasing, withData } from './state';
+import type { AdfNode } from './types';
+import { adfText, attrNumber, attrString } from './types';
+import { markHandlers, sortMarks, unknownMark } from './marks';
+import { table, tablePart } from './table';
+import { alert, details, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text } from './build';
+import { extension } from './macros';
+
+function asItem(node: MdNode): Md.ListItem {
+  if (node.type === 'listItem') return node;
+  return { type: 'listItem', spread: false, children: [isPhrasing(node) ? paragraph([node as Phrasing]) : (node as Flow)] };
+}
+
+/** Empty items (no text at all) are dropped: Markdown would show a bare bullet. */
+function items(state: State, node: AdfNode): Md.ListItem[] {
+  const out: Md.ListItem[] = [];
+  (node.content ?? []).forEach((child, i) => {
+    for (const md of state.one(child, node, i)) {
+      const item = asItem(md);
+      if (item.children.length > 0) out.push(item);
+    }
+  });
+  return out;
+}
+
+function list(ordered: boolean, children: Md.ListItem[], start?: number): Md.List | undefined {
+  if (children.length === 0) return undefined;
+  const out: Md.List = { type: 'list', ordered, spread: false, children };
+  if (ordered && start !== undefined && start !== 1) out.start = start;
+  return out;
+}
+
+/** Task and decision lists nest by putting a child list next to the item it belongs under. */
+function nestedItems(state: State, node: AdfNode): Md.ListItem[] {
+  const out: Md.ListItem[] = [];
+  (node.content ?? []).forEach((child, i) => {
+    for (const md of state.one(child, node, i)) {
+      const prev = out[out.length - 1];
+      if (md.type === 'list' && prev) prev.children.push(md);
+      else if (md.type !== 'listItem' || md.children.length > 0) out.push(asItem(md));
+    }
+  });
+  return out;
+}
+
+function taskItem(state: State, node: AdfNode, blocks: boolean): Md.ListItem {
+  const children: Flow[] = blocks ? state.blocks(node) : [];
+  if (!blocks) {
+    const inline = state.inlines(node);
+    if (inline.length > 0) children.push(paragraph(inline));
+  }
+  return { type: 'listItem', spread: false, checked: attrString(node, 'state') === 'DONE', children };
+}
+
+function formatDate(timestamp: number): string | undefined {
+  const d = new Date(timestamp);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
+}
+
+/** Resolves a media node to an image, a file link, or a visible placeholder. */
+function media(state: State, node: AdfNode): Phrasing {
+  const attrs = { ...(node.attrs ?? {}) };
+  const target =
+    state.options.media?.(attrs) ??
+    (typeof attrs.url === 'string' && attrs.type === 'external' ? { href: attrs.url, isImage: true } : undefined);
+  const alt = attrString(node, 'alt') ?? target?.title ?? '';
+  if (!target) {
+    const name = alt || attrString(node, 'id') || 'unknown';
+    state.report('attachment-missing', node.type, `Attachment "${name}" could not be resolved; a placeholder marks its place.`);
+    return placeholder(`Missing attachment: ${name}`);
+  }
+  if (target.isImage) return { type: 'image', url: target.href, alt, title: target.title && target.title !== alt ? target.title : null };
+  return { type: 'link', url: target.href, title: null, children: [text(target.title ?? alt ?? 'attachment')] };
+}
+
+function card(state: State, node: AdfNode): Phrasing | undefined {
+  const data = node.attrs?.data as { url?: unknown; name?: unknown } | undefined;
+  const url = attrString(node, 'url') ?? (typeof data?.url === 'string' ? data.url : undefined);
+  if (!url) {
+    state.report('unsupported-node', node.type, 'A smart link without a URL was replaced by a placeholder.');
+    return placeholder('Link');
+  }
+  const name = typeof data?.name === 'string' && data.name ? data.name : url;
+  const href = state.href(url);
+  return href === undefined ? text(name) : { type: 'link', url: href, title: null, children: [text(name)] };
+}
+
+const heading: Handler = (state, node) => {
+  const children = state.inlines(node);
+  const depth = Math.min(6, Math.max(1, attrNumber(node, 'level') ?? 1)) as Md.Heading['depth'];
+  const label = plainText(children).trim();
+  if (!label && children.length === 0) return undefined;
+  let slug = state.slug(label);
+  // GitHub cannot link to a heading whose slug is empty (only symbols or emoji): give it an id.
+  if (slug === '' || /^-\d+$/.test(slug)) {
+    slug = state.slug(`section ${state.headings.length + 1}`);
+    children.unshift(html(`<a id="${slug}"></a>`));
+  }
+  state.headings.push({ depth, text: label, slug });
+  return withData<Md.Heading>({ type: 'heading', depth, children }, { hProperties: { id: slug } });
+};
+
+export const nodeHandlers: Handlers = {
+  doc: (state, node) => state.blocks(node),
+  paragraph(state, node) {
+    const children = state.inlines(node);
+    return children.length > 0 ? paragraph(children) : undefined;
+  },
+  heading,
+  text(state, node) {
+    if (!node.text) return undefined;
+    let out: Phrasing[] = [text(node.text)];
+    for (const mark of sortMarks(node.marks ?? [])) out = (state.marks[mark.type] ?? unknownMark)(state, mark, out, node);
+    return out;
+  },
+  hardBreak: () => ({ type: 'break' }),
+  bulletList: (state, node) => list(false, items(state, node)),
+  orderedList: (state, node) => list(true, items(state, node), attrNumber(node, 'order')),
+  listItem: (state, node) => ({ type: 'listItem', spread: false, children: state.blocks(node) }),
+  taskList: (state, node) => list(false, nestedItems(state, node)),
+  taskItem: (state, node) => taskItem(state, node, false),
+  blockTaskItem: (state, node) => taskItem(state, node, true),
+  decisionList(state, node) {
+    state.reportOnce('approximated', 'decisionList', 'Decisions become list items starting with "Decision:".');
+    return list(false, nestedItems(state, node));
+  },
+  decisionItem(state, node) {
+    const label = attrString(node, 'state') === 'DECIDED' || !attrString(node, 'state') ? 'Decision:' : 'Undecided:';
+    const inline = state.inlines(node);
+    const children: Phrasing[] = [{ type: 'strong', children: [text(label)] }];
+    if (inline.length > 0) children.push(text(' '), ...inline);
+    return { type: 'listItem', spread: false, children: [paragraph(children)] };
+  },
+  codeBlock(state, node) {
+    const value = (node.content ?? []).map((c) => c.text ?? adfText(c)).join('');
+    const lang = attrString(node, 'language');
+    return { type: 'code', lang: lang && lang !== 'none' ? lang : null, meta: null, value };
+  },
+  blockquote(state, node) {
+    const children = state.blocks(node);
+    return children.length > 0 ? { type: 'blockquote', children } : undefined;
+  },
+  rule: () => ({ type: 'thematicBreak' }),
+  panel(state, node) {
+    const panelType = attrString(node, 'panelType') ?? 'info';
+    const children = state.blocks(node);
+    if (children.length === 0) return undefined;
+    if (!panelAlerts[panelType] || panelType === 'custom') {
+      state.report('approximated', 'panel', `A ${panelType} panel became a NOTE alert; its colour and icon are not kept.`);
+    } else if (panelType === 'success') {
+      state.reportOnce('approximated', 'panel', 'Success panels became TIP alerts (GitHub has no success alert).');
+    }
+    return alert(panelType, children);
+  },
+  expand: (state, node) => details(attrString(node, 'title') || 'Details', state.blocks(node)),
+  nestedExpand: (state, node) => details(attrString(node, 'title') || 'Details', state.blocks(node)),
+  table,
+  tableRow: tablePart,
+  tableHeader: tablePart,
+  tableCell: tablePart,
+  status(state, node) {
+    const label = attrString(node, 'text') ?? '';
+    const color = attrString(node, 'color') ?? 'neutral';
+    state.reportOnce('approximated', 'status', 'Status lozenges became bold text; their colours are not kept in Markdown.');
+    return withData<Md.Strong>(
+      { type: 'strong', children: [text(`[${label}]`)] },
+      { hName: 'span', hProperties: { class: `status status-${color.replace(/[^a-z]/gi, '')}`, title: `Status (${color})` } },
+    );
+  },
+  mention(state, node) {
+    const id = attrString(node, 'id') ?? '';
+    const name = state.options.users?.get(id);
+    if (name) return text(`@${name}`);
+    const fallback = attrString(node, 'text');
+    state.report('approximated', 'mention', `Mention of ${id || 'an unknown user'} could not be resolved to a display name.`);
+    return text(fallback ? (fallback.startsWith('@') ? fallback : `@${fallback}`) : `@${id || 'unknown'}`);
+  },
+  emoji: (state, node) => {
+    const value = attrString(node, 'text') || attrString(node, 'shortName');
+    return value ? text(value) : undefined;
+  },
+  date(state, node) {
+    const ts = attrNumber(node, 'timestamp');
+    const iso = ts === undefined ? undefined : formatDate(ts);
+    if (iso) return text(iso);
+    state.report('approximated', 'date', `A date with an unreadable timestamp (${String(node.attrs?.timestamp)}) was kept as is.`);
+    return placeholder(`Date: ${String(node.attrs?.timestamp ?? '')}`);
+  },
+  inlineCard: (state, node) => card(state, node),
+  blockCard(state, node) {
+    const link = card(state, node);
+    return link ? paragraph([link]) : undefined;
+  },
+  embedCard(state, node) {
+    const link = card(state, node);
+    return link ? paragraph([link]) : undefined;
+  },
+  media: (state, node) => media(state, node),
+  mediaInline: (state, node) => media(state, node),
+  mediaSingle(state, node) {
+    const out: Flow[] = [];
+    const inline: Phrasing[] = [];
+    (node.content ?? []).forEach((child, i) => {
+      for (const md of state.one(child, node, i)) {
+        if (isPhrasing(md)) inline.push(md as Phrasing);
+        else out.push(md as Flow);
+      }
+    });
+    return inline.length > 0 ? [paragraph(inline), ...out] : out;
+  },
+  mediaGroup(state, node) {
+    const inline: Phrasing[] = [];
+    (node.content ?? []).forEach((child, i) => {
+      for (const md of state.one(child, node, i)) {
+        if (!isPhrasing(md)) continue;
+        if (inline.length > 0) inline.push({ type: 'break' });
+        inline.push(md as Phrasing);
+      }
+    });
+    return inline.length > 0 ? paragraph(inline) : undefined;
+  },
+  caption(state, node) {
+    const inline = state.inlines(node);
+    return inline.length > 0 ? paragraph([{ type: 'emphasis', children: inline }]) : undefined;
+  },
+  layoutSection(state, node) {
+    state.reportOnce('approximated', 'layoutSection', 'Page layout columns were flattened into one column, in order.');
+    return state.blocks(node);
+  },
+  layoutColumn: (state, node) => state.blocks(node),
+  extension,
+  bodiedExtension: extension,
+  inlineExtension: extension,
+  multiBodiedExtension: extension,
+  extensionFrame: (state, node) => state.blocks(node),
+  // Editor-only hint text ("Type something…"): Confluence does not show it on published pages.
+  placeholder: () => undefined,
+  unsupportedBlock(state, node) {
+    state.report('unsupported-node', node.type, 'Content Confluence itself could not render was replaced by a placeholder.');
+    return paragraph([placeholder('Unsupported content')]);
+  },
+  unsupportedInline(state, node) {
+    state.report('unsupported-node', node.type, 'Content Confluence itself could not render was replaced by a placeholder.');
+    return placeholder('Unsupported content');
+  },
+};
+
+/**
+ * Unknown node types: children are converted as usual (their text stays visible); a leaf gets a
+ * placeholder naming the type and any text it carries.
+ */
+export const unknownNode: Handler = (state, node) => {
+  state.report('unsupported-node', node.type, `Unknown node type "${node.type}"; its text is kept where possible.`);
+  if (node.content && node.content.length > 0) return state.blocks(node);
+  const inner = adfText(node) || attrString(node, 'url') || '';
+  return placeholder(inner ? `${node.type}: ${inner}` : node.type);
+};
+
+export { markHandlers };

@@ -1,0 +1,62 @@
+import type * as Md from 'mdast';
+import type { MarkHandler, MarkHandlers, Phrasing, State } from './state';
+import { withData } from './state';
+import type { AdfMark } from './types';
+import { attrString } from './types';
+
+/**
+ * Marks are applied innermost first in this order, whatever order ADF lists them in, so that
+ * adjacent text nodes sharing an outer mark (a link, bold) merge into one wrapper.
+ */
+const order = ['code', 'subsup', 'underline', 'textColor', 'backgroundColor', 'strike', 'em', 'strong', 'link', 'annotation'];
+
+export function sortMarks(marks: readonly AdfMark[]): AdfMark[] {
+  const rank = (m: AdfMark): number => {
+    const i = order.indexOf(m.type);
+    return i === -1 ? -1 : i; // unknown marks first: they only report
+  };
+  return [...marks].sort((a, b) => rank(a) - rank(b));
+}
+
+function plain(children: Phrasing[]): string {
+  return children.map((c) => ('value' in c ? c.value : 'children' in c ? plain(c.children as Phrasing[]) : '')).join('');
+}
+
+const tag = (name: string): MarkHandler => (_state, _mark, children) => [
+  withData<Md.Emphasis>({ type: 'emphasis', children }, { hName: name }),
+];
+
+export const markHandlers: MarkHandlers = {
+  strong: (_s, _m, children) => [{ type: 'strong', children }],
+  em: (_s, _m, children) => [{ type: 'emphasis', children }],
+  strike: (_s, _m, children) => [{ type: 'delete', children }],
+  code: (_s, _m, children) => [{ type: 'inlineCode', value: plain(children) }],
+  link(state, mark, children) {
+    const href = attrString(mark, 'href');
+    if (!href) return children;
+    const url = state.href(href);
+    if (url === undefined) return children;
+    const title = attrString(mark, 'title');
+    return [{ type: 'link', url, title: title || null, children }];
+  },
+  // GitHub renders <ins> and <sub>/<sup>, so these are exact there; the HTML export uses the tags too.
+  underline: tag('ins'),
+  subsup: (state, mark, children) => tag(attrString(mark, 'type') === 'sub' ? 'sub' : 'sup')(state, mark, children, { type: 'text' }),
+  textColor: dropped('text colour'),
+  backgroundColor: dropped('highlight colour'),
+  // Annotations are turned into footnote references by State.inlines; the mark itself adds nothing.
+  annotation: (_s, _m, children) => children,
+};
+
+function dropped(what: string): MarkHandler {
+  return (state: State, mark, children) => {
+    const colour = attrString(mark, 'color');
+    state.report('dropped-mark', mark.type, `Markdown has no ${what}${colour ? ` (${colour})` : ''}; the text is kept without it.`);
+    return children;
+  };
+}
+
+export const unknownMark: MarkHandler = (state, mark, children) => {
+  state.report('unsupported-mark', mark.type, `Unknown mark "${mark.type}"; the text is kept without it.`);
+  return children;
+};

@@ -1,0 +1,321 @@
+import type * as Md from 'mdast';
+import type { AdfMark, AdfNode } from './types';
+import type { ReportEntry, ReportKind } from '../report';
+
+/** Any mdast node a handler may return. */
+export type MdNode = Md.RootContent;
+export type Flow = Md.BlockContent | Md.DefinitionContent;
+export type Phrasing = Md.PhrasingContent;
+
+export type Handler = (state: State, node: AdfNode, parent?: AdfNode) => MdNode | MdNode[] | undefined;
+export type Handlers = Record<string, Handler>;
+
+/** Wraps already-converted phrasing in a mark (innermost marks are applied first). */
+export type MarkHandler = (state: State, mark: AdfMark, children: Phrasing[], node: AdfNode) => Phrasing[];
+export type MarkHandlers = Record<string, MarkHandler>;
+
+/**
+ * Extra rendering hints carried on mdast nodes, in the `data.hName` / `data.hProperties` convention
+ * of remark-rehype: the Markdown serializer turns `hName` on phrasing into inline HTML tags, the
+ * HTML serializer uses them as the element. `alert` marks a GFM alert line that HTML skips.
+ */
+export interface RenderData {
+  hName?: string;
+  hProperties?: Record<string, string>;
+  alert?: boolean;
+}
+
+export function renderData(node: { data?: unknown }): RenderData {
+  return (node.data ?? {}) as RenderData;
+}
+
+export function withData<T extends { data?: Md.Data }>(node: T, data: RenderData): T {
+  node.data = { ...(node.data ?? {}), ...data } as Md.Data;
+  return node;
+}
+
+/** What a media node points to, resolved by the caller (attachment URL, zip path …). */
+export interface MediaTarget {
+  href: string;
+  title?: string;
+  isImage: boolean;
+}
+
+export interface MediaAttrs {
+  id?: string;
+  type?: string;
+  collection?: string;
+  alt?: string;
+  url?: string;
+  [key: string]: unknown;
+}
+
+export type MediaResolver = (attrs: MediaAttrs) => MediaTarget | undefined;
+
+export interface ChildLink {
+  title: string;
+  href: string;
+}
+
+/** Footnote bookkeeping for inline-comment annotations; see ../anchors.ts. */
+export interface FootnoteSink {
+  /** Label for an annotation id (`c1`), or undefined when no thread is known for it. */
+  ref(markerRef: string): string | undefined;
+}
+
+export interface StateOptions {
+  users?: ReadonlyMap<string, string>;
+  media?: MediaResolver;
+  linkRewrite?: (href: string) => string | undefined;
+  /** Child pages of the page being converted, for the `children` macro. */
+  children?: () => ChildLink[] | undefined;
+  pageId?: string;
+  footnotes?: FootnoteSink;
+  handlers?: Partial<Handlers>;
+  marks?: Partial<MarkHandlers>;
+}
+
+export interface HeadingInfo {
+  depth: number;
+  text: string;
+  slug: string;
+}
+
+export interface State {
+  readonly handlers: Handlers;
+  readonly marks: MarkHandlers;
+  readonly options: StateOptions;
+  /** Headings in document order, filled while converting (the toc is filled in afterwards). */
+  readonly headings: HeadingInfo[];
+  /** Table-of-contents lists waiting for the headings; filled by `finish`. */
+  readonly tocs: Array<{ list: Md.List; minLevel: number; maxLevel: number }>;
+  readonly entries: ReportEntry[];
+  report(kind: ReportKind, what: string, detail: string): void;
+  /** Reports a kind+what only the first time in this document (for whole-construct approximations). */
+  reportOnce(kind: ReportKind, what: string, detail: string): void;
+  /** Converts one node, with its path recorded for reports. */
+  one(node: AdfNode, parent: AdfNode | undefined, index: number): MdNode[];
+  /** Converts children in a flow context: stray phrasing is wrapped in paragraphs. */
+  blocks(parent: AdfNode): Flow[];
+  /** Converts children in a phrasing context: blocks are flattened, adjacent equal marks merged. */
+  inlines(parent: AdfNode): Phrasing[];
+  /** Applies the caller's link rewrite; undefined (and a report entry) for script-capable URLs. */
+  href(url: string): string | undefined;
+  /** A GitHub-style unique slug for a heading text. */
+  slug(text: string): string;
+}
+
+const phrasingTypes = new Set([
+  'text', 'emphasis', 'strong', 'delete', 'inlineCode', 'break', 'link', 'image', 'footnoteReference',
+  'linkReference', 'imageReference',
+]);
+
+/** Phrasing-only node types; `html` is left out because it is flow or phrasing by context. */
+export function isPhrasing(node: MdNode): boolean {
+  return phrasingTypes.has(node.type);
+}
+
+/** Like github-slugger: lower case, drop punctuation and symbols, spaces to dashes, `-1` on repeats. */
+export function githubSlug(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+}
+
+export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Handler, options: StateOptions): State {
+  const path: string[] = [];
+  const once = new Set<string>();
+  const slugs = new Map<string, number>();
+  const entries: ReportEntry[] = [];
+
+  const state: State = {
+    handlers,
+    marks,
+    options,
+    headings: [],
+    tocs: [],
+    entries,
+    report(kind, what, detail) {
+      const entry: ReportEntry = { kind, what, detail, path: path.join('/') };
+      if (options.pageId !== undefined) entry.pageId = options.pageId;
+      entries.push(entry);
+    },
+    reportOnce(kind, what, detail) {
+      const key = `${kind}\u0000${what}`;
+      if (once.has(key)) return;
+      once.add(key);
+      state.report(kind, what, detail);
+    },
+    one(node, parent, index) {
+      path.push(parent ? `${node.type}[${index}]` : node.type);
+      try {
+        const handler = handlers[node.type] ?? unknown;
+        const out = handler(state, node, parent);
+        return out === undefined ? [] : Array.isArray(out) ? out : [out];
+      } finally {
+        path.pop();
+      }
+    },
+    blocks(parent) {
+      const out: Flow[] = [];
+      let run: Phrasing[] = [];
+      const flush = (): void => {
+        const merged = mergePhrasing(run);
+        if (merged.length > 0 && !merged.every(isBlank)) out.push({ type: 'paragraph', children: merged });
+        run = [];
+      };
+      (parent.content ?? []).forEach((child, i) => {
+        for (const md of state.one(child, parent, i)) {
+          if (isPhrasing(md)) run.push(md as Phrasing);
+          else {
+            flush();
+            out.push(md as Flow);
+          }
+        }
+      });
+      flush();
+      return out;
+    },
+    inlines(parent) {
+      const out: Phrasing[] = [];
+      const content = parent.content ?? [];
+      const placed = new Set<string>();
+      content.forEach((child, i) => {
+        for (const md of state.one(child, parent, i)) out.push(...toPhrasing(md));
+        // A footnote reference goes after the last consecutive node carrying the annotation.
+        if (options.footnotes) {
+          const next = annotations(content[i + 1]);
+          for (const id of annotations(child)) {
+            if (placed.has(id) || next.includes(id)) continue;
+            const label = options.footnotes.ref(id);
+            placed.add(id);
+            if (label) out.push({ type: 'footnoteReference', identifier: label, label });
+          }
+        }
+      });
+      return hoistSpaces(mergePhrasing(out));
+    },
+    href(url) {
+      if (!isSafeUrl(url)) {
+        state.report('approximated', 'link', `A link to a ${url.split(':')[0]?.trim() || 'unsafe'}: URL was removed; its text is kept.`);
+        return undefined;
+      }
+      return options.linkRewrite?.(url) ?? url;
+    },
+    slug(text) {
+      const base = githubSlug(text);
+      const seen = slugs.get(base);
+      slugs.set(base, (seen ?? 0) + 1);
+      return seen === undefined ? base : `${base}-${seen}`;
+    },
+  };
+  return state;
+}
+
+/** Schemes that can run code when clicked; removed from every export, not only from HTML. */
+export function isSafeUrl(url: string): boolean {
+  // Browsers ignore control characters and whitespace inside a scheme ("java\tscript:").
+  const squashed = url.replace(/[\u0000-\u0020\u007f]/g, '').toLowerCase();
+  return !/^(javascript|vbscript|data|file):/.test(squashed);
+}
+
+function annotations(node: AdfNode | undefined): string[] {
+  const ids: string[] = [];
+  for (const m of node?.marks ?? []) {
+    const id = m.attrs?.id;
+    if (m.type === 'annotation' && typeof id === 'string') ids.push(id);
+  }
+  return ids;
+}
+
+function isBlank(node: Phrasing): boolean {
+  return (node.type === 'text' && node.value.trim() === '') || node.type === 'break';
+}
+
+/** Flattens a block into phrasing when a block shows up where only inline content fits. */
+export function toPhrasing(node: MdNode): Phrasing[] {
+  if (isPhrasing(node) || node.type === 'html') return [node as Phrasing];
+  switch (node.type) {
+    case 'paragraph':
+    case 'heading':
+    case 'tableCell':
+      return node.children;
+    case 'code':
+      return [{ type: 'inlineCode', value: node.value }];
+    default: {
+      if (!('children' in node)) return [];
+      const parts: Phrasing[] = [];
+      for (const child of node.children as MdNode[]) {
+        const inner = toPhrasing(child);
+        if (inner.length === 0) continue;
+        if (parts.length > 0) parts.push({ type: 'text', value: ' ' });
+        parts.push(...inner);
+      }
+      return parts;
+    }
+  }
+}
+
+function sameWrapper(a: Phrasing, b: Phrasing): boolean {
+  if (a.type !== b.type) return false;
+  if (renderData(a).hName !== renderData(b).hName) return false;
+  if (JSON.stringify(renderData(a).hProperties) !== JSON.stringify(renderData(b).hProperties)) return false;
+  if (a.type === 'link' && b.type === 'link') return a.url === b.url && a.title === b.title;
+  return a.type === 'strong' || a.type === 'emphasis' || a.type === 'delete';
+}
+
+/**
+ * Joins adjacent wrappers of the same kind, so `[**a**](x)[b](x)` (two ADF text nodes sharing a
+ * link) becomes one link `[**a**b](x)`, and adjacent texts become one text node.
+ */
+export function mergePhrasing(nodes: Phrasing[]): Phrasing[] {
+  const out: Phrasing[] = [];
+  for (const node of nodes) {
+    const last = out[out.length - 1];
+    if (last && last.type === 'text' && node.type === 'text') {
+      out[out.length - 1] = { type: 'text', value: last.value + node.value };
+    } else if (last && sameWrapper(last, node) && 'children' in last && 'children' in node) {
+      const merged = mergePhrasing([...(last.children as Phrasing[]), ...(node.children as Phrasing[])]);
+      (last as { children: Phrasing[] }).children = merged;
+    } else {
+      out.push(node);
+    }
+  }
+  return out;
+}
+
+/**
+ * Moves whitespace at the edges of strong/emphasis/delete outside them: `**bold **x` is not bold
+ * in Markdown (the serializer would have to write `**bold&#x20;**`), `**bold** x` is.
+ */
+export function hoistSpaces(nodes: Phrasing[]): Phrasing[] {
+  const out: Phrasing[] = [];
+  for (const node of nodes) {
+    if (!('children' in node)) {
+      out.push(node);
+      continue;
+    }
+    const children = hoistSpaces(node.children as Phrasing[]);
+    (node as { children: Phrasing[] }).children = children;
+    if (node.type !== 'strong' && node.type !== 'emphasis' && node.type !== 'delete') {
+      out.push(node);
+      continue;
+    }
+    const first = children[0];
+    const last = children[children.length - 1];
+    let lead = '';
+    let trail = '';
+    if (first?.type === 'text') {
+      lead = /^\s*/.exec(first.value)?.[0] ?? '';
+      first.value = first.value.slice(lead.length);
+    }
+    if (last?.type === 'text') {
+      trail = /\s*$/.exec(last.value)?.[0] ?? '';
+      last.value = last.value.slice(0, last.value.length - trail.length);
+    }
+    const kept = children.filter((c) => c.type !== 'text' || c.value !== '');
+    (node as { children: Phrasing[] }).children = kept;
+    if (lead) out.push({ type: 'text', value: lead });
+    if (kept.length > 0) out.push(node);
+    if (trail) out.push({ type: 'text', value: trail });
+  }
+  return mergePhrasing(out);
+}

@@ -1,0 +1,30 @@
+import { stringify } from 'yaml';
+
+export interface PageMeta {
+  id: string;
+  title: string;
+  spaceKey?: string;
+  version?: number;
+  author?: string;
+  created?: string;
+  updated?: string;
+  labels?: string[];
+  url?: string;
+}
+
+/**
+ * YAML front matter (`---` … `---`). The `yaml` library quotes whatever needs it: titles with
+ * colons, leading `#`/`-`/quotes, words YAML would read as booleans or numbers, newlines. Writing
+ * for YAML 1.1 also quotes `yes`/`no`/`on`/dates, which 1.1 parsers (Jekyll, PyYAML) would convert.
+ */
+export function frontMatter(meta: PageMeta): string {
+  const data: Record<string, unknown> = { id: String(meta.id), title: meta.title };
+  if (meta.spaceKey !== undefined) data.space = meta.spaceKey;
+  if (meta.version !== undefined) data.version = meta.version;
+  if (meta.author !== undefined) data.author = meta.author;
+  if (meta.created !== undefined) data.created = meta.created;
+  if (meta.updated !== undefined) data.updated = meta.updated;
+  if (meta.labels !== undefined && meta.labels.length > 0) data.labels = [...meta.labels];
+  if (meta.url !== undefined) data.url = meta.url;
+  return `---\n${stringify(data, { lineWidth: 0, version: '1.1' })}---\n`;
+}

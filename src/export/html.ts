@@ -1,0 +1,77 @@
+import sanitizeHtml from 'sanitize-html';
+import { convert, type MarkdownOptions } from './markdown';
+import { escapeHtml, mdastToHtml } from './mdast-html';
+import type { ReportEntry } from './report';
+
+export interface HtmlOptions extends MarkdownOptions {
+  /** Stylesheet text, inlined in the document (see loadExportCss in ./css for Node callers). */
+  css: string;
+  /** Document title; defaults to frontMatter.title, then "Export". */
+  title?: string;
+  lang?: string;
+}
+
+const headings = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+
+/**
+ * The allowlist every HTML export passes through. Text is escaped before this point; this is the
+ * second line of defence against scripts, event handlers and `javascript:` URLs.
+ */
+export const sanitizeOptions: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...headings, 'p', 'br', 'hr', 'strong', 'em', 'del', 'ins', 'sub', 'sup', 'code', 'pre', 'blockquote',
+    'ul', 'ol', 'li', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'div', 'span', 'details',
+    'summary', 'section', 'input',
+  ],
+  allowedAttributes: {
+    ...Object.fromEntries(headings.map((h) => [h, ['id']])),
+    a: ['href', 'title', 'id', 'class'],
+    img: ['src', 'alt', 'title'],
+    th: ['colspan', 'rowspan'],
+    td: ['colspan', 'rowspan'],
+    ol: ['start'],
+    li: ['id', 'class'],
+    code: ['class'],
+    div: ['class'],
+    span: ['class', 'title'],
+    section: ['class'],
+    sup: ['class'],
+    input: ['type', 'checked', 'disabled'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  // Only the disabled checkbox of task lists is ever wanted from <input>.
+  exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
+  transformTags: {
+    input: (tagName, attribs) => ({ tagName, attribs: { ...attribs, disabled: '' } }),
+  },
+};
+
+/** ADF → a standalone, sanitized HTML document plus the fidelity report. */
+export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; report: ReportEntry[] } {
+  const { tree, report } = convert(doc, options);
+  const body = sanitizeHtml(mdastToHtml(tree), sanitizeOptions);
+  const title = options.title ?? options.frontMatter?.title ?? 'Export';
+  // A stylesheet cannot close its own <style> element.
+  const css = options.css.replace(/<\/style/gi, '<\\/style');
+  const html = [
+    '<!doctype html>',
+    `<html lang="${escapeHtml(options.lang ?? 'en')}">`,
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>\n${css}\n</style>`,
+    '</head>',
+    '<body>',
+    '<article class="page">',
+    `<h1 class="page-title">${escapeHtml(title)}</h1>`,
+    body,
+    '</article>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+  return { html, report };
+}

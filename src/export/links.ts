@@ -1,0 +1,75 @@
+/**
+ * Links between exported pages: a Confluence page URL inside an exported page becomes a relative
+ * path to that page's file in the bundle, so the export browses offline. Anything else is kept.
+ */
+
+/**
+ * The page id a Confluence link points to, or undefined. Understands `/wiki/spaces/KEY/pages/ID/…`,
+ * `/wiki/pages/viewpage.action?pageId=ID` and `/wiki/pages/ID`. Absolute links count only when they
+ * point at this site (`siteUrl`), so a link to another Confluence site is never rewritten.
+ */
+export function pageIdFromHref(href: string, siteUrl?: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href, 'relative:/');
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'relative:') {
+    if (!siteUrl) return undefined;
+    let site: URL;
+    try {
+      site = new URL(siteUrl);
+    } catch {
+      return undefined;
+    }
+    if (url.host.toLowerCase() !== site.host.toLowerCase()) return undefined;
+  }
+  const path = url.pathname;
+  const spaces = /^\/wiki\/spaces\/[^/]+\/pages\/(\d+)(?:\/|$)/.exec(path);
+  if (spaces) return spaces[1];
+  const bare = /^\/wiki\/pages\/(\d+)(?:\/|$)/.exec(path);
+  if (bare) return bare[1];
+  if (/^\/wiki\/pages\/viewpage\.action$/.test(path)) {
+    const id = url.searchParams.get('pageId');
+    if (id && /^\d+$/.test(id)) return id;
+  }
+  return undefined;
+}
+
+/** The relative link from the file at `from` to the file at `to` (both bundle paths, `/`-separated). */
+export function relativeHref(from: string, to: string): string {
+  const a = from.split('/').slice(0, -1);
+  const b = to.split('/');
+  let common = 0;
+  while (common < a.length && common < b.length - 1 && a[common] === b[common]) common++;
+  const up = a.length - common;
+  const parts = [...Array<string>(up).fill('..'), ...b.slice(common)];
+  // Each segment is percent-encoded so spaces, parentheses and `#` survive Markdown and HTML links.
+  return parts.map((p) => (p === '..' ? p : encodeURIComponent(p))).join('/') || encodeURIComponent(b[b.length - 1] ?? '');
+}
+
+export interface LinkRewriter {
+  (href: string): string | undefined;
+}
+
+/**
+ * A rewriter for one page: `fileOf(id)` gives the bundle path of an exported page (undefined when
+ * the page is not in the export, so the link stays absolute). `onLink` records the link graph.
+ */
+export function createLinkRewriter(o: {
+  from: string;
+  fileOf: (pageId: string) => string | undefined;
+  siteUrl?: string;
+  onLink?: (pageId: string) => void;
+}): LinkRewriter {
+  return (href) => {
+    const id = pageIdFromHref(href, o.siteUrl);
+    if (!id) return undefined;
+    const target = o.fileOf(id);
+    if (!target) return undefined;
+    o.onLink?.(id);
+    const hash = href.indexOf('#');
+    return relativeHref(o.from, target) + (hash >= 0 ? href.slice(hash) : '');
+  };
+}

@@ -1,0 +1,105 @@
+import type * as Md from 'mdast';
+import { toMarkdown, type Join } from 'mdast-util-to-markdown';
+import { gfmToMarkdown } from 'mdast-util-gfm';
+import { adfToMdast } from './adf';
+import type { ChildLink, Handlers, MarkHandlers, MediaResolver } from './adf';
+import { renderData, type Flow, type Phrasing } from './adf/state';
+import { createFootnotes, type InlineThread } from './anchors';
+import { frontMatter, type PageMeta } from './frontmatter';
+import type { ReportEntry } from './report';
+
+export { AdfError } from './adf';
+
+export interface MarkdownOptions {
+  /** accountId → display name, for mentions. */
+  users?: ReadonlyMap<string, string>;
+  media?: MediaResolver;
+  /** Rewrites links between exported pages (return undefined to keep the link). */
+  linkRewrite?: (href: string) => string | undefined;
+  /** Inline-comment threads, shown as footnotes on their annotations. */
+  comments?: readonly InlineThread[];
+  /** Footnote anchors for comments; default true when comments are given. False lists them at the end. */
+  anchors?: boolean;
+  frontMatter?: PageMeta;
+  pageId?: string;
+  /** Child pages, for the `children` macro. */
+  children?: () => ChildLink[] | undefined;
+  handlers?: Partial<Handlers>;
+  marks?: Partial<MarkHandlers>;
+}
+
+export interface ConversionResult {
+  tree: Md.Root;
+  report: ReportEntry[];
+}
+
+/** ADF → mdast with comments attached: the tree both the Markdown and the HTML exports serialize. */
+export function convert(doc: unknown, options: MarkdownOptions = {}): ConversionResult {
+  const anchors = options.comments && options.comments.length > 0 && options.anchors !== false;
+  const footnotes = anchors ? createFootnotes(options.comments ?? []) : undefined;
+  const { tree, report } = adfToMdast(doc, {
+    users: options.users,
+    media: options.media,
+    linkRewrite: options.linkRewrite,
+    children: options.children,
+    pageId: options.pageId ?? options.frontMatter?.id,
+    footnotes,
+    handlers: options.handlers,
+    marks: options.marks,
+  });
+  if (footnotes) {
+    tree.children.push(...footnotes.definitions(), ...footnotes.unanchored());
+  } else if (options.comments && options.comments.length > 0) {
+    tree.children.push(...createFootnotes(options.comments).unanchored('Comments'));
+  }
+  return { tree, report };
+}
+
+/** GitHub alerts want the `[!NOTE]` line directly above the content, without a blank line. */
+const alertJoin: Join = (left, right) => {
+  if (left.type !== 'html' || !renderData(left).alert) return undefined;
+  if (right.type === 'paragraph' || right.type === 'code' || right.type === 'heading') return 0;
+  if (right.type === 'list' && (!right.ordered || (right.start ?? 1) === 1)) return 0;
+  // HTML blocks of CommonMark kind 6 (table, details) may interrupt a paragraph too.
+  if (right.type === 'html' && /^<(table|details)[\s>]/.test(right.value)) return 0;
+  return undefined;
+};
+
+/** Inline tags Markdown lacks (underline, sub, sup) become raw HTML around their content. */
+function expandTags<T extends { children: unknown[] }>(parent: T): T {
+  const out: unknown[] = [];
+  for (const child of parent.children as Array<Flow | Phrasing>) {
+    if ('children' in child) expandTags(child as { children: unknown[] });
+    const tag = renderData(child).hName;
+    if (child.type === 'emphasis' && tag) {
+      out.push({ type: 'html', value: `<${tag}>` }, ...child.children, { type: 'html', value: `</${tag}>` });
+    } else {
+      out.push(child);
+    }
+  }
+  parent.children = out;
+  return parent;
+}
+
+/** Serializes a tree made by `convert`; the tree is rewritten in place (inline tags expanded). */
+function mdastToMarkdown(tree: Md.Root): string {
+  return toMarkdown(expandTags(tree), {
+    extensions: [gfmToMarkdown()],
+    bullet: '-',
+    fences: true,
+    rule: '-',
+    listItemIndent: 'one',
+    join: [alertJoin],
+  });
+}
+
+/**
+ * ADF → GitHub-flavoured Markdown plus the fidelity report. Throws AdfError when `doc` is not an
+ * ADF document.
+ */
+export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[] } {
+  const { tree, report } = convert(doc, options);
+  const body = mdastToMarkdown(tree);
+  const head = options.frontMatter ? `${frontMatter(options.frontMatter)}\n` : '';
+  return { markdown: head + body, report };
+}

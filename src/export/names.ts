@@ -1,0 +1,68 @@
+/**
+ * Safe names for zip entries and downloads. Page titles are arbitrary user text: they may hold
+ * slashes, `..`, control or bidi characters, Windows device names, or hundreds of characters.
+ */
+
+const reserved = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+const encoder = new TextEncoder();
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Cuts to at most `maxBytes` of UTF-8 without splitting a character or an emoji sequence. */
+export function truncateBytes(value: string, maxBytes: number): string {
+  if (encoder.encode(value).length <= maxBytes) return value;
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(value)) {
+    const size = encoder.encode(segment).length;
+    if (used + size > maxBytes) break;
+    out += segment;
+    used += size;
+  }
+  return out;
+}
+
+/** One path segment from a title: no separators, no `..`, no control characters, ≤ `max` UTF-8 bytes. */
+export function safeSegment(title: string, max = 80): string {
+  let s = title
+    .normalize('NFC')
+    .replace(/[\t\n\r\f\v]/g, ' ')
+    // Control characters, and bidi controls that can disguise an extension (‮fdp.exe).
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    // Path separators and the other characters Windows forbids in names.
+    .replace(/[/\\:*?"<>|]/g, '-')
+    .replace(/\s+/g, ' ')
+    .replace(/\.{2,}/g, '.')
+    .trim()
+    .replace(/^\.+/, '');
+  s = truncateBytes(s, Math.max(1, max));
+  // Windows drops trailing dots and spaces, which would make two names collide.
+  s = s.replace(/[. ]+$/, '');
+  if (s === '') return 'untitled';
+  if (reserved.test(s.split('.')[0] ?? '')) s = `_${s}`;
+  return s;
+}
+
+function splitExt(name: string): [string, string] {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || name.length - dot > 10) return [name, ''];
+  return [name.slice(0, dot), name.slice(dot)];
+}
+
+/**
+ * A name not yet in `taken`, adding ` (2)`, ` (3)` … before the extension. Comparison ignores case
+ * (zips are unpacked on case-insensitive file systems); `taken` holds lower-cased names and the
+ * chosen one is added to it.
+ */
+export function uniqueName(taken: Set<string>, name: string): string {
+  let candidate = name;
+  const [stem, ext] = splitExt(name);
+  for (let n = 2; taken.has(candidate.toLowerCase()); n += 1) candidate = `${stem} (${n})${ext}`;
+  taken.add(candidate.toLowerCase());
+  return candidate;
+}
+
+/** Suggested download name, e.g. `fileName('Q3: plan', 'md')` → `Q3- plan.md`. */
+export function fileName(title: string, ext: string): string {
+  const cleanExt = ext.replace(/[^a-z0-9]/gi, '').toLowerCase();
+  return cleanExt ? `${safeSegment(title)}.${cleanExt}` : safeSegment(title);
+}

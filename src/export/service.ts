@@ -1,0 +1,342 @@
+/**
+ * Exports one page or blog post: fetches what the chosen format needs (body, comments, attachments,
+ * user names, space key) with as few requests as possible, then converts. Pure: the Confluence
+ * client is passed in, so the same code runs as the user (resolvers) or as the app (auto-export).
+ *
+ * `renderPage` is the conversion half on its own; the tree export calls it with data fetched in bulk.
+ */
+import type * as Md from 'mdast';
+import sanitizeHtml from 'sanitize-html';
+import { toMarkdown } from 'mdast-util-to-markdown';
+import { gfmToMarkdown } from 'mdast-util-gfm';
+import type { Confluence, ContentRef } from '../confluence/client';
+import { collect } from '../confluence/paginate';
+import type { Attachment, FooterComment, InlineComment, Page } from '../confluence/types';
+import type { ExportFormat, ExportOptions } from '../shared/export';
+import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
+import { commentBlocks, type CommentNode, type InlineThread } from './anchors';
+import { loadExportCss } from './css';
+import { adfToHtml, sanitizeOptions } from './html';
+import { adfToMarkdown, AdfError } from './markdown';
+import { mdastToHtml } from './mdast-html';
+import type { PageMeta } from './frontmatter';
+import { toJsonBundle } from './json';
+import { fileName } from './names';
+import type { ReportEntry } from './report';
+
+export type { ExportFormat, ExportOptions } from '../shared/export';
+
+export interface ExportResult {
+  text: string;
+  fileName: string;
+  mediaType: string;
+  report: ReportEntry[];
+  version: number;
+  title: string;
+  /** UTF-8 size of `text`. */
+  bytes: number;
+}
+
+/** The Confluence calls a single-page export may make. */
+export type ExportClient = Pick<
+  Confluence,
+  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'users' | 'getSpace'
+>;
+
+export const DEFAULT_OPTIONS: ExportOptions = { format: 'md', frontMatter: true, comments: false, anchors: true, attachments: false };
+
+export const FORMAT_INFO: Record<ExportFormat, { ext: string; mediaType: string }> = {
+  md: { ext: 'md', mediaType: 'text/markdown; charset=utf-8' },
+  html: { ext: 'html', mediaType: 'text/html; charset=utf-8' },
+  json: { ext: 'json', mediaType: 'application/json' },
+  storage: { ext: 'xhtml', mediaType: 'application/xhtml+xml' },
+};
+
+/** Everything `renderPage` needs about one page, however it was fetched. */
+export interface PageData {
+  page: Page;
+  type: ContentRef['type'];
+  spaceKey?: string;
+  labels?: string[];
+  /** accountId → display name (mentions, authors, comment authors). */
+  users: ReadonlyMap<string, string>;
+  inline?: InlineThread[];
+  footer?: CommentNode[];
+  /** Resolves media nodes (attachment link or a path inside the zip). */
+  media?: MediaResolver;
+  siteUrl?: string;
+}
+
+export interface RenderContext {
+  /** Rewrites links between exported pages (tree export). */
+  linkRewrite?: (href: string) => string | undefined;
+  /** Stylesheet for HTML exports. */
+  css?: string;
+  /** Child pages with links, for the `children` macro (tree export). */
+  children?: () => ChildLink[] | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching
+
+export async function exportPage(client: ExportClient, ref: ContentRef, options: ExportOptions, extra: { siteUrl?: string; css?: string } = {}): Promise<ExportResult> {
+  const storage = options.format === 'storage';
+  const fetch = { bodyFormat: storage ? ('storage' as const) : ('atlas_doc_format' as const), include: ['labels' as const] };
+  const wantsComments = options.comments && !storage;
+  const [page, attachments, comments] = await Promise.all([
+    ref.type === 'blogpost' ? client.getBlogPost(ref.id, fetch) : client.getPage(ref.id, fetch),
+    // Media nodes name attachments by file id; the listing maps them to download links.
+    storage ? Promise.resolve([]) : collect(client.attachments(ref)),
+    wantsComments ? loadComments(client, ref) : Promise.resolve(undefined),
+  ]);
+  const adf = storage ? undefined : parseAdf(page);
+  const labels = page.labels?.meta?.hasMore ? (await collect(client.labels(ref))).map((l) => l.name ?? '') : (page.labels?.results ?? []).map((l) => l.name ?? '');
+  const ids = new Set<string>();
+  if (adf) mentionIds(adf, ids);
+  authorIds(page, ids);
+  for (const c of comments?.raw ?? []) if (c.version?.authorId) ids.add(c.version.authorId);
+  const [users, space] = await Promise.all([
+    ids.size > 0 && !storage ? client.users(ids).then(displayNames) : Promise.resolve(new Map<string, string>()),
+    page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(() => undefined) : Promise.resolve(undefined),
+  ]);
+  const data: PageData = {
+    page,
+    type: ref.type,
+    spaceKey: space?.key,
+    labels: labels.filter(Boolean),
+    users,
+    inline: comments ? comments.inline(users) : undefined,
+    footer: comments ? comments.footer(users) : undefined,
+    media: attachmentMedia(attachments, extra.siteUrl),
+    siteUrl: extra.siteUrl,
+  };
+  return renderPage(data, options, { css: extra.css });
+}
+
+/** Loaded comments; threads are built once names are known. */
+interface LoadedComments {
+  raw: Array<FooterComment | InlineComment>;
+  inline(users: ReadonlyMap<string, string>): InlineThread[];
+  footer(users: ReadonlyMap<string, string>): CommentNode[];
+}
+
+/**
+ * Root comments (footer and inline, every resolution status) and their replies. Confluence lists
+ * roots only; replies come per root, so a page with N threads costs N more requests.
+ */
+export async function loadComments(
+  client: Pick<Confluence, 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'>,
+  ref: ContentRef,
+): Promise<LoadedComments> {
+  const [inlineRoots, footerRoots] = await Promise.all([
+    collect(client.inlineComments(ref, { status: ['open', 'reopened', 'resolved', 'dangling'] })),
+    collect(client.footerComments(ref)),
+  ]);
+  const replies = new Map<string, Array<FooterComment | InlineComment>>();
+  async function walk(id: string, inline: boolean, depth: number): Promise<void> {
+    // Footer replies can nest; inline threads are flat. The depth cap guards against cycles.
+    const kids = await collect(inline ? client.inlineReplies(id) : client.footerReplies(id));
+    replies.set(id, kids);
+    if (depth < 8) await Promise.all(kids.map((k) => walk(k.id, inline, depth + 1)));
+  }
+  await Promise.all([...inlineRoots.map((c) => walk(c.id, true, 1)), ...footerRoots.map((c) => walk(c.id, false, 1))]);
+
+  const raw: Array<FooterComment | InlineComment> = [...inlineRoots, ...footerRoots, ...[...replies.values()].flat()];
+  const node = (c: FooterComment | InlineComment, users: ReadonlyMap<string, string>): CommentNode => {
+    const authorId = c.version?.authorId ?? '';
+    const status = 'resolutionStatus' in c ? c.resolutionStatus : undefined;
+    return {
+      id: c.id,
+      author: users.get(authorId) ?? authorId ?? 'Unknown',
+      created: c.version?.createdAt ?? '',
+      ...(status ? { status } : {}),
+      text: commentText(c),
+      replies: (replies.get(c.id) ?? []).map((r) => node(r, users)),
+    };
+  };
+  return {
+    raw,
+    inline: (users) =>
+      inlineRoots.map((c) => ({
+        ...node(c, users),
+        markerRef: c.properties?.inlineMarkerRef ?? `comment-${c.id}`,
+        ...(c.properties?.inlineOriginalSelection ? { selection: c.properties.inlineOriginalSelection } : {}),
+      })),
+    footer: (users) => footerRoots.map((c) => node(c, users)),
+  };
+}
+
+/** Media by Confluence file id (what ADF media nodes carry), falling back to the file name. */
+export function attachmentMedia(attachments: readonly Attachment[], siteUrl?: string, zipPath?: (a: Attachment) => string | undefined): MediaResolver {
+  const byFile = new Map<string, Attachment>();
+  const byName = new Map<string, Attachment>();
+  for (const a of attachments) {
+    if (a.fileId) byFile.set(a.fileId, a);
+    if (a.title) byName.set(a.title, a);
+  }
+  return (attrs: MediaAttrs): MediaTarget | undefined => {
+    const found = (attrs.id ? byFile.get(attrs.id) : undefined) ?? (attrs.alt ? byName.get(attrs.alt) : undefined);
+    if (!found) return undefined;
+    const local = zipPath?.(found);
+    const link = found.downloadLink ?? found._links?.download;
+    const href = local ?? (link ? absolute(link, siteUrl) : undefined);
+    if (!href) return undefined;
+    return { href, title: found.title, isImage: (found.mediaType ?? '').startsWith('image/') };
+  };
+}
+
+function absolute(link: string, siteUrl?: string): string {
+  if (/^https?:\/\//i.test(link) || !siteUrl) return link;
+  // Confluence download links are relative to the wiki context.
+  return `${siteUrl.replace(/\/$/, '')}${link.startsWith('/wiki/') ? '' : '/wiki'}${link}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Converting
+
+let cachedCss: string | undefined;
+function exportCss(): string {
+  if (cachedCss === undefined) {
+    try {
+      cachedCss = loadExportCss();
+    } catch {
+      // Not on disk (bundled runtime): the document is still readable without its stylesheet.
+      cachedCss = 'body{font-family:sans-serif;max-width:52rem;margin:0 auto;padding:1rem}';
+    }
+  }
+  return cachedCss;
+}
+
+/** Converts fetched page data to the chosen format. Throws AppError-free plain errors only. */
+export function renderPage(data: PageData, options: ExportOptions, ctx: RenderContext = {}): ExportResult {
+  const { page } = data;
+  const title = page.title ?? '(untitled)';
+  const version = page.version?.number ?? 0;
+  const info = FORMAT_INFO[options.format];
+  const report: ReportEntry[] = [];
+  let text: string;
+
+  if (options.format === 'storage') {
+    text = page.body?.storage?.value ?? '';
+  } else {
+    const adf = parseAdf(page);
+    const meta = pageMeta(data);
+    const common = {
+      users: data.users,
+      media: data.media,
+      linkRewrite: ctx.linkRewrite,
+      children: ctx.children,
+      comments: options.comments ? data.inline : undefined,
+      anchors: options.anchors,
+      pageId: page.id,
+    };
+    if (options.format === 'md') {
+      const out = adfToMarkdown(adf, { ...common, frontMatter: options.frontMatter ? meta : undefined });
+      report.push(...out.report);
+      text = out.markdown;
+      if (options.comments && data.footer && data.footer.length > 0) text = `${text.replace(/\n*$/, '\n')}\n${footerMarkdown(data.footer)}`;
+    } else if (options.format === 'html') {
+      const out = adfToHtml(adf, { ...common, frontMatter: meta, css: ctx.css ?? exportCss(), title });
+      report.push(...out.report);
+      text = out.html;
+      if (options.comments && data.footer && data.footer.length > 0) text = text.replace('</article>', `${footerHtml(data.footer)}\n</article>`);
+    } else {
+      // JSON: the machine-readable bundle. The Markdown conversion runs too, for its report.
+      const out = adfToMarkdown(adf, common);
+      report.push(...out.report);
+      text = toJsonBundle({ meta, adf, comments: options.comments ? { inline: data.inline ?? [], footer: data.footer ?? [] } : undefined, report: out.report });
+    }
+  }
+  for (const e of report) if (!e.pageId) e.pageId = page.id;
+  return { text, fileName: fileName(title, info.ext), mediaType: info.mediaType, report, version, title, bytes: Buffer.byteLength(text, 'utf8') };
+}
+
+function pageMeta(data: PageData): PageMeta {
+  const { page } = data;
+  const authorId = page.authorId ?? page.version?.authorId;
+  const webui = page._links?.webui;
+  return {
+    id: page.id,
+    title: page.title ?? '(untitled)',
+    ...(data.spaceKey ? { spaceKey: data.spaceKey } : {}),
+    ...(page.version?.number !== undefined ? { version: page.version.number } : {}),
+    ...(authorId ? { author: data.users.get(authorId) ?? authorId } : {}),
+    ...(page.createdAt ? { created: page.createdAt } : {}),
+    ...(page.version?.createdAt ? { updated: page.version.createdAt } : {}),
+    ...(data.labels && data.labels.length > 0 ? { labels: data.labels } : {}),
+    ...(webui && data.siteUrl ? { url: `${data.siteUrl.replace(/\/$/, '')}/wiki${webui}` } : {}),
+  };
+}
+
+function footerTree(footer: readonly CommentNode[]): Md.Root {
+  return {
+    type: 'root',
+    children: [
+      { type: 'heading', depth: 2, children: [{ type: 'text', value: 'Comments' }] },
+      { type: 'list', ordered: false, spread: false, children: footer.map((c) => ({ type: 'listItem', spread: false, children: commentBlocks(c) })) },
+    ],
+  };
+}
+
+function footerMarkdown(footer: readonly CommentNode[]): string {
+  return toMarkdown(footerTree(footer), { extensions: [gfmToMarkdown()], bullet: '-', listItemIndent: 'one' });
+}
+
+function footerHtml(footer: readonly CommentNode[]): string {
+  return `<section class="comments">${sanitizeHtml(mdastToHtml(footerTree(footer).children), sanitizeOptions)}</section>`;
+}
+
+/** The page's ADF document; throws AdfError when the body is missing or not ADF JSON. */
+export function parseAdf(page: Page): AdfNode {
+  const raw = page.body?.atlas_doc_format?.value;
+  if (typeof raw !== 'string' || raw === '') return { type: 'doc', version: 1, content: [] } as AdfNode;
+  try {
+    return JSON.parse(raw) as AdfNode;
+  } catch {
+    throw new AdfError(`The body of page ${page.id} is not valid ADF JSON`);
+  }
+}
+
+/** Collects mention account ids in an ADF tree. */
+export function mentionIds(node: AdfNode, into: Set<string>): Set<string> {
+  const stack: AdfNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'mention' && typeof n.attrs?.id === 'string') into.add(n.attrs.id);
+    if (n.content) stack.push(...n.content);
+  }
+  return into;
+}
+
+export function authorIds(page: Page, into: Set<string>): Set<string> {
+  if (page.authorId) into.add(page.authorId);
+  if (page.version?.authorId) into.add(page.version.authorId);
+  return into;
+}
+
+export function displayNames(users: ReadonlyMap<string, { displayName?: string; publicName?: string }>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [id, u] of users) out.set(id, u.displayName ?? u.publicName ?? id);
+  return out;
+}
+
+/** Plain text of a comment body (ADF), paragraphs separated by blank lines. */
+export function commentText(c: FooterComment): string {
+  const raw = c.body?.atlas_doc_format?.value;
+  if (!raw) return c.body?.storage?.value?.replace(/<[^>]*>/g, '') ?? '';
+  let doc: AdfNode;
+  try {
+    doc = JSON.parse(raw) as AdfNode;
+  } catch {
+    return '';
+  }
+  const inline = (n: AdfNode): string => {
+    if (typeof n.text === 'string') return n.text;
+    if (n.type === 'hardBreak') return '\n';
+    if (n.type === 'mention') return String(n.attrs?.text ?? '@someone');
+    if (n.type === 'emoji') return String(n.attrs?.text ?? n.attrs?.shortName ?? '');
+    return (n.content ?? []).map(inline).join('');
+  };
+  return (doc.content ?? []).map(inline).filter((t) => t.trim() !== '').join('\n\n');
+}
+

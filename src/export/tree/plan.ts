@@ -1,0 +1,78 @@
+/**
+ * The shape of a tree export, decided once from the user's listing: which items are pages (exported)
+ * and which are not (folders, databases, whiteboards: reported), and the folder of every item in the
+ * bundle. Folder names come from titles, made safe for every unzip tool and file system.
+ */
+import type { Descendant } from '../../confluence/types';
+import { safeSegment, uniqueName } from '../names';
+import type { ReportEntry } from '../report';
+
+export interface TreeNode {
+  id: string;
+  title: string;
+  /** Content type: page, folder, database, whiteboard … */
+  type: string;
+  parentId?: string;
+  /** The item's folder in the bundle (`Root/Child/Grandchild`); pages keep `index.<ext>` in it. */
+  dir: string;
+}
+
+export interface TreePlan {
+  nodes: TreeNode[];
+  /** Ids of the pages to export, in tree order (root first). */
+  pageIds: string[];
+  /** One entry per item that is not exported, with the reason. */
+  skipped: ReportEntry[];
+}
+
+/** Names a page folder holds besides its children's folders. */
+export const ATTACHMENTS_DIR = '_attachments';
+const RESERVED = ['index.md', 'index.html', 'index.json', 'index.xhtml', ATTACHMENTS_DIR];
+
+/**
+ * Plans the bundle from the root and its descendants (as listed for the user). Items whose parent is
+ * not in the listing are placed under the root, so nothing listed is lost.
+ */
+export function planTree(root: { id: string; title: string; type?: string }, descendants: readonly Descendant[]): TreePlan {
+  const rootDir = safeSegment(root.title);
+  const rootNode: TreeNode = { id: root.id, title: root.title, type: root.type ?? 'page', dir: rootDir };
+  const byId = new Map<string, TreeNode>([[root.id, rootNode]]);
+  const taken = new Map<string, Set<string>>();
+  const nodes: TreeNode[] = [rootNode];
+  const skipped: ReportEntry[] = [];
+  // Parents before children: sort by depth, keeping listing order (sibling position) within a depth.
+  const ordered = descendants.map((d, i) => ({ d, i })).sort((x, y) => (x.d.depth ?? 1) - (y.d.depth ?? 1) || x.i - y.i);
+  for (const { d } of ordered) {
+    if (byId.has(d.id)) continue;
+    const parent = (d.parentId ? byId.get(d.parentId) : undefined) ?? rootNode;
+    // A page's own files live next to its children's folders: those names are reserved.
+    const siblings = taken.get(parent.dir) ?? new Set<string>(RESERVED);
+    taken.set(parent.dir, siblings);
+    const title = d.title ?? '';
+    const dir = `${parent.dir}/${uniqueName(siblings, safeSegment(title || d.id))}`;
+    const node: TreeNode = { id: d.id, title, type: d.type ?? 'page', parentId: parent.id, dir };
+    byId.set(d.id, node);
+    nodes.push(node);
+    if (node.type !== 'page') {
+      skipped.push({ kind: 'page-skipped', what: node.type, pageId: node.id, detail: `"${title}" is a ${node.type}, not a page; only pages are exported (its child pages are).` });
+    }
+  }
+  // Tree order for the bundle: depth-first from the root, so a page's children follow it.
+  const children = new Map<string, TreeNode[]>();
+  for (const n of nodes.slice(1)) {
+    const key = n.parentId ?? root.id;
+    const list = children.get(key);
+    if (list) list.push(n);
+    else children.set(key, [n]);
+  }
+  const pageIds: string[] = [];
+  const stack: TreeNode[] = [rootNode];
+  const sorted: TreeNode[] = [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    sorted.push(n);
+    if (n.type === 'page') pageIds.push(n.id);
+    stack.push(...[...(children.get(n.id) ?? [])].reverse());
+  }
+  return { nodes: sorted, pageIds, skipped };
+}

@@ -1,0 +1,60 @@
+/**
+ * One typed wrapper per resolver key. `@forge/bridge`'s `invoke` is typed loosely, so this is the one
+ * place that knows the envelope: it returns `data`, or throws an `ApiFailure` carrying the
+ * resolver's code, message and hint for the panel to show.
+ */
+import { invoke } from '@forge/bridge';
+import type { ApiKey, PayloadOf, ResultOf } from '../shared/api';
+import type { ApiError, Envelope } from '../shared/envelope';
+
+export class ApiFailure extends Error {
+  readonly error: ApiError;
+  constructor(error: ApiError) {
+    super(error.message);
+    this.name = 'ApiFailure';
+    this.error = error;
+  }
+}
+
+/** Turns anything thrown on the way (bridge failure, bad answer) into the envelope's error shape. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiFailure) return e.error;
+  return {
+    code: 'NETWORK',
+    message: 'The app could not be reached.',
+    hint: 'Check your connection and try again.',
+  };
+}
+
+function isEnvelope(value: unknown): value is Envelope<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+async function call<K extends ApiKey>(key: K, payload: PayloadOf<K>): Promise<ResultOf<K>> {
+  const answer: unknown = await invoke(key, payload as Record<string, unknown>);
+  if (!isEnvelope(answer)) {
+    throw new ApiFailure({ code: 'BAD_RESPONSE', message: `The app gave an unexpected answer to ${key}.`, hint: 'Try again.' });
+  }
+  if (!answer.ok) throw new ApiFailure(answer.error);
+  return answer.data as ResultOf<K>;
+}
+
+/** The panel's whole backend, one function per resolver key. */
+export const api = {
+  pageInfo: () => call('page/info', {}),
+  exportPage: (p: PayloadOf<'export/page'>) => call('export/page', p),
+  exportAttach: (p: PayloadOf<'export/attach'>) => call('export/attach', p),
+  treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
+  treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
+  treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),
+  commentsList: (p: PayloadOf<'comments/list'>) => call('comments/list', p),
+  commentsExport: (p: PayloadOf<'comments/export'>) => call('comments/export', p),
+  databasesList: () => call('databases/list', {}),
+  databasesInspect: (p: PayloadOf<'databases/inspect'>) => call('databases/inspect', p),
+  databasesExport: (p: PayloadOf<'databases/export'>) => call('databases/export', p),
+  activityList: (p: PayloadOf<'activity/list'>) => call('activity/list', p),
+  autoexportGet: () => call('autoexport/get', {}),
+  autoexportSet: (p: PayloadOf<'autoexport/set'>) => call('autoexport/set', p),
+};
+
+export type PanelApi = typeof api;

@@ -1,0 +1,206 @@
+/**
+ * The panel: owns the state (a pure reducer, ./state.ts) and every `invoke` (./api.ts); the views
+ * only draw. Each tab loads once, when first opened; buttons are disabled while their request runs.
+ */
+import React, { useCallback, useEffect, useReducer, useRef } from 'react';
+import ForgeReconciler, { Stack, Tab, TabList, TabPanel, Tabs, useProductContext } from '@forge/react';
+import { showFlag } from '@forge/bridge';
+import { api, toApiError } from './api';
+import { commentsPayload, freshnessLine, initialState, jobRunning, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
+import { ActivityTab } from './views/ActivityTab';
+import { CommentsTab } from './views/CommentsTab';
+import { DatabasesTab } from './views/DatabasesTab';
+import { ExportTab } from './views/ExportTab';
+import { Header } from './views/Header';
+
+/** Tree-export polling: quick first looks (small trees finish fast), then back off to every 3 s. */
+export function pollDelay(attempt: number): number {
+  return Math.min(3000, 250 * 2 ** attempt);
+}
+
+function blob(content: string, mediaType: string): Blob {
+  return new Blob([content], { type: mediaType });
+}
+
+export function App() {
+  const [state, dispatch] = useReducer(reducer, initialState);
+  const context = useProductContext();
+  const seq = useRef(0);
+  const latest = useRef(new Map<Slot, number>());
+  const polls = useRef(0);
+  // Read by callbacks made in earlier renders (timers, FileCard downloads) without going stale.
+  const current = useRef<State>(state);
+  current.current = state;
+
+  /**
+   * Runs one request into `slot`. `exclusive` refuses a second one while the first runs (buttons);
+   * otherwise the newest request wins and older answers are dropped (filters, polling).
+   */
+  const run = useCallback(async <S extends Slot>(slot: S, fn: () => Promise<SlotData[S]>, exclusive = true): Promise<SlotData[S] | undefined> => {
+    if (exclusive && latest.current.has(slot)) return undefined;
+    const n = ++seq.current;
+    latest.current.set(slot, n);
+    dispatch({ type: 'start', slot, seq: n });
+    try {
+      const data = await fn();
+      dispatch({ type: 'done', slot, seq: n, data } as Action);
+      return data;
+    } catch (e) {
+      dispatch({ type: 'fail', slot, seq: n, error: toApiError(e) });
+      return undefined;
+    } finally {
+      if (latest.current.get(slot) === n) latest.current.delete(slot);
+    }
+  }, []);
+
+  const loadPage = useCallback(() => void run('page', api.pageInfo), [run]);
+  const loadActivity = useCallback(() => void run('activity', () => api.activityList({})), [run]);
+  const loadComments = useCallback(
+    (form = current.current.commentForm) => void run('comments', () => api.commentsList(commentsPayload(form)), false),
+    [run],
+  );
+  const loadDatabases = useCallback(() => void run('databases', api.databasesList), [run]);
+  const loadAuto = useCallback(() => void run('autoexport', api.autoexportGet), [run]);
+
+  useEffect(() => {
+    loadPage();
+    loadActivity();
+  }, [loadPage, loadActivity]);
+
+  // Each tab's data is read the first time the tab opens.
+  useEffect(() => {
+    const r = current.current.requests;
+    if (state.tab === 'comments' && !r.comments) loadComments();
+    if (state.tab === 'databases' && !r.databases) loadDatabases();
+    if (state.tab === 'activity' && !r.autoexport) loadAuto();
+  }, [state.tab, loadComments, loadDatabases, loadAuto]);
+
+  // Poll the tree job until it ends; every answer (or failure) schedules the next look.
+  const job = state.job;
+  const running = jobRunning(job);
+  const polling = state.requests.treeStatus?.pending === true;
+  useEffect(() => {
+    if (!job || !running || polling) return undefined;
+    const timer = setTimeout(() => void run('treeStatus', () => api.treeStatus({ jobId: job.jobId }), false), pollDelay(polls.current++));
+    return () => clearTimeout(timer);
+  }, [job?.jobId, running, polling, state.requests.treeStatus?.seq, run]);
+
+  // When the job ends: say so, and refresh the freshness line.
+  const phase = job?.status.phase;
+  useEffect(() => {
+    if (phase === 'done') {
+      showFlag({ id: `tree-${job?.jobId}`, type: 'success', title: 'Page tree exported', description: 'The zip is attached to this page.', isAutoDismiss: true });
+      loadActivity();
+    }
+  }, [phase]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const s = current;
+  const onExport = {
+    onOptions: (patch: Partial<State['options']>) => dispatch({ type: 'options', patch }),
+    onTree: (on: boolean) => dispatch({ type: 'tree', on }),
+    onPreview: async () => {
+      // The export is recorded for freshness; re-read it so the line under the options is current.
+      if (await run('preview', () => api.exportPage(s.current.options))) loadActivity();
+    },
+    onAttach: async () => {
+      const done = await run('attach', () => api.exportAttach(s.current.options));
+      if (done) {
+        showFlag({ id: `attach-${done.attachmentId}-${done.attachmentVersion}`, type: 'success', title: 'Attached to the page', description: done.fileName, isAutoDismiss: true });
+        loadActivity();
+      }
+    },
+    onDownload: () => {
+      const d = s.current.requests.preview?.data;
+      return blob(d?.text ?? '', d?.mediaType ?? 'text/plain');
+    },
+    onTreeStart: () => {
+      polls.current = 0;
+      dispatch({ type: 'clearJob' });
+      void run('treeStart', () => api.treeStart(s.current.options));
+    },
+    onTreeCancel: () => {
+      const id = s.current.job?.jobId;
+      if (id) void run('treeCancel', () => api.treeCancel({ jobId: id }));
+    },
+    onTreeReset: () => dispatch({ type: 'clearJob' }),
+    onToggleReport: () => dispatch({ type: 'toggleReport' }),
+  };
+
+  const onComments = {
+    onForm: (patch: Partial<State['commentForm']>, reload: boolean) => {
+      dispatch({ type: 'commentForm', patch });
+      if (reload) loadComments({ ...s.current.commentForm, ...patch });
+    },
+    onApply: () => loadComments(),
+    onClear: () => {
+      const form = { ...initialState.commentForm, sort: s.current.commentForm.sort };
+      dispatch({ type: 'commentForm', patch: form });
+      loadComments(form);
+    },
+    onReload: () => loadComments(),
+    onExport: (format: 'markdown' | 'csv' | 'json') =>
+      void run('commentsExport', () => api.commentsExport({ format, ...commentsPayload(s.current.commentForm) })),
+    onDownload: () => {
+      const d = s.current.requests.commentsExport?.data;
+      return blob(d?.content ?? '', d?.mediaType ?? 'text/plain');
+    },
+    onFold: (threadId: string) => dispatch({ type: 'fold', threadId }),
+    onPage: (page: number) => dispatch({ type: 'page', list: 'threads', page }),
+  };
+
+  const onDatabases = {
+    onRef: (text: string) => dispatch({ type: 'databaseRef', text }),
+    onInspect: (ref?: string) => {
+      if (ref !== undefined) dispatch({ type: 'databaseRef', text: ref });
+      const database = (ref ?? s.current.databaseRef).trim();
+      if (database) void run('inspect', () => api.databasesInspect({ database }));
+    },
+    onReload: loadDatabases,
+    onExport: (format: 'json' | 'md') => {
+      const database = s.current.requests.inspect?.data?.id;
+      if (database) void run('databaseExport', () => api.databasesExport({ database, format }));
+    },
+    onDownload: () => {
+      const d = s.current.requests.databaseExport?.data;
+      return blob(d?.content ?? '', d?.mediaType ?? 'text/plain');
+    },
+    onPage: (list: 'databases' | 'properties' | 'children' | 'threads' | 'activity', page: number) => dispatch({ type: 'page', list, page }),
+  };
+
+  const onActivity = {
+    onReload: loadActivity,
+    onReloadAuto: loadAuto,
+    onAuto: (enabled: boolean) => {
+      const v = s.current.requests.autoexport?.data;
+      if (v) void run('autoexportSave', () => api.autoexportSet({ ...v.setting, enabled }));
+    },
+    onPage: (page: number) => dispatch({ type: 'page', list: 'activity', page }),
+  };
+
+  const now = Date.now();
+  const isBlog = context?.extension?.content?.type === 'blogpost' || state.requests.page?.data?.type === 'blogpost';
+  const tabIndex = TABS.indexOf(state.tab);
+  return (
+    <Stack space="space.200">
+      <Header page={state.requests.page} onRetry={loadPage} />
+      <Tabs id="content-toolkit-tabs" selected={tabIndex} onChange={(i: number) => dispatch({ type: 'tab', tab: TABS[i] ?? 'export' })}>
+        <TabList>
+          <Tab>Export</Tab>
+          <Tab>Comments</Tab>
+          <Tab>Databases</Tab>
+          <Tab>Activity</Tab>
+        </TabList>
+        <TabPanel testId="panel-export">
+          {state.tab === 'export' ? (
+            <ExportTab state={state} canTree={!isBlog} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data)} on={onExport} />
+          ) : null}
+        </TabPanel>
+        <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>
+        <TabPanel testId="panel-databases">{state.tab === 'databases' ? <DatabasesTab state={state} now={now} on={onDatabases} /> : null}</TabPanel>
+        <TabPanel testId="panel-activity">{state.tab === 'activity' ? <ActivityTab state={state} now={now} on={onActivity} /> : null}</TabPanel>
+      </Tabs>
+    </Stack>
+  );
+}
+
+ForgeReconciler.render(<App />);

@@ -1,0 +1,267 @@
+/**
+ * The panel's state and its pure reducer: every request's loading/error/data, the forms (export
+ * options, comment filters, database lookup), paging, and the tree job. No React and no bridge here,
+ * so all of it is tested with plain data (test/frontend/state.test.ts).
+ */
+import type { ActivityList, AutoExportView } from '../shared/activity';
+import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
+import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
+import type { ApiError } from '../shared/envelope';
+import type { ExportAttachResult, ExportOptions, ExportPageResult, ExportReportEntry, TreeStartResult, TreeStatus } from '../shared/export';
+import type { PageInfo } from '../shared/page';
+
+export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
+export type Tab = (typeof TABS)[number];
+
+/** Items per page in every long list. */
+export const PAGE_SIZE = 10;
+
+/** What each request slot holds when it succeeds. */
+export interface SlotData {
+  page: PageInfo;
+  preview: ExportPageResult;
+  attach: ExportAttachResult;
+  treeStart: TreeStartResult;
+  treeStatus: TreeStatus;
+  treeCancel: TreeStatus;
+  comments: CommentsResult;
+  commentsExport: CommentsExport;
+  databases: DatabaseList;
+  inspect: DatabaseInspection;
+  databaseExport: DatabaseExport;
+  activity: ActivityList;
+  autoexport: AutoExportView;
+  autoexportSave: AutoExportView;
+}
+export type Slot = keyof SlotData;
+
+/** One request's life: data is kept while a reload is pending so the panel doesn't flash. */
+export interface Req<T> {
+  pending: boolean;
+  /** The sequence number of the latest request; answers to older ones are ignored. */
+  seq: number;
+  data?: T;
+  error?: ApiError;
+}
+
+export type Lists = 'threads' | 'databases' | 'activity' | 'properties' | 'children';
+
+export interface CommentForm {
+  kind: 'all' | 'footer' | 'inline';
+  status: 'all' | ResolutionStatus;
+  author: string;
+  text: string;
+  sort: CommentSort;
+}
+
+export interface TreeJob {
+  jobId: string;
+  status: TreeStatus;
+}
+
+export interface State {
+  tab: Tab;
+  requests: { [S in Slot]?: Req<SlotData[S]> };
+  options: ExportOptions;
+  /** Export the page with its descendants (a background job) instead of this page alone. */
+  tree: boolean;
+  job?: TreeJob;
+  reportOpen: boolean;
+  commentForm: CommentForm;
+  /** Thread ids whose replies are folded away. */
+  folded: string[];
+  databaseRef: string;
+  pages: Record<Lists, number>;
+}
+
+export const DEFAULT_OPTIONS: ExportOptions = { format: 'md', frontMatter: true, comments: false, anchors: true, attachments: false };
+
+export const initialState: State = {
+  tab: 'export',
+  requests: {},
+  options: DEFAULT_OPTIONS,
+  tree: false,
+  reportOpen: false,
+  commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
+  folded: [],
+  databaseRef: '',
+  pages: { threads: 0, databases: 0, activity: 0, properties: 0, children: 0 },
+};
+
+export type Action =
+  | { type: 'tab'; tab: Tab }
+  | { type: 'start'; slot: Slot; seq: number }
+  | { [S in Slot]: { type: 'done'; slot: S; seq: number; data: SlotData[S] } }[Slot]
+  | { type: 'fail'; slot: Slot; seq: number; error: ApiError }
+  | { type: 'options'; patch: Partial<ExportOptions> }
+  | { type: 'tree'; on: boolean }
+  | { type: 'toggleReport' }
+  | { type: 'commentForm'; patch: Partial<CommentForm> }
+  | { type: 'fold'; threadId: string }
+  | { type: 'databaseRef'; text: string }
+  | { type: 'page'; list: Lists; page: number }
+  | { type: 'clearJob' };
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'tab':
+      return { ...state, tab: action.tab };
+    case 'start': {
+      const prev = state.requests[action.slot];
+      return setReq(state, action.slot, { pending: true, seq: action.seq, data: prev?.data });
+    }
+    case 'done': {
+      const prev = state.requests[action.slot];
+      if (!prev || prev.seq !== action.seq) return state;
+      const next = setReq(state, action.slot, { pending: false, seq: action.seq, data: action.data });
+      return afterDone(next, action);
+    }
+    case 'fail': {
+      const prev = state.requests[action.slot];
+      if (!prev || prev.seq !== action.seq) return state;
+      return setReq(state, action.slot, { pending: false, seq: action.seq, data: prev.data, error: action.error });
+    }
+    case 'options': {
+      // A preview or attachment made with other options no longer matches what the form says.
+      const requests = { ...state.requests, preview: undefined, attach: undefined };
+      return { ...state, options: { ...state.options, ...action.patch }, requests, reportOpen: false };
+    }
+    case 'tree':
+      return { ...state, tree: action.on };
+    case 'toggleReport':
+      return { ...state, reportOpen: !state.reportOpen };
+    case 'commentForm':
+      return { ...state, commentForm: { ...state.commentForm, ...action.patch }, pages: { ...state.pages, threads: 0 } };
+    case 'fold':
+      return {
+        ...state,
+        folded: state.folded.includes(action.threadId) ? state.folded.filter((id) => id !== action.threadId) : [...state.folded, action.threadId],
+      };
+    case 'databaseRef':
+      return { ...state, databaseRef: action.text };
+    case 'page':
+      return { ...state, pages: { ...state.pages, [action.list]: Math.max(0, action.page) } };
+    case 'clearJob':
+      return { ...state, job: undefined, requests: { ...state.requests, treeStart: undefined, treeStatus: undefined, treeCancel: undefined } };
+  }
+}
+
+function setReq<S extends Slot>(state: State, slot: S, req: Req<SlotData[S]>): State {
+  return { ...state, requests: { ...state.requests, [slot]: req } };
+}
+
+/** Answers that change more than their own slot. */
+function afterDone(state: State, action: Extract<Action, { type: 'done' }>): State {
+  switch (action.slot) {
+    case 'treeStart': {
+      const d = action.data as TreeStartResult;
+      const status: TreeStatus = {
+        jobId: d.jobId, phase: 'queued', done: 0, total: d.total, skipped: d.skipped, report: [], invocations: 0, updatedAt: '',
+      };
+      return { ...state, job: { jobId: d.jobId, status } };
+    }
+    case 'treeStatus':
+    case 'treeCancel': {
+      const s = action.data as TreeStatus;
+      if (!state.job || state.job.jobId !== s.jobId) return state;
+      return { ...state, job: { jobId: s.jobId, status: s } };
+    }
+    case 'autoexportSave':
+      // The saved setting is the one to show from now on.
+      return { ...state, requests: { ...state.requests, autoexport: { pending: false, seq: state.requests.autoexport?.seq ?? 0, data: action.data as AutoExportView } } };
+    case 'inspect':
+      return { ...state, pages: { ...state.pages, properties: 0, children: 0 } };
+    case 'comments':
+      return { ...state, pages: { ...state.pages, threads: 0 } };
+    default:
+      return state;
+  }
+}
+
+// ---- selectors: pure views of the state the components read ----
+
+export function isPending(state: State, slot: Slot): boolean {
+  return state.requests[slot]?.pending === true;
+}
+
+/** True while the job can still change (the panel keeps polling). */
+export function jobRunning(job: TreeJob | undefined): boolean {
+  return !!job && !['done', 'failed', 'cancelled'].includes(job.status.phase);
+}
+
+export function treeProgress(status: TreeStatus): { value: number; label: string } {
+  const value = status.total > 0 ? Math.min(1, status.done / status.total) : status.phase === 'done' ? 1 : 0;
+  const phase: Record<TreeStatus['phase'], string> = {
+    queued: 'Waiting to start',
+    converting: 'Converting pages',
+    zipping: 'Packing the zip',
+    uploading: 'Attaching the zip to the page',
+    done: 'Done',
+    failed: 'Failed',
+    cancelled: 'Cancelled',
+  };
+  return { value, label: `${phase[status.phase]}: ${status.done} of ${status.total} pages` };
+}
+
+/** The slice of `items` on page `page` (clamped), and how many pages there are. */
+export function paged<T>(items: readonly T[], page: number, size = PAGE_SIZE): { items: T[]; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(items.length / size));
+  const p = Math.min(Math.max(0, page), pages - 1);
+  return { items: items.slice(p * size, p * size + size), page: p, pages };
+}
+
+/** The `comments/list` payload for the form: only the filters that narrow something. */
+export function commentsPayload(form: CommentForm): CommentsListPayload {
+  const filters: NonNullable<CommentsListPayload['filters']> = {};
+  if (form.kind !== 'all') filters.kind = form.kind;
+  if (form.status !== 'all') filters.status = [form.status];
+  if (form.author.trim()) filters.author = form.author.trim();
+  if (form.text.trim()) filters.text = form.text.trim();
+  return Object.keys(filters).length ? { filters, sort: form.sort } : { sort: form.sort };
+}
+
+/** True when the form narrows the list (so an empty result means "no match", not "no comments"). */
+export function hasFilters(form: CommentForm): boolean {
+  return !!commentsPayload(form).filters;
+}
+
+/** Fidelity-report entries grouped by kind and what, most frequent first. */
+export function summarizeReport(entries: readonly ExportReportEntry[]): Array<{ kind: string; what: string; count: number; detail: string }> {
+  const groups = new Map<string, { kind: string; what: string; count: number; detail: string }>();
+  for (const e of entries) {
+    const key = `${e.kind}\u0000${e.what}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { kind: e.kind, what: e.what, count: 1, detail: e.detail });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.what.localeCompare(b.what));
+}
+
+/** "Exported at v12, page now at v14." — or undefined when nothing was exported yet. */
+export function freshnessLine(activity: ActivityList | undefined, page: PageInfo | undefined): { text: string; stale: boolean } | undefined {
+  const f = activity?.freshness;
+  if (!f) return undefined;
+  const now = Math.max(f.currentVersion, page?.version ?? 0);
+  const stale = f.exportedVersion < now;
+  return {
+    text: stale ? `Exported at v${f.exportedVersion}, page now at v${now}.` : `Exported at v${f.exportedVersion}, the current version.`,
+    stale,
+  };
+}
+
+/** "3 minutes ago", "yesterday", or the date for older times. */
+export function relativeTime(iso: string | undefined, now: number): string {
+  if (!iso) return 'date unknown';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'date unknown';
+  const s = Math.round((now - t) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  if (d === 1) return 'yesterday';
+  if (d < 30) return `${d} days ago`;
+  return new Date(t).toISOString().slice(0, 10);
+}

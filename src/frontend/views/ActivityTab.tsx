@@ -1,0 +1,84 @@
+/** Activity: recent events on this page, and the auto-export switch. */
+import React from 'react';
+import { Button, Inline, Label, Lozenge, Stack, Text, Toggle } from '@forge/react';
+import type { ActivityItem, ActivityType } from '../../shared/activity';
+import { paged, relativeTime, type State } from '../state';
+import { Empty, ErrorBox, Loading, Pager } from './common';
+
+const WHAT: Record<ActivityType, string> = {
+  'avi:confluence:created:page': 'Page created',
+  'avi:confluence:updated:page': 'Page updated',
+  'avi:confluence:created:comment': 'Comment added',
+  'avi:confluence:updated:comment': 'Comment edited',
+  'avi:confluence:deleted:comment': 'Comment deleted',
+  'avi:confluence:created:database': 'Database created',
+  'app:autoexport': 'Markdown copy updated',
+  'app:autoexport-failed': 'Markdown copy failed',
+};
+
+export interface ActivityHandlers {
+  onReload: () => void;
+  onAuto: (enabled: boolean) => void;
+  onReloadAuto: () => void;
+  onPage: (page: number) => void;
+}
+
+export function ActivityTab({ state, now, on }: { state: State; now: number; on: ActivityHandlers }) {
+  const list = state.requests.activity;
+  return (
+    <Stack space="space.300">
+      <AutoExport state={state} now={now} on={on} />
+      <Stack space="space.100">
+        <Inline spread="space-between" alignBlock="center">
+          <Text weight="bold">Recent activity</Text>
+          <Button spacing="compact" testId="activity-reload" isDisabled={!!list?.pending} onClick={on.onReload}>Refresh</Button>
+        </Inline>
+        {list?.pending && !list.data ? <Loading label="Reading the activity…" /> : null}
+        {list?.error ? <ErrorBox error={list.error} onRetry={on.onReload} title="Could not read the activity" testId="activity-error" /> : null}
+        {list?.data ? <Items items={list.data.items} total={list.data.total} state={state} now={now} on={on} /> : null}
+      </Stack>
+    </Stack>
+  );
+}
+
+function Items({ items, total, state, now, on }: { items: ActivityItem[]; total: number; state: State; now: number; on: ActivityHandlers }) {
+  if (items.length === 0) {
+    return <Empty testId="activity-empty" header="No activity recorded yet" description="Edits and comments on this page appear here as they happen. Edit the page or add a comment, then Refresh." />;
+  }
+  const page = paged(items, state.pages.activity);
+  return (
+    <Stack space="space.100" testId="activity">
+      {page.items.map((i, n) => (
+        <Inline key={`${i.at}:${i.type}:${n}`} space="space.100" alignBlock="center" shouldWrap>
+          <Lozenge appearance={i.type === 'app:autoexport-failed' ? 'removed' : i.type.startsWith('app:') ? 'success' : 'default'}>{WHAT[i.type] ?? i.type}</Lozenge>
+          <Text>{[i.displayName ?? (i.type.startsWith('app:') ? 'Content Toolkit' : 'Someone'), relativeTime(i.at, now), i.version ? `v${i.version}` : ''].filter(Boolean).join(' · ')}</Text>
+          {i.detail ? <Text size="small">{i.detail}</Text> : null}
+        </Inline>
+      ))}
+      <Pager page={page.page} pages={page.pages} onPage={on.onPage} testId="activity-pager" />
+      {total > items.length ? <Text size="small">{`Showing the latest ${items.length} of ${total}.`}</Text> : null}
+    </Stack>
+  );
+}
+
+function AutoExport({ state, now, on }: { state: State; now: number; on: ActivityHandlers }) {
+  const auto = state.requests.autoexport;
+  const save = state.requests.autoexportSave;
+  if (auto?.error && !auto.data) return <ErrorBox error={auto.error} onRetry={on.onReloadAuto} title="Could not read the auto-export setting" testId="auto-error" />;
+  if (!auto?.data) return <Loading label="Reading the auto-export setting…" />;
+  const v = auto.data;
+  return (
+    <Stack space="space.100" testId="autoexport">
+      <Inline space="space.100" alignBlock="center">
+        <Toggle id="auto-toggle" testId="auto-toggle" isChecked={v.setting.enabled} isDisabled={!v.canEdit || !!save?.pending}
+          onChange={(e) => on.onAuto(!!e.target.checked)} />
+        <Label labelFor="auto-toggle">{`Keep a ${v.setting.format === 'md' ? 'Markdown' : v.setting.format.toUpperCase()} copy attached to this page, updated on every change`}</Label>
+      </Inline>
+      {!v.canEdit ? <Text testId="auto-reason" color="color.text.subtle">Only people who can edit this page can change this.</Text> : null}
+      {save?.pending ? <Loading label="Saving…" /> : null}
+      {save?.error ? <ErrorBox error={save.error} title="Could not save the setting" testId="auto-save-error" /> : null}
+      {v.lastVersion ? <Text size="small">{`Last copy: ${v.lastFileName ?? 'file'} from v${v.lastVersion}, ${relativeTime(v.lastAt, now)}.`}</Text> : null}
+      {v.lastError ? <Text size="small" color="color.text.danger">{`The last copy failed: ${v.lastError}`}</Text> : null}
+    </Stack>
+  );
+}

@@ -1,0 +1,184 @@
+/** Export: format and options, preview, download, attach to the page, and whole-tree exports. */
+import React from 'react';
+import {
+  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text,
+} from '@forge/react';
+import type { ExportFormat, ExportOptions, ReportSummaryItem } from '../../shared/export';
+import { jobRunning, summarizeReport, treeProgress, type State } from '../state';
+import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
+
+const FORMATS: Array<{ label: string; value: ExportFormat }> = [
+  { label: 'Markdown', value: 'md' },
+  { label: 'HTML', value: 'html' },
+  { label: 'JSON', value: 'json' },
+  { label: 'Storage (XHTML)', value: 'storage' },
+];
+
+const LANGUAGE = { md: 'markdown', html: 'html', json: 'json', storage: 'xml' } as const satisfies Record<ExportFormat, string>;
+
+/** Longer previews make the panel slow; the download always has everything. */
+export const PREVIEW_CHARS = 20_000;
+
+export interface ExportHandlers {
+  onOptions: (patch: Partial<ExportOptions>) => void;
+  onTree: (on: boolean) => void;
+  onPreview: () => void;
+  onAttach: () => void;
+  onDownload: () => Blob;
+  onTreeStart: () => void;
+  onTreeCancel: () => void;
+  onTreeReset: () => void;
+  onToggleReport: () => void;
+}
+
+export function ExportTab({ state, canTree, freshness, on }: {
+  state: State;
+  canTree: boolean;
+  freshness?: { text: string; stale: boolean };
+  on: ExportHandlers;
+}) {
+  const o = state.options;
+  const format = FORMATS.find((f) => f.value === o.format) ?? FORMATS[0];
+  return (
+    <Stack space="space.200">
+      <Stack space="space.100">
+        <Label labelFor="export-format">Format</Label>
+        <Select
+          id="export-format"
+          testId="export-format"
+          options={FORMATS}
+          value={format}
+          onChange={(v: { value: ExportFormat } | null) => v && on.onOptions({ format: v.value })}
+        />
+        <Checkbox testId="opt-frontmatter" label="YAML front matter (title, version, labels…)" isChecked={o.frontMatter} isDisabled={o.format !== 'md'}
+          onChange={(e) => on.onOptions({ frontMatter: !!e.target.checked })} />
+        <Checkbox testId="opt-comments" label="Include comments" isChecked={o.comments}
+          onChange={(e) => on.onOptions({ comments: !!e.target.checked })} />
+        <Checkbox testId="opt-anchors" label="Inline comments as footnotes on their highlighted text" isChecked={o.anchors} isDisabled={!o.comments}
+          onChange={(e) => on.onOptions({ anchors: !!e.target.checked })} />
+        <Checkbox testId="opt-attachments" label="Attachments" isChecked={o.attachments}
+          onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
+        <Checkbox testId="opt-tree" label="This page and all its child pages (a zip attached to this page)" isChecked={state.tree} isDisabled={!canTree}
+          onChange={(e) => on.onTree(!!e.target.checked)} />
+      </Stack>
+      {freshness ? (
+        <Text testId="freshness" color={freshness.stale ? 'color.text.warning' : 'color.text.subtle'}>{freshness.text}</Text>
+      ) : null}
+      {state.tree ? <TreeExport state={state} on={on} /> : <PageExport state={state} on={on} />}
+    </Stack>
+  );
+}
+
+function PageExport({ state, on }: { state: State; on: ExportHandlers }) {
+  const preview = state.requests.preview;
+  const attach = state.requests.attach;
+  const busy = !!preview?.pending || !!attach?.pending;
+  return (
+    <Stack space="space.200">
+      <ButtonGroup label="Export actions">
+        <Button appearance="primary" testId="preview" isDisabled={busy} onClick={on.onPreview}>Preview</Button>
+        <Button testId="attach" isDisabled={busy} onClick={on.onAttach}>Attach to page</Button>
+      </ButtonGroup>
+      {preview?.pending ? <Loading label="Exporting…" /> : null}
+      {preview?.error ? <ErrorBox error={preview.error} onRetry={on.onPreview} title="The export failed" testId="preview-error" /> : null}
+      {attach?.pending ? <Loading label="Attaching to the page…" /> : null}
+      {attach?.error ? <ErrorBox error={attach.error} onRetry={on.onAttach} title="Could not attach the export" testId="attach-error" /> : null}
+      {attach?.data && !attach.pending ? (
+        <SectionMessage appearance="success" title="Attached to the page" testId="attached">
+          <Text>
+            {`${attach.data.fileName}, attachment version ${attach.data.attachmentVersion}. `}
+            {attach.data.downloadLink ? <Link href={attach.data.downloadLink} openNewTab>Download it</Link> : null}
+          </Text>
+        </SectionMessage>
+      ) : null}
+      {preview?.data && !preview.pending ? (
+        <Stack space="space.100" testId="preview-result">
+          <FileCard
+            fileName={preview.data.fileName}
+            fileType={preview.data.mediaType}
+            fileSize={utf8Bytes(preview.data.text)}
+            onDownload={on.onDownload}
+            testId="download"
+          />
+          {preview.data.text.length > PREVIEW_CHARS ? (
+            <Text>{`The preview shows the first ${PREVIEW_CHARS.toLocaleString('en')} characters; the download has all ${preview.data.text.length.toLocaleString('en')}.`}</Text>
+          ) : null}
+          <CodeBlock testId="preview-text" language={LANGUAGE[state.options.format]} text={preview.data.text.slice(0, PREVIEW_CHARS)} shouldWrapLongLines />
+          <Report items={summarizeReport(preview.data.report)} open={state.reportOpen} onToggle={on.onToggleReport} />
+        </Stack>
+      ) : null}
+      {!preview?.data && !preview?.pending && !preview?.error ? (
+        <Text color="color.text.subtle">Choose a format, then Preview to see the file, download it or attach it to the page.</Text>
+      ) : null}
+    </Stack>
+  );
+}
+
+function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
+  const start = state.requests.treeStart;
+  const poll = state.requests.treeStatus;
+  const cancel = state.requests.treeCancel;
+  const job = state.job;
+  const running = jobRunning(job);
+  const progress = job ? treeProgress(job.status) : undefined;
+  return (
+    <Stack space="space.200">
+      <Inline space="space.100">
+        <Button appearance="primary" testId="tree-start" isDisabled={!!start?.pending || running} onClick={on.onTreeStart}>Export page tree</Button>
+        {running ? <Button testId="tree-cancel" isDisabled={!!cancel?.pending} onClick={on.onTreeCancel}>Cancel</Button> : null}
+        {job && !running ? <Button testId="tree-reset" appearance="subtle" onClick={on.onTreeReset}>Clear</Button> : null}
+      </Inline>
+      {start?.pending ? <Loading label="Listing the pages…" /> : null}
+      {start?.error ? <ErrorBox error={start.error} onRetry={on.onTreeStart} title="Could not start the export" testId="tree-error" /> : null}
+      {cancel?.error ? <ErrorBox error={cancel.error} onRetry={on.onTreeCancel} title="Could not cancel" /> : null}
+      {job && progress ? (
+        <Stack space="space.100" testId="tree-job">
+          <ProgressBar testId="tree-progress" value={progress.value} ariaLabel={progress.label} appearance={job.status.phase === 'done' ? 'success' : 'default'} />
+          <Text testId="tree-label">{progress.label}</Text>
+          {job.status.skipped > 0 ? <Text>{`${job.status.skipped} items are not pages (folders, databases, whiteboards) and are listed in the report.`}</Text> : null}
+          {poll?.error && running ? <Text color="color.text.warning">{`Could not read the progress (${poll.error.message}); trying again.`}</Text> : null}
+          {job.status.phase === 'done' && job.status.attachment ? (
+            <SectionMessage appearance="success" title="The zip is attached to this page" testId="tree-done">
+              <Text>
+                {`${job.status.attachment.fileName} (${formatBytes(job.status.attachment.bytes)}). `}
+                {job.status.attachment.downloadLink ? <Link href={job.status.attachment.downloadLink} openNewTab>Download the zip</Link> : null}
+              </Text>
+            </SectionMessage>
+          ) : null}
+          {job.status.phase === 'failed' ? (
+            <ErrorBox error={job.status.error ?? { code: 'FAILED', message: 'The export failed.' }} onRetry={on.onTreeStart} title="The tree export failed" testId="tree-failed" />
+          ) : null}
+          {job.status.phase === 'cancelled' ? <SectionMessage appearance="information" title="Export cancelled" testId="tree-cancelled"><Text>Nothing was attached. Start again when you are ready.</Text></SectionMessage> : null}
+          {!running ? <Report items={job.status.report} open={state.reportOpen} onToggle={on.onToggleReport} /> : null}
+        </Stack>
+      ) : null}
+      {!job && !start?.pending && !start?.error ? (
+        <Text color="color.text.subtle">Exports this page and every page below it into one zip, in the background, and attaches it here.</Text>
+      ) : null}
+    </Stack>
+  );
+}
+
+/** The fidelity report: one line when nothing was lost, otherwise a summary that opens into details. */
+export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; open: boolean; onToggle: () => void }) {
+  if (items.length === 0) {
+    return (
+      <SectionMessage appearance="success" title="Nothing was approximated or skipped" testId="report-empty">
+        <Text>Every part of the page has an exact equivalent in this format.</Text>
+      </SectionMessage>
+    );
+  }
+  const total = items.reduce((n, i) => n + i.count, 0);
+  return (
+    <SectionMessage appearance="warning" title={`${total} thing${total === 1 ? ' was' : 's were'} approximated or skipped`} testId="report">
+      <Stack space="space.100">
+        <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
+        {open
+          ? items.map((i) => (
+              <Text key={`${i.kind}:${i.what}`}>{`${i.what} (${i.kind.replace(/-/g, ' ')}) ×${i.count}: ${i.detail}`}</Text>
+            ))
+          : null}
+      </Stack>
+    </SectionMessage>
+  );
+}

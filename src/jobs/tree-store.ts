@@ -1,0 +1,152 @@
+/**
+ * Tree-export job state in the key-value store. Every value stays well under the KVS limit of
+ * 240 KiB: the node list and the converted output are split across numbered keys.
+ *
+ *   tree-export:<job>            the job (root, requester, options, counts)
+ *   tree-export:<job>:nodes:<n>  the planned tree, in chunks
+ *   tree-export:<job>:out:<n>    converted pages, deflated + base64, in chunks
+ *   tree-export:<job>:ckpt       where the consumer resumes
+ *   tree-export:<job>:progress   what the panel shows
+ *   tree-export:<job>:cancel     set by export/tree/cancel
+ */
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import type { ExportOptions, TreeStatus } from '../shared/export';
+import type { KeyValue } from '../storage/kv';
+import type { TreeNode } from '../export/tree/plan';
+import type { ReportEntry } from '../export/report';
+
+/** Bytes of JSON per stored value; leaves headroom under the 240 KiB KVS limit. */
+export const VALUE_BUDGET = 200 * 1024;
+
+export interface TreeJob {
+  jobId: string;
+  root: { id: string; type: 'page' | 'blogpost'; title: string; version: number };
+  requester: string;
+  options: ExportOptions;
+  siteUrl: string;
+  createdAt: string;
+  /** Pages to export. */
+  total: number;
+  nodeChunks: number;
+  /** Name of the zip attached to the root page. */
+  fileName: string;
+}
+
+/** One converted page as stored between invocations. */
+export interface PageOutput {
+  id: string;
+  /** Bundle path of the page file. */
+  file: string;
+  text: string;
+  /** Ids of exported pages this page links to. */
+  links: string[];
+  /** Attachments to put into the zip (downloaded in the zip phase). */
+  files: Array<{ id: string; path: string; mediaType: string }>;
+}
+
+export interface OutputChunk {
+  pages: PageOutput[];
+  report: ReportEntry[];
+}
+
+export interface Checkpoint {
+  /** Index into the job's page ids of the next page to fetch. */
+  next: number;
+  /** Output chunks written so far. */
+  outChunks: number;
+  done: number;
+  skipped: number;
+  /** Invocations used so far. */
+  invocations: number;
+  /** Consecutive failed attempts (rate limits, outages); reset after a batch succeeds. */
+  failures: number;
+  /** spaceId → key, fetched once per job. */
+  spaceKeys: Record<string, string>;
+  /** Set when the zip phase was moved to a fresh invocation (done once, so it cannot loop). */
+  zipDeferred?: boolean;
+}
+
+const base = (jobId: string): string => `tree-export:${jobId}`;
+export const keys = {
+  job: (id: string) => base(id),
+  nodes: (id: string, n: number) => `${base(id)}:nodes:${n}`,
+  out: (id: string, n: number) => `${base(id)}:out:${n}`,
+  ckpt: (id: string) => `${base(id)}:ckpt`,
+  progress: (id: string) => `${base(id)}:progress`,
+  cancel: (id: string) => `${base(id)}:cancel`,
+};
+
+/** Splits items into groups whose JSON stays under `budget` bytes each. */
+export function chunkByBytes<T>(items: readonly T[], budget = VALUE_BUDGET): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let size = 2;
+  for (const item of items) {
+    const n = Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (current.length > 0 && size + n > budget) {
+      out.push(current);
+      current = [];
+      size = 2;
+    }
+    current.push(item);
+    size += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+export async function saveNodes(kv: KeyValue, jobId: string, nodes: readonly TreeNode[]): Promise<number> {
+  const chunks = chunkByBytes(nodes);
+  for (let i = 0; i < chunks.length; i++) await kv.set(keys.nodes(jobId, i), chunks[i]);
+  return chunks.length;
+}
+
+export async function loadNodes(kv: KeyValue, job: TreeJob): Promise<TreeNode[]> {
+  const out: TreeNode[] = [];
+  for (let i = 0; i < job.nodeChunks; i++) {
+    const chunk = await kv.get<TreeNode[]>(keys.nodes(job.jobId, i));
+    if (!chunk) throw new Error(`tree export ${job.jobId}: node chunk ${i} is missing`);
+    out.push(...chunk);
+  }
+  return out;
+}
+
+/**
+ * Stores converted output: deflated JSON in base64, split into pieces that fit one value each.
+ * Returns the number of keys written, starting at `first`.
+ */
+export async function saveOutput(kv: KeyValue, jobId: string, first: number, chunk: OutputChunk): Promise<number> {
+  const packed = Buffer.from(deflateSync(strToU8(JSON.stringify(chunk)), { level: 6 })).toString('base64');
+  const pieces: string[] = [];
+  for (let at = 0; at < packed.length; at += VALUE_BUDGET) pieces.push(packed.slice(at, at + VALUE_BUDGET));
+  // A piece records how many follow it in the same chunk, so a reader can stitch them back.
+  for (let i = 0; i < pieces.length; i++) await kv.set(keys.out(jobId, first + i), { rest: pieces.length - 1 - i, data: pieces[i] });
+  return pieces.length;
+}
+
+/** Reads output chunks back one at a time (keeps memory to one chunk). */
+export async function* readOutput(kv: KeyValue, jobId: string, count: number): AsyncGenerator<OutputChunk> {
+  let parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const piece = await kv.get<{ rest: number; data: string }>(keys.out(jobId, i));
+    if (!piece) throw new Error(`tree export ${jobId}: output chunk ${i} is missing`);
+    parts.push(piece.data);
+    if (piece.rest === 0) {
+      const json = strFromU8(inflateSync(Buffer.from(parts.join(''), 'base64')));
+      parts = [];
+      yield JSON.parse(json) as OutputChunk;
+    }
+  }
+}
+
+export async function setProgress(kv: KeyValue, jobId: string, status: TreeStatus): Promise<void> {
+  await kv.set(keys.progress(jobId), status);
+}
+
+/** Deletes the bulky keys once the zip is attached (job and progress stay for the panel). */
+export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number): Promise<void> {
+  for (let i = 0; i < job.nodeChunks; i++) await kv.delete(keys.nodes(job.jobId, i));
+  for (let i = 0; i < outChunks; i++) await kv.delete(keys.out(job.jobId, i));
+  await kv.delete(keys.ckpt(job.jobId));
+  await kv.delete(keys.cancel(job.jobId));
+}

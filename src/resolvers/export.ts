@@ -1,0 +1,129 @@
+/**
+ * Export resolvers: unpack, validate, call the export service or the tree job, return. The content
+ * id always comes from the Forge context; Confluence is called as the user.
+ */
+import type Resolver from '@forge/resolver';
+import { recordExport } from '../activity/freshness';
+import { createClient } from '../confluence/client';
+import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
+import { keys, type TreeJob } from '../jobs/tree-store';
+import { startTreeExport } from '../jobs/tree-export';
+import { MAX_ITEMS, TreeTooLarge } from '../jobs/tree-run';
+import {
+  EXPORT_FORMATS,
+  type ExportAttachResult,
+  type ExportOptions,
+  type ExportPageResult,
+  type TreeStartResult,
+  type TreeStatus,
+} from '../shared/export';
+import { bool, object, oneOf, optional, str } from '../shared/validate';
+import { forgeKv } from '../storage/kv';
+import { requireContent, type CallContext } from './context';
+import { AppError, defineResolver } from './define';
+
+/** Largest text `export/page` returns: the invoke response limit is 5 MB, the envelope needs room. */
+export const MAX_TEXT_BYTES = 5 * 1000 * 1000;
+
+const optionFields = {
+  format: oneOf(EXPORT_FORMATS),
+  frontMatter: optional(bool()),
+  comments: optional(bool()),
+  anchors: optional(bool()),
+  attachments: optional(bool()),
+};
+
+const pagePayload = object({ ...optionFields, children: optional(bool()) });
+const optionsPayload = object(optionFields);
+const jobPayload = object({ jobId: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ }) });
+
+function options(input: { format: ExportOptions['format']; frontMatter?: boolean; comments?: boolean; anchors?: boolean; attachments?: boolean }): ExportOptions {
+  return {
+    format: input.format,
+    frontMatter: input.frontMatter ?? DEFAULT_OPTIONS.frontMatter,
+    comments: input.comments ?? DEFAULT_OPTIONS.comments,
+    anchors: input.anchors ?? DEFAULT_OPTIONS.anchors,
+    attachments: input.attachments ?? DEFAULT_OPTIONS.attachments,
+  };
+}
+
+async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<ExportResult> {
+  const ref = requireContent(ctx);
+  const result = await exportPage(createClient('user'), ref, opts, { siteUrl: ctx.siteUrl });
+  if (result.bytes > MAX_TEXT_BYTES) {
+    throw new AppError(
+      'TOO_LARGE',
+      `This export is ${(result.bytes / 1e6).toFixed(1)} MB, more than the 5 MB the panel can receive.`,
+      'Use "Export page tree" instead: it writes the export into a zip attached to the page.',
+    );
+  }
+  return result;
+}
+
+/** The job, checked to belong to the caller: a job id alone never reveals someone else's export. */
+async function ownJob(jobId: string, ctx: CallContext): Promise<TreeJob> {
+  const job = await forgeKv.get<TreeJob>(keys.job(jobId));
+  const here = ctx.content?.id;
+  if (!job || job.requester !== ctx.accountId || (here !== undefined && job.root.id !== here)) {
+    throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
+  }
+  return job;
+}
+
+export function registerExportResolvers(resolver: Resolver): void {
+  defineResolver(resolver, 'export/page', pagePayload, async (input, ctx): Promise<ExportPageResult> => {
+    if (input.children) {
+      throw new AppError('USE_TREE_EXPORT', 'Child pages are exported with the page tree export.', 'Use "Export page tree": it exports the page and all its children into one zip.');
+    }
+    const opts = options(input);
+    const r = await exportHere(ctx, opts);
+    await recordExport(forgeKv, requireContent(ctx).id, { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
+    return { text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title };
+  });
+
+  defineResolver(resolver, 'export/attach', optionsPayload, async (input, ctx): Promise<ExportAttachResult> => {
+    const ref = requireContent(ctx);
+    const opts = options(input);
+    const client = createClient('user');
+    const r = await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl });
+    // Uploading the same name again makes a new version of the attachment (v1 PUT semantics).
+    const att = await client.uploadAttachment(ref.id, {
+      name: r.fileName,
+      bytes: new TextEncoder().encode(r.text),
+      mediaType: r.mediaType,
+      comment: `Export of version ${r.version} (${opts.format})`,
+    });
+    await recordExport(forgeKv, ref.id, { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'attachment' });
+    return { attachmentId: att.id, fileName: r.fileName, attachmentVersion: att.version?.number ?? 1, downloadLink: att.downloadLink, report: r.report };
+  });
+
+  defineResolver(resolver, 'export/tree/start', optionsPayload, async (input, ctx): Promise<TreeStartResult> => {
+    const ref = requireContent(ctx);
+    if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
+    try {
+      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input) });
+    } catch (e) {
+      if (e instanceof TreeTooLarge) {
+        throw new AppError('TOO_LARGE', `This tree has more than ${MAX_ITEMS} items.`, 'Export a smaller branch: open the export from a page further down the tree.');
+      }
+      throw e;
+    }
+  });
+
+  defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => {
+    const job = await ownJob(input.jobId, ctx);
+    const status = await forgeKv.get<TreeStatus>(keys.progress(job.jobId));
+    if (!status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
+    return status;
+  });
+
+  defineResolver(resolver, 'export/tree/cancel', jobPayload, async (input, ctx): Promise<TreeStatus> => {
+    const job = await ownJob(input.jobId, ctx);
+    const status = await forgeKv.get<TreeStatus>(keys.progress(job.jobId));
+    if (!status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
+    if (status.phase === 'done' || status.phase === 'failed' || status.phase === 'cancelled') return status;
+    // The consumer sees the flag between batches, cleans up and marks the job cancelled.
+    await forgeKv.set(keys.cancel(job.jobId), true);
+    return { ...status, phase: 'cancelled', updatedAt: new Date().toISOString() };
+  });
+}

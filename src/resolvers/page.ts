@@ -1,0 +1,29 @@
+import type Resolver from '@forge/resolver';
+import { createClient } from '../confluence/client';
+import type { PageInfo } from '../shared/page';
+import { object } from '../shared/validate';
+import { requireContent } from './context';
+import { defineResolver } from './define';
+
+export function registerPageResolvers(resolver: Resolver): void {
+  defineResolver(resolver, 'page/info', object({}), async (_input, ctx): Promise<PageInfo> => {
+    const ref = requireContent(ctx);
+    const client = createClient('user');
+    const [page, operations] = await Promise.all([
+      ref.type === 'blogpost' ? client.getBlogPost(ref.id) : client.getPage(ref.id),
+      ref.type === 'blogpost' ? client.blogPostOperations(ref.id) : client.pageOperations(ref.id),
+    ]);
+    const space = page.spaceId ? await client.getSpace(page.spaceId).catch(() => undefined) : undefined;
+    return {
+      id: page.id,
+      type: ref.type,
+      title: page.title ?? '(untitled)',
+      version: page.version?.number ?? 0,
+      spaceId: page.spaceId,
+      spaceKey: space?.key,
+      spaceName: space?.name,
+      url: page._links?.webui ? `${ctx.siteUrl}/wiki${page._links.webui}` : undefined,
+      canEdit: operations.some((o) => o.operation === 'update'),
+    };
+  });
+}

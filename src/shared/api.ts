@@ -1,0 +1,57 @@
+/**
+ * Every resolver key the panel calls, with its payload and result types: the one map the frontend's
+ * typed `invoke` wrappers are built from. Contracts only (no @forge imports): the per-capability
+ * files next to this one own the types; this file only names which key takes and returns what.
+ */
+import type {
+  ActivityList,
+  ActivityListPayload,
+  AutoExportSetting,
+  AutoExportView,
+} from './activity';
+import type { CommentsExport, CommentsExportPayload, CommentsListPayload, CommentsResult } from './comments';
+import type {
+  DatabaseExport,
+  DatabaseExportPayload,
+  DatabaseInspection,
+  DatabaseInspectPayload,
+  DatabaseList,
+  DatabaseListPayload,
+} from './databases';
+import type {
+  ExportAttachPayload,
+  ExportAttachResult,
+  ExportPagePayload,
+  ExportPageResult,
+  TreeExportPayload,
+  TreeJobPayload,
+  TreeStartResult,
+  TreeStatus,
+} from './export';
+import type { PageInfo, PageInfoPayload } from './page';
+
+interface Call<P, R> {
+  payload: P;
+  result: R;
+}
+
+export interface Api {
+  'page/info': Call<PageInfoPayload, PageInfo>;
+  'export/page': Call<ExportPagePayload, ExportPageResult>;
+  'export/attach': Call<ExportAttachPayload, ExportAttachResult>;
+  'export/tree/start': Call<TreeExportPayload, TreeStartResult>;
+  'export/tree/status': Call<TreeJobPayload, TreeStatus>;
+  'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
+  'comments/list': Call<CommentsListPayload, CommentsResult>;
+  'comments/export': Call<CommentsExportPayload, CommentsExport>;
+  'databases/list': Call<DatabaseListPayload, DatabaseList>;
+  'databases/inspect': Call<DatabaseInspectPayload, DatabaseInspection>;
+  'databases/export': Call<DatabaseExportPayload, DatabaseExport>;
+  'activity/list': Call<ActivityListPayload, ActivityList>;
+  'autoexport/get': Call<Record<string, never>, AutoExportView>;
+  'autoexport/set': Call<AutoExportSetting, AutoExportView>;
+}
+
+export type ApiKey = keyof Api;
+export type PayloadOf<K extends ApiKey> = Api[K]['payload'];
+export type ResultOf<K extends ApiKey> = Api[K]['result'];

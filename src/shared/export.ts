@@ -1,0 +1,89 @@
+/**
+ * Contracts of the export resolvers (`export/page`, `export/attach`, `export/tree/*`), shared by the
+ * frontend and the resolvers. No @forge imports here.
+ */
+export const EXPORT_FORMATS = ['md', 'html', 'json', 'storage'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** YAML front matter (Markdown only). */
+  frontMatter: boolean;
+  /** Footer and inline comment threads. */
+  comments: boolean;
+  /** Inline comments as footnotes on their highlighted text (else listed at the end). */
+  anchors: boolean;
+  /** Attachments: files in the zip for trees; links to the attachments for single pages. */
+  attachments: boolean;
+}
+
+/** A fidelity-report entry, as the converter emits it (kept structural so no converter import is needed). */
+export interface ExportReportEntry {
+  kind: string;
+  what: string;
+  detail: string;
+  pageId?: string;
+  path?: string;
+}
+
+/** `export/page` payload. `children: true` is refused: trees go through `export/tree/start`. */
+export type ExportPagePayload = Partial<ExportOptions> & { format: ExportFormat; children?: boolean };
+
+export interface ExportPageResult {
+  text: string;
+  report: ExportReportEntry[];
+  fileName: string;
+  mediaType: string;
+  version: number;
+  title: string;
+}
+
+/** `export/attach` payload: the same options; the export is uploaded as an attachment on the page. */
+export type ExportAttachPayload = Partial<ExportOptions> & { format: ExportFormat };
+
+export interface ExportAttachResult {
+  attachmentId: string;
+  fileName: string;
+  /** Version of the attachment: 1 when created, more when the same name was uploaded again. */
+  attachmentVersion: number;
+  downloadLink?: string;
+  report: ExportReportEntry[];
+}
+
+export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat };
+
+export interface TreeStartResult {
+  jobId: string;
+  /** Pages that will be exported. */
+  total: number;
+  /** Items in the tree that are not pages (folders, databases, whiteboards): listed in the report. */
+  skipped: number;
+}
+
+export type TreePhase = 'queued' | 'converting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';
+
+export interface ReportSummaryItem {
+  kind: string;
+  what: string;
+  count: number;
+  detail: string;
+}
+
+export interface TreeStatus {
+  jobId: string;
+  phase: TreePhase;
+  done: number;
+  total: number;
+  skipped: number;
+  report: ReportSummaryItem[];
+  /** Set when done: the zip attached to the root page. */
+  attachment?: { id: string; fileName: string; downloadLink?: string; bytes: number };
+  error?: { code: string; message: string };
+  /** Queue events used so far (more than 1 when the job resumed from a checkpoint). */
+  invocations: number;
+  updatedAt: string;
+}
+
+export interface TreeJobPayload {
+  jobId: string;
+}

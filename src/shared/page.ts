@@ -1,0 +1,15 @@
+/** `page/info`: what the panel header shows about the current page or blog post. */
+export interface PageInfo {
+  id: string;
+  type: 'page' | 'blogpost';
+  title: string;
+  version: number;
+  spaceId?: string;
+  spaceKey?: string;
+  spaceName?: string;
+  url?: string;
+  /** Can the current user edit it (for auto-export settings). */
+  canEdit: boolean;
+}
+
+export type PageInfoPayload = Record<string, never>;

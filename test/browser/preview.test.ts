@@ -1,0 +1,209 @@
+/**
+ * `npm start`'s preview in a real browser (Debian's Chromium via playwright-core): the REAL panel
+ * bundle, drawn by the preview host, calling the REAL resolvers and trigger against the sandbox.
+ * Screenshots go to artifacts/ (not committed) and docs/preview.png (the README's picture).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { SEED } from '../../sandbox/confluence/seed';
+import { startPreview, type Preview } from '../../sandbox/preview/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = join(__dirname, '..', '..');
+const artifacts = join(root, 'artifacts');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`Skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium). CI installs it.`);
+}
+const maybe = haveChromium ? describe : describe.skip;
+
+maybe('npm start preview in Chromium', () => {
+  let sandbox: Sandbox;
+  let preview: Preview;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const warnings: string[] = [];
+
+  const open = async (content: string, user: string = SEED.users.alice): Promise<void> => {
+    await page.goto(`${preview.url}?${new URLSearchParams({ content, user })}`);
+    await page.getByTestId('header').or(page.getByTestId('header-error')).waitFor();
+  };
+  const tab = (name: string) => page.getByRole('tab', { name });
+  const commentText = (id: string): string => {
+    const body = sandbox.confluence.site.comment(id)?.adf;
+    const text = body?.content[0]?.content?.[0]?.text;
+    if (!text) throw new Error(`seed comment ${id} has no text`);
+    return text;
+  };
+  const shot = (name: string) => page.screenshot({ path: join(artifacts, `preview-${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    sandbox = await startSandbox();
+    preview = await startPreview({ sandbox });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // A fresh temporary profile per launch (Playwright's default), nothing phoning home.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-quic', '--no-first-run', '--disable-sync'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'warning' && m.text().startsWith('[preview]')) warnings.push(m.text());
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await preview?.close();
+    await sandbox?.close();
+  });
+
+  beforeEach(() => {
+    pageErrors.length = 0;
+    warnings.length = 0;
+  });
+
+  afterEach(() => {
+    // Every component the app uses is drawn, and nothing threw in the page.
+    expect(pageErrors).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  test('shows the page header from page/info with every component drawn', async () => {
+    await open(`page:${SEED.pages.rich}`);
+    const header = page.getByTestId('header');
+    await expect(header.innerText()).resolves.toContain(sandbox.confluence.site.content(SEED.pages.rich)?.title);
+    await expect(header.innerText()).resolves.toContain(`Version ${sandbox.confluence.site.content(SEED.pages.rich)?.version.number}`);
+    expect(await page.locator('[data-unknown-type]').count()).toBe(0);
+    await expect(tab('Export').getAttribute('aria-selected')).resolves.toBe('true');
+  });
+
+  test('exports the rich page to Markdown, previews it and downloads the same file', async () => {
+    await open(`page:${SEED.pages.rich}`);
+    await page.getByTestId('export-format').selectOption({ label: 'Markdown' });
+    await page.getByTestId('preview').click();
+    const text = await page.getByTestId('preview-text').innerText();
+    expect(text).toContain('title: Rich Page');
+    expect(text).toContain('# Rich page');
+    expect(text).toContain('**bold**');
+    expect(text).toContain('```typescript');
+    await page.screenshot({ path: join(artifacts, 'preview-export.png') });
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    await page.screenshot({ path: join(root, 'docs', 'preview.png') });
+
+    const card = page.getByTestId('download');
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: /^Download/ }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.md$/);
+    expect(await card.innerText()).toContain(download.suggestedFilename());
+    const file = readFileSync(await download.path(), 'utf8');
+    // The preview shows the start of the very file that is downloaded.
+    expect(file.startsWith(text.trimEnd())).toBe(true);
+  });
+
+  test('reads the comment threads and folds a thread shut and open', async () => {
+    await open(`page:${SEED.pages.rich}`);
+    await tab('Comments').click();
+    const fold = page.getByTestId(`fold-${SEED.comments.footerRoot}`);
+    const reply = page.getByText(commentText(SEED.comments.footerReply));
+    const replyToReply = page.getByText(commentText(SEED.comments.footerReplyReply));
+    await fold.waitFor();
+    const state = (open: boolean) => (open ? 'visible' : 'hidden');
+    const wasOpen = await reply.isVisible();
+    await fold.click();
+    await reply.waitFor({ state: state(!wasOpen) });
+    await fold.click();
+    await reply.waitFor({ state: state(wasOpen) });
+    if (!wasOpen) await fold.click();
+    await replyToReply.waitFor();
+    await shot('comments');
+
+    // A controlled Textfield: each keystroke redraws the panel; focus and caret must survive it.
+    const bob = sandbox.confluence.site.user(SEED.users.bob)?.displayName ?? '-';
+    const author = page.getByTestId('filter-author');
+    await author.pressSequentially(bob);
+    await expect(author.inputValue()).resolves.toBe(bob);
+    await page.getByTestId('filter-apply').click();
+    // A thread Bob has no part in goes; one he started stays.
+    await page.getByText(commentText(SEED.comments.inlineReopened)).waitFor({ state: 'hidden' });
+    await expect(page.getByText(commentText(SEED.comments.footerRoot2)).isVisible()).resolves.toBe(true);
+  });
+
+  test('inspects the demo database and shows why its rows are out of reach', async () => {
+    await open(`page:${SEED.pages.dbHost}`);
+    await tab('Databases').click();
+    await page.getByTestId(`inspect-${SEED.database}`).click();
+    const rows = page.getByTestId('row-diagnostics');
+    await rows.waitFor();
+    const text = await rows.innerText();
+    expect(text).toContain('401');
+    expect(text).toContain('FAILURE_CLIENT_SCOPE_CHECK');
+    await shot('database');
+  });
+
+  test('with auto-export on, editing the page logs the edit and refreshes the attached Markdown copy', async () => {
+    const site = sandbox.confluence.site;
+    const before = site.content(SEED.pages.rich)?.version.number ?? 0;
+    const copyVersions = () => site.attachmentsOf(SEED.pages.rich).filter((a) => a.title.endsWith('.md')).reduce((n, a) => n + a.history.length, 0);
+    await open(`page:${SEED.pages.rich}`);
+    await tab('Activity').click();
+    const toggle = page.getByTestId('auto-toggle');
+    await toggle.locator('input').waitFor();
+    if (!(await toggle.locator('input').isChecked())) await toggle.click();
+    await toggle.locator('input:checked:not([disabled])').waitFor();
+    const activity = page.getByTestId('activity');
+    await activity.or(page.getByTestId('activity-empty')).waitFor();
+    const entries = activity.locator('[data-ui="Lozenge"]');
+    const count = await entries.count();
+    const copiesBefore = copyVersions();
+
+    await Promise.all([page.waitForEvent('load'), page.locator('#edit-page').click()]);
+    await page.getByTestId('header').waitFor();
+    expect(site.content(SEED.pages.rich)?.version.number).toBe(before + 1);
+    await expect(page.locator('#flags').innerText()).resolves.toContain(`version ${before + 1}`);
+    await tab('Activity').click();
+    await activity.waitFor();
+    expect(await entries.count()).toBeGreaterThan(count);
+    const text = await activity.innerText();
+    expect(text).toContain(`Alice Author · `);
+    expect(text).toContain(`v${before + 1}`);
+    // The consumer attached a fresh Markdown copy of the new version, and the panel says so.
+    expect(copyVersions()).toBeGreaterThan(copiesBefore);
+    await expect(page.getByTestId('autoexport').innerText()).resolves.toContain(`from v${before + 1}`);
+    await shot('activity');
+  });
+
+  test('switching to Bob on the restricted page answers as Confluence would', async () => {
+    await open(`page:${SEED.pages.restricted}`, SEED.users.bob);
+    await expect(page.locator('#pick-user').inputValue()).resolves.toBe(SEED.users.bob);
+    await page.getByTestId('header-error').waitFor();
+    await expect(page.locator('.restricted-note').innerText()).resolves.toContain('Bob Builder cannot see this page');
+    await shot('restricted');
+  });
+
+  test('draws an unknown UI Kit component as a visible, named placeholder and warns', async () => {
+    await open(`page:${SEED.pages.home}`);
+    await page.waitForLoadState('networkidle'); // the app has settled and will not redraw over ours
+    // What @forge/react would send for a component the host does not know (a chart, here).
+    await page.evaluate(() => window.__bridge?.callBridge('reconcile', {
+      forgeDoc: { type: 'Root', key: 'r', props: {}, children: [
+        { type: 'BarChart', key: 'c', props: { data: [] }, children: [] },
+        { type: 'Text', key: 't', props: {}, children: [{ type: 'String', key: 's', props: { text: 'still drawn' }, children: [] }] },
+      ] },
+    }));
+    const box = page.locator('[data-unknown-type="BarChart"]');
+    await box.waitFor();
+    expect(await box.innerText()).toContain('BarChart');
+    await expect(page.getByText('still drawn').isVisible()).resolves.toBe(true);
+    expect(warnings.some((w) => w.includes('"BarChart"'))).toBe(true);
+    warnings.length = 0;
+  });
+});

@@ -1,0 +1,79 @@
+import { createLinkRewriter, pageIdFromHref, relativeHref } from '../../src/export/links';
+import { planTree } from '../../src/export/tree/plan';
+import { chunkByBytes, VALUE_BUDGET } from '../../src/jobs/tree-store';
+
+const site = 'https://acme.atlassian.net';
+
+describe('pageIdFromHref', () => {
+  it.each([
+    [`${site}/wiki/spaces/DOC/pages/123/Some+Title`, '123'],
+    [`${site}/wiki/spaces/DOC/pages/123`, '123'],
+    ['/wiki/spaces/DOC/pages/77/x#part', '77'],
+    [`${site}/wiki/pages/viewpage.action?pageId=42`, '42'],
+    [`${site}/wiki/pages/9`, '9'],
+  ])('%s → %s', (href, id) => expect(pageIdFromHref(href, site)).toBe(id));
+
+  it.each([
+    'https://other.atlassian.net/wiki/spaces/DOC/pages/123/x',
+    `${site}/wiki/spaces/DOC/overview`,
+    'mailto:a@b.c',
+    `${site}/wiki/pages/viewpage.action?pageId=abc`,
+  ])('ignores %s', (href) => expect(pageIdFromHref(href, site)).toBeUndefined());
+});
+
+describe('relativeHref', () => {
+  it('walks up and down between bundle files, encoding each segment', () => {
+    expect(relativeHref('A/B/C/index.md', 'A/index.md')).toBe('../../index.md');
+    expect(relativeHref('A/index.md', 'A/B (2)/index.md')).toBe('B%20(2)/index.md');
+    expect(relativeHref('A/X/index.md', 'A/Y #1/index.md')).toBe('../Y%20%231/index.md');
+    expect(relativeHref('A/index.md', 'A/index.md')).toBe('index.md');
+  });
+
+  it('rewrites only links to exported pages and keeps the fragment', () => {
+    const seen: string[] = [];
+    const rewrite = createLinkRewriter({ from: 'R/a/index.md', fileOf: (id) => (id === '2' ? 'R/b/index.md' : undefined), siteUrl: site, onLink: (id) => seen.push(id) });
+    expect(rewrite(`${site}/wiki/spaces/D/pages/2/B#intro`)).toBe('../b/index.md#intro');
+    expect(rewrite(`${site}/wiki/spaces/D/pages/3/C`)).toBeUndefined();
+    expect(seen).toEqual(['2']);
+  });
+});
+
+describe('planTree', () => {
+  it('gives safe, unique folders and reports what is not a page', () => {
+    const plan = planTree({ id: '1', title: 'Root/..' }, [
+      { id: '2', title: 'Same', parentId: '1', depth: 1, type: 'page' },
+      { id: '3', title: 'same', parentId: '1', depth: 1, type: 'page' },
+      { id: '4', title: '../../etc/passwd', parentId: '2', depth: 2, type: 'page' },
+      { id: '5', title: 'Board', parentId: '1', depth: 1, type: 'whiteboard' },
+      { id: '6', title: 'index.md', parentId: '1', depth: 1, type: 'page' },
+      { id: '7', title: '日本語のページ\u0007', parentId: '1', depth: 1, type: 'page' },
+      { id: '8', title: 'Orphan', parentId: '999', depth: 3, type: 'page' },
+    ]);
+    const dir = Object.fromEntries(plan.nodes.map((n) => [n.id, n.dir]));
+    expect(dir['2']).not.toBe(dir['3']);
+    expect(dir['3']!.toLowerCase()).not.toBe(dir['2']!.toLowerCase());
+    for (const d of Object.values(dir)) {
+      expect(d.split('/')).not.toContain('..');
+      expect(d.startsWith('/')).toBe(false);
+      expect(d).not.toMatch(/[\u0000-\u001f]/);
+    }
+    expect(dir['4']!.startsWith(`${dir['2']}/`)).toBe(true);
+    expect(dir['6']).not.toBe(`${dir['1']}/index.md`);
+    expect(dir['7']).toBe(`${dir['1']}/日本語のページ`);
+    expect(dir['8']!.startsWith(`${dir['1']}/`)).toBe(true);
+    expect(plan.pageIds).not.toContain('5');
+    expect(plan.pageIds[0]).toBe('1');
+    expect(plan.pageIds.indexOf('4')).toBe(plan.pageIds.indexOf('2') + 1);
+    expect(plan.skipped).toEqual([expect.objectContaining({ kind: 'page-skipped', what: 'whiteboard', pageId: '5' })]);
+  });
+});
+
+describe('chunkByBytes', () => {
+  it('keeps a 10,000-page node list under the KVS value limit per key', () => {
+    const nodes = Array.from({ length: 10_000 }, (_, i) => ({ id: String(1e6 + i), title: `Ünïcödé title ${'x'.repeat(200)} ${i}`, type: 'page', dir: `Root/${'y'.repeat(150)}/${i}` }));
+    const chunks = chunkByBytes(nodes);
+    expect(chunks.flat().length).toBe(10_000);
+    for (const c of chunks) expect(Buffer.byteLength(JSON.stringify(c), 'utf8')).toBeLessThanOrEqual(VALUE_BUDGET);
+    expect(chunks.length).toBeGreaterThan(10);
+  });
+});

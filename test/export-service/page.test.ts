@@ -1,0 +1,125 @@
+/** `export/page` and `export/attach` through the real resolver against the sandbox. */
+import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { SEED } from '../../sandbox/confluence/seed';
+import type { Envelope } from '../../src/shared/envelope';
+import type { ExportAttachResult, ExportPageResult } from '../../src/shared/export';
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await startSandbox();
+});
+afterAll(async () => {
+  await sb.close();
+});
+
+const alice = SEED.users.alice;
+const rich: { id: string; type: 'page' } = { id: SEED.pages.rich, type: 'page' };
+
+function page(payload: unknown, content = rich, accountId: string = alice) {
+  return sb.invoke<Envelope<ExportPageResult>>('export/page', { accountId, content, payload });
+}
+
+function ok<T>(env: Envelope<T>): T {
+  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
+  return env.data;
+}
+
+describe('export/page', () => {
+  it('exports Markdown with front matter, resolved mentions, attachment links and inline comment footnotes', async () => {
+    sb.confluence.resetRequests();
+    const r = ok(await page({ format: 'md', comments: true }));
+    expect(r.fileName).toBe('Rich Page.md');
+    expect(r.mediaType).toMatch(/^text\/markdown/);
+    expect(r.title).toBe('Rich Page');
+    expect(r.version).toBe(3);
+    expect(r.text.startsWith('---\n')).toBe(true);
+    expect(r.text).toMatch(/^space: DEMO$/m);
+    expect(r.text).toMatch(/^labels:/m);
+    expect(r.text).toContain('Alice Author');
+    expect(r.text).toContain('Bob Builder');
+    // Media resolved through the page's attachment listing to a download link.
+    expect(r.text).toMatch(/!\[diagram\.png\]\([^)]*diagram\.png[^)]*\)/);
+    // Inline comment anchors: a footnote with the thread and its reply; footer comments at the end.
+    expect(r.text).toContain('[^c1]');
+    expect(r.text).toContain('What does this mean?');
+    expect(r.text).toContain('It means the remark is open.');
+    expect(r.text).toContain('## Comments');
+    expect(r.text).toContain('Checked, it is fine.');
+    expect(r.report.some((e) => e.kind === 'unsupported-macro' && e.what.includes('mystery'))).toBe(true);
+    // Everything as the user.
+    expect(sb.confluence.requests.every((q) => q.principal === `user:${alice}`)).toBe(true);
+  });
+
+  it('exports a standalone sanitized HTML document', async () => {
+    const r = ok(await page({ format: 'html' }));
+    expect(r.fileName).toBe('Rich Page.html');
+    expect(r.text).toMatch(/^<!doctype html>/);
+    expect(r.text).toContain('<style>');
+    expect(r.text).toContain('<table');
+    expect(r.text).not.toMatch(/<script/i);
+  });
+
+  it('exports the JSON bundle with the raw ADF and the report', async () => {
+    const r = ok(await page({ format: 'json', comments: true }));
+    const bundle = JSON.parse(r.text) as { meta: { id: string; title: string }; adf: { type: string }; report: unknown[]; comments?: { inline: unknown[] } };
+    expect(bundle.meta.id).toBe(SEED.pages.rich);
+    expect(bundle.meta.title).toBe('Rich Page');
+    expect(bundle.adf.type).toBe('doc');
+    expect(bundle.report.length).toBe(r.report.length);
+    expect(bundle.comments?.inline.length).toBeGreaterThan(0);
+  });
+
+  it('exports the storage XHTML as it is', async () => {
+    const r = ok(await page({ format: 'storage' }));
+    expect(r.fileName).toBe('Rich Page.xhtml');
+    expect(r.text).toContain('<h1>');
+    expect(r.text).toContain('ac:structured-macro');
+  });
+
+  it('refuses bad options and children', async () => {
+    const bad = await page({ format: 'pdf' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('BAD_REQUEST');
+    const extra = await page({ format: 'md', pageId: '1' });
+    expect(extra.ok).toBe(false);
+    const kids = await page({ format: 'md', children: true });
+    expect(kids.ok).toBe(false);
+    if (!kids.ok) expect(kids.error.code).toBe('USE_TREE_EXPORT');
+  });
+
+  it('answers TOO_LARGE with a hint to the tree export above 5 MB', async () => {
+    const big = sb.confluence.site.addPage({
+      parentId: SEED.pages.home, title: 'Huge', spaceId: SEED.space.id, authorId: alice,
+      adf: { type: 'doc', version: 1, content: Array.from({ length: 60 }, (_, i) => ({ type: 'paragraph', content: [{ type: 'text', text: `${i} ${'x'.repeat(100_000)}` }] })) },
+    });
+    const r = await page({ format: 'md' }, { id: big.id, type: 'page' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('TOO_LARGE');
+      expect(r.error.hint).toMatch(/tree/i);
+    }
+  });
+
+  it('does not show Bob a page he cannot see', async () => {
+    const r = await page({ format: 'md' }, { id: SEED.pages.restricted, type: 'page' }, SEED.users.bob);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('export/attach', () => {
+  it('creates the attachment, then a new version of it', async () => {
+    const content = { id: SEED.pages.guide, type: 'page' as const };
+    const first = ok(await sb.invoke<Envelope<ExportAttachResult>>('export/attach', { accountId: alice, content, payload: { format: 'md' } }));
+    expect(first.fileName).toBe('User Guide.md');
+    expect(first.attachmentVersion).toBe(1);
+    const second = ok(await sb.invoke<Envelope<ExportAttachResult>>('export/attach', { accountId: alice, content, payload: { format: 'md' } }));
+    expect(second.attachmentId).toBe(first.attachmentId);
+    expect(second.attachmentVersion).toBe(2);
+    const stored = sb.confluence.site.attachments.get(first.attachmentId);
+    expect(stored?.title).toBe('User Guide.md');
+    expect(Buffer.from(stored!.bytes).toString('utf8')).toContain('title: User Guide');
+    const upload = sb.confluence.requests.filter((q) => q.method === 'PUT' && q.path.includes('/child/attachment'));
+    expect(upload.every((q) => q.principal === `user:${alice}`)).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+/** The tree export from the panel: start, progress polled to completion, cancel. Real resolvers and queue consumer. */
+import { SEED } from '../../sandbox/confluence/seed';
+import type { Host } from '../../sandbox/forge/host';
+import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { byTestId, by, has, mount } from './helpers';
+
+let sandbox: Sandbox;
+let host: Host;
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  host = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.pages.guide, type: 'page' }, space: SEED.space });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+const progressValue = (h: Host): number => Number(byTestId(h, 'tree-progress').props.value);
+
+it('exports the page tree in the background and polls the job to completion', async () => {
+  await host.change(byTestId(host, 'opt-tree'), true);
+  // Hold queue delivery so the panel is seen waiting before the consumer runs.
+  sandbox.platform.manualDelivery = true;
+  await host.click(byTestId(host, 'tree-start'));
+  await host.waitFor((h) => has(h, 'tree-job'));
+  const label = host.text(byTestId(host, 'tree-label'));
+  const total = Number(/of (\d+) pages/.exec(label)?.[1]);
+  // Guide, Chapter One, Section 1.1 and Rich Page are pages under (and including) the guide.
+  expect(total).toBeGreaterThanOrEqual(4);
+  expect(label).toMatch(/^Waiting to start: 0 of \d+ pages$/);
+  expect(progressValue(host)).toBe(0);
+  expect(byTestId(host, 'tree-start').props.isDisabled).toBe(true);
+  expect(has(host, 'tree-cancel')).toBe(true);
+
+  await sandbox.platform.drain();
+  const done = await host.waitFor((h) => h.find(by.testId('tree-done'))[0], 10_000);
+  expect(host.text(done)).toMatch(/\.zip/);
+  expect(progressValue(host)).toBe(1);
+  expect(host.text(byTestId(host, 'tree-label'))).toBe(`Done: ${total} of ${total} pages`);
+  expect(has(host, 'tree-cancel')).toBe(false);
+  expect(host.invoked.filter((k) => k === 'export/tree/status').length).toBeGreaterThanOrEqual(1);
+  // The flag is raised by an effect after the render that shows "done".
+  await host.waitFor((h) => h.flags.some((f) => f.title === 'Page tree exported' && f.type === 'success'));
+
+  // Polling stops once the job is done.
+  await host.idle();
+  const polls = host.invoked.filter((k) => k === 'export/tree/status').length;
+  await new Promise((r) => setTimeout(r, 700));
+  expect(host.invoked.filter((k) => k === 'export/tree/status').length).toBe(polls);
+});
+
+it('cancels a running tree export', async () => {
+  await host.click(byTestId(host, 'tree-reset'));
+  sandbox.platform.manualDelivery = true;
+  await host.click(byTestId(host, 'tree-start'));
+  await host.waitFor((h) => has(h, 'tree-cancel'));
+  await host.click(byTestId(host, 'tree-cancel'));
+  const cancelled = await host.waitFor((h) => h.find(by.testId('tree-cancelled'))[0]);
+  expect(host.text(cancelled)).toContain('Nothing was attached');
+  expect(has(host, 'tree-done')).toBe(false);
+  await sandbox.platform.drain();
+  await host.idle();
+});

@@ -1,0 +1,202 @@
+/**
+ * Tree export end to end: the real resolvers (as the user) and the real queue consumer (as the app)
+ * against the sandbox; the zip is read back with fflate.
+ */
+import { strFromU8, unzipSync } from 'fflate';
+import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { SEED } from '../../sandbox/confluence/seed';
+import type { Envelope } from '../../src/shared/envelope';
+import type { TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { tuning } from '../../src/jobs/tree-run';
+
+const alice = SEED.users.alice;
+const bob = SEED.users.bob;
+const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
+const defaults = { ...tuning };
+
+let sb: Sandbox;
+beforeEach(async () => {
+  sb = await startSandbox();
+});
+afterEach(async () => {
+  Object.assign(tuning, defaults);
+  await sb.close();
+});
+
+function ok<T>(env: Envelope<T>): T {
+  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
+  return env.data;
+}
+
+async function start(accountId: string, payload: unknown, content = home): Promise<TreeStartResult> {
+  return ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload }));
+}
+
+async function status(accountId: string, jobId: string, content = home): Promise<TreeStatus> {
+  return ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId } }));
+}
+
+/** Runs a whole export and returns its final status and the unzipped files. */
+async function exportTree(accountId: string, payload: unknown, content = home) {
+  const started = await start(accountId, payload, content);
+  await sb.platform.drain();
+  const st = await status(accountId, started.jobId, content);
+  const att = st.attachment ? sb.confluence.site.attachments.get(st.attachment.id) : undefined;
+  const files = att ? unzipSync(att.bytes) : {};
+  const text = (name: string): string => {
+    const f = files[name];
+    if (!f) throw new Error(`no ${name} in zip; have ${Object.keys(files).join(', ')}`);
+    return strFromU8(f);
+  };
+  return { started, status: st, files, text, attachment: att };
+}
+
+interface Manifest {
+  root: { id: string };
+  tree: Array<{ id: string; title: string; type: string; dir: string; file?: string; skipped?: boolean }>;
+  links: Array<{ from: string; to: string[] }>;
+  report: Array<{ kind: string; what: string; pageId?: string; detail: string }>;
+}
+
+describe('tree export', () => {
+  it('zips the tree: a folder per page, index.md in each, manifest, relative links', async () => {
+    const { started, status: st, files, text, attachment } = await exportTree(alice, { format: 'md' });
+    expect(st.phase).toBe('done');
+    expect(st.done).toBe(st.total);
+    expect(started.total).toBeGreaterThanOrEqual(10);
+    expect(attachment?.pageId).toBe(SEED.pages.home);
+    expect(attachment?.title).toMatch(/\.zip$/);
+    // The upload happened as the app; the listing as the user.
+    const reqs = sb.confluence.requests;
+    expect(reqs.filter((r) => r.path.includes('/descendants')).every((r) => r.principal === `user:${alice}`)).toBe(true);
+    expect(reqs.filter((r) => r.method === 'PUT').every((r) => r.principal === 'app')).toBe(true);
+    // Bodies in bulk: one request for the whole (small) tree.
+    expect(reqs.filter((r) => r.path.startsWith('/wiki/api/v2/pages?')).length).toBe(1);
+
+    const manifest = JSON.parse(text('manifest.json')) as Manifest;
+    const pages = manifest.tree.filter((n) => n.type === 'page');
+    expect(pages.length).toBe(st.total);
+    for (const p of pages) {
+      expect(p.file).toBe(`${p.dir}/index.md`);
+      expect(files[p.file!]).toBeDefined();
+      expect(text(p.file!)).toContain(`id: "${p.id}"`);
+    }
+    expect(text('Demo Home/index.md')).toContain('Text of Demo Home.');
+    // The children macro lists the exported child pages with relative links.
+    expect(text('Demo Home/index.md')).toContain('](User%20Guide/index.md)');
+    expect(text('Demo Home/User Guide/Chapter One/Section 1.1/index.md')).toContain('title: Section 1.1');
+    // Links between exported pages are relative; the back link from Section 1.1 to the guide:
+    expect(text('Demo Home/User Guide/Chapter One/Section 1.1/index.md')).toContain('](../../index.md)');
+    const rich = text('Demo Home/User Guide/Rich Page/index.md');
+    expect(rich).toContain('](../../Installation/index.md)');
+    expect(rich).toContain('](../../FAQ/index.md)');
+    expect(manifest.links.find((l) => l.from === SEED.pages.rich)?.to).toEqual(expect.arrayContaining([SEED.pages.install, SEED.pages.faq, SEED.pages.guide]));
+    // Not pages: listed with a reason; their child pages are still exported.
+    expect(manifest.report.some((e) => e.kind === 'page-skipped' && e.what === 'folder' && e.pageId === SEED.folder)).toBe(true);
+    expect(manifest.report.some((e) => e.kind === 'page-skipped' && e.what === 'database' && e.pageId === SEED.database)).toBe(true);
+    expect(text('Demo Home/Archive Folder/Archived Notes/index.md')).toContain('Archived Notes');
+    // Every entry name is safe.
+    for (const name of Object.keys(files)) {
+      expect(name.startsWith('/')).toBe(false);
+      expect(name.split('/')).not.toContain('..');
+    }
+    // The job's bulky keys are gone; progress stays for the panel.
+    const left = sb.platform.kvs.keys().filter((k) => k.startsWith(`tree-export:${started.jobId}`));
+    expect(left.sort()).toEqual([`tree-export:${started.jobId}`, `tree-export:${started.jobId}:progress`]);
+  });
+
+  it('includes attachments in the zip and links media to them', async () => {
+    const guide = { id: SEED.pages.guide, type: 'page' as const };
+    const { status: st, files, text } = await exportTree(alice, { format: 'md', attachments: true }, guide);
+    expect(st.phase).toBe('done');
+    const png = files['User Guide/Rich Page/_attachments/diagram.png'];
+    expect(png).toBeDefined();
+    expect(Buffer.from(png!)).toEqual(Buffer.from(sb.confluence.site.attachments.get(SEED.attachments.image)!.bytes));
+    expect(text('User Guide/Rich Page/index.md')).toContain('](_attachments/diagram.png)');
+  });
+
+  it('exports only what Bob can see, and reports pages that vanished after the listing', async () => {
+    sb.platform.manualDelivery = true;
+    const started = await start(bob, { format: 'md' });
+    // Between the listing and the consumer, FAQ goes to the trash.
+    sb.confluence.site.content(SEED.pages.faq)!.status = 'trashed';
+    await sb.platform.drain();
+    const st = await status(bob, started.jobId);
+    expect(st.phase).toBe('done');
+    expect(st.skipped).toBeGreaterThanOrEqual(1);
+    const files = unzipSync(sb.confluence.site.attachments.get(st.attachment!.id)!.bytes);
+    const all = Object.entries(files).map(([name, bytes]) => `${name}\n${strFromU8(bytes)}`).join('\n');
+    expect(all).not.toContain('Secret');
+    expect(all).not.toContain(SEED.pages.restricted);
+    expect(all).not.toContain(SEED.pages.restrictedChild);
+    expect(all).not.toContain('Salaries');
+    const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Manifest;
+    const faq = manifest.report.find((e) => e.pageId === SEED.pages.faq);
+    expect(faq?.kind).toBe('page-skipped');
+    expect(faq?.detail).toMatch(/deleted|restricted/);
+    expect(files['Demo Home/FAQ/index.md']).toBeUndefined();
+    // The app fetched bodies only for ids Bob's listing produced.
+    const bulk = sb.confluence.requests.filter((r) => r.principal === 'app' && r.path.startsWith('/wiki/api/v2/pages?'));
+    expect(bulk.length).toBeGreaterThan(0);
+    for (const r of bulk) expect(r.path).not.toContain(SEED.pages.restricted);
+    // Another user cannot read Bob's job.
+    const peek = await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } });
+    expect(peek.ok).toBe(false);
+  });
+
+  it('survives a 429 storm and a 5xx burst', async () => {
+    tuning.retry = { maxAttempts: 8, budgetMs: 5_000, baseMs: 5, capMs: 50 };
+    sb.confluence.injectFault({ match: /GET \/wiki\/api\/v2\/pages\?/, kind: 429, times: 3, retryAfter: '0' });
+    sb.confluence.injectFault({ match: /users-bulk/, kind: 503, times: 2 });
+    sb.confluence.injectFault({ match: /PUT .*child\/attachment/, kind: 502, times: 2 });
+    const { status: st, files } = await exportTree(alice, { format: 'md' });
+    expect(st.phase).toBe('done');
+    expect(st.done).toBe(st.total);
+    expect(Object.keys(files).filter((n) => n.endsWith('/index.md')).length).toBe(st.total);
+    expect(sb.confluence.requests.filter((r) => r.status === 429).length).toBe(3);
+    expect(sb.confluence.requests.filter((r) => r.status >= 500).length).toBe(4);
+  });
+
+  it('a job that outlives its retries resumes from its checkpoint in a new event', async () => {
+    // More 5xx than one request's retry budget: the batch fails, the job re-queues itself.
+    tuning.batchSize = 4;
+    tuning.retry = { maxAttempts: 2, budgetMs: 1_000, baseMs: 1, capMs: 5 };
+    sb.confluence.injectFault({ match: /GET \/wiki\/api\/v2\/pages\?/, kind: 500, times: 5 });
+    const { status: st, files } = await exportTree(alice, { format: 'md' });
+    expect(st.phase).toBe('done');
+    expect(st.invocations).toBeGreaterThanOrEqual(3);
+    expect(sb.platform.pushed.length).toBe(st.invocations);
+    expect(Object.keys(files).filter((n) => n.endsWith('/index.md')).length).toBe(st.total);
+  });
+
+  it('resumes across invocations and produces the same zip as a single run', async () => {
+    const single = await exportTree(alice, { format: 'md', comments: true });
+    expect(single.status.invocations).toBe(1);
+    tuning.batchSize = 3;
+    tuning.reserveMs = Number.MAX_SAFE_INTEGER; // checkpoint after every batch
+    const resumed = await exportTree(alice, { format: 'md', comments: true });
+    expect(resumed.status.phase).toBe('done');
+    expect(resumed.status.invocations).toBeGreaterThanOrEqual(Math.ceil(resumed.status.total / 3));
+    const names = Object.keys(single.files).sort();
+    expect(Object.keys(resumed.files).sort()).toEqual(names);
+    for (const n of names) {
+      if (n === 'manifest.json') continue; // holds the job's own start time
+      expect(strFromU8(resumed.files[n]!)).toBe(strFromU8(single.files[n]!));
+    }
+    const strip = (m: string) => ({ ...(JSON.parse(m) as Record<string, unknown>), exportedAt: undefined });
+    expect(strip(resumed.text('manifest.json'))).toEqual(strip(single.text('manifest.json')));
+  });
+
+  it('cancels a job', async () => {
+    sb.platform.manualDelivery = true;
+    const started = await start(alice, { format: 'md' });
+    const cancelled = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/cancel', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
+    expect(cancelled.phase).toBe('cancelled');
+    await sb.platform.drain();
+    const st = await status(alice, started.jobId);
+    expect(st.phase).toBe('cancelled');
+    expect(st.attachment).toBeUndefined();
+    expect([...sb.confluence.site.attachments.values()].some((a) => a.title.endsWith('.zip'))).toBe(false);
+    expect(sb.platform.kvs.keys().filter((k) => k.includes(':nodes:') || k.includes(':out:'))).toEqual([]);
+  });
+});
