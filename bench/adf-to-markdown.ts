@@ -24,7 +24,7 @@ function rng(seed: number): () => number {
 
 const words = 'the export page space team plan review release draft status table owner budget risk deadline api service customer query result change update migrate deploy'.split(' ');
 
-function corpus(count: number, seed = 1): AdfNode[] {
+export function corpus(count: number, seed = 1): AdfNode[] {
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const sentence = (n: number): string => Array.from({ length: n }, () => pick(words)).join(' ');

@@ -14,6 +14,11 @@ export interface GenerateOptions {
   fanout?: number;
   paragraphsPerPage?: number;
   commentsPerPage?: number;
+  /**
+   * Deepest level a page may sit at below the root (root = 0, its children = 1). Default: no
+   * limit, and the first pages form a chain 12 levels deep; with a limit the chain stops there.
+   */
+  maxDepth?: number;
 }
 
 /** mulberry32: tiny, fast, deterministic. */
@@ -51,6 +56,8 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   const fanout = Math.max(1, o.fanout ?? 4);
   const paragraphs = o.paragraphsPerPage ?? 12;
   const comments = o.commentsPerPage ?? 0;
+  const maxDepth = o.maxDepth === undefined ? Infinity : Math.max(1, o.maxDepth);
+  const spine = Math.min(SPINE, maxDepth + 1);
 
   const site = new Site({ firstId: 1_000_000 });
   site.addUser({ accountId: SEED.users.alice, displayName: 'Alice Author', email: 'alice@example.com', accountType: 'atlassian' });
@@ -60,6 +67,7 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   const ids: string[] = [];
   const titles: string[] = [];
   const childCount: number[] = [];
+  const depths: number[] = [];
   // Pages that can still take children; parents are drawn from here so the fanout holds.
   const open: number[] = [];
 
@@ -86,8 +94,8 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   site.addSpace({ id: spaceId, key: 'GEN', name: 'Generated space', authorId: SEED.users.alice, homepageId: '' });
   for (let i = 0; i < o.pages; i++) {
     let parent: number | null = null;
-    if (i > 0 && i < SPINE) parent = i - 1;
-    else if (i >= SPINE) {
+    if (i > 0 && i < spine) parent = i - 1;
+    else if (i >= spine) {
       const slot = Math.floor(rand() * open.length);
       parent = open[slot] ?? 0;
       if ((childCount[parent] ?? 0) + 1 >= fanout) {
@@ -99,9 +107,11 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
     const id = site.nextId();
     ids.push(id);
     childCount.push(0);
+    depths.push(parent === null ? 0 : (depths[parent] ?? 0) + 1);
     if (parent !== null) childCount[parent] = (childCount[parent] ?? 0) + 1;
     site.addPage({ id, parentId: parent === null ? null : ids[parent] ?? null, title: titles[i] ?? '', spaceId, authorId: pick(authors), adf: body(i), labels: rand() < 0.2 ? ['generated'] : [] });
-    if (i >= SPINE - 1 || i === 0) open.push(i);
+    // Pages at the depth limit take no children.
+    if ((i >= spine - 1 || i === 0) && (depths[i] ?? 0) < maxDepth) open.push(i);
     for (let k = 0; k < comments; k++) {
       site.addComment({ kind: 'footer', pageId: id, authorId: pick(authors), adf: a.doc(a.p(sentence())) });
     }

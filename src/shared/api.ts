@@ -55,3 +55,26 @@ export interface Api {
 export type ApiKey = keyof Api;
 export type PayloadOf<K extends ApiKey> = Api[K]['payload'];
 export type ResultOf<K extends ApiKey> = Api[K]['result'];
+
+/** Every key, at run time (for `npm run invoke -- --help` and the wiring test). */
+export const API_KEYS = [
+  'page/info',
+  'export/page',
+  'export/attach',
+  'export/tree/start',
+  'export/tree/status',
+  'export/tree/cancel',
+  'comments/list',
+  'comments/export',
+  'databases/list',
+  'databases/inspect',
+  'databases/export',
+  'activity/list',
+  'autoexport/get',
+  'autoexport/set',
+] as const satisfies readonly ApiKey[];
+
+// Fails to compile when a key is added to Api but not to API_KEYS.
+type MissingKeys = Exclude<ApiKey, (typeof API_KEYS)[number]>;
+const allKeysListed: MissingKeys extends never ? true : MissingKeys = true;
+void allKeysListed;
