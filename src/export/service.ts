@@ -11,6 +11,8 @@ import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import type { Confluence, ContentRef } from '../confluence/client';
 import { collect } from '../confluence/paginate';
+import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
+import { walkComments, type RawComment, type WalkApi } from '../comments/walk';
 import type { Attachment, FooterComment, InlineComment, Page } from '../confluence/types';
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
@@ -40,7 +42,7 @@ export interface ExportResult {
 /** The Confluence calls a single-page export may make. */
 export type ExportClient = Pick<
   Confluence,
-  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'users' | 'getSpace'
+  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment' | 'users' | 'getSpace' | 'directChildren'
 >;
 
 export const DEFAULT_OPTIONS: ExportOptions = { format: 'md', frontMatter: true, comments: false, anchors: true, attachments: false };
@@ -95,6 +97,8 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
   if (adf) mentionIds(adf, ids);
   authorIds(page, ids);
   for (const c of comments?.raw ?? []) if (c.version?.authorId) ids.add(c.version.authorId);
+  // The children macro lists child pages Confluence generates at view time: one request, only when used.
+  const childPages = adf && ref.type === 'page' && usesChildrenMacro(adf) ? await collect(client.directChildren(ref.id)) : undefined;
   const [users, space] = await Promise.all([
     ids.size > 0 && !storage ? client.users(ids).then(displayNames) : Promise.resolve(new Map<string, string>()),
     page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(() => undefined) : Promise.resolve(undefined),
@@ -110,60 +114,69 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     media: attachmentMedia(attachments, extra.siteUrl),
     siteUrl: extra.siteUrl,
   };
-  return renderPage(data, options, { css: extra.css });
+  const children = childPages?.filter((c) => c.type === undefined || c.type === 'page').map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, extra.siteUrl) }));
+  const result = renderPage(data, options, { css: extra.css, children: children ? () => children : undefined });
+  result.report.push(...(comments?.skipped ?? []));
+  return result;
 }
 
 /** Loaded comments; threads are built once names are known. */
-interface LoadedComments {
+export interface LoadedComments {
   raw: Array<FooterComment | InlineComment>;
+  /** Replies that vanished or were hidden mid-walk: reported, never silently dropped. */
+  skipped: ReportEntry[];
   inline(users: ReadonlyMap<string, string>): InlineThread[];
   footer(users: ReadonlyMap<string, string>): CommentNode[];
 }
 
 /**
- * Root comments (footer and inline, every resolution status) and their replies. Confluence lists
- * roots only; replies come per root, so a page with N threads costs N more requests.
+ * Every comment thread of the page, read by the comments walker (roots of both kinds, every
+ * resolution status, replies at every depth, bounded concurrency), shaped for the export engine.
  */
-export async function loadComments(
-  client: Pick<Confluence, 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'>,
-  ref: ContentRef,
-): Promise<LoadedComments> {
-  const [inlineRoots, footerRoots] = await Promise.all([
-    collect(client.inlineComments(ref, { status: ['open', 'reopened', 'resolved', 'dangling'] })),
-    collect(client.footerComments(ref)),
-  ]);
-  const replies = new Map<string, Array<FooterComment | InlineComment>>();
-  async function walk(id: string, inline: boolean, depth: number): Promise<void> {
-    // Footer replies can nest; inline threads are flat. The depth cap guards against cycles.
-    const kids = await collect(inline ? client.inlineReplies(id) : client.footerReplies(id));
-    replies.set(id, kids);
-    if (depth < 8) await Promise.all(kids.map((k) => walk(k.id, inline, depth + 1)));
-  }
-  await Promise.all([...inlineRoots.map((c) => walk(c.id, true, 1)), ...footerRoots.map((c) => walk(c.id, false, 1))]);
-
-  const raw: Array<FooterComment | InlineComment> = [...inlineRoots, ...footerRoots, ...[...replies.values()].flat()];
-  const node = (c: FooterComment | InlineComment, users: ReadonlyMap<string, string>): CommentNode => {
-    const authorId = c.version?.authorId ?? '';
-    const status = 'resolutionStatus' in c ? c.resolutionStatus : undefined;
+export async function loadComments(client: WalkApi, ref: ContentRef): Promise<LoadedComments> {
+  const { threads, skipped } = await walkComments(client, ref);
+  const raw: Array<FooterComment | InlineComment> = [];
+  const collectRaw = (c: RawComment): void => {
+    raw.push(c.data);
+    c.replies.forEach(collectRaw);
+  };
+  threads.forEach(collectRaw);
+  const node = (c: RawComment, users: ReadonlyMap<string, string>): CommentNode => {
+    const authorId = c.data.version?.authorId ?? '';
+    const status = c.data.resolutionStatus;
+    const doc = parseCommentAdf(c.data.body?.atlas_doc_format?.value);
     return {
-      id: c.id,
-      author: users.get(authorId) ?? authorId ?? 'Unknown',
-      created: c.version?.createdAt ?? '',
+      id: c.data.id,
+      author: users.get(authorId) ?? (authorId || 'Unknown'),
+      created: c.data.version?.createdAt ?? '',
       ...(status ? { status } : {}),
-      text: commentText(c),
-      replies: (replies.get(c.id) ?? []).map((r) => node(r, users)),
+      text: doc ? plainText(doc, users) : '',
+      replies: c.replies.map((r) => node(r, users)),
     };
   };
   return {
     raw,
+    skipped: skipped.map((k) => ({ kind: 'comment-skipped' as const, what: `${k.kind} comment`, detail: `Comment ${k.id}: ${k.detail}`, pageId: ref.id })),
     inline: (users) =>
-      inlineRoots.map((c) => ({
-        ...node(c, users),
-        markerRef: c.properties?.inlineMarkerRef ?? `comment-${c.id}`,
-        ...(c.properties?.inlineOriginalSelection ? { selection: c.properties.inlineOriginalSelection } : {}),
-      })),
-    footer: (users) => footerRoots.map((c) => node(c, users)),
+      threads
+        .filter((t) => t.kind === 'inline')
+        .map((t) => ({
+          ...node(t, users),
+          markerRef: t.data.properties?.inlineMarkerRef ?? `comment-${t.data.id}`,
+          ...(t.data.properties?.inlineOriginalSelection ? { selection: t.data.properties.inlineOriginalSelection } : {}),
+        })),
+    footer: (users) => threads.filter((t) => t.kind === 'footer').map((t) => node(t, users)),
   };
+}
+
+function usesChildrenMacro(node: AdfNode): boolean {
+  if ((node.type === 'extension' || node.type === 'bodiedExtension') && node.attrs?.extensionKey === 'children') return true;
+  return (node.content ?? []).some(usesChildrenMacro);
+}
+
+/** A page link that works on every Confluence Cloud site without knowing the space key. */
+function pageUrl(id: string, siteUrl?: string): string {
+  return `${(siteUrl ?? '').replace(/\/$/, '')}/wiki/pages/viewpage.action?pageId=${encodeURIComponent(id)}`;
 }
 
 /** Media by Confluence file id (what ADF media nodes carry), falling back to the file name. */
@@ -320,23 +333,4 @@ export function displayNames(users: ReadonlyMap<string, { displayName?: string; 
   return out;
 }
 
-/** Plain text of a comment body (ADF), paragraphs separated by blank lines. */
-export function commentText(c: FooterComment): string {
-  const raw = c.body?.atlas_doc_format?.value;
-  if (!raw) return c.body?.storage?.value?.replace(/<[^>]*>/g, '') ?? '';
-  let doc: AdfNode;
-  try {
-    doc = JSON.parse(raw) as AdfNode;
-  } catch {
-    return '';
-  }
-  const inline = (n: AdfNode): string => {
-    if (typeof n.text === 'string') return n.text;
-    if (n.type === 'hardBreak') return '\n';
-    if (n.type === 'mention') return String(n.attrs?.text ?? '@someone');
-    if (n.type === 'emoji') return String(n.attrs?.text ?? n.attrs?.shortName ?? '');
-    return (n.content ?? []).map(inline).join('');
-  };
-  return (doc.content ?? []).map(inline).filter((t) => t.trim() !== '').join('\n\n');
-}
 

@@ -117,7 +117,7 @@ export async function createTreeJob(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'users' | 'getSpace' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
+  'pagesByIds' | 'users' | 'getSpace' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
 >;
 
 export interface RunDeps {
@@ -361,7 +361,7 @@ async function convertBatch(
           children: () => (kids.get(page.id) ?? []).map((k) => ({ title: k.title, href: relativeHref(file, fileOf.get(k.id) ?? `${k.dir}/index.${FORMAT_INFO[options.format].ext}`) })),
           linkRewrite: storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) }),
         });
-        report.push(...out.report);
+        report.push(...out.report, ...(comments?.skipped ?? []));
         return { id: page.id, file, text: out.text, links: [...links], files };
       }),
     ),

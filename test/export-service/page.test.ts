@@ -50,6 +50,37 @@ describe('export/page', () => {
     expect(sb.confluence.requests.every((q) => q.principal === `user:${alice}`)).toBe(true);
   });
 
+  it('lists the child pages of a children macro, as the user sees them', async () => {
+    const home = { id: SEED.pages.home, type: 'page' as const };
+    const forAlice = ok(await page({ format: 'md', frontMatter: false }, home));
+    const forBob = ok(await page({ format: 'md', frontMatter: false }, home, SEED.users.bob));
+    const guide = `pageId=${SEED.pages.guide})`;
+    expect(forAlice.text).toContain(guide);
+    expect(forAlice.text).toContain(`pageId=${SEED.pages.restricted})`);
+    expect(forBob.text).toContain(guide);
+    // Bob cannot see the restricted page, so its title and link must not leak into his export.
+    expect(forBob.text).not.toContain(`pageId=${SEED.pages.restricted})`);
+    expect(forAlice.report.some((e) => e.what === 'children')).toBe(false);
+  });
+
+  it('reports a comment reply that vanished while the thread was read', async () => {
+    const site = sb.confluence.site;
+    const reply = site.addComment({ pageId: SEED.pages.rich, kind: 'footer', parentCommentId: SEED.comments.footerRoot, authorId: alice, adf: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Short-lived reply' }] }] } }).id;
+    // Delete the reply right after its parent's replies were listed, as a concurrent delete would.
+    const seen = sb.confluence.onResponse;
+    sb.confluence.onResponse = (rec, body) => {
+      seen?.(rec, body);
+      if (rec.path.startsWith(`/wiki/api/v2/footer-comments/${SEED.comments.footerRoot}/children`)) site.comments.delete(reply);
+    };
+    try {
+      const r = ok(await page({ format: 'md', comments: true }));
+      expect(r.report.some((e) => e.kind === 'comment-skipped' && e.detail.includes(reply))).toBe(true);
+      expect(r.text).not.toContain('Short-lived reply');
+    } finally {
+      sb.confluence.onResponse = seen;
+    }
+  });
+
   it('exports a standalone sanitized HTML document', async () => {
     const r = ok(await page({ format: 'html' }));
     expect(r.fileName).toBe('Rich Page.html');
