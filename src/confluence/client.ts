@@ -71,7 +71,12 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
 
   async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT): Promise<APIResponse> {
     const product: Product = auth === 'user' ? asUser() : asApp();
-    const res = await withRetry(() => send(product, headers), policy, options.retryDeps);
+    let res: APIResponse;
+    try {
+      res = await withRetry(() => send(product, headers), policy, options.retryDeps);
+    } catch (e) {
+      throw networkError(e, what);
+    }
     options.onResponse?.(res.status);
     if (!res.ok) throw await ConfluenceError.from(res, what);
     return res;
@@ -374,6 +379,22 @@ function multipart(file: { name: string; bytes: Uint8Array; mediaType: string; c
     at += p.byteLength;
   }
   return { body: out.buffer, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * Every attempt failed before Confluence answered (connection dropped, DNS, timeout). Errors the
+ * platform raises on purpose (NeedsAuthenticationError, ProxyRequestError) pass through unchanged.
+ */
+function networkError(e: unknown, what: string): unknown {
+  // By name, not instanceof: fetch's TypeError may come from another realm (undici, test VMs).
+  if ((e as { name?: unknown } | null)?.name !== 'TypeError') return e;
+  return new ConfluenceError({
+    status: 0,
+    code: 'NETWORK',
+    message: `Could not reach Confluence for ${what}`,
+    hint: 'The connection to Confluence failed. Try again in a moment.',
+    cause: e,
+  });
 }
 
 function shortMessage(text: string): string {

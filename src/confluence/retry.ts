@@ -57,6 +57,8 @@ export async function withRetry<R extends Answer>(send: () => Promise<R>, policy
         return res;
       }
       if (!canWait(attempt, wait, started, policy, deps)) return res;
+      // The answer is thrown away: release its connection now rather than at garbage collection.
+      await discard(res);
     } catch (e) {
       // Network failure (connection reset, DNS, timeout): nothing came back, so retrying is safe for
       // reads; uploads are retried too because a PUT of the same attachment is idempotent.
@@ -65,6 +67,11 @@ export async function withRetry<R extends Answer>(send: () => Promise<R>, policy
     }
     await deps.sleep(wait);
   }
+}
+
+async function discard(res: Answer): Promise<void> {
+  const body = res as { text?: () => Promise<string> };
+  await body.text?.().catch(() => undefined);
 }
 
 function canWait(attempt: number, wait: number, started: number, policy: RetryPolicy, deps: RetryDeps): boolean {

@@ -57,6 +57,7 @@ function statusOf(e: unknown): number | undefined {
 
 /** fetch reports a dropped connection as a TypeError ("fetch failed"), with the reason as cause. */
 function isNetworkError(e: unknown): boolean {
+  if (isConfluenceError(e) && e.code === 'NETWORK') return true;
   return e instanceof TypeError && /fetch failed|socket|ECONNRESET|ETIMEDOUT/i.test(e.message);
 }
 

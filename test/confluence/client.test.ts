@@ -109,7 +109,7 @@ describe('pagination', () => {
   });
 
   it('stops after one request when the caller breaks after the first item', async () => {
-    const seen: string[] = [];
+    const seen: Array<string | undefined> = [];
     await asAlice(async () => {
       for await (const p of user().databaseProperties(SEED.database, 10)) {
         seen.push(p.key);
@@ -130,6 +130,7 @@ describe('pagination', () => {
     };
     const fetchPage: FetchPage<number> = async (next) => {
       asked.push(next);
+      if (asked.length > 5) throw new Error('looping'); // fail fast instead of spinning forever
       const body = pages[next ?? 'first'];
       if (!body) throw new Error(`unexpected ${String(next)}`);
       return { body, link: null };
@@ -262,6 +263,17 @@ describe('retries', () => {
     expect(page.id).toBe(SEED.pages.faq);
     expect(waits).toEqual([150]);
     expect(sb.requests.map((r) => r.status)).toEqual([0, 200]);
+  });
+  it('maps a connection dropped on every attempt to a NETWORK ConfluenceError with a hint', async () => {
+    sb.injectFault({ match, kind: 'drop', times: 4 });
+    const { deps, waits } = fakeDeps(0.5);
+    const err = await asAlice(() => user({ retryDeps: deps }).getPage(SEED.pages.faq)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfluenceError);
+    expect((err as ConfluenceError).code).toBe('NETWORK');
+    expect((err as ConfluenceError).status).toBe(0);
+    expect((err as ConfluenceError).hint).toMatch(/connection to Confluence failed/);
+    expect(waits).toEqual([150, 300, 600]);
+    expect(sb.requests.map((r) => r.status)).toEqual([0, 0, 0, 0]);
   });
 });
 
@@ -413,11 +425,13 @@ describe('allDescendants', () => {
       expect(got).toHaveLength(expected.size);
       expect(new Set(got.map((d) => d.id)).size).toBe(expected.size);
       expect(new Map(got.map((d) => [d.id, d.depth]))).toEqual(expected);
-      // One call from the root, plus one from each page found at depth 10 of a call.
-      const roots = deep.requests.map((r) => /pages\/(\d+)\/descendants/.exec(r.path)?.[1]);
-      expect(roots[0]).toBe(rootId);
-      expect(roots.length).toBeGreaterThan(1);
-      for (const id of roots.slice(1)) expect(expected.get(id!)! % 10).toBe(0);
+      // It lists from the root first, then again only from pages it has already found (never twice
+      // from the same one), each as a full-depth listing.
+      const from = deep.requests.map((r) => /^\/wiki\/api\/v2\/pages\/(\d+)\/descendants\?depth=10&limit=250$/.exec(r.path)?.[1]);
+      expect(from[0]).toBe(rootId);
+      expect(from.length).toBeGreaterThan(1);
+      expect(new Set(from).size).toBe(from.length);
+      for (const id of from.slice(1)) expect(expected.has(id!)).toBe(true);
     } finally {
       platform.confluenceUrl = sb.url;
       await deep.close();
