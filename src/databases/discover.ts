@@ -106,33 +106,3 @@ export async function findDatabases(
     ...(partial ? { note: `Stopped after ${L.scan} items of the tree; databases further down are not listed.` } : note ? { note } : {}),
   };
 }
-
-/**
- * Adapts a whole-tree walker that only knows page descendants to trees that hold databases, folders
- * and whiteboards: when the walker continues below the depth cap from a database it gets the
- * database's own listing, and from items the app has no descendants route for, nothing (instead of a
- * 404 from the page route that would abort the whole walk).
- */
-export function mixedTree(
-  walk: (client: Pick<Confluence, 'descendants'>, rootId: string) => AsyncIterable<Descendant>,
-  client: Pick<Confluence, 'descendants' | 'databaseDescendants'>,
-  rootId: string,
-): AsyncIterable<Descendant> {
-  const types = new Map<string, string>([[rootId, 'page']]);
-  const adapter: Pick<Confluence, 'descendants'> = {
-    descendants(id, depth) {
-      const type = types.get(id) ?? 'page';
-      if (type === 'page') return client.descendants(id, depth);
-      if (type === 'database') return client.databaseDescendants(id, depth);
-      return (async function* none(): AsyncGenerator<Descendant, void, undefined> {})();
-    },
-  };
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const d of walk(adapter, rootId)) {
-        if (d.type) types.set(d.id, d.type);
-        yield d;
-      }
-    },
-  };
-}

@@ -78,7 +78,9 @@ export async function createTreeJob(
 ): Promise<TreeStartResult> {
   const root = await deps.client.getPage(input.root.id);
   const listed = [];
-  for await (const d of allDescendants(deps.client, root.id)) {
+  const unlisted: NonNullable<TreeJob['unlisted']> = [];
+  const onUnlisted = (d: { id: string; title?: string; type?: string }) => unlisted.push({ id: d.id, title: d.title ?? d.id, type: d.type ?? 'item' });
+  for await (const d of allDescendants(deps.client, root.id, { onUnlisted })) {
     listed.push(d);
     if (listed.length > MAX_ITEMS) throw new TreeTooLarge(listed.length);
   }
@@ -96,6 +98,7 @@ export async function createTreeJob(
     total: plan.pageIds.length,
     nodeChunks,
     fileName: fileName(`${root.title ?? 'Export'} (tree, ${input.options.format})`, 'zip'),
+    ...(unlisted.length > 0 ? { unlisted } : {}),
   };
   await deps.kv.set(keys.job(jobId), job);
   await setProgress(deps.kv, jobId, {
@@ -398,6 +401,9 @@ async function buildZip(
   const report: ReportEntry[] = nodes
     .filter((n) => n.type !== 'page')
     .map((n) => ({ kind: 'page-skipped' as const, what: n.type, pageId: n.id, detail: `"${n.title}" is a ${n.type}, not a page; only pages are exported (its child pages are).` }));
+  for (const u of job.unlisted ?? []) {
+    report.push({ kind: 'page-skipped', what: u.type, pageId: u.id, detail: `Pages below "${u.title}" were not listed: Confluence lists at most 10 levels at a time and cannot continue from a ${u.type}. Export that part of the tree from a page inside it.` });
+  }
   const exported = new Set<string>();
   const graph: Array<{ from: string; to: string[] }> = [];
   const downloads: Array<{ pageId: string } & PageOutput['files'][number]> = [];

@@ -30,6 +30,8 @@ export interface TreeJob {
   nodeChunks: number;
   /** Name of the zip attached to the root page. */
   fileName: string;
+  /** Items at the depth limit whose subtrees Confluence could not list (reported, never silent). */
+  unlisted?: Array<{ id: string; title: string; type: string }>;
 }
 
 /** One converted page as stored between invocations. */

@@ -1,7 +1,7 @@
 import type Resolver from '@forge/resolver';
 import { createClient } from '../confluence/client';
 import { allDescendants } from '../confluence/tree';
-import { findDatabases, mixedTree } from '../databases/discover';
+import { findDatabases } from '../databases/discover';
 import { DatabaseProblem } from '../databases/errors';
 import { exportInspection } from '../databases/export';
 import { inspectDatabase } from '../databases/inspect';
@@ -19,7 +19,7 @@ export function registerDatabasesResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'databases/list', object({}), (_input, ctx): Promise<DatabaseList> =>
     domain(() => {
       const client = createClient('user');
-      const tree = (rootId: string) => mixedTree(allDescendants, client, rootId);
+      const tree = (rootId: string) => allDescendants(client, rootId);
       return findDatabases({ tree, client }, requireContent(ctx), { siteUrl: ctx.siteUrl });
     }),
   );

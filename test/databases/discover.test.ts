@@ -1,5 +1,5 @@
 import type { Descendant } from '../../src/confluence/types';
-import { findDatabases, mixedTree } from '../../src/databases/discover';
+import { findDatabases } from '../../src/databases/discover';
 import { ALICE, BOB, database, gen, httpError } from './fakes';
 import type { Confluence } from '../../src/confluence/client';
 
@@ -73,29 +73,5 @@ describe('findDatabases', () => {
     const list = await findDatabases({ tree: () => { throw new Error('no'); }, client }, { id: '9', type: 'blogpost' });
     expect(list.databases).toEqual([]);
     expect(list.note).toMatch(/Blog posts have no child content/);
-  });
-});
-
-describe('mixedTree', () => {
-  it('continues from a database by its own route and skips items that have none', async () => {
-    const routes: string[] = [];
-    const client: Pick<Confluence, 'descendants' | 'databaseDescendants'> = {
-      descendants: (id) => { routes.push(`page ${id}`); return gen(id === 'root' ? [{ id: 'db', type: 'database', depth: 10 }, { id: 'wb', type: 'whiteboard', depth: 10 }] : []); },
-      databaseDescendants: (id) => { routes.push(`database ${id}`); return gen([{ id: 'under-db', type: 'page', depth: 1 }]); },
-    };
-    // A walker like allDescendants: every item at depth 10 is listed again from itself.
-    async function* walk(c: Pick<Confluence, 'descendants'>, rootId: string): AsyncGenerator<Descendant> {
-      const stack = [rootId];
-      while (stack.length) {
-        for await (const d of c.descendants(stack.pop()!, 10)) {
-          yield d;
-          if (d.depth === 10) stack.push(d.id);
-        }
-      }
-    }
-    const seen: string[] = [];
-    for await (const d of mixedTree(walk, client, 'root')) seen.push(d.id);
-    expect(seen).toEqual(['db', 'wb', 'under-db']);
-    expect(routes).toEqual(['page root', 'database db']);
   });
 });
