@@ -1,11 +1,12 @@
 import type * as Md from 'mdast';
-import { toMarkdown, type Join } from 'mdast-util-to-markdown';
+import { toMarkdown, type Join, type Options } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { adfToMdast } from './adf';
 import type { ChildLink, Handlers, MarkHandlers, MediaResolver } from './adf';
 import { renderData, type Flow, type Phrasing } from './adf/state';
 import { createFootnotes, type InlineThread } from './anchors';
 import { frontMatter, type PageMeta } from './frontmatter';
+import { text } from './md-text';
 import type { ReportEntry } from './report';
 
 export { AdfError } from './adf';
@@ -67,30 +68,41 @@ const alertJoin: Join = (left, right) => {
 
 /** Inline tags Markdown lacks (underline, sub, sup) become raw HTML around their content. */
 function expandTags<T extends { children: unknown[] }>(parent: T): T {
-  const out: unknown[] = [];
-  for (const child of parent.children as Array<Flow | Phrasing>) {
+  // Children arrays are only copied where a tag is expanded (rare), not for every parent.
+  let out: unknown[] | undefined;
+  const children = parent.children as Array<Flow | Phrasing>;
+  for (let i = 0; i < children.length; i += 1) {
+    const child = children[i] as Flow | Phrasing;
     if ('children' in child) expandTags(child as { children: unknown[] });
-    const tag = renderData(child).hName;
-    if (child.type === 'emphasis' && tag) {
+    const tag = child.type === 'emphasis' ? renderData(child).hName : undefined;
+    if (tag && child.type === 'emphasis') {
+      out ??= children.slice(0, i);
       out.push({ type: 'html', value: `<${tag}>` }, ...child.children, { type: 'html', value: `</${tag}>` });
-    } else {
+    } else if (out) {
       out.push(child);
     }
   }
-  parent.children = out;
+  if (out) parent.children = out;
   return parent;
 }
 
+/**
+ * Built once: `gfmToMarkdown()` makes fresh unsafe patterns on every call, and the library caches
+ * each pattern's compiled regex on the pattern object, so sharing them avoids recompiling per page.
+ */
+const serializeOptions: Options = {
+  extensions: [gfmToMarkdown()],
+  bullet: '-',
+  fences: true,
+  rule: '-',
+  listItemIndent: 'one',
+  join: [alertJoin],
+  handlers: { text },
+};
+
 /** Serializes a tree made by `convert`; the tree is rewritten in place (inline tags expanded). */
 function mdastToMarkdown(tree: Md.Root): string {
-  return toMarkdown(expandTags(tree), {
-    extensions: [gfmToMarkdown()],
-    bullet: '-',
-    fences: true,
-    rule: '-',
-    listItemIndent: 'one',
-    join: [alertJoin],
-  });
+  return toMarkdown(expandTags(tree), serializeOptions);
 }
 
 /**

@@ -10,12 +10,18 @@ import { attrString } from './types';
  */
 const order = ['code', 'subsup', 'underline', 'textColor', 'backgroundColor', 'strike', 'em', 'strong', 'link', 'annotation'];
 
-export function sortMarks(marks: readonly AdfMark[]): AdfMark[] {
-  const rank = (m: AdfMark): number => {
-    const i = order.indexOf(m.type);
-    return i === -1 ? -1 : i; // unknown marks first: they only report
-  };
-  return [...marks].sort((a, b) => rank(a) - rank(b));
+/** Unknown marks rank first (-1): they only report. */
+function rank(mark: AdfMark): number {
+  return order.indexOf(mark.type);
+}
+
+function byRank(a: AdfMark, b: AdfMark): number {
+  return rank(a) - rank(b);
+}
+
+export function sortMarks(marks: readonly AdfMark[]): readonly AdfMark[] {
+  // Most text has no mark or one: nothing to sort, no copy (this runs for every text node).
+  return marks.length < 2 ? marks : [...marks].sort(byRank);
 }
 
 function plain(children: Phrasing[]): string {

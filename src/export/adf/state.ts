@@ -121,7 +121,10 @@ export function githubSlug(text: string): string {
 }
 
 export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Handler, options: StateOptions): State {
-  const path: string[] = [];
+  // The path to the node being converted, as parallel stacks (index -1: no parent); the
+  // `type[index]` text is only built when something is reported, not for every node.
+  const pathTypes: string[] = [];
+  const pathIndexes: number[] = [];
   const once = new Set<string>();
   const slugs = new Map<string, number>();
   const entries: ReportEntry[] = [];
@@ -134,7 +137,8 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
     tocs: [],
     entries,
     report(kind, what, detail) {
-      const entry: ReportEntry = { kind, what, detail, path: path.join('/') };
+      const path = pathTypes.map((type, i) => (pathIndexes[i] === -1 ? type : `${type}[${pathIndexes[i]}]`)).join('/');
+      const entry: ReportEntry = { kind, what, detail, path };
       if (options.pageId !== undefined) entry.pageId = options.pageId;
       entries.push(entry);
     },
@@ -145,33 +149,32 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
       state.report(kind, what, detail);
     },
     one(node, parent, index) {
-      path.push(parent ? `${node.type}[${index}]` : node.type);
+      pathTypes.push(node.type);
+      pathIndexes.push(parent ? index : -1);
       try {
         const handler = handlers[node.type] ?? unknown;
         const out = handler(state, node, parent);
         return out === undefined ? [] : Array.isArray(out) ? out : [out];
       } finally {
-        path.pop();
+        pathTypes.pop();
+        pathIndexes.pop();
       }
     },
     blocks(parent) {
       const out: Flow[] = [];
       let run: Phrasing[] = [];
-      const flush = (): void => {
-        const merged = mergePhrasing(run);
-        if (merged.length > 0 && !merged.every(isBlank)) out.push({ type: 'paragraph', children: merged });
-        run = [];
-      };
-      (parent.content ?? []).forEach((child, i) => {
-        for (const md of state.one(child, parent, i)) {
+      const content = parent.content ?? [];
+      for (let i = 0; i < content.length; i += 1) {
+        for (const md of state.one(content[i] as AdfNode, parent, i)) {
           if (isPhrasing(md)) run.push(md as Phrasing);
           else {
-            flush();
+            if (run.length > 0) wrapRun(run, out);
+            run = [];
             out.push(md as Flow);
           }
         }
-      });
-      flush();
+      }
+      if (run.length > 0) wrapRun(run, out);
       return out;
     },
     inlines(parent) {
@@ -208,6 +211,12 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
     },
   };
   return state;
+}
+
+/** Stray phrasing in a flow context becomes a paragraph, unless it is only whitespace and breaks. */
+function wrapRun(run: Phrasing[], out: Flow[]): void {
+  const merged = mergePhrasing(run);
+  if (merged.length > 0 && !merged.every(isBlank)) out.push({ type: 'paragraph', children: merged });
 }
 
 /** Schemes that can run code when clicked; removed from every export, not only from HTML. */
