@@ -1,7 +1,7 @@
 /**
  * `npm start`'s preview in a real browser (Debian's Chromium via playwright-core): the REAL panel
  * bundle, drawn by the preview host, calling the REAL resolvers and trigger against the sandbox.
- * Screenshots go to artifacts/ (not committed) and docs/preview.png (the README's picture).
+ * Screenshots go to artifacts/ (not committed); UPDATE_SCREENSHOT=1 also rewrites docs/preview.png (the README's).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,8 +97,11 @@ maybe('npm start preview in Chromium', () => {
     expect(text).toContain('**bold**');
     expect(text).toContain('```typescript');
     await page.screenshot({ path: join(artifacts, 'preview-export.png') });
-    mkdirSync(join(root, 'docs'), { recursive: true });
-    await page.screenshot({ path: join(root, 'docs', 'preview.png') });
+    // The README's picture is committed, so it is only rewritten on request (no binary churn per run).
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      mkdirSync(join(root, 'docs'), { recursive: true });
+      await page.screenshot({ path: join(root, 'docs', 'preview.png') });
+    }
 
     const card = page.getByTestId('download');
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: /^Download/ }).click()]);
