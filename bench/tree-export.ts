@@ -25,8 +25,9 @@ import type { Envelope } from '../src/shared/envelope';
 import type { TreeStartResult, TreeStatus } from '../src/shared/export';
 import type { ChildCommand, ChildMessage } from './tree-export-sandbox';
 
-const PAGES = 1000;
-const LATENCY_MS = 100;
+// Overridable for one-off runs (e.g. the 10,000-page check: BENCH_TREE_PAGES=10000 BENCH_TREE_LATENCY=0).
+const PAGES = Number(process.env.BENCH_TREE_PAGES ?? 1000);
+const LATENCY_MS = Number(process.env.BENCH_TREE_LATENCY ?? 100);
 const SHAPES: Array<{ shape: string; site: GenerateOptions }> = [
   { shape: 'realistic', site: { pages: PAGES, seed: 7, maxDepth: 8 } },
   { shape: 'deep', site: { pages: PAGES, seed: 7 } },
