@@ -10,8 +10,17 @@ export function text(value: string): Md.Text {
   return { type: 'text', value };
 }
 
+/**
+ * Spaces at the edges of a paragraph are invisible in Confluence but not in Markdown, where the
+ * serializer must write them as `&#x20;` (and four leading spaces would start a code block), so
+ * they are trimmed.
+ */
 export function paragraph(children: Phrasing[]): Md.Paragraph {
-  return { type: 'paragraph', children };
+  const first = children[0];
+  if (first?.type === 'text') first.value = first.value.replace(/^[ \t]+/, '');
+  const last = children[children.length - 1];
+  if (last?.type === 'text') last.value = last.value.replace(/[ \t]+$/, '');
+  return { type: 'paragraph', children: children.filter((c) => c.type !== 'text' || c.value !== '') };
 }
 
 export function html(value: string): Md.Html {
