@@ -12,7 +12,7 @@ import { gfmToMarkdown } from 'mdast-util-gfm';
 import type { Confluence, ContentRef } from '../confluence/client';
 import { collect } from '../confluence/paginate';
 import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
-import { walkComments, type RawComment, type WalkApi } from '../comments/walk';
+import { walkComments, type RawComment, type WalkApi, type WalkOptions } from '../comments/walk';
 import type { Attachment, FooterComment, InlineComment, Page } from '../confluence/types';
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
@@ -81,7 +81,8 @@ export interface RenderContext {
 // ---------------------------------------------------------------------------------------------
 // Fetching
 
-export async function exportPage(client: ExportClient, ref: ContentRef, options: ExportOptions, extra: { siteUrl?: string; css?: string } = {}): Promise<ExportResult> {
+/** `deadline` (epoch ms) stops reading comment replies in time; unread ones are reported. */
+export async function exportPage(client: ExportClient, ref: ContentRef, options: ExportOptions, extra: { siteUrl?: string; css?: string; deadline?: number } = {}): Promise<ExportResult> {
   const storage = options.format === 'storage';
   const fetch = { bodyFormat: storage ? ('storage' as const) : ('atlas_doc_format' as const), include: ['labels' as const] };
   const wantsComments = options.comments && !storage;
@@ -89,7 +90,7 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     ref.type === 'blogpost' ? client.getBlogPost(ref.id, fetch) : client.getPage(ref.id, fetch),
     // Media nodes name attachments by file id; the listing maps them to download links.
     storage ? Promise.resolve([]) : collect(client.attachments(ref)),
-    wantsComments ? loadComments(client, ref) : Promise.resolve(undefined),
+    wantsComments ? loadComments(client, ref, { deadline: extra.deadline }) : Promise.resolve(undefined),
   ]);
   const adf = storage ? undefined : parseAdf(page);
   const labels = page.labels?.meta?.hasMore ? (await collect(client.labels(ref))).map((l) => l.name ?? '') : (page.labels?.results ?? []).map((l) => l.name ?? '');
@@ -133,8 +134,8 @@ export interface LoadedComments {
  * Every comment thread of the page, read by the comments walker (roots of both kinds, every
  * resolution status, replies at every depth, bounded concurrency), shaped for the export engine.
  */
-export async function loadComments(client: WalkApi, ref: ContentRef): Promise<LoadedComments> {
-  const { threads, skipped } = await walkComments(client, ref);
+export async function loadComments(client: WalkApi, ref: ContentRef, o: WalkOptions = {}): Promise<LoadedComments> {
+  const { threads, skipped } = await walkComments(client, ref, o);
   const raw: Array<FooterComment | InlineComment> = [];
   const collectRaw = (c: RawComment): void => {
     raw.push(c.data);

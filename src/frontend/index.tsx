@@ -28,6 +28,10 @@ export function App() {
   const seq = useRef(0);
   const latest = useRef(new Map<Slot, number>());
   const polls = useRef(0);
+  // The filters of the list on screen: "Export the shown threads" uses these, not half-typed ones.
+  const shownFilters = useRef(initialState.commentForm);
+  // The last export format asked for, so a failed export can be retried as it was.
+  const lastFormat = useRef<{ comments?: 'markdown' | 'csv' | 'json'; database?: 'json' | 'md' }>({});
   // Read by callbacks made in earlier renders (timers, FileCard downloads) without going stale.
   const current = useRef<State>(state);
   current.current = state;
@@ -56,7 +60,10 @@ export function App() {
   const loadPage = useCallback(() => void run('page', api.pageInfo), [run]);
   const loadActivity = useCallback(() => void run('activity', () => api.activityList({})), [run]);
   const loadComments = useCallback(
-    (form = current.current.commentForm) => void run('comments', () => api.commentsList(commentsPayload(form)), false),
+    (form = current.current.commentForm) => {
+      shownFilters.current = form;
+      void run('comments', () => api.commentsList(commentsPayload(form)), false);
+    },
     [run],
   );
   const loadDatabases = useCallback(() => void run('databases', api.databasesList), [run]);
@@ -138,8 +145,14 @@ export function App() {
       loadComments(form);
     },
     onReload: () => loadComments(),
-    onExport: (format: 'markdown' | 'csv' | 'json') =>
-      void run('commentsExport', () => api.commentsExport({ format, ...commentsPayload(s.current.commentForm) })),
+    onExport: (format: 'markdown' | 'csv' | 'json') => {
+      lastFormat.current.comments = format;
+      void run('commentsExport', () => api.commentsExport({ format, ...commentsPayload(shownFilters.current) }));
+    },
+    onRetryExport: () => {
+      const format = lastFormat.current.comments;
+      if (format) onComments.onExport(format);
+    },
     onDownload: () => {
       const d = s.current.requests.commentsExport?.data;
       return blob(d?.content ?? '', d?.mediaType ?? 'text/plain');
@@ -157,8 +170,13 @@ export function App() {
     },
     onReload: loadDatabases,
     onExport: (format: 'json' | 'md') => {
+      lastFormat.current.database = format;
       const database = s.current.requests.inspect?.data?.id;
       if (database) void run('databaseExport', () => api.databasesExport({ database, format }));
+    },
+    onRetryExport: () => {
+      const format = lastFormat.current.database;
+      if (format) onDatabases.onExport(format);
     },
     onDownload: () => {
       const d = s.current.requests.databaseExport?.data;
@@ -173,6 +191,11 @@ export function App() {
     onAuto: (enabled: boolean) => {
       const v = s.current.requests.autoexport?.data;
       if (v) void run('autoexportSave', () => api.autoexportSet({ ...v.setting, enabled }));
+    },
+    // A failed save leaves the stored setting as it was: retry the change the person asked for.
+    onRetryAuto: () => {
+      const v = s.current.requests.autoexport?.data;
+      if (v) onActivity.onAuto(!v.setting.enabled);
     },
     onPage: (page: number) => dispatch({ type: 'page', list: 'activity', page }),
   };
@@ -192,7 +215,7 @@ export function App() {
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
-            <ExportTab state={state} canTree={!isBlog} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data)} on={onExport} />
+            <ExportTab state={state} canTree={!isBlog} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>

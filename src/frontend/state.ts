@@ -3,7 +3,7 @@
  * options, comment filters, database lookup), paging, and the tree job. No React and no bridge here,
  * so all of it is tested with plain data (test/frontend/state.test.ts).
  */
-import type { ActivityList, AutoExportView } from '../shared/activity';
+import type { ActivityList, AutoExportView, Freshness } from '../shared/activity';
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
@@ -170,9 +170,14 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
       // The saved setting is the one to show from now on.
       return { ...state, requests: { ...state.requests, autoexport: { pending: false, seq: state.requests.autoexport?.seq ?? 0, data: action.data as AutoExportView } } };
     case 'inspect':
-      return { ...state, pages: { ...state.pages, properties: 0, children: 0 } };
-    case 'comments':
-      return { ...state, pages: { ...state.pages, threads: 0 } };
+      // A file exported from the previous inspection must not sit under this one.
+      return { ...state, pages: { ...state.pages, properties: 0, children: 0 }, requests: { ...state.requests, databaseExport: undefined } };
+    case 'comments': {
+      // A finished export was made from the threads shown before; one still running is for these.
+      const exp = state.requests.commentsExport;
+      const requests = exp?.pending ? state.requests : { ...state.requests, commentsExport: undefined };
+      return { ...state, pages: { ...state.pages, threads: 0 }, requests };
+    }
     default:
       return state;
   }
@@ -237,16 +242,26 @@ export function summarizeReport(entries: readonly ExportReportEntry[]): Array<{ 
   return [...groups.values()].sort((a, b) => b.count - a.count || a.what.localeCompare(b.what));
 }
 
-/** "Exported at v12, page now at v14." — or undefined when nothing was exported yet. */
-export function freshnessLine(activity: ActivityList | undefined, page: PageInfo | undefined): { text: string; stale: boolean } | undefined {
+const EXPORTED: Record<Freshness['kind'], string> = {
+  // `export/page` records a 'download' whenever a preview runs (the file is then downloaded in the
+  // browser, which the app cannot see), so this must not claim the file was downloaded.
+  download: 'Last previewed',
+  attachment: 'Last attached to the page',
+  tree: 'Page tree last exported',
+};
+
+/**
+ * What the last export was and which version it was made from: "Last previewed at v12, 3 minutes
+ * ago; the page is now at v14." Undefined when nothing was exported yet.
+ */
+export function freshnessLine(activity: ActivityList | undefined, page: PageInfo | undefined, now: number): { text: string; stale: boolean } | undefined {
   const f = activity?.freshness;
   if (!f) return undefined;
-  const now = Math.max(f.currentVersion, page?.version ?? 0);
-  const stale = f.exportedVersion < now;
-  return {
-    text: stale ? `Exported at v${f.exportedVersion}, page now at v${now}.` : `Exported at v${f.exportedVersion}, the current version.`,
-    stale,
-  };
+  const current = Math.max(f.currentVersion, page?.version ?? 0);
+  const stale = f.exportedVersion < current;
+  const when = f.at ? `, ${relativeTime(f.at, now)}` : '';
+  const head = `${EXPORTED[f.kind] ?? 'Last exported'} at v${f.exportedVersion}${when}`;
+  return { text: stale ? `${head}; the page is now at v${current}.` : `${head} (the current version).`, stale };
 }
 
 /** "3 minutes ago", "yesterday", or the date for older times. */

@@ -11,7 +11,7 @@ import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
 import { allDescendants } from '../confluence/tree';
 import type { Attachment, Page } from '../confluence/types';
-import type { MediaAttrs, MediaResolver } from '../export/adf';
+import { AdfError, type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
 import { summarize, type ReportEntry } from '../export/report';
@@ -66,6 +66,17 @@ export interface CreateDeps {
   now(): Date;
 }
 
+/** At most this many unlisted subtrees are named in the report; the rest are counted. */
+const MAX_UNLISTED = 200;
+/** Time the user-scoped listing may take inside `export/tree/start` (resolvers get 25 s). */
+export const LISTING_BUDGET_MS = 18_000;
+
+export class TreeListingTooSlow extends Error {
+  constructor(readonly listed: number) {
+    super(`Listing the tree took too long (${listed} items listed)`);
+  }
+}
+
 export class TreeTooLarge extends Error {
   constructor(readonly items: number) {
     super(`The tree has more than ${MAX_ITEMS} items`);
@@ -76,13 +87,21 @@ export async function createTreeJob(
   deps: CreateDeps,
   input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions },
 ): Promise<TreeStartResult> {
+  const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
   const listed = [];
   const unlisted: NonNullable<TreeJob['unlisted']> = [];
-  const onUnlisted = (d: { id: string; title?: string; type?: string }) => unlisted.push({ id: d.id, title: d.title ?? d.id, type: d.type ?? 'item' });
+  let unlistedMore = 0;
+  const onUnlisted = (d: { id: string; title?: string; type?: string }) => {
+    // Capped so the job record stays far below the 240 KiB KVS value limit; the rest are counted.
+    if (unlisted.length < MAX_UNLISTED) unlisted.push({ id: d.id, title: d.title ?? d.id, type: d.type ?? 'item' });
+    else unlistedMore++;
+  };
   for await (const d of allDescendants(deps.client, root.id, { onUnlisted })) {
     listed.push(d);
     if (listed.length > MAX_ITEMS) throw new TreeTooLarge(listed.length);
+    // The listing runs inside the 25 s resolver; stop with a clear answer rather than time out.
+    if (deps.now().getTime() - started > LISTING_BUDGET_MS) throw new TreeListingTooSlow(listed.length);
   }
   const plan = planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed);
   const jobId = deps.newId();
@@ -99,6 +118,7 @@ export async function createTreeJob(
     nodeChunks,
     fileName: fileName(`${root.title ?? 'Export'} (tree, ${input.options.format})`, 'zip'),
     ...(unlisted.length > 0 ? { unlisted } : {}),
+    ...(unlistedMore > 0 ? { unlistedMore } : {}),
   };
   await deps.kv.set(keys.job(jobId), job);
   await setProgress(deps.kv, jobId, {
@@ -299,13 +319,12 @@ async function convertBatch(
   }
 
   // Names for mentions and authors: one bulk request per batch for the names not yet known.
-  const adfs = new Map<string, ReturnType<typeof parseAdf>>();
   const ids = new Set<string>();
   for (const { page } of present) {
     if (!storage) {
-      const adf = parseAdf(page);
-      adfs.set(page.id, adf);
-      mentionIds(adf, ids);
+      // An unreadable body is reported when the page is rendered below.
+      const adf = readable(() => parseAdf(page));
+      if (adf) mentionIds(adf, ids);
     }
     authorIds(page, ids);
   }
@@ -320,7 +339,7 @@ async function convertBatch(
   const limit = pLimit(tuning.concurrency);
   const pages = await Promise.all(
     present.map(({ node, page }) =>
-      limit(async (): Promise<PageOutput> => {
+      limit(async (): Promise<PageOutput | undefined> => {
         const ref: ContentRef = { id: page.id, type: 'page' };
         const file = fileOf.get(page.id) ?? `${node.dir}/index`;
         const [comments, attachments] = await Promise.all([
@@ -359,17 +378,32 @@ async function convertBatch(
           media,
           siteUrl: job.siteUrl,
         };
-        const out = renderPage(data, options, {
+        const out = readable(() => renderPage(data, options, {
           css: deps.css,
           children: () => (kids.get(page.id) ?? []).map((k) => ({ title: k.title, href: relativeHref(file, fileOf.get(k.id) ?? `${k.dir}/index.${FORMAT_INFO[options.format].ext}`) })),
           linkRewrite: storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) }),
-        });
+        }));
+        if (!out) {
+          // One page Confluence returned with a body the converter cannot read must not fail the job.
+          report.push({ kind: 'page-skipped', what: 'page', pageId: page.id, detail: `"${node.title}" was not exported: its body is not a readable ADF document.` });
+          return undefined;
+        }
         report.push(...out.report, ...(comments?.skipped ?? []));
         return { id: page.id, file, text: out.text, links: [...links], files };
       }),
     ),
   );
-  return { pages, report };
+  return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
+}
+
+/** The value, or undefined when the converter refused the page's body (AdfError). */
+function readable<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof AdfError) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -403,6 +437,9 @@ async function buildZip(
     .map((n) => ({ kind: 'page-skipped' as const, what: n.type, pageId: n.id, detail: `"${n.title}" is a ${n.type}, not a page; only pages are exported (its child pages are).` }));
   for (const u of job.unlisted ?? []) {
     report.push({ kind: 'page-skipped', what: u.type, pageId: u.id, detail: `Pages below "${u.title}" were not listed: Confluence lists at most 10 levels at a time and cannot continue from a ${u.type}. Export that part of the tree from a page inside it.` });
+  }
+  if (job.unlistedMore) {
+    report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });
   }
   const exported = new Set<string>();
   const graph: Array<{ from: string; to: string[] }> = [];

@@ -32,6 +32,8 @@ export interface TreeJob {
   fileName: string;
   /** Items at the depth limit whose subtrees Confluence could not list (reported, never silent). */
   unlisted?: Array<{ id: string; title: string; type: string }>;
+  /** How many more there were beyond the ones named in `unlisted`. */
+  unlistedMore?: number;
 }
 
 /** One converted page as stored between invocations. */

@@ -4,11 +4,12 @@
  */
 import type Resolver from '@forge/resolver';
 import { recordExport } from '../activity/freshness';
-import { createClient } from '../confluence/client';
+import { createClient, type ContentRef } from '../confluence/client';
+import { AdfError } from '../export/adf';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { startTreeExport } from '../jobs/tree-export';
-import { MAX_ITEMS, TreeTooLarge } from '../jobs/tree-run';
+import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   type ExportAttachResult,
@@ -24,6 +25,8 @@ import { AppError, defineResolver } from './define';
 
 /** Largest text `export/page` returns: the invoke response limit is 5 MB, the envelope needs room. */
 export const MAX_TEXT_BYTES = 5 * 1000 * 1000;
+/** Time a page export may spend reading comment replies, leaving room to convert within 25 s. */
+const COMMENTS_BUDGET_MS = 15_000;
 
 const optionFields = {
   format: oneOf(EXPORT_FORMATS),
@@ -47,9 +50,21 @@ function options(input: { format: ExportOptions['format']; frontMatter?: boolean
   };
 }
 
+/** One page exported as the user; a body the converter cannot read is the page's problem, not the app's. */
+async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext): Promise<ExportResult> {
+  try {
+    // Resolvers get 25 s; replies not read by then are reported, and the rest still converts.
+    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: Date.now() + COMMENTS_BUDGET_MS });
+  } catch (e) {
+    if (e instanceof AdfError) {
+      throw new AppError('UNREADABLE_BODY', 'Confluence returned a page body the exporter cannot read.', 'Try the "storage" format, which exports the body as Confluence stores it.');
+    }
+    throw e;
+  }
+}
+
 async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<ExportResult> {
-  const ref = requireContent(ctx);
-  const result = await exportPage(createClient('user'), ref, opts, { siteUrl: ctx.siteUrl });
+  const result = await exportAs(createClient('user'), requireContent(ctx), opts, ctx);
   if (result.bytes > MAX_TEXT_BYTES) {
     throw new AppError(
       'TOO_LARGE',
@@ -60,14 +75,16 @@ async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<Export
   return result;
 }
 
-/** The job, checked to belong to the caller: a job id alone never reveals someone else's export. */
-async function ownJob(jobId: string, ctx: CallContext): Promise<TreeJob> {
+/**
+ * The job and its progress, checked to belong to the caller AND to the page the panel is on: a job
+ * id alone (or one from another page) never reveals an export.
+ */
+async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; status: TreeStatus }> {
+  const here = requireContent(ctx).id;
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
-  const here = ctx.content?.id;
-  if (!job || job.requester !== ctx.accountId || (here !== undefined && job.root.id !== here)) {
-    throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
-  }
-  return job;
+  const status = job && job.requester === ctx.accountId && job.root.id === here ? await forgeKv.get<TreeStatus>(keys.progress(job.jobId)) : undefined;
+  if (!job || !status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
+  return { job, status };
 }
 
 export function registerExportResolvers(resolver: Resolver): void {
@@ -85,7 +102,7 @@ export function registerExportResolvers(resolver: Resolver): void {
     const ref = requireContent(ctx);
     const opts = options(input);
     const client = createClient('user');
-    const r = await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl });
+    const r = await exportAs(client, ref, opts, ctx);
     // Uploading the same name again makes a new version of the attachment (v1 PUT semantics).
     const att = await client.uploadAttachment(ref.id, {
       name: r.fileName,
@@ -103,6 +120,9 @@ export function registerExportResolvers(resolver: Resolver): void {
     try {
       return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input) });
     } catch (e) {
+      if (e instanceof TreeListingTooSlow) {
+        throw new AppError('TOO_SLOW', `Confluence took too long to list this tree (${e.listed} items listed so far).`, 'Export a smaller branch: open the export from a page further down the tree, or try again when the site is less busy.');
+      }
       if (e instanceof TreeTooLarge) {
         throw new AppError('TOO_LARGE', `This tree has more than ${MAX_ITEMS} items.`, 'Export a smaller branch: open the export from a page further down the tree.');
       }
@@ -110,17 +130,10 @@ export function registerExportResolvers(resolver: Resolver): void {
     }
   });
 
-  defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => {
-    const job = await ownJob(input.jobId, ctx);
-    const status = await forgeKv.get<TreeStatus>(keys.progress(job.jobId));
-    if (!status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
-    return status;
-  });
+  defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => (await ownJob(input.jobId, ctx)).status);
 
   defineResolver(resolver, 'export/tree/cancel', jobPayload, async (input, ctx): Promise<TreeStatus> => {
-    const job = await ownJob(input.jobId, ctx);
-    const status = await forgeKv.get<TreeStatus>(keys.progress(job.jobId));
-    if (!status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
+    const { job, status } = await ownJob(input.jobId, ctx);
     if (status.phase === 'done' || status.phase === 'failed' || status.phase === 'cancelled') return status;
     // The consumer sees the flag between batches, cleans up and marks the job cancelled.
     await forgeKv.set(keys.cancel(job.jobId), true);

@@ -55,7 +55,8 @@ export const object = <S extends Shape>(shape: S): Check<Out<S>> => (v, f) => {
   if (typeof input !== 'object' || Array.isArray(input)) throw new BadInput(f, `expected an object, got ${kind(v)}`);
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in shape)) throw new BadInput(join(f, key), 'is not a known field');
+    // Own properties only: `in` would accept inherited names such as `constructor` or `toString`.
+    if (!Object.prototype.hasOwnProperty.call(shape, key)) throw new BadInput(join(f, key), 'is not a known field');
   }
   const out: Record<string, unknown> = {};
   for (const [key, check] of Object.entries(shape)) out[key] = check(record[key], join(f, key));

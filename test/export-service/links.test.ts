@@ -1,4 +1,5 @@
 import { createLinkRewriter, pageIdFromHref, relativeHref } from '../../src/export/links';
+import { assertSafeEntry } from '../../src/export/bundle';
 import { planTree } from '../../src/export/tree/plan';
 import { chunkByBytes, VALUE_BUDGET } from '../../src/jobs/tree-store';
 
@@ -39,6 +40,24 @@ describe('relativeHref', () => {
 });
 
 describe('planTree', () => {
+  it('keeps every zip entry of a deep tree with long titles under the entry-name limit', () => {
+    const long = (i: number) => `${i} ${'Ü'.repeat(60)}`; // 122 bytes before safeSegment cuts it to 80
+    const chain = Array.from({ length: 30 }, (_, i) => ({ id: String(i + 2), title: long(i), parentId: String(i + 1), depth: i + 1, type: 'page' }));
+    const plan = planTree({ id: '1', title: long(99) }, chain);
+    const bytes = (s: string) => new TextEncoder().encode(s).length;
+    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+    for (const n of plan.nodes) {
+      // The longest names the tree job adds to a folder: an attachment of 80 bytes with a counter.
+      expect(() => assertSafeEntry(`${n.dir}/_attachments/${'a'.repeat(76)}.png (99)`)).not.toThrow();
+      expect(() => assertSafeEntry(`${n.dir}/index.xhtml`)).not.toThrow();
+      // The real parent is kept for the manifest even where the folder starts again at the root.
+      if (n.id !== '1') expect(byId.get(n.parentId!)?.id).toBe(String(Number(n.id) - 1));
+    }
+    expect(new Set(plan.nodes.map((n) => n.dir.toLowerCase())).size).toBe(plan.nodes.length);
+    expect(Math.max(...plan.nodes.map((n) => bytes(n.dir)))).toBeGreaterThan(600);
+    expect(plan.pageIds).toHaveLength(31);
+  });
+
   it('gives safe, unique folders and reports what is not a page', () => {
     const plan = planTree({ id: '1', title: 'Root/..' }, [
       { id: '2', title: 'Same', parentId: '1', depth: 1, type: 'page' },

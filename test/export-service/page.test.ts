@@ -131,6 +131,21 @@ describe('export/page', () => {
     }
   });
 
+  it('answers UNREADABLE_BODY (not INTERNAL) for a body that is not an ADF document', async () => {
+    const odd = sb.confluence.site.addPage({
+      parentId: SEED.pages.home, title: 'Odd body', spaceId: SEED.space.id, authorId: alice,
+      adf: { type: 'paragraph', content: [] } as never,
+    });
+    const r = await page({ format: 'md' }, { id: odd.id, type: 'page' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('UNREADABLE_BODY');
+      expect(r.error.hint).toMatch(/storage/);
+    }
+    // The storage format does not convert ADF, so it still works for that page.
+    expect((await page({ format: 'storage' }, { id: odd.id, type: 'page' })).ok).toBe(true);
+  });
+
   it('does not show Bob a page he cannot see', async () => {
     const r = await page({ format: 'md' }, { id: SEED.pages.restricted, type: 'page' }, SEED.users.bob);
     expect(r.ok).toBe(false);

@@ -57,11 +57,19 @@ describe('Alice on the rich page', () => {
   });
 
   it('folds and unfolds replies', async () => {
+    expect(host.text(byTestId(host, `fold-${C.footerRoot}`))).toBe('Hide 2 replies');
     await host.click(byTestId(host, `fold-${C.footerRoot}`));
     expect(has(host, `reply-${C.footerReply}`)).toBe(false);
     expect(host.text(byTestId(host, `fold-${C.footerRoot}`))).toBe('Show 2 replies');
     await host.click(byTestId(host, `fold-${C.footerRoot}`));
     expect(has(host, `reply-${C.footerReply}`)).toBe(true);
+  });
+
+  it('labels every filter', () => {
+    const labels = host.find(by.type('Label')).map((l) => String(l.props.labelFor));
+    for (const id of ['filter-kind', 'filter-status', 'sort', 'filter-author', 'filter-text']) {
+      expect(labels).toContain(String(byTestId(host, id).props.id));
+    }
   });
 
   it('filters by kind through the resolver', async () => {
@@ -80,6 +88,16 @@ describe('Alice on the rich page', () => {
     await host.waitFor((h) => has(h, `thread-${C.footerRoot}`));
     await host.idle();
     expect(host.text(byTestId(host, 'threads'))).toContain(`${all.threads.length} of ${all.counts.threads} threads`);
+  });
+
+  it('exports the threads shown, not a filter typed but not applied yet', async () => {
+    await host.change(byTestId(host, 'filter-text'), 'zebra-never-written');
+    await host.click(byTestId(host, 'comments-export-csv'));
+    const card = await host.waitFor((h) => h.find(by.testId('comments-download'))[0]);
+    const csv = await blobText(await (card.props.onDownload as () => Promise<Blob>)());
+    expect(csv).toContain('Is the table layout final?');
+    await host.change(byTestId(host, 'filter-text'), '');
+    await host.idle();
   });
 
   it('exports CSV as a downloadable file', async () => {

@@ -58,9 +58,9 @@ describe('Export tab, Alice on the rich page', () => {
     expect(host.text(byTestId(host, 'report'))).toContain('mystery-widget');
   });
 
-  it('says which version the last export was made from', async () => {
+  it('says the last preview was made from the current version, without claiming a download', async () => {
     const line = await host.waitFor((h) => h.find(by.testId('freshness'))[0]);
-    expect(host.text(line)).toMatch(/^Exported at v3, the current version\.$/);
+    expect(host.text(line)).toMatch(/^Last previewed at v3, just now \(the current version\)\.$/);
   });
 
   it('changing the format forgets the old preview; HTML previews as HTML', async () => {
@@ -81,6 +81,7 @@ describe('Export tab, Alice on the rich page', () => {
     expect(host.flags.some((f) => f.type === 'success' && f.title === 'Attached to the page')).toBe(true);
     const uploads = sandbox.confluence.requests.slice(before).filter((r) => ['POST', 'PUT'].includes(r.method) && /child\/attachment/.test(r.path));
     expect(uploads).toHaveLength(1);
+    await host.waitFor((h) => /^Last attached to the page at v3/.test(h.text(byTestId(h, 'freshness'))));
     await host.idle();
   });
 });

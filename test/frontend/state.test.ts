@@ -103,16 +103,20 @@ describe('export', () => {
     expect(summarizeReport([])).toEqual([]);
   });
 
-  it('says how fresh the last export is', () => {
-    const activity = (exportedVersion: number, currentVersion: number) => ({
+  it('says what the last export was (a preview is not a download), when, and how fresh it is', () => {
+    const now = Date.parse('2024-05-01T12:00:00Z');
+    const activity = (exportedVersion: number, currentVersion: number, kind: 'download' | 'attachment' | 'tree' = 'download', at = '2024-05-01T11:57:00Z') => ({
       items: [], total: 0, currentVersion,
-      freshness: { exportedVersion, currentVersion, stale: exportedVersion < currentVersion, format: 'md', kind: 'download' as const, at: '' },
+      freshness: { exportedVersion, currentVersion, stale: exportedVersion < currentVersion, format: 'md', kind, at },
     });
-    expect(freshnessLine(activity(2, 3), page)).toEqual({ text: 'Exported at v2, page now at v3.', stale: true });
-    expect(freshnessLine(activity(3, 3), page)).toEqual({ text: 'Exported at v3, the current version.', stale: false });
+    expect(freshnessLine(activity(2, 3), page, now)).toEqual({ text: 'Last previewed at v2, 3 minutes ago; the page is now at v3.', stale: true });
+    expect(freshnessLine(activity(3, 3), page, now)).toEqual({ text: 'Last previewed at v3, 3 minutes ago (the current version).', stale: false });
+    expect(freshnessLine(activity(3, 3, 'attachment'), page, now)?.text).toBe('Last attached to the page at v3, 3 minutes ago (the current version).');
+    expect(freshnessLine(activity(1, 3, 'tree', '2024-04-30T12:00:00Z'), page, now)?.text).toBe('Page tree last exported at v1, yesterday; the page is now at v3.');
+    expect(freshnessLine(activity(3, 3, 'download', ''), page, now)?.text).toBe('Last previewed at v3 (the current version).');
     // The header may know a newer version than the activity log did.
-    expect(freshnessLine(activity(3, 3), { ...page, version: 5 })?.text).toBe('Exported at v3, page now at v5.');
-    expect(freshnessLine({ items: [], total: 0, currentVersion: 3, freshness: null }, page)).toBeUndefined();
+    expect(freshnessLine(activity(3, 3), { ...page, version: 5 }, now)?.text).toBe('Last previewed at v3, 3 minutes ago; the page is now at v5.');
+    expect(freshnessLine({ items: [], total: 0, currentVersion: 3, freshness: null }, page, now)).toBeUndefined();
   });
 });
 
@@ -131,6 +135,31 @@ describe('comments', () => {
     expect(s.commentForm.kind).toBe('footer');
     const folded = run(s, { type: 'fold', threadId: 'a' }, { type: 'fold', threadId: 'b' }, { type: 'fold', threadId: 'a' });
     expect(folded.folded).toEqual(['b']);
+  });
+});
+
+describe('exported files follow what is on screen', () => {
+  const file = { fileName: 'f', mediaType: 'text/plain', content: 'x' };
+  const commentsFile = { ...file, bytes: 1, threads: 1, comments: 1, skipped: [] };
+  const list = {} as import('../../src/shared/comments').CommentsResult;
+  const inspection = (id: string) => ({ id }) as import('../../src/shared/databases').DatabaseInspection;
+
+  it('a new inspection drops the file exported from the previous one', () => {
+    const exported = run(initialState,
+      { type: 'start', slot: 'inspect', seq: 1 }, { type: 'done', slot: 'inspect', seq: 1, data: inspection('A') },
+      { type: 'start', slot: 'databaseExport', seq: 2 }, { type: 'done', slot: 'databaseExport', seq: 2, data: { ...file, format: 'json' } });
+    expect(exported.requests.databaseExport?.data).toBeDefined();
+    const next = run(exported, { type: 'start', slot: 'inspect', seq: 3 }, { type: 'done', slot: 'inspect', seq: 3, data: inspection('B') });
+    expect(next.requests.databaseExport).toBeUndefined();
+  });
+
+  it('reloaded threads drop a finished comment export, but not one still running', () => {
+    const loaded = run(initialState, { type: 'start', slot: 'comments', seq: 1 }, { type: 'done', slot: 'comments', seq: 1, data: list });
+    const exported = run(loaded, { type: 'start', slot: 'commentsExport', seq: 2 }, { type: 'done', slot: 'commentsExport', seq: 2, data: commentsFile });
+    const reloaded = run(exported, { type: 'start', slot: 'comments', seq: 3 }, { type: 'done', slot: 'comments', seq: 3, data: list });
+    expect(reloaded.requests.commentsExport).toBeUndefined();
+    const running = run(loaded, { type: 'start', slot: 'commentsExport', seq: 4 }, { type: 'start', slot: 'comments', seq: 5 }, { type: 'done', slot: 'comments', seq: 5, data: list });
+    expect(running.requests.commentsExport?.pending).toBe(true);
   });
 });
 

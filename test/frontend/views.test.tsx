@@ -22,7 +22,7 @@ it('the auto-export toggle is disabled, with the reason, for someone who cannot 
     ActivityTab = require('../../src/frontend/views/ActivityTab').ActivityTab;
     render = require('@forge/react').default.render;
   });
-  const on = { onReload: () => {}, onAuto: () => {}, onReloadAuto: () => {}, onPage: () => {} };
+  const on = { onReload: () => {}, onAuto: () => {}, onRetryAuto: () => {}, onReloadAuto: () => {}, onPage: () => {} };
   render(<ActivityTab state={withAuto(view(false))} now={Date.now()} on={on} />);
   const toggle = await host.waitFor((h) => h.find((n) => n.props.testId === 'auto-toggle')[0]);
   expect(toggle.props.isDisabled).toBe(true);

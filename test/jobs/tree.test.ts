@@ -144,6 +144,39 @@ describe('tree export', () => {
     expect(peek.ok).toBe(false);
   });
 
+  it('binds a job id to its requester and its page: no page in the context, no job', async () => {
+    sb.platform.manualDelivery = true;
+    const started = await start(alice, { format: 'md' });
+    const key = `tree-export:${started.jobId}:cancel`;
+    // The requester herself, but not from the job's page (no content, or another page): refused.
+    const guide = { id: SEED.pages.guide, type: 'page' as const };
+    for (const content of [undefined, guide]) {
+      const peek = await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content, payload: { jobId: started.jobId } });
+      expect(peek.ok).toBe(false);
+      const cancel = await sb.invoke<Envelope<TreeStatus>>('export/tree/cancel', { accountId: alice, content, payload: { jobId: started.jobId } });
+      expect(cancel.ok).toBe(false);
+    }
+    expect(sb.platform.kvs.keys()).not.toContain(key);
+    expect((await status(alice, started.jobId)).phase).toBe('queued');
+  });
+
+  it('skips and reports a page whose body is not ADF instead of failing the whole job', async () => {
+    const odd = sb.confluence.site.addPage({
+      parentId: SEED.pages.home, title: 'Odd body', spaceId: SEED.space.id, authorId: alice,
+      adf: { type: 'paragraph', content: [] } as never,
+    });
+    const { status: st, files, text } = await exportTree(alice, { format: 'md' });
+    expect(st.phase).toBe('done');
+    expect(st.done).toBe(st.total - 1);
+    expect(st.skipped).toBeGreaterThanOrEqual(1);
+    expect(files['Demo Home/Odd body/index.md']).toBeUndefined();
+    expect(text('Demo Home/index.md')).toContain('Text of Demo Home.');
+    const manifest = JSON.parse(text('manifest.json')) as Manifest;
+    const entry = manifest.report.find((e) => e.pageId === odd.id);
+    expect(entry?.kind).toBe('page-skipped');
+    expect(entry?.detail).toMatch(/not a readable ADF/);
+  });
+
   it('survives a 429 storm and a 5xx burst', async () => {
     tuning.retry = { maxAttempts: 8, budgetMs: 5_000, baseMs: 5, capMs: 50 };
     sb.confluence.injectFault({ match: /GET \/wiki\/api\/v2\/pages\?/, kind: 429, times: 3, retryAfter: '0' });

@@ -4,6 +4,7 @@
  * bundle. Folder names come from titles, made safe for every unzip tool and file system.
  */
 import type { Descendant } from '../../confluence/types';
+import { ENTRY_MAX_BYTES } from '../bundle';
 import { safeSegment, uniqueName } from '../names';
 import type { ReportEntry } from '../report';
 
@@ -25,6 +26,13 @@ export interface TreePlan {
   skipped: ReportEntry[];
 }
 
+/**
+ * Longest folder path (UTF-8 bytes). The zip refuses entry names over ENTRY_MAX_BYTES, and a folder
+ * still gets `/_attachments/<name of ≤ 80 bytes> (n)` or `/index.xhtml` appended.
+ */
+export const DIR_MAX_BYTES = ENTRY_MAX_BYTES - 128;
+const encoder = new TextEncoder();
+
 /** Names a page folder holds besides its children's folders. */
 export const ATTACHMENTS_DIR = '_attachments';
 const RESERVED = ['index.md', 'index.html', 'index.json', 'index.xhtml', ATTACHMENTS_DIR];
@@ -45,11 +53,15 @@ export function planTree(root: { id: string; title: string; type?: string }, des
   for (const { d } of ordered) {
     if (byId.has(d.id)) continue;
     const parent = (d.parentId ? byId.get(d.parentId) : undefined) ?? rootNode;
-    // A page's own files live next to its children's folders: those names are reserved.
-    const siblings = taken.get(parent.dir) ?? new Set<string>(RESERVED);
-    taken.set(parent.dir, siblings);
     const title = d.title ?? '';
-    const dir = `${parent.dir}/${uniqueName(siblings, safeSegment(title || d.id))}`;
+    const segment = safeSegment(title || d.id);
+    // A deep tree of long titles would outgrow the zip's name limit (and fail the whole job): such
+    // an item's folder starts again under the root. The manifest keeps the real parent.
+    const at = encoder.encode(`${parent.dir}/${segment} (99999)`).length > DIR_MAX_BYTES ? rootNode : parent;
+    // A page's own files live next to its children's folders: those names are reserved.
+    const siblings = taken.get(at.dir) ?? new Set<string>(RESERVED);
+    taken.set(at.dir, siblings);
+    const dir = `${at.dir}/${uniqueName(siblings, segment)}`;
     const node: TreeNode = { id: d.id, title, type: d.type ?? 'page', parentId: parent.id, dir };
     byId.set(d.id, node);
     nodes.push(node);

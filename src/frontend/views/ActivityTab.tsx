@@ -19,6 +19,7 @@ const WHAT: Record<ActivityType, string> = {
 export interface ActivityHandlers {
   onReload: () => void;
   onAuto: (enabled: boolean) => void;
+  onRetryAuto: () => void;
   onReloadAuto: () => void;
   onPage: (page: number) => void;
 }
@@ -76,7 +77,7 @@ function AutoExport({ state, now, on }: { state: State; now: number; on: Activit
       </Inline>
       {!v.canEdit ? <Text testId="auto-reason" color="color.text.subtle">Only people who can edit this page can change this.</Text> : null}
       {save?.pending ? <Loading label="Saving…" /> : null}
-      {save?.error ? <ErrorBox error={save.error} title="Could not save the setting" testId="auto-save-error" /> : null}
+      {save?.error ? <ErrorBox error={save.error} onRetry={on.onRetryAuto} title="Could not save the setting" testId="auto-save-error" /> : null}
       {v.lastVersion ? <Text size="small">{`Last copy: ${v.lastFileName ?? 'file'} from v${v.lastVersion}, ${relativeTime(v.lastAt, now)}.`}</Text> : null}
       {v.lastError ? <Text size="small" color="color.text.danger">{`The last copy failed: ${v.lastError}`}</Text> : null}
     </Stack>

@@ -38,6 +38,7 @@ export interface CommentsHandlers {
   onClear: () => void;
   onReload: () => void;
   onExport: (format: ExportFormat) => void;
+  onRetryExport: () => void;
   onDownload: () => Blob;
   onFold: (threadId: string) => void;
   onPage: (page: number) => void;
@@ -74,12 +75,21 @@ export function CommentsTab({ state, now, on }: { state: State; now: number; on:
       </Inline>
       <Stack space="space.100">
         <Inline space="space.100" shouldWrap>
-          <Select testId="filter-kind" options={KINDS} value={KINDS.find((k) => k.value === form.kind)}
-            onChange={(v: { value: CommentForm['kind'] } | null) => v && on.onForm({ kind: v.value }, true)} />
-          <Select testId="filter-status" options={STATUSES} value={STATUSES.find((s) => s.value === form.status)}
-            onChange={(v: { value: CommentForm['status'] } | null) => v && on.onForm({ status: v.value }, true)} />
-          <Select testId="sort" options={SORTS} value={SORTS.find((s) => s.value === form.sort)}
-            onChange={(v: { value: CommentSort } | null) => v && on.onForm({ sort: v.value }, true)} />
+          <Stack>
+            <Label labelFor="filter-kind">Kind</Label>
+            <Select id="filter-kind" testId="filter-kind" options={KINDS} value={KINDS.find((k) => k.value === form.kind)}
+              onChange={(v: { value: CommentForm['kind'] } | null) => v && on.onForm({ kind: v.value }, true)} />
+          </Stack>
+          <Stack>
+            <Label labelFor="filter-status">Status</Label>
+            <Select id="filter-status" testId="filter-status" options={STATUSES} value={STATUSES.find((s) => s.value === form.status)}
+              onChange={(v: { value: CommentForm['status'] } | null) => v && on.onForm({ status: v.value }, true)} />
+          </Stack>
+          <Stack>
+            <Label labelFor="sort">Order</Label>
+            <Select id="sort" testId="sort" options={SORTS} value={SORTS.find((s) => s.value === form.sort)}
+              onChange={(v: { value: CommentSort } | null) => v && on.onForm({ sort: v.value }, true)} />
+          </Stack>
         </Inline>
         <Inline space="space.100" alignBlock="end" shouldWrap>
           <Stack>
@@ -105,7 +115,7 @@ export function CommentsTab({ state, now, on }: { state: State; now: number; on:
         </ButtonGroup>
       </Inline>
       {exp?.pending ? <Loading label="Preparing the file…" /> : null}
-      {exp?.error ? <ErrorBox error={exp.error} title="The comment export failed" testId="comments-export-error" /> : null}
+      {exp?.error ? <ErrorBox error={exp.error} onRetry={on.onRetryExport} title="The comment export failed" testId="comments-export-error" /> : null}
       {exp?.data && !exp.pending ? (
         <FileCard testId="comments-download" fileName={exp.data.fileName} fileType={exp.data.mediaType} fileSize={utf8Bytes(exp.data.content)} onDownload={on.onDownload} />
       ) : null}
@@ -148,7 +158,7 @@ function Thread({ root, now, folded, onFold }: { root: CommentView; now: number;
         <Comment c={root} now={now} />
         {replies.length > 0 ? (
           <Button spacing="compact" appearance="subtle" testId={`fold-${root.id}`} onClick={onFold}>
-            {folded ? `Show ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}` : `Hide replies`}
+            {`${folded ? 'Show' : 'Hide'} ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}`}
           </Button>
         ) : null}
         {!folded

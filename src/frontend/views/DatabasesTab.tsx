@@ -10,6 +10,7 @@ export interface DatabasesHandlers {
   onInspect: (ref?: string) => void;
   onReload: () => void;
   onExport: (format: DatabaseExportFormat) => void;
+  onRetryExport: () => void;
   onDownload: () => Blob;
   onPage: (list: Lists, page: number) => void;
 }
@@ -139,7 +140,7 @@ function Inspection({ d, state, now, on }: { d: DatabaseInspection; state: State
         </ButtonGroup>
       </Inline>
       {exp?.pending ? <Loading label="Preparing the file…" /> : null}
-      {exp?.error ? <ErrorBox error={exp.error} title="The export failed" testId="database-export-error" /> : null}
+      {exp?.error ? <ErrorBox error={exp.error} onRetry={on.onRetryExport} title="The export failed" testId="database-export-error" /> : null}
       {exp?.data && !exp.pending ? (
         <FileCard testId="database-download" fileName={exp.data.fileName} fileType={exp.data.mediaType} fileSize={utf8Bytes(exp.data.content)} onDownload={on.onDownload} />
       ) : null}

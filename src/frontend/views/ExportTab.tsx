@@ -175,7 +175,7 @@ export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; 
         <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
         {open
           ? items.map((i) => (
-              <Text key={`${i.kind}:${i.what}`}>{`${i.what} (${i.kind.replace(/-/g, ' ')}) ×${i.count}: ${i.detail}`}</Text>
+              <Text key={`${i.kind}:${i.what}`}>{`${i.what} (${i.kind.replace(/-/g, ' ')})${i.count > 1 ? ` ×${i.count}` : ''}: ${i.detail}`}</Text>
             ))
           : null}
       </Stack>
