@@ -146,7 +146,7 @@ function getContent(ctx: Ctx, c: Content): Reply {
   const self = `${base(ctx)}/api/v2/${c.type === 'page' ? 'pages' : 'blogposts'}/${c.id}`;
   if (bool(q, 'include-labels')) out['labels'] = S.included(c.labels.map((l) => S.label(l)), `${self}/labels`);
   if (bool(q, 'include-properties')) out['properties'] = S.included(c.properties.map(S.property), `${self}/properties`);
-  if (bool(q, 'include-operations')) out['operations'] = S.included(S.operations(c.type, true), `${self}/operations`);
+  if (bool(q, 'include-operations')) out['operations'] = S.included(S.operations(c.type, ctx.site.canEdit(ctx.principal, c.id)), `${self}/operations`);
   if (bool(q, 'include-likes')) out['likes'] = S.included([], `${self}/likes/users`);
   if (bool(q, 'include-versions')) out['versions'] = S.included([...c.history].reverse().map((r) => S.version(r.version)), `${self}/versions`);
   if (bool(q, 'include-favorited-by-current-user-status')) out['isFavoritedByCurrentUser'] = false;
@@ -171,6 +171,7 @@ function parseJson<T>(ctx: Ctx): T {
 }
 
 function updateContent(ctx: Ctx, c: Content): Reply {
+  if (!ctx.site.canEdit(ctx.principal, c.id)) throw new HttpError(403, 'You do not have permission to edit this content');
   const b = parseJson<UpdateBody>(ctx);
   if (typeof b !== 'object' || b === null) throw new HttpError(400, 'Request body must be an object');
   if (b.id !== undefined && String(b.id) !== c.id) throw new HttpError(400, 'id in body does not match the path');
@@ -385,6 +386,7 @@ function uploadAttachments(ctx: Ctx, id: string, upsert: boolean): Reply {
   if (!c || (c.type !== 'page' && c.type !== 'blogpost') || !ctx.site.canSee(ctx.principal, c.id)) {
     return v1Error(404, `No content found with id: ContentId{id=${id}}`);
   }
+  if (!ctx.site.canEdit(ctx.principal, c.id)) return v1Error(403, 'You do not have permission to add attachments to this content');
   const boundary = boundaryOf(ctx.headers['content-type']);
   if (!boundary) return v1Error(415, 'Content type must be multipart/form-data with a boundary');
   let parts;
@@ -478,7 +480,7 @@ function routes(): Route[] {
     get(`${V2}/${seg}`, (ctx) => listContents(ctx, type));
     get(`${V2}/${seg}/${ID}`, (ctx, m) => getContent(ctx, one(ctx, m)));
     add('PUT', `${V2}/${seg}/${ID}`, (ctx, m) => updateContent(ctx, one(ctx, m)));
-    get(`${V2}/${seg}/${ID}/operations`, (ctx, m) => (one(ctx, m), ok({ operations: S.operations(type, true) })));
+    get(`${V2}/${seg}/${ID}/operations`, (ctx, m) => ok({ operations: S.operations(type, ctx.site.canEdit(ctx.principal, one(ctx, m).id)) }));
     get(`${V2}/${seg}/${ID}/versions`, (ctx, m) => versions(ctx, one(ctx, m)));
     get(`${V2}/${seg}/${ID}/labels`, (ctx, m) => labels(ctx, one(ctx, m).labels));
     get(`${V2}/${seg}/${ID}/attachments`, (ctx, m) => attachments(ctx, one(ctx, m)));

@@ -19,6 +19,7 @@ export const SEED = {
     chapter: '65601',
     section: '65602',
     install: '65603',
+    /** Readable by both users; only Alice may edit it. */
     faq: '65604',
     rich: '65700',
     restricted: '65800',
@@ -198,6 +199,8 @@ export function seedSite(): Site {
   page(P.section, P.chapter, 'Section 1.1', [], simple('Section 1.1', a.p('Back to ', a.inlineCard(pageUrl(P.guide, 'User Guide')), '.')));
   page(P.install, P.home, 'Installation', ['docs', 'setup'], simple('Installation', a.codeBlock('bash', 'npm install\nnpm start')));
   page(P.faq, P.home, 'FAQ', ['docs']);
+  // Bob may read the FAQ but not edit it: the "cannot edit" paths (auto-export settings) need a page like this.
+  site.restrictEdit(P.faq, [SEED.users.alice]);
 
   // The rich page gets two edits, so it has three versions and the "changed" inline comment
   // refers to wording that no longer exists.

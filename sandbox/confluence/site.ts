@@ -59,6 +59,8 @@ export interface Content {
   labels: string[];
   /** View restriction: null = everyone; otherwise only these accounts (and the app) can see it. */
   restrictedTo: string[] | null;
+  /** Edit restriction: null = everyone who can see it; otherwise only these accounts (and the app). */
+  editableBy?: string[] | null;
   childPosition: number;
   /** Databases: content properties (key -> JSON value) and collaborators. */
   properties: ContentPropertyRecord[];
@@ -279,6 +281,18 @@ export class Site {
       if (cur.restrictedTo && !cur.restrictedTo.includes(p.accountId)) return false;
     }
     return true;
+  }
+
+  /** Edit restrictions do not inherit in Confluence; a user edits what they see unless restricted. */
+  canEdit(p: Principal, contentId: string): boolean {
+    if (!this.canSee(p, contentId)) return false;
+    if (p.kind === 'app') return true;
+    const editors = this.contents.get(contentId)?.editableBy;
+    return !editors || editors.includes(p.accountId);
+  }
+
+  restrictEdit(contentId: string, accountIds: string[] | null): void {
+    this.mustContent(contentId).editableBy = accountIds ? [...accountIds] : null;
   }
 
   restrict(contentId: string, accountIds: string[] | null): void {

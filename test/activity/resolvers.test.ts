@@ -81,6 +81,18 @@ describe('autoexport/get and autoexport/set', () => {
     expect(sb.platform.pushed).toHaveLength(0);
   });
 
+  it('shows Bob, who may read but not edit the FAQ, canEdit false and refuses his change', async () => {
+    const faq = { id: SEED.pages.faq, type: 'page' as const };
+    const get = await sb.invoke<Envelope<AutoExportView>>('autoexport/get', { accountId: bob, content: faq });
+    expect(get.ok && get.data.canEdit).toBe(false);
+    const set = await sb.invoke<Envelope<AutoExportView>>('autoexport/set', { accountId: bob, content: faq, payload: on });
+    expect(!set.ok && set.error.code).toBe('FORBIDDEN');
+    expect(sb.platform.kvs.peek(settingKey(faq.id))).toBeUndefined();
+    // Alice, who may edit it, is let through on the same page.
+    const forAlice = await sb.invoke<Envelope<AutoExportView>>('autoexport/get', { accountId: alice, content: faq });
+    expect(forAlice.ok && forAlice.data.canEdit).toBe(true);
+  });
+
   it('lets Alice switch it on; the first copy is made at once', async () => {
     const before = await sb.invoke<Envelope<AutoExportView>>('autoexport/get', { accountId: alice, content: secret });
     expect(before.ok && before.data).toEqual({ setting: { enabled: false, format: 'md', frontMatter: true, comments: false }, canEdit: true });

@@ -90,6 +90,25 @@ describe('seed site over HTTP', () => {
       expect((await call(sb, path, 'app')).status).toBe(200);
     });
 
+    it('lets Bob read but not edit the edit-restricted FAQ: operations, PUT and uploads say so', async () => {
+      const ops = async (who: typeof alice | typeof bob) =>
+        ((await call<{ operations: Array<{ operation: string }> }>(sb, `/wiki/api/v2/pages/${P.faq}/operations`, who)).json.operations ?? []).map((o) => o.operation);
+      expect(await ops(alice)).toContain('update');
+      expect(await ops(bob)).toEqual(['read']);
+      const put = await call(sb, `/wiki/api/v2/pages/${P.faq}`, bob, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: P.faq, status: 'current', title: 'FAQ', body: { representation: 'storage', value: '<p>x</p>' }, version: { number: 99 } }),
+      });
+      expect(put.status).toBe(403);
+      const upload = await call(sb, `/wiki/rest/api/content/${P.faq}/child/attachment`, bob, {
+        method: 'PUT',
+        headers: { 'x-atlassian-token': 'nocheck', 'content-type': 'multipart/form-data; boundary=b' },
+        body: '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhi\r\n--b--\r\n',
+      });
+      expect(upload.status).toBe(403);
+    });
+
     it('omits restricted content from lists, trees, bulk fetches, comments and search for Bob', async () => {
       const ids = (r: { json: ListBody }): string[] => r.json.results.map((x) => String(x['id']));
       const desc = `/wiki/api/v2/pages/${P.home}/descendants?depth=5&limit=250`;
