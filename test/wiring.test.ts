@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as app from '../src/index';
 import { handler as resolverHandler } from '../src/resolvers/index';
+import { MODULE_KEYS } from '../sandbox/forge/host';
 
 const root = join(__dirname, '..');
 
 interface Manifest {
-  modules: Record<string, Array<{ key: string; handler?: string; function?: string; resource?: string; resolver?: { function: string } }>>;
+  modules: Record<string, Array<{ key: string; handler?: string; function?: string; resource?: string; render?: string; resolver?: { function: string } }>>;
   resources?: Array<{ key: string; path: string }>;
 }
 
@@ -64,6 +65,20 @@ describe('manifest ↔ src/index.ts', () => {
     const byline = manifest.modules['confluence:contentBylineItem']?.[0];
     const resource = manifest.resources?.find((r) => r.key === byline?.resource);
     expect(resource?.path).toBe('src/frontend/index.tsx');
+  });
+
+  it('every UI module (byline, ••• action, global page) renders the panel with UI Kit and its resolver', () => {
+    const ui = ['confluence:contentBylineItem', 'confluence:contentAction', 'confluence:globalPage'];
+    for (const kind of ui) {
+      const modules = manifest.modules[kind] ?? [];
+      expect({ kind, count: modules.length }).toEqual({ kind, count: 1 });
+      for (const m of modules) {
+        const path = manifest.resources?.find((r) => r.key === m.resource)?.path;
+        expect({ kind, path, render: m.render, resolver: m.resolver?.function }).toEqual({ kind, path: 'src/frontend/index.tsx', render: 'native', resolver: 'resolver' });
+      }
+    }
+    // The modules the sandbox host can pose as are the ones declared, under the same keys.
+    for (const [kind, key] of Object.entries(MODULE_KEYS)) expect({ kind, key: manifest.modules[kind]?.[0]?.key }).toEqual({ kind, key });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The Node side of the UI Kit bridge, for tests: it keeps the last ForgeDoc the reconciler sent,
- * answers `getContext` like Confluence does for the byline item, routes `invoke` to the REAL
+ * answers `getContext` like Confluence does for the app's module (the byline item by default, the
+ * ••• content action, or the global page, which has no content), routes `invoke` to the REAL
  * resolvers through the sandbox harness, and lets a test find nodes and call their `onClick` /
  * `onChange` props the way the product's renderer would.
  */
@@ -14,10 +15,23 @@ export interface ForgeNode {
   key: string;
 }
 
+/** The UI modules of manifest.yml that render the panel resource. */
+export type ModuleType = 'confluence:contentBylineItem' | 'confluence:contentAction' | 'confluence:globalPage';
+
+/** Each module type's key in manifest.yml. */
+export const MODULE_KEYS: Record<ModuleType, string> = {
+  'confluence:contentBylineItem': 'content-toolkit-byline',
+  'confluence:contentAction': 'content-toolkit-tree-export',
+  'confluence:globalPage': 'database-inspector',
+};
+
 export interface Who {
   accountId: string;
-  content: { id: string; type: 'page' | 'blogpost' };
+  /** The page or blog post the module is on; the global page has none (and ignores one given). */
+  content?: { id: string; type: 'page' | 'blogpost' };
   space?: { id: string; key: string };
+  /** Defaults to the byline item. */
+  module?: ModuleType;
   moduleKey?: string;
 }
 
@@ -44,7 +58,10 @@ export interface Host {
 export function createHost(sandbox: Sandbox, who: Who): Host {
   let doc: ForgeNode | undefined;
   let inflight = 0;
-  const moduleKey = who.moduleKey ?? 'content-toolkit-byline';
+  const module: ModuleType = who.module ?? 'confluence:contentBylineItem';
+  const moduleKey = who.moduleKey ?? MODULE_KEYS[module];
+  // A global page is not on any content: its context carries none, nor do its resolver calls.
+  const content = module === 'confluence:globalPage' ? undefined : who.content;
   const flags: Array<Record<string, unknown>> = [];
   const invoked: string[] = [];
   const unknown: string[] = [];
@@ -61,12 +78,18 @@ export function createHost(sandbox: Sandbox, who: Who): Host {
     locale: 'en-US',
     timezone: 'UTC',
     license: { isActive: true },
-    extension: {
-      type: 'confluence:contentBylineItem',
-      content: { id: who.content.id, type: who.content.type, subtype: null },
-      ...(who.space ? { space: who.space } : {}),
-      location: `${sandbox.platform.confluenceUrl}/wiki/pages/${who.content.id}`,
-    },
+    extension: content
+      ? {
+          type: module,
+          content: { id: content.id, type: content.type, subtype: null },
+          ...(who.space ? { space: who.space } : {}),
+          location: `${sandbox.platform.confluenceUrl}/wiki/pages/${content.id}`,
+        }
+      : {
+          type: module,
+          // The global page's URL: /wiki/apps/<appId>/<envId>/<route>.
+          ...(module === 'confluence:globalPage' ? { location: `${sandbox.platform.confluenceUrl}/wiki/apps/sandbox-app/sandbox-env/database-inspector` } : {}),
+        },
   });
 
   const handler: BridgeHandler = async (command, payload) => {
@@ -81,7 +104,7 @@ export function createHost(sandbox: Sandbox, who: Who): Host {
         invoked.push(functionKey);
         inflight++;
         try {
-          return await sandbox.invoke(functionKey, { accountId: who.accountId, content: who.content, payload: body });
+          return await sandbox.invoke(functionKey, { accountId: who.accountId, content, payload: body });
         } finally {
           inflight--;
         }

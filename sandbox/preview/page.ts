@@ -1,7 +1,8 @@
 /**
  * The preview's HTML: a Confluence-like frame (toolbar with page picker, user switcher and "Edit
- * page", the page title, the byline panel) around the app. The page and user come from the query
- * string, so switching either reloads the page and re-mounts the app, as Confluence does.
+ * page", the page title, the byline panel) around the app, or the "Database inspector" global page
+ * (picked from the same list, under Apps). The page and user come from the query string, so
+ * switching either reloads the page and re-mounts the app, as Confluence does.
  */
 import type { Sandbox } from '../harness';
 import type { Content, Site } from '../confluence/site';
@@ -43,19 +44,22 @@ const esc = (s: string): string =>
 /** JSON that is safe inside a <script> element. */
 const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
 
+/** The global page in the picker (its `content` query value) and its manifest module. */
+export const GLOBAL_PAGE = { value: 'global:database-inspector', moduleKey: 'database-inspector', route: 'database-inspector', title: 'Database inspector' } as const;
+
 export interface PageOptions {
   sandbox: Sandbox;
-  content: Choice;
+  /** Undefined: the global page, which is on no content. */
+  content?: Choice;
   accountId: string;
   moduleKey: string;
 }
 
-/** The context `view.getContext()` answers for the byline item (the shape Confluence gives). */
+/** The context `view.getContext()` answers for the byline item or the global page (the shapes Confluence gives). */
 export function forgeContext(o: PageOptions): Record<string, unknown> {
   const { sandbox, content } = o;
-  const space = sandbox.confluence.site.spaces.get(content.space);
   const url = sandbox.platform.confluenceUrl;
-  return {
+  const base = {
     accountId: o.accountId,
     cloudId: sandbox.platform.cloudId,
     siteUrl: url,
@@ -67,6 +71,13 @@ export function forgeContext(o: PageOptions): Record<string, unknown> {
     timezone: 'UTC',
     license: { isActive: true },
     theme: { colorMode: 'light' },
+  };
+  if (!content) {
+    return { ...base, extension: { type: 'confluence:globalPage', location: `${url}/wiki/apps/sandbox-app/sandbox-env/${GLOBAL_PAGE.route}` } };
+  }
+  const space = sandbox.confluence.site.spaces.get(content.space);
+  return {
+    ...base,
     extension: {
       type: 'confluence:contentBylineItem',
       content: { id: content.id, type: content.type, subtype: null },
@@ -88,11 +99,19 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
     groups.set(label, [...(groups.get(label) ?? []), c]);
   }
   const options = [...groups].map(([label, list]) => `<optgroup label="${esc(label)}">${list.map((c) =>
-    `<option value="${esc(`${c.type}:${c.id}`)}"${c.id === o.content.id ? ' selected' : ''}>${'\u00a0\u00a0'.repeat(c.depth)}${esc(c.title)}${c.restricted ? ' 🔒' : ''}</option>`).join('')}</optgroup>`).join('');
+    `<option value="${esc(`${c.type}:${c.id}`)}"${c.id === o.content?.id ? ' selected' : ''}>${'\u00a0\u00a0'.repeat(c.depth)}${esc(c.title)}${c.restricted ? ' 🔒' : ''}</option>`).join('')}</optgroup>`).join('')
+    + `<optgroup label="Apps"><option value="${GLOBAL_PAGE.value}"${o.content ? '' : ' selected'}>${GLOBAL_PAGE.title}</option></optgroup>`;
   const userOptions = users.map((u) => `<option value="${esc(u.accountId)}"${u.accountId === o.accountId ? ' selected' : ''}>${esc(u.displayName)}</option>`).join('');
+  const config = { context: forgeContext(o), users: names };
+  const toolbar = (extra: string): string => `<header class="topbar">
+  <span class="brand">Content Toolkit <span class="brand-sub">offline preview</span></span>
+  <label>Page <select id="pick-page" aria-label="Page">${options}</select></label>
+  <label>User <select id="pick-user" aria-label="User">${userOptions}</select></label>
+  ${extra}
+</header>`;
+  if (!o.content) return globalPage(o, toolbar(''), config);
   const space = site.spaces.get(o.content.space);
   const ancestors = site.ancestorIds(o.content.id).map((id) => site.content(id)?.title ?? id);
-  const config = { context: forgeContext(o), users: names };
   const hidden = !site.canSee({ kind: 'user', accountId: o.accountId }, o.content.id);
   const note = hidden
     ? `<div class="restricted-note" role="note">🔒 ${esc(names[o.accountId] ?? o.accountId)} cannot see this page: Confluence would not show it. The panel below runs anyway, so you can see how the app's resolvers answer.</div>`
@@ -106,13 +125,8 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
 <link rel="stylesheet" href="/host.css">
 </head>
 <body>
-<header class="topbar">
-  <span class="brand">Content Toolkit <span class="brand-sub">offline preview</span></span>
-  <label>Page <select id="pick-page" aria-label="Page">${options}</select></label>
-  <label>User <select id="pick-user" aria-label="User">${userOptions}</select></label>
-  <button id="edit-page" type="button" class="ak-btn ak-btn-default" title="Append a paragraph as this user and deliver avi:confluence:updated:${o.content.type}">Edit page</button>
-  <a class="topbar-link" href="${esc(o.sandbox.confluence.url)}/wiki/api/v2/${o.content.type === 'page' ? 'pages' : 'blogposts'}/${esc(o.content.id)}" target="_blank" rel="noreferrer">REST</a>
-</header>
+${toolbar(`<button id="edit-page" type="button" class="ak-btn ak-btn-default" title="Append a paragraph as this user and deliver avi:confluence:updated:${o.content.type}">Edit page</button>
+  <a class="topbar-link" href="${esc(o.sandbox.confluence.url)}/wiki/api/v2/${o.content.type === 'page' ? 'pages' : 'blogposts'}/${esc(o.content.id)}" target="_blank" rel="noreferrer">REST</a>`)}
 <main class="layout">
   <article class="confluence-page">
     <nav class="crumbs">${esc(space?.name ?? '')}${ancestors.map((t) => ` / ${esc(t)}`).join('')}</nav>
@@ -120,6 +134,35 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
     ${note}
     <div class="byline">By ${esc(names[site.content(o.content.id)?.authorId ?? ''] ?? 'someone')} · <span class="byline-item">⚙ Content Toolkit</span></div>
     <section class="panel" aria-label="Content Toolkit panel">
+      <div id="app-root"><div class="booting">Loading the app…</div></div>
+    </section>
+  </article>
+  <aside class="calls"><h2>Resolver calls</h2><ul id="calls"></ul></aside>
+</main>
+<div id="flags" aria-live="polite"></div>
+<script>window.__PREVIEW__ = ${scriptJson(config)};</script>
+<script src="/host.js"></script>
+<script src="/app.js"></script>
+</body>
+</html>`;
+}
+
+/** The global page: the app fills Confluence's main content area (no page, byline or Edit button). */
+function globalPage(o: PageOptions, toolbar: string, config: unknown): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${GLOBAL_PAGE.title} · Content Toolkit preview</title>
+<link rel="stylesheet" href="/host.css">
+</head>
+<body>
+${toolbar}
+<main class="layout">
+  <article class="confluence-page">
+    <nav class="crumbs">Apps / ${GLOBAL_PAGE.title} (${esc(o.moduleKey)})</nav>
+    <section class="panel" aria-label="${GLOBAL_PAGE.title}">
       <div id="app-root"><div class="booting">Loading the app…</div></div>
     </section>
   </article>

@@ -2,7 +2,8 @@
  * The preview server: serves the host page and the two bundles, and answers the host's bridge
  * calls by running the app's REAL handlers in this process (sandbox harness) against the sandbox
  * Confluence:
- *   GET  /?content=page:65700&user=<accountId>  host page (defaults: the rich demo page, Alice)
+ *   GET  /?content=page:65700&user=<accountId>  host page (defaults: the rich demo page, Alice);
+ *        content=global:database-inspector is the global page (no content in its context)
  *   GET  /host.js, /app.js(.map), /host.css
  *   POST /api/invoke        {key, payload, accountId, content} -> {result: <resolver envelope>}
  *   POST /api/edit          {accountId, content}               -> {version, triggered, note}
@@ -17,7 +18,7 @@ import type { Sandbox } from '../harness';
 import { SEED } from '../confluence/seed';
 import { createBundler, type Bundle } from './bundle';
 import { EditError, editPage } from './edit';
-import { hostPage, listContent, type Choice } from './page';
+import { GLOBAL_PAGE, hostPage, listContent, type Choice } from './page';
 
 export interface PreviewOptions {
   sandbox: Sandbox;
@@ -101,11 +102,13 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
 
   const page = (url: URL): string => {
     const choices = listContent(site);
-    const [type, id] = (url.searchParams.get('content') ?? `page:${SEED.pages.rich}`).split(':');
-    const content: Choice | undefined = choices.find((c) => c.id === id && c.type === type) ?? choices.find((c) => c.id === SEED.pages.rich) ?? choices[0];
-    if (!content) throw new HttpError(404, 'The sandbox site has no pages');
     const user = url.searchParams.get('user');
     const accountId = user && site.user(user) ? user : SEED.users.alice;
+    const wanted = url.searchParams.get('content') ?? `page:${SEED.pages.rich}`;
+    if (wanted === GLOBAL_PAGE.value) return hostPage({ sandbox, accountId, moduleKey: GLOBAL_PAGE.moduleKey }, choices);
+    const [type, id] = wanted.split(':');
+    const content: Choice | undefined = choices.find((c) => c.id === id && c.type === type) ?? choices.find((c) => c.id === SEED.pages.rich) ?? choices[0];
+    if (!content) throw new HttpError(404, 'The sandbox site has no pages');
     return hostPage({ sandbox, content, accountId, moduleKey }, choices);
   };
 
@@ -138,7 +141,9 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
       case 'POST /api/invoke': {
         const body = await readJson(req);
         if (typeof body.key !== 'string') throw new HttpError(400, 'key must be a string');
-        const result = await sandbox.invoke(body.key, { accountId: seedUser(body.accountId), content: contentRef(body.content), payload: body.payload });
+        // The global page's calls carry no content, as on the platform.
+        const content = body.content === undefined || body.content === null ? undefined : contentRef(body.content);
+        const result = await sandbox.invoke(body.key, { accountId: seedUser(body.accountId), content, payload: body.payload });
         const out = JSON.stringify({ result });
         if (Buffer.byteLength(out) > MAX_RESPONSE) throw new HttpError(502, `The resolver's response for ${body.key} is over Forge's 5 MB limit`);
         return send(res, 200, out, 'application/json; charset=utf-8');

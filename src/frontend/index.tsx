@@ -3,14 +3,15 @@
  * only draw. Each tab loads once, when first opened; buttons are disabled while their request runs.
  */
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
-import ForgeReconciler, { Stack, Tab, TabList, TabPanel, Tabs, useProductContext } from '@forge/react';
+import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, useProductContext } from '@forge/react';
 import { showFlag } from '@forge/bridge';
 import { api, toApiError } from './api';
-import { commentsPayload, freshnessLine, initialState, jobRunning, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
+import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
 import { ExportTab } from './views/ExportTab';
+import { Loading } from './views/common';
 import { Header } from './views/Header';
 
 /** Tree-export polling: quick first looks (small trees finish fast), then back off to every 3 s. */
@@ -69,18 +70,31 @@ export function App() {
   const loadDatabases = useCallback(() => void run('databases', api.databasesList), [run]);
   const loadAuto = useCallback(() => void run('autoexport', api.autoexportGet), [run]);
 
+  // The module (byline, ••• action, global page) decides what the app shows; it is known once the
+  // product context arrives, and nothing that needs a page is read before then.
+  const ext = context?.extension as { type?: unknown; content?: { id?: unknown; type?: unknown } | null } | undefined;
   useEffect(() => {
+    if (!context) return;
+    const contentType = ext?.content?.type === 'blogpost' ? 'blogpost' : 'page';
+    dispatch({ type: 'mode', mode: modeFor({ extension: ext }), contentType });
+  }, [context]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const mode = state.mode;
+  const onPage = mode === 'byline' || mode === 'action';
+  useEffect(() => {
+    if (!onPage) return;
     loadPage();
     loadActivity();
-  }, [loadPage, loadActivity]);
+  }, [onPage, loadPage, loadActivity]);
 
   // Each tab's data is read the first time the tab opens.
   useEffect(() => {
+    if (!onPage) return;
     const r = current.current.requests;
     if (state.tab === 'comments' && !r.comments) loadComments();
     if (state.tab === 'databases' && !r.databases) loadDatabases();
     if (state.tab === 'activity' && !r.autoexport) loadAuto();
-  }, [state.tab, loadComments, loadDatabases, loadAuto]);
+  }, [onPage, state.tab, loadComments, loadDatabases, loadAuto]);
 
   // Poll the tree job until it ends; every answer (or failure) schedules the next look.
   const job = state.job;
@@ -201,6 +215,17 @@ export function App() {
   };
 
   const now = Date.now();
+  if (!mode) return <Loading label="Opening Content Toolkit…" />;
+  if (mode === 'global') {
+    // The global page has no page in its context: only the lookup by URL or id works here.
+    return (
+      <Stack space="space.200" testId="database-inspector">
+        <Heading size="medium">Database inspector</Heading>
+        <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
+        <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
+      </Stack>
+    );
+  }
   const isBlog = context?.extension?.content?.type === 'blogpost' || state.requests.page?.data?.type === 'blogpost';
   const tabIndex = TABS.indexOf(state.tab);
   return (

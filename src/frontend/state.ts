@@ -13,6 +13,25 @@ import type { PageInfo } from '../shared/page';
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
 export type Tab = (typeof TABS)[number];
 
+/**
+ * Where the app was opened: the byline panel, the ••• "Export page tree…" action (a larger modal), or
+ * the global "Database inspector" page, which has no page in its context. `undefined` until the
+ * product context arrives: nothing that needs a page is loaded before then.
+ */
+export type Mode = 'byline' | 'action' | 'global';
+
+/** The module's context as `useProductContext()` gives it (only the fields the mode depends on). */
+export interface ModuleContext {
+  extension?: { type?: unknown; content?: { id?: unknown; type?: unknown } | null } | null;
+}
+
+export function modeFor(context: ModuleContext): Mode {
+  const ext = context.extension;
+  // Without content (the global page, or any module opened outside a page) only the inspector works.
+  if (ext?.type === 'confluence:globalPage' || !ext?.content?.id) return 'global';
+  return ext.type === 'confluence:contentAction' ? 'action' : 'byline';
+}
+
 /** Items per page in every long list. */
 export const PAGE_SIZE = 10;
 
@@ -60,6 +79,7 @@ export interface TreeJob {
 }
 
 export interface State {
+  mode?: Mode;
   tab: Tab;
   requests: { [S in Slot]?: Req<SlotData[S]> };
   options: ExportOptions;
@@ -89,6 +109,7 @@ export const initialState: State = {
 };
 
 export type Action =
+  | { type: 'mode'; mode: Mode; contentType?: 'page' | 'blogpost' }
   | { type: 'tab'; tab: Tab }
   | { type: 'start'; slot: Slot; seq: number }
   | { [S in Slot]: { type: 'done'; slot: S; seq: number; data: SlotData[S] } }[Slot]
@@ -104,6 +125,11 @@ export type Action =
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
+    case 'mode':
+      // The action opens on the tree export, which only pages have; the global page on the inspector.
+      if (action.mode === 'action') return { ...state, mode: action.mode, tab: 'export', tree: action.contentType !== 'blogpost' };
+      if (action.mode === 'global') return { ...state, mode: action.mode, tab: 'databases' };
+      return { ...state, mode: action.mode };
     case 'tab':
       return { ...state, tab: action.tab };
     case 'start': {

@@ -184,6 +184,20 @@ maybe('npm start preview in Chromium', () => {
     await shot('activity');
   });
 
+  test('the global "Database inspector" page inspects the demo database by URL, with no page calls', async () => {
+    await page.goto(`${preview.url}?${new URLSearchParams({ content: 'global:database-inspector', user: SEED.users.alice })}`);
+    await page.getByTestId('database-inspector').waitFor();
+    await expect(page.locator('#pick-page').inputValue()).resolves.toBe('global:database-inspector');
+    expect(await page.getByTestId('header').count()).toBe(0);
+    expect(await page.getByRole('tab').count()).toBe(0);
+    await page.getByTestId('database-ref').fill(`${sandbox.platform.confluenceUrl}/wiki/spaces/${SEED.space.key}/database/${SEED.database}`);
+    await page.getByTestId('inspect').click();
+    await expect(page.getByTestId('row-diagnostics').innerText()).resolves.toContain('FAILURE_CLIENT_SCOPE_CHECK');
+    const keys = await page.evaluate(() => (window.__previewHost?.calls ?? []).filter((c) => c.command === 'invoke').map((c) => c.key));
+    expect(keys).toEqual(['databases/inspect']);
+    await shot('global');
+  });
+
   test('switching to Bob on the restricted page answers as Confluence would', async () => {
     await open(`page:${SEED.pages.restricted}`, SEED.users.bob);
     await expect(page.locator('#pick-user').inputValue()).resolves.toBe(SEED.users.bob);

@@ -7,7 +7,7 @@ export { by };
 
 /**
  * Renders src/frontend/index.tsx afresh (its own module registry, so its own React root) with a host
- * for `who`, and waits for the header to settle. Earlier mounts must be idle: they share the bridge.
+ * for `who` (as `who.module`, the byline item by default), and waits for the header to settle. Earlier mounts must be idle: they share the bridge.
  */
 export async function mount(sandbox: Sandbox, who: Who): Promise<Host> {
   const host = createHost(sandbox, who);
@@ -15,7 +15,9 @@ export async function mount(sandbox: Sandbox, who: Who): Promise<Host> {
   jest.isolateModules(() => {
     require('../../src/frontend/index');
   });
-  await host.waitFor((h) => h.find((n) => n.props.testId === 'header' || n.props.testId === 'header-error').length > 0);
+  // The page header, or the global page's inspector (it has no page to read).
+  const settled = ['header', 'header-error', 'database-inspector'];
+  await host.waitFor((h) => h.find((n) => settled.includes(String(n.props.testId))).length > 0);
   await host.idle();
   return host;
 }

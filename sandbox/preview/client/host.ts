@@ -3,7 +3,8 @@
  * UI Kit bundle. It must run before the app bundle, because @forge/bridge captures
  * `globalThis.__bridge` when it is first imported. Commands:
  * - reconcile: draw the ForgeDoc (render.ts);
- * - getContext: the byline item's context for the chosen page and user (built by the server);
+ * - getContext: the byline item's context for the chosen page and user, or the global page's (no
+ *   content), built by the server;
  * - invoke: POST /api/invoke -> the real resolver in the Node process;
  * - fetchProduct: POST /api/fetch-product -> the sandbox Confluence as the chosen user;
  * - showFlag / closeFlag: flags (toasts) in the bottom-left corner, as in Confluence.
@@ -11,7 +12,7 @@
 import { h, renderDoc, type ForgeNode, type RenderHost } from './render';
 
 export interface PreviewConfig {
-  context: Record<string, unknown> & { accountId: string; extension: { content: { id: string; type: 'page' | 'blogpost' } } };
+  context: Record<string, unknown> & { accountId: string; extension: { content?: { id: string; type: 'page' | 'blogpost' } } };
   users: Record<string, string>;
 }
 
@@ -115,7 +116,7 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return data;
 }
 
-const who = (): { accountId: string; content: { id: string; type: 'page' | 'blogpost' } } =>
+const who = (): { accountId: string; content?: { id: string; type: 'page' | 'blogpost' } } =>
   ({ accountId: config.context.accountId, content: config.context.extension.content });
 
 async function callBridge(command: string, payload?: unknown): Promise<unknown> {

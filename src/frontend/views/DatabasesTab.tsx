@@ -15,19 +15,22 @@ export interface DatabasesHandlers {
   onPage: (list: Lists, page: number) => void;
 }
 
-export function DatabasesTab({ state, now, on }: { state: State; now: number; on: DatabasesHandlers }) {
+/** `underPage` false: opened without a page (the global page), so only the lookup is shown. */
+export function DatabasesTab({ state, now, on, underPage = true }: { state: State; now: number; on: DatabasesHandlers; underPage?: boolean }) {
   const list = state.requests.databases;
   const inspect = state.requests.inspect;
   return (
     <Stack space="space.300">
+      {underPage ? (
+        <Stack space="space.100">
+          <Heading size="xsmall">Databases under this page</Heading>
+          {list?.pending && !list.data ? <Loading label="Looking for databases in this page tree…" /> : null}
+          {list?.error ? <ErrorBox error={list.error} onRetry={on.onReload} title="Could not list the databases" testId="databases-error" /> : null}
+          {list?.data ? <DatabaseList state={state} now={now} on={on} /> : null}
+        </Stack>
+      ) : null}
       <Stack space="space.100">
-        <Heading size="xsmall">Databases under this page</Heading>
-        {list?.pending && !list.data ? <Loading label="Looking for databases in this page tree…" /> : null}
-        {list?.error ? <ErrorBox error={list.error} onRetry={on.onReload} title="Could not list the databases" testId="databases-error" /> : null}
-        {list?.data ? <DatabaseList state={state} now={now} on={on} /> : null}
-      </Stack>
-      <Stack space="space.100">
-        <Label labelFor="database-ref">Inspect any database by URL or id</Label>
+        <Label labelFor="database-ref">{underPage ? 'Inspect any database by URL or id' : 'Database URL or id'}</Label>
         <Inline space="space.100" alignBlock="center">
           <Textfield id="database-ref" testId="database-ref" value={state.databaseRef} placeholder="https://…/wiki/spaces/KEY/database/123 or 123"
             onChange={(e) => on.onRef(String(e.target.value ?? ''))} />
