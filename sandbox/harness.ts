@@ -17,10 +17,18 @@ export interface Sandbox {
   confluence: ConfluenceSandbox;
   platform: ForgePlatform;
   /** Calls a resolver key as `accountId` from the panel on `content`. Returns the envelope. */
-  invoke<T = unknown>(key: string, o: { accountId: string; content?: ContentRef; payload?: unknown }): Promise<T>;
+  invoke<T = unknown>(key: string, o: InvokeOptions): Promise<T>;
   /** Delivers a product event to the trigger module subscribed to its eventType. */
   trigger(event: { eventType: string } & Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
+}
+
+export interface InvokeOptions {
+  accountId: string;
+  content?: ContentRef;
+  payload?: unknown;
+  /** The module calling, as in manifest.yml (default: the byline item). */
+  module?: { key: string; type: string };
 }
 
 export interface StartOptions extends SandboxOptions {
@@ -63,8 +71,9 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
   return {
     confluence,
     platform,
-    async invoke<T>(key: string, o: { accountId: string; content?: ContentRef; payload?: unknown }) {
-      return (await invokeResolver(platform, resolver, { key, accountId: o.accountId, content: o.content, payload: o.payload })) as T;
+    async invoke<T>(key: string, o: InvokeOptions) {
+      const call = { key, accountId: o.accountId, content: o.content, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type };
+      return (await invokeResolver(platform, resolver, call)) as T;
     },
     async trigger(event) {
       const module = manifest.modules?.trigger?.find((t) => t.events.includes(event.eventType));

@@ -104,7 +104,7 @@ export function createHost(sandbox: Sandbox, who: Who): Host {
         invoked.push(functionKey);
         inflight++;
         try {
-          return await sandbox.invoke(functionKey, { accountId: who.accountId, content, payload: body });
+          return await sandbox.invoke(functionKey, { accountId: who.accountId, content, payload: body, module: { key: moduleKey, type: module } });
         } finally {
           inflight--;
         }

@@ -16,6 +16,8 @@ export interface ResolverCall {
   content?: ContentRef;
   space?: { id: string; key: string };
   moduleKey?: string;
+  /** The calling module's type (the byline item unless said otherwise). */
+  extensionType?: string;
   jobId?: string;
 }
 
@@ -33,7 +35,7 @@ export async function invokeResolver(platform: ForgePlatform, handler: ResolverH
       siteUrl: platform.confluenceUrl,
       environmentType: 'DEVELOPMENT',
       extension: {
-        type: 'confluence:contentBylineItem',
+        type: call.extensionType ?? 'confluence:contentBylineItem',
         ...(call.content ? { content: { id: call.content.id, type: call.content.type, subtype: null } } : {}),
         ...(call.space ? { space: call.space } : {}),
         location: call.content ? `${platform.confluenceUrl}/wiki/pages/${call.content.id}` : undefined,
