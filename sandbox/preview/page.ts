@@ -116,53 +116,36 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
   const note = hidden
     ? `<div class="restricted-note" role="note">🔒 ${esc(names[o.accountId] ?? o.accountId)} cannot see this page: Confluence would not show it. The panel below runs anyway, so you can see how the app's resolvers answer.</div>`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(o.content.title)} · Content Toolkit preview</title>
-<link rel="stylesheet" href="/host.css">
-</head>
-<body>
-${toolbar(`<button id="edit-page" type="button" class="ak-btn ak-btn-default" title="Append a paragraph as this user and deliver avi:confluence:updated:${o.content.type}">Edit page</button>
-  <a class="topbar-link" href="${esc(o.sandbox.confluence.url)}/wiki/api/v2/${o.content.type === 'page' ? 'pages' : 'blogposts'}/${esc(o.content.id)}" target="_blank" rel="noreferrer">REST</a>`)}
-<main class="layout">
-  <article class="confluence-page">
-    <nav class="crumbs">${esc(space?.name ?? '')}${ancestors.map((t) => ` / ${esc(t)}`).join('')}</nav>
+  const toolbarWithEdit = toolbar(`<button id="edit-page" type="button" class="ak-btn ak-btn-default" title="Append a paragraph as this user and deliver avi:confluence:updated:${o.content.type}">Edit page</button>
+  <a class="topbar-link" href="${esc(o.sandbox.confluence.url)}/wiki/api/v2/${o.content.type === 'page' ? 'pages' : 'blogposts'}/${esc(o.content.id)}" target="_blank" rel="noreferrer">REST</a>`);
+  const article = `<nav class="crumbs">${esc(space?.name ?? '')}${ancestors.map((t) => ` / ${esc(t)}`).join('')}</nav>
     <h1 id="page-title">${esc(o.content.title)}</h1>
     ${note}
-    <div class="byline">By ${esc(names[site.content(o.content.id)?.authorId ?? ''] ?? 'someone')} · <span class="byline-item">⚙ Content Toolkit</span></div>
-    <section class="panel" aria-label="Content Toolkit panel">
-      <div id="app-root"><div class="booting">Loading the app…</div></div>
-    </section>
-  </article>
-  <aside class="calls"><h2>Resolver calls</h2><ul id="calls"></ul></aside>
-</main>
-<div id="flags" aria-live="polite"></div>
-<script>window.__PREVIEW__ = ${scriptJson(config)};</script>
-<script src="/host.js"></script>
-<script src="/app.js"></script>
-</body>
-</html>`;
+    <div class="byline">By ${esc(names[site.content(o.content.id)?.authorId ?? ''] ?? 'someone')} · <span class="byline-item">⚙ Content Toolkit</span></div>`;
+  return shell(esc(o.content.title), toolbarWithEdit, article, 'Content Toolkit panel', config);
 }
 
 /** The global page: the app fills Confluence's main content area (no page, byline or Edit button). */
 function globalPage(o: PageOptions, toolbar: string, config: unknown): string {
+  return shell(GLOBAL_PAGE.title, toolbar, `<nav class="crumbs">Apps / ${GLOBAL_PAGE.title} (${esc(o.moduleKey)})</nav>`, GLOBAL_PAGE.title, config);
+}
+
+/** The host document around the app: toolbar, the article with the app's root, the call log. */
+function shell(title: string, toolbar: string, article: string, label: string, config: unknown): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${GLOBAL_PAGE.title} · Content Toolkit preview</title>
+<title>${title} · Content Toolkit preview</title>
 <link rel="stylesheet" href="/host.css">
 </head>
 <body>
 ${toolbar}
 <main class="layout">
   <article class="confluence-page">
-    <nav class="crumbs">Apps / ${GLOBAL_PAGE.title} (${esc(o.moduleKey)})</nav>
-    <section class="panel" aria-label="${GLOBAL_PAGE.title}">
+    ${article}
+    <section class="panel" aria-label="${label}">
       <div id="app-root"><div class="booting">Loading the app…</div></div>
     </section>
   </article>
