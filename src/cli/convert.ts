@@ -4,9 +4,10 @@
  * (even with approximations), 1 unreadable input, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { adfToMarkdown } from '../export/markdown';
 import { adfToHtml } from '../export/html';
+import { EXPORT_CSS } from '../export/stylesheet';
 import { toJsonBundle } from '../export/json';
 import { AdfError } from '../export/adf';
 import type { InlineThread } from '../export/anchors';
@@ -17,7 +18,7 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readFile(path: string): string;
-  /** The HTML stylesheet; defaults to static/export.css. */
+  /** The HTML stylesheet; defaults to the export's own (EXPORT_CSS). */
   css?: () => string;
 }
 
@@ -109,17 +110,6 @@ export function unwrapPage(json: unknown, fallbackTitle: string): { adf: unknown
   return { adf, meta };
 }
 
-function defaultCss(): string {
-  for (const path of [resolve(__dirname, '../../static/export.css'), resolve(process.cwd(), 'static/export.css')]) {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      // try the next location
-    }
-  }
-  return '';
-}
-
 export function run(argv: readonly string[], io: CliIo): number {
   try {
     const args = parseArgs(argv);
@@ -135,7 +125,7 @@ export function run(argv: readonly string[], io: CliIo): number {
     let out: string;
     let report: ReportEntry[];
     if (args.format === 'html') {
-      ({ html: out, report } = adfToHtml(adf, { css: (io.css ?? defaultCss)(), comments: threads, title: meta.title, pageId: bundled(meta) }));
+      ({ html: out, report } = adfToHtml(adf, { css: (io.css ?? (() => EXPORT_CSS))(), comments: threads, title: meta.title, pageId: bundled(meta) }));
     } else if (args.format === 'json') {
       // Convert anyway: the bundle carries the report of the Markdown conversion.
       ({ report } = adfToMarkdown(adf, { comments: threads, pageId: bundled(meta) }));

@@ -4,7 +4,7 @@ import { escapeHtml, mdastToHtml } from './mdast-html';
 import type { ReportEntry } from './report';
 
 export interface HtmlOptions extends MarkdownOptions {
-  /** Stylesheet text, inlined in the document (see loadExportCss in ./css for Node callers). */
+  /** Stylesheet text, inlined in the document (EXPORT_CSS from ./stylesheet for exports). */
   css: string;
   /** Document title; defaults to frontMatter.title, then "Export". */
   title?: string;

@@ -17,12 +17,12 @@ import type { Attachment, FooterComment, InlineComment, Page } from '../confluen
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
 import { commentBlocks, type CommentNode, type InlineThread } from './anchors';
-import { loadExportCss } from './css';
 import { adfToHtml, sanitizeOptions } from './html';
 import { adfToMarkdown, AdfError } from './markdown';
 import { mdastToHtml } from './mdast-html';
 import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
+import { EXPORT_CSS } from './stylesheet';
 import { fileName } from './names';
 import type { ReportEntry } from './report';
 
@@ -208,19 +208,6 @@ function absolute(link: string, siteUrl?: string): string {
 // ---------------------------------------------------------------------------------------------
 // Converting
 
-let cachedCss: string | undefined;
-function exportCss(): string {
-  if (cachedCss === undefined) {
-    try {
-      cachedCss = loadExportCss();
-    } catch {
-      // Not on disk (bundled runtime): the document is still readable without its stylesheet.
-      cachedCss = 'body{font-family:sans-serif;max-width:52rem;margin:0 auto;padding:1rem}';
-    }
-  }
-  return cachedCss;
-}
-
 /** Converts fetched page data to the chosen format. Throws AppError-free plain errors only. */
 export function renderPage(data: PageData, options: ExportOptions, ctx: RenderContext = {}): ExportResult {
   const { page } = data;
@@ -250,7 +237,7 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       text = out.markdown;
       if (options.comments && data.footer && data.footer.length > 0) text = `${text.replace(/\n*$/, '\n')}\n${footerMarkdown(data.footer)}`;
     } else if (options.format === 'html') {
-      const out = adfToHtml(adf, { ...common, frontMatter: meta, css: ctx.css ?? exportCss(), title });
+      const out = adfToHtml(adf, { ...common, frontMatter: meta, css: ctx.css ?? EXPORT_CSS, title });
       report.push(...out.report);
       text = out.html;
       if (options.comments && data.footer && data.footer.length > 0) text = text.replace('</article>', `${footerHtml(data.footer)}\n</article>`);

@@ -1,6 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import { adfToHtml, sanitizeOptions } from '../../src/export/html';
-import { loadExportCss } from '../../src/export/css';
+import { EXPORT_CSS } from '../../src/export/stylesheet';
 
 const doc = (...content: unknown[]) => ({ type: 'doc', version: 1, content });
 const p = (...content: unknown[]) => ({ type: 'paragraph', content });
@@ -79,7 +79,7 @@ describe('HTML export', () => {
     expect(html).toContain('href="#fn-c1"');
   });
 
-  test('loadExportCss reads static/export.css', () => {
-    expect(loadExportCss()).toContain('.panel-info');
+  test('the export stylesheet is compiled in: panels, tables and print rules', () => {
+    for (const rule of ['.panel-info', 'table {', '@media print']) expect(EXPORT_CSS).toContain(rule);
   });
 });

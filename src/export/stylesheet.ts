@@ -1,5 +1,10 @@
-/* Stylesheet inlined into Content Toolkit HTML exports. Plain CSS, no external resources. */
-:root { color-scheme: light; --text: #172b4d; --muted: #626f86; --border: #dcdfe4; --code-bg: #f4f5f7; }
+/**
+ * The stylesheet inlined into every HTML export. It lives in the code, not in a file read at run
+ * time: the Forge deploy archive holds the bundle, manifest.yml and the package files only, so a
+ * file under static/ would be missing on a real site (test/deploy checks the built bundle from
+ * another directory). Plain CSS, no external resources.
+ */
+export const EXPORT_CSS = `:root { color-scheme: light; --text: #172b4d; --muted: #626f86; --border: #dcdfe4; --code-bg: #f4f5f7; }
 body { margin: 0; background: #fff; color: var(--text); font: 16px/1.6 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
 .page { max-width: 52rem; margin: 0 auto; padding: 2rem 1.5rem 4rem; }
 .page-title { font-size: 2rem; margin: 0 0 1.5rem; }
@@ -32,3 +37,4 @@ sup.fnref a { text-decoration: none; }
 .comments { margin-top: 3em; border-top: 1px solid var(--border); font-size: 0.95em; }
 .comments ol ul { color: var(--muted); }
 @media print { .page { max-width: none; padding: 0; } details { border: 0; } a { color: inherit; } }
+`;
