@@ -1,0 +1,157 @@
+/**
+ * The deploy artifact end to end: what `forge deploy` uploads (the Forge bundler's index.cjs and
+ * manifest.yml, copied to a temporary directory away from the source tree and its node_modules) runs
+ * in a fresh Node process that has only the sandbox platform's globals, against the sandbox
+ * Confluence. Every resolver key, the trigger and both queue consumers run from the bundle.
+ * The bundle is rebuilt first when it is missing or older than the sources (CI builds it before).
+ */
+import { readdirSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
+import { startConfluence, type ConfluenceSandbox } from '../../sandbox/confluence/server';
+import * as adf from '../../sandbox/confluence/adf';
+import { SEED } from '../../sandbox/confluence/seed';
+import { pageUpdatedEvent } from '../../sandbox/forge/events';
+import { ensureBundle, NODE_DIR } from '../../sandbox/forge/artifact';
+import { copyArtifact, startBundledApp, type BundledApp } from '../../sandbox/forge/bundled-app';
+import { API_KEYS, type ApiKey, type PayloadOf, type ResultOf } from '../../src/shared/api';
+import type { Envelope } from '../../src/shared/envelope';
+import { EXPORT_CSS } from '../../src/export/stylesheet';
+
+const { alice } = SEED.users;
+const page = (id: string) => ({ id, type: 'page' as const });
+const rich = page(SEED.pages.rich);
+const home = page(SEED.pages.home);
+
+let confluence: ConfluenceSandbox;
+let app: BundledApp;
+const called = new Set<ApiKey>();
+
+async function call<K extends ApiKey>(key: K, payload: PayloadOf<K>, content: { id: string; type: 'page' | 'blogpost' } = rich): Promise<ResultOf<K>> {
+  called.add(key);
+  const env = await app.invoke<Envelope<ResultOf<K>>>(key, { accountId: alice, content, payload });
+  if (!env.ok) throw new Error(`${key}: ${JSON.stringify(env.error)}\n${app.logs()}`);
+  return env.data;
+}
+
+beforeAll(async () => {
+  await ensureBundle((line) => console.log(line));
+  confluence = await startConfluence();
+  app = await startBundledApp({ dir: copyArtifact(NODE_DIR), confluenceUrl: confluence.url });
+}, 600_000);
+
+afterAll(async () => {
+  await app?.close();
+  await confluence?.close();
+});
+
+describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () => {
+  test('runs from a directory holding only the artifact, with no package resolvable there', () => {
+    expect(readdirSync(app.dir).filter((f) => !f.endsWith('.map')).sort()).toEqual(['index.cjs', 'manifest.yml']);
+    // The bundle carries its dependencies: nothing falls back to our node_modules.
+    expect(app.resolvable).toEqual([]);
+    expect([...app.exports].sort()).toEqual(['autoExportConsumer', 'events', 'resolver', 'treeExportConsumer']);
+  });
+
+  test('page/info', async () => {
+    const info = await call('page/info', {});
+    const seed = confluence.site.content(SEED.pages.rich);
+    expect(info).toMatchObject({ id: SEED.pages.rich, type: 'page', title: seed?.title, version: seed?.version.number, spaceKey: SEED.space.key, canEdit: true });
+  });
+
+  test('export/page: Markdown, and HTML with the full stylesheet although no file is beside the bundle', async () => {
+    const md = await call('export/page', { format: 'md' });
+    expect(md.text).toContain('# Rich page');
+    expect(md.text).toContain('```typescript');
+    const html = await call('export/page', { format: 'html' });
+    expect(html.mediaType).toMatch(/^text\/html/);
+    expect(html.text).toContain(EXPORT_CSS);
+    expect(EXPORT_CSS.length).toBeGreaterThan(2000);
+  });
+
+  test('export/attach uploads the export to the page', async () => {
+    const before = confluence.site.attachmentsOf(SEED.pages.rich).length;
+    const att = await call('export/attach', { format: 'md' });
+    const stored = confluence.site.attachmentsOf(SEED.pages.rich).find((a) => a.title === att.fileName);
+    expect(stored?.title).toMatch(/\.md$/);
+    expect(confluence.site.attachmentsOf(SEED.pages.rich).length).toBe(before + 1);
+  });
+
+  test('export/tree/start, the tree-export consumer, export/tree/status and export/tree/cancel', async () => {
+    const started = await call('export/tree/start', { format: 'md' }, home);
+    expect(started.total).toBeGreaterThanOrEqual(10);
+    await app.drain();
+    const status = await call('export/tree/status', { jobId: started.jobId }, home);
+    expect(status).toMatchObject({ phase: 'done', done: started.total, total: started.total });
+    const zip = confluence.site.attachments.get(status.attachment?.id ?? '');
+    expect(zip?.pageId).toBe(SEED.pages.home);
+    const files = unzipSync(zip?.bytes ?? new Uint8Array());
+    const manifest = JSON.parse(strFromU8(files['manifest.json'] ?? new Uint8Array())) as { tree: Array<{ type: string }> };
+    expect(manifest.tree.filter((n) => n.type === 'page')).toHaveLength(started.total);
+    const runs = await app.runs();
+    expect(runs.consumerRuns.filter((r) => r.queueName === 'tree-export' && r.jobId === runs.pushed.find((p) => p.queueName === 'tree-export')?.jobId && !r.error).length).toBeGreaterThan(0);
+
+    // A second job, held in the queue, is cancelled before it runs.
+    await app.hold();
+    const second = await call('export/tree/start', { format: 'md' }, home);
+    const cancelled = await call('export/tree/cancel', { jobId: second.jobId }, home);
+    expect(cancelled.phase).toBe('cancelled');
+    await app.drain();
+    expect((await call('export/tree/status', { jobId: second.jobId }, home)).phase).toBe('cancelled');
+  });
+
+  test('comments/list and comments/export', async () => {
+    const list = await call('comments/list', {});
+    expect(list.threads.map((t) => t.id)).toContain(SEED.comments.footerRoot);
+    const csv = await call('comments/export', { format: 'csv' });
+    expect(csv.threads).toBeGreaterThan(0);
+    expect(csv.content).toContain(confluence.site.comment(SEED.comments.footerRoot)?.adf.content[0]?.content?.[0]?.text);
+  });
+
+  test('databases/list, databases/inspect and databases/export', async () => {
+    const list = await call('databases/list', {}, page(SEED.pages.dbHost));
+    expect(list.databases.map((d) => d.id)).toContain(SEED.database);
+    const inspected = await call('databases/inspect', { database: SEED.database }, page(SEED.pages.dbHost));
+    expect(inspected.id).toBe(SEED.database);
+    expect(inspected.rows.probes.some((p) => p.status === 401 && p.failureCategory === 'FAILURE_CLIENT_SCOPE_CHECK')).toBe(true);
+    const exported = await call('databases/export', { database: SEED.database, format: 'json' }, page(SEED.pages.dbHost));
+    expect((JSON.parse(exported.content) as { id?: string; database?: { id?: string } })).toBeTruthy();
+    expect(exported.content).toContain(SEED.database);
+  });
+
+  test('autoexport/set, the trigger, the autoexport consumer, activity/list and autoexport/get', async () => {
+    const copies = () => confluence.site.attachmentsOf(SEED.pages.faq).filter((a) => a.title.endsWith('.md'));
+    const faq = page(SEED.pages.faq);
+    const on = await call('autoexport/set', { enabled: true, format: 'md', frontMatter: true, comments: false }, faq);
+    expect(on.setting.enabled).toBe(true);
+    await app.drain(); // turning it on queues a first copy
+
+    const version = confluence.site.updatePage(SEED.pages.faq, { adf: adf.doc(adf.p('Edited for the bundle test.')) }, alice);
+    await app.trigger(pageUpdatedEvent(confluence.site, SEED.pages.faq, alice));
+    await app.drain();
+
+    const runs = await app.runs();
+    const auto = runs.consumerRuns.filter((r) => r.queueName === 'autoexport');
+    expect(auto.length).toBeGreaterThanOrEqual(2);
+    expect(auto.filter((r) => r.error)).toEqual([]);
+    const copy = copies()[0];
+    expect(copy?.history.length).toBeGreaterThanOrEqual(2);
+    expect(new TextDecoder().decode(copy?.bytes)).toContain('Edited for the bundle test.');
+
+    const view = await call('autoexport/get', {}, faq);
+    expect(view.lastVersion).toBe(version);
+    const activity = await call('activity/list', {}, faq);
+    const types = activity.items.map((i) => `${i.type}@${i.version}`);
+    expect(types).toContain(`avi:confluence:updated:page@${version}`);
+    expect(types).toContain(`app:autoexport@${version}`);
+    // The app's own state lives in the child's KVS.
+    expect((await app.kvsKeys()).length).toBeGreaterThan(0);
+  });
+
+  test('every resolver key was called from the bundle', () => {
+    expect([...called].sort()).toEqual([...API_KEYS].sort());
+  });
+
+  test('the app logged nothing unexpected', () => {
+    expect(app.logs()).not.toMatch(/unexpected error|INTERNAL/);
+  });
+});
