@@ -4,7 +4,7 @@
  * (picked from the same list, under Apps). The page and user come from the query string, so
  * switching either reloads the page and re-mounts the app, as Confluence does.
  */
-import type { Sandbox } from '../harness';
+import { readManifest, type Sandbox } from '../harness';
 import type { Content, Site } from '../confluence/site';
 
 export interface Choice {
@@ -53,6 +53,8 @@ export interface PageOptions {
   content?: Choice;
   accountId: string;
   moduleKey: string;
+  /** The panel's scripts, after the host's (default: esbuild's /app.js). */
+  appScripts?: string[];
 }
 
 /** The context `view.getContext()` answers for the byline item or the global page (the shapes Confluence gives). */
@@ -88,6 +90,25 @@ export function forgeContext(o: PageOptions): Record<string, unknown> {
   };
 }
 
+/**
+ * Atlaskit modal-dialog's named widths in px (@atlaskit/modal-dialog 17, internal/width.js), the
+ * sizes the UI Kit Modal docs name (ui-kit/components/modal).
+ */
+const MODAL_WIDTHS: Record<string, number> = { small: 400, medium: 600, large: 800, 'x-large': 968 };
+
+/**
+ * The width of the dialog Confluence opens a byline item in. Per the Forge manifest reference
+ * (manifest-reference/modules/confluence-content-byline-item), `viewportContainer` is `popup` (the
+ * default, a small inline dialog that resizes to its content) or `modal`, and `viewportSize` sets the
+ * resource's display size. Undefined when the manifest leaves it to the popup.
+ */
+export function bylineWidth(moduleKey: string): number | undefined {
+  const modules = (readManifest() as { modules?: Record<string, Array<{ key: string; viewportSize?: unknown; viewportContainer?: unknown }>> }).modules;
+  const m = modules?.['confluence:contentBylineItem']?.find((b) => b.key === moduleKey);
+  if (m?.viewportContainer !== 'modal' || typeof m.viewportSize !== 'string') return undefined;
+  return MODAL_WIDTHS[m.viewportSize];
+}
+
 export function hostPage(o: PageOptions, choices: Choice[]): string {
   const site = o.sandbox.confluence.site;
   const users = [...site.users.values()].filter((u) => u.accountType === 'atlassian');
@@ -109,7 +130,8 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
   <label>User <select id="pick-user" aria-label="User">${userOptions}</select></label>
   ${extra}
 </header>`;
-  if (!o.content) return globalPage(o, toolbar(''), config);
+  const scripts = o.appScripts ?? ['/app.js'];
+  if (!o.content) return globalPage(o, toolbar(''), config, scripts);
   const space = site.spaces.get(o.content.space);
   const ancestors = site.ancestorIds(o.content.id).map((id) => site.content(id)?.title ?? id);
   const hidden = !site.canSee({ kind: 'user', accountId: o.accountId }, o.content.id);
@@ -122,16 +144,17 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
     <h1 id="page-title">${esc(o.content.title)}</h1>
     ${note}
     <div class="byline">By ${esc(names[site.content(o.content.id)?.authorId ?? ''] ?? 'someone')} · <span class="byline-item">⚙ Content Toolkit</span></div>`;
-  return shell(esc(o.content.title), toolbarWithEdit, article, 'Content Toolkit panel', config);
+  return shell(esc(o.content.title), toolbarWithEdit, article, 'Content Toolkit panel', config, scripts, bylineWidth(o.moduleKey));
 }
 
 /** The global page: the app fills Confluence's main content area (no page, byline or Edit button). */
-function globalPage(o: PageOptions, toolbar: string, config: unknown): string {
-  return shell(GLOBAL_PAGE.title, toolbar, `<nav class="crumbs">Apps / ${GLOBAL_PAGE.title} (${esc(o.moduleKey)})</nav>`, GLOBAL_PAGE.title, config);
+function globalPage(o: PageOptions, toolbar: string, config: unknown, scripts: string[]): string {
+  return shell(GLOBAL_PAGE.title, toolbar, `<nav class="crumbs">Apps / ${GLOBAL_PAGE.title} (${esc(o.moduleKey)})</nav>`, GLOBAL_PAGE.title, config, scripts);
 }
 
 /** The host document around the app: toolbar, the article with the app's root, the call log. */
-function shell(title: string, toolbar: string, article: string, label: string, config: unknown): string {
+function shell(title: string, toolbar: string, article: string, label: string, config: unknown, scripts: string[], width?: number): string {
+  const size = width ? ` style="width:${width}px;max-width:none;box-sizing:border-box" data-width="${width}"` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -145,7 +168,7 @@ ${toolbar}
 <main class="layout">
   <article class="confluence-page">
     ${article}
-    <section class="panel" aria-label="${label}">
+    <section class="panel" aria-label="${label}"${size}>
       <div id="app-root"><div class="booting">Loading the app…</div></div>
     </section>
   </article>
@@ -154,7 +177,7 @@ ${toolbar}
 <div id="flags" aria-live="polite"></div>
 <script>window.__PREVIEW__ = ${scriptJson(config)};</script>
 <script src="/host.js"></script>
-<script src="/app.js"></script>
+${scripts.map((src) => `<script src="${esc(src)}"></script>`).join('\n')}
 </body>
 </html>`;
 }

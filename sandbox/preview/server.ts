@@ -5,6 +5,7 @@
  *   GET  /?content=page:65700&user=<accountId>  host page (defaults: the rich demo page, Alice);
  *        content=global:database-inspector is the global page (no content in its context)
  *   GET  /host.js, /app.js(.map), /host.css
+ *   GET  /ui/<file>         with `forgeUi`: the Forge bundler's UI Kit resource (panel.js, its chunks)
  *   POST /api/invoke        {key, payload, accountId, content} -> {result: <resolver envelope>}
  *   POST /api/edit          {accountId, content}               -> {version, triggered, note}
  *   POST /api/fetch-product {restPath, method, headers, body, accountId} -> bridge fetch response
@@ -12,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../harness';
@@ -27,6 +29,11 @@ export interface PreviewOptions {
   /** When `port` is taken, take a random free port instead of failing. */
   fallbackToRandomPort?: boolean;
   moduleKey?: string;
+  /**
+   * A UI Kit resource as the Forge bundler built it (dist/forge/ui/panel): the page then loads the
+   * scripts its index.html names, exactly what Forge would serve, instead of esbuild's /app.js.
+   */
+  forgeUi?: string;
 }
 
 export interface Preview {
@@ -83,6 +90,7 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
   const { sandbox } = o;
   const site = sandbox.confluence.site;
   const moduleKey = o.moduleKey ?? 'content-toolkit-byline';
+  const forgeUi = o.forgeUi ? readForgeUi(o.forgeUi) : undefined;
   const bundler = await createBundler();
   let lastAppMap: string | undefined;
   const css = (): Promise<string> => readFile(join(__dirname, 'client', 'host.css'), 'utf8');
@@ -105,16 +113,23 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
     const user = url.searchParams.get('user');
     const accountId = user && site.user(user) ? user : SEED.users.alice;
     const wanted = url.searchParams.get('content') ?? `page:${SEED.pages.rich}`;
-    if (wanted === GLOBAL_PAGE.value) return hostPage({ sandbox, accountId, moduleKey: GLOBAL_PAGE.moduleKey }, choices);
+    const appScripts = forgeUi?.scripts;
+    if (wanted === GLOBAL_PAGE.value) return hostPage({ sandbox, accountId, moduleKey: GLOBAL_PAGE.moduleKey, appScripts }, choices);
     const [type, id] = wanted.split(':');
     const content: Choice | undefined = choices.find((c) => c.id === id && c.type === type) ?? choices.find((c) => c.id === SEED.pages.rich) ?? choices[0];
     if (!content) throw new HttpError(404, 'The sandbox site has no pages');
-    return hostPage({ sandbox, content, accountId, moduleKey }, choices);
+    return hostPage({ sandbox, content, accountId, moduleKey, appScripts }, choices);
   };
 
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://preview.invalid');
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    if (forgeUi && req.method === 'GET' && url.pathname.startsWith('/ui/')) {
+      const name = url.pathname.slice('/ui/'.length);
+      // Only the files the bundler wrote, by exact name (no paths).
+      if (!forgeUi.files.has(name)) throw new HttpError(404, `No file ${name} in ${o.forgeUi}`);
+      return send(res, 200, await readFile(join(forgeUi.dir, name)), contentType(name));
+    }
     switch (route) {
       case 'GET /':
         return send(res, 200, page(url), 'text/html; charset=utf-8');
@@ -193,6 +208,23 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
       await bundler.dispose();
     },
   };
+}
+
+/** A Forge-built UI Kit resource: its files, and the scripts its index.html loads (in order). */
+function readForgeUi(dir: string): { dir: string; files: Set<string>; scripts: string[] } {
+  const files = new Set(readdirSync(dir));
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc=["']?([^"' >]+)/g)].map((m) => m[1] as string);
+  const missing = scripts.filter((s) => !files.has(s));
+  if (scripts.length === 0 || missing.length > 0) throw new Error(`${dir}/index.html loads no scripts, or missing ones: ${missing.join(', ')}`);
+  return { dir, files, scripts: scripts.map((s) => `/ui/${s}`) };
+}
+
+function contentType(name: string): string {
+  if (name.endsWith('.js')) return 'text/javascript; charset=utf-8';
+  if (name.endsWith('.html')) return 'text/html; charset=utf-8';
+  if (name.endsWith('.map')) return 'application/json';
+  return 'text/plain; charset=utf-8';
 }
 
 /** @forge/bridge `requestConfluence`: the sandbox Confluence, as the chosen user. */

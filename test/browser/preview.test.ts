@@ -1,6 +1,7 @@
 /**
- * `npm start`'s preview in a real browser (Debian's Chromium via playwright-core): the REAL panel
- * bundle, drawn by the preview host, calling the REAL resolvers and trigger against the sandbox.
+ * `npm start`'s preview in a real browser (Debian's Chromium via playwright-core): the UI Kit bundle
+ * the Forge bundler built (dist/forge/ui/panel, what `forge deploy` uploads; rebuilt when stale),
+ * drawn by the preview host, calling the REAL resolvers and trigger against the sandbox.
  * Screenshots go to artifacts/ (not committed); UPDATE_SCREENSHOT=1 also rewrites docs/preview.png (the README's).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import { startPreview, type Preview } from '../../sandbox/preview/server';
+import { ensureBundle, uiDir } from '../../sandbox/forge/artifact';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
@@ -27,6 +29,7 @@ maybe('npm start preview in Chromium', () => {
   let page: Page;
   const pageErrors: string[] = [];
   const warnings: string[] = [];
+  const scripts = new Set<string>();
 
   const open = async (content: string, user: string = SEED.users.alice): Promise<void> => {
     await page.goto(`${preview.url}?${new URLSearchParams({ content, user })}`);
@@ -43,8 +46,9 @@ maybe('npm start preview in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
+    await ensureBundle((line) => console.log(line));
     sandbox = await startSandbox();
-    preview = await startPreview({ sandbox });
+    preview = await startPreview({ sandbox, forgeUi: uiDir('panel') });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -56,10 +60,13 @@ maybe('npm start preview in Chromium', () => {
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script') scripts.add(new URL(r.url()).pathname);
+    });
     page.on('console', (m) => {
       if (m.type() === 'warning' && m.text().startsWith('[preview]')) warnings.push(m.text());
     });
-  }, 30_000);
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -72,10 +79,13 @@ maybe('npm start preview in Chromium', () => {
     warnings.length = 0;
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     // Every component the app uses is drawn, and nothing threw in the page.
     expect(pageErrors).toEqual([]);
     expect(warnings).toEqual([]);
+    // Whatever the tab, the panel fits its container: no horizontal overflow.
+    const overflow = await page.locator('#app-root').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
   });
 
   test('shows the page header from page/info with every component drawn', async () => {
@@ -85,6 +95,12 @@ maybe('npm start preview in Chromium', () => {
     await expect(header.innerText()).resolves.toContain(`Version ${sandbox.confluence.site.content(SEED.pages.rich)?.version.number}`);
     expect(await page.locator('[data-unknown-type]').count()).toBe(0);
     await expect(tab('Export').getAttribute('aria-selected')).resolves.toBe('true');
+    // The panel is the Forge bundler's build (its entry and the chunks it loads), not esbuild's.
+    expect(scripts.has('/ui/panel.js')).toBe(true);
+    expect(scripts.has('/app.js')).toBe(false);
+    // The byline item opens in the large modal manifest.yml asks for (800 px), and the panel fits it.
+    const panel = await page.locator('section.panel').boundingBox();
+    expect(panel?.width).toBe(800);
   });
 
   test('exports the rich page to Markdown, previews it and downloads the same file', async () => {
