@@ -1,11 +1,15 @@
 /**
  * `npm start`: the sandbox Confluence (seed site) and the preview of the real panel, offline.
+ * The panel is bundled by esbuild on every page load, so an edited view shows on reload.
+ * `npm start -- --bundle` serves the UI Kit build of the Forge bundler instead (dist/forge/ui/panel,
+ * rebuilt first when stale, ~30 s): exactly what `forge deploy` uploads.
  *   SANDBOX_PORT  port of the sandbox Confluence (default: a random free port)
  *   PREVIEW_PORT  port of the preview (default: 3000, or a random free port when 3000 is taken)
  * Runs until Ctrl-C.
  */
 import { startSandbox } from './harness';
 import { startPreview } from './preview/server';
+import { ensureBundle, uiDir } from './forge/artifact';
 
 function port(name: string): number | undefined {
   const raw = process.env[name];
@@ -18,12 +22,16 @@ function port(name: string): number | undefined {
 async function main(): Promise<void> {
   const sandboxPort = port('SANDBOX_PORT');
   const previewPort = port('PREVIEW_PORT');
+  const forgeUi = process.argv.includes('--bundle');
+  if (forgeUi) await ensureBundle((line) => console.log(line));
   const sandbox = await startSandbox({ port: sandboxPort ?? 0 });
-  const preview = await startPreview({ sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined });
+  const preview = await startPreview({
+    sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined, forgeUi: forgeUi ? uiDir('panel') : undefined,
+  });
 
   console.log('Sandbox Confluence (REST v2 under /wiki/api/v2; send x-sandbox-principal: user:<accountId> or app):');
   console.log(sandbox.confluence.url);
-  console.log(`Preview: ${preview.url}`);
+  console.log(`Preview: ${preview.url}${forgeUi ? ' (the panel as the Forge bundler built it)' : ''}`);
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

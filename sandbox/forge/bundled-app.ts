@@ -45,8 +45,8 @@ export interface BundledAppOptions extends PlatformOptions {
 
 let hostScript: Promise<string> | undefined;
 
-/** bundle-host.ts, platform.ts and yaml as one plain script (no TypeScript loader in the child). */
-function buildHost(): Promise<string> {
+/** bundle-host.ts, platform.ts and yaml as one plain script (no TypeScript loader in the child). Built once per process. */
+export function buildHost(): Promise<string> {
   hostScript ??= (async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), 'forge-bundle-host-')), 'host.cjs');
     await esbuild.build({
