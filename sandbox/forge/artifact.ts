@@ -7,7 +7,7 @@
  * build through a lock directory.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -46,17 +46,33 @@ export function staleness(): string | undefined {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** True when the lock's owner is gone (killed mid-build) or the lock is implausibly old. */
+function abandoned(): boolean {
+  const held = statSync(LOCK, { throwIfNoEntry: false });
+  if (!held) return false;
+  if (Date.now() - held.mtimeMs > STALE_LOCK_MS) return true;
+  const pid = Number(readFileSync(join(LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }) || NaN);
+  if (!Number.isInteger(pid)) return Date.now() - held.mtimeMs > 60_000; // owner not written yet
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 async function lock(): Promise<void> {
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       return;
-    } catch {
-      // Someone else is building; take over only a lock left behind by a killed process.
-      const held = statSync(LOCK, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
-      await sleep(1000);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Someone else is building: wait for it, or take over a lock its killed owner left behind.
+      if (abandoned()) rmSync(LOCK, { recursive: true, force: true });
+      else await sleep(1000);
     }
   }
 }
