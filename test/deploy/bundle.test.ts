@@ -114,8 +114,8 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(inspected.id).toBe(SEED.database);
     expect(inspected.rows.probes.some((p) => p.status === 401 && p.failureCategory === 'FAILURE_CLIENT_SCOPE_CHECK')).toBe(true);
     const exported = await call('databases/export', { database: SEED.database, format: 'json' }, page(SEED.pages.dbHost));
-    expect((JSON.parse(exported.content) as { id?: string; database?: { id?: string } })).toBeTruthy();
-    expect(exported.content).toContain(SEED.database);
+    expect(exported.fileName).toMatch(/\.json$/);
+    expect(JSON.stringify(JSON.parse(exported.content))).toContain(`"${SEED.database}"`);
   });
 
   test('autoexport/set, the trigger, the autoexport consumer, activity/list and autoexport/get', async () => {
