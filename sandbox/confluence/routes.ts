@@ -579,7 +579,36 @@ function routes(): Route[] {
     return { status: 302, headers: { location: `${base(ctx)}${S.downloadPath(a, vq ? Number(vq) : a.version.number)}` } };
   });
   get(`${V1}/search`, search);
+  get(`${V1}/content/${ID}/restriction/byOperation/(read|update)`, (ctx, m) => restrictionsFor(ctx, m[1] ?? '', m[2] === 'update' ? 'update' : 'read'));
   return r;
+}
+
+/**
+ * v1 `restriction/byOperation/{read|update}`: the users an item's own restriction names (groups are
+ * not modelled, so always empty). Read restrictions inherit down the tree; this lists only the
+ * item's own, as Confluence does. Callers must see the item (404 otherwise).
+ */
+function restrictionsFor(ctx: Ctx, id: string, operation: 'read' | 'update'): Reply {
+  const c = ctx.site.content(id);
+  if (!c || !ctx.site.canSee(ctx.principal, c.id)) return v1Error(404, `No content found with id: ContentId{id=${id}}`);
+  const ids = (operation === 'read' ? c.restrictedTo : c.editableBy) ?? [];
+  const start = Math.max(0, Number(ctx.query.get('start') ?? 0) || 0);
+  const limit = Math.min(100, Math.max(0, Number(ctx.query.get('limit') ?? 100) || 100));
+  const page = ids.slice(start, start + limit);
+  const self = `${base(ctx)}/rest/api/content/${c.id}/restriction/byOperation/${operation}`;
+  return ok({
+    operation,
+    restrictions: {
+      user: {
+        results: page.map((a) => { const u = ctx.site.user(a); return { type: 'known', accountId: a, accountType: u?.accountType ?? 'atlassian', ...(u ? { displayName: u.displayName, publicName: u.displayName } : {}) }; }),
+        start, limit, size: page.length, totalSize: ids.length,
+        ...(start + limit < ids.length ? { _links: { next: `/rest/api/content/${c.id}/restriction/byOperation/${operation}?start=${start + limit}&limit=${limit}` } } : {}),
+      },
+      group: { results: [], start: 0, limit, size: 0 },
+    },
+    _expandable: { content: `/rest/api/content/${c.id}` },
+    _links: { self, base: base(ctx), context: '/wiki' },
+  });
 }
 
 const TABLE = routes();

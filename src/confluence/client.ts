@@ -28,7 +28,9 @@ import type {
   MultiEntityResult,
   Operation,
   Page,
+  ReadRestriction,
   ResolutionStatus,
+  RestrictionBody,
   SearchResult,
   Space,
   User,
@@ -149,6 +151,20 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     async ancestors(id: string): Promise<Ancestor[]> {
       const body = await requestJson<MultiEntityResult<Ancestor>>((p, h) => p.requestConfluence(route`/wiki/api/v2/pages/${id}/ancestors`, { headers: h }), `ancestors of page ${id}`);
       return body.results ?? [];
+    },
+
+    /**
+     * The item's OWN read restriction (v1; Confluence has no v2 route for it): who it names, and
+     * whether the list is complete. Inherited restrictions sit on the ancestors.
+     */
+    async readRestriction(id: string): Promise<ReadRestriction> {
+      const body = await requestJson<RestrictionBody>((p, h) => p.requestConfluence(route`/wiki/rest/api/content/${id}/restriction/byOperation/read?limit=100`, { headers: h }), `restrictions of ${id}`);
+      const users = body.restrictions?.user;
+      const groups = body.restrictions?.group;
+      const accountIds = (users?.results ?? []).map((u) => u.accountId).filter((a): a is string => typeof a === 'string');
+      const groupIds = (groups?.results ?? []).map((g) => g.id ?? g.name).filter((g): g is string => typeof g === 'string');
+      const complete = (users?.totalSize === undefined || users.totalSize <= accountIds.length) && !users?._links?.next && (groups?.size ?? 0) <= groupIds.length;
+      return { accountIds, groupIds, complete };
     },
 
     versions(id: string): AsyncGenerator<Version, void, undefined> {
