@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<Result>> = {
   comments: async () => (await import('./comments')).benchComments(),
   databases: async () => (await import('./databases')).benchDatabases(),
   activity: async () => (await import('./activity')).benchActivity(),
+  audience: async () => (await import('./audience')).benchAudience(),
 };
 
 const CHILD_FLAG = '--bench-child';

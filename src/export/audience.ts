@@ -19,6 +19,8 @@ export interface AudienceDeps {
   readRestriction(id: string): Promise<ReadRestriction>;
   /** Ids of the item's ancestors, in any order. */
   ancestorIds(id: string): Promise<string[]>;
+  /** Optional bulk form: the own read restriction of every child of `parentId` (fewer requests). */
+  childRestrictions?(parentId: string): Promise<ReadonlyMap<string, ReadRestriction>>;
 }
 
 export interface AudienceItem {
@@ -37,10 +39,22 @@ const restricted = (r: ReadRestriction): boolean => r.accountIds.length > 0 || r
 
 /** The audience of one page. Lookups are cached, so checking many items under one parent is cheap. */
 export function pageAudience(deps: AudienceDeps, page: { id: string; spaceId?: string }): Audience {
+  const parents = new Map<string, string>();
+  const siblings = new Map<string, Promise<ReadonlyMap<string, ReadRestriction>>>();
   const restrictions = new Map<string, Promise<ReadRestriction>>();
   const restrictionOf = (id: string): Promise<ReadRestriction> => {
     let r = restrictions.get(id);
-    if (!r) restrictions.set(id, (r = deps.readRestriction(id)));
+    if (!r) {
+      const parentId = parents.get(id);
+      const bulk = deps.childRestrictions;
+      if (parentId !== undefined && bulk) {
+        let all = siblings.get(parentId);
+        if (!all) siblings.set(parentId, (all = bulk(parentId)));
+        // Not in the listing (another type, or moved meanwhile): ask for it alone.
+        r = all.then((m) => m.get(id) ?? deps.readRestriction(id));
+      } else r = deps.readRestriction(id);
+      restrictions.set(id, r);
+    }
     return r;
   };
   const chains = new Map<string, Promise<string[]>>();
@@ -48,6 +62,7 @@ export function pageAudience(deps: AudienceDeps, page: { id: string; spaceId?: s
   const chainOf = (id: string, parentId?: string): Promise<string[]> => {
     let c = chains.get(id);
     if (!c) {
+      if (parentId !== undefined) parents.set(id, parentId);
       c = parentId !== undefined ? chainOf(parentId).then((up) => [id, ...up]) : deps.ancestorIds(id).then((up) => [id, ...up]);
       chains.set(id, c);
     }
@@ -87,6 +102,17 @@ export function pageAudience(deps: AudienceDeps, page: { id: string; spaceId?: s
 }
 
 /** The deps from a Confluence client. The identity must be able to read the page and its ancestors. */
-export function confluenceAudience(client: Pick<Confluence, 'readRestriction' | 'ancestors'>, page: { id: string; spaceId?: string }): Audience {
-  return pageAudience({ readRestriction: (id) => client.readRestriction(id), ancestorIds: async (id) => (await client.ancestors(id)).map((a) => a.id) }, page);
+export function confluenceAudience(client: Pick<Confluence, 'readRestriction' | 'ancestors' | 'childReadRestrictions'>, page: { id: string; spaceId?: string }): Audience {
+  return pageAudience(
+    {
+      readRestriction: (id) => client.readRestriction(id),
+      ancestorIds: async (id) => (await client.ancestors(id)).map((a) => a.id),
+      childRestrictions: async (parentId) => {
+        const out = new Map<string, ReadRestriction>();
+        for await (const c of client.childReadRestrictions(parentId)) out.set(c.id, c.restriction);
+        return out;
+      },
+    },
+    page,
+  );
 }

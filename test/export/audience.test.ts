@@ -69,3 +69,15 @@ describe('pageAudience', () => {
     expect([...calls].sort()).toEqual(['ancestors page', 'restriction open', 'restriction page', 'restriction root', 'restriction secret']);
   });
 });
+
+describe('pageAudience with the bulk child listing', () => {
+  it('reads the restrictions of siblings in one call, and asks alone for a child missing from it', async () => {
+    const { deps, calls } = tree(parents, { secret: { accountIds: ['alice'] } });
+    const bulk = jest.fn(async (parentId: string) => new Map(['open', 'secret'].filter(() => parentId === 'page').map((id) => [id, { accountIds: id === 'secret' ? ['alice'] : [], groupIds: [], complete: true }])));
+    const audience = pageAudience({ ...deps, childRestrictions: bulk }, { id: 'page' });
+    const shared = await Promise.all(['open', 'secret', 'gone', 'open'].map((id) => audience.sharesWith({ id, parentId: 'page' })));
+    expect(shared).toEqual([true, false, false, true]);
+    expect(bulk).toHaveBeenCalledTimes(1);
+    expect(calls.filter((c) => c.startsWith('restriction')).sort()).toEqual(['restriction gone', 'restriction page', 'restriction root']);
+  });
+});
