@@ -1,7 +1,7 @@
 /**
  * Events at volume: a page with auto-export on receives N edits, each delivered twice (as the
  * platform may), plus a comment per edit. Reports Confluence requests per auto-export (the metered
- * cost), KVS operations per delivery, trigger latency, the activity log's size, and that exactly one
+ * cost), KVS operations per delivery, trigger latency, the activity log's size (entries and bytes), and that exactly one
  * attachment version was written per page version. `npx tsx bench/activity.ts` prints one JSON line.
  */
 import { performance } from 'node:perf_hooks';
@@ -9,7 +9,7 @@ import * as a from '../sandbox/confluence/adf';
 import { SEED } from '../sandbox/confluence/seed';
 import { commentCreatedEvent, pageUpdatedEvent } from '../sandbox/forge/events';
 import { startSandbox } from '../sandbox/harness';
-import { logKey } from '../src/activity/log';
+import { logPrefix } from '../src/activity/log';
 
 const EDITS = 200;
 const LATENCY_MS = 20;
@@ -64,7 +64,8 @@ export async function benchActivity(): Promise<Record<string, unknown>> {
       triggerMsP50: pct(0.5),
       triggerMsP95: pct(0.95),
       wallMs,
-      logBytes: Buffer.byteLength(JSON.stringify(sb.platform.kvs.peek(logKey(pageId)))),
+      logEntries: sb.platform.kvs.keys().filter((k) => k.startsWith(logPrefix(pageId))).length,
+      logBytes: sb.platform.kvs.keys().filter((k) => k.startsWith(logPrefix(pageId))).reduce((n, k) => n + Buffer.byteLength(JSON.stringify(sb.platform.kvs.peek(k))), 0),
     };
   } finally {
     await sb.close();

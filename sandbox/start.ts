@@ -5,9 +5,11 @@
  * rebuilt first when stale, ~30 s): exactly what `forge deploy` uploads.
  *   SANDBOX_PORT  port of the sandbox Confluence (default: a random free port)
  *   PREVIEW_PORT  port of the preview (default: 3000, or a random free port when 3000 is taken)
+ *   CONTROL_PORT  loopback port `npm run invoke -- --url` talks to (default: a random free port)
  * Runs until Ctrl-C.
  */
 import { startSandbox } from './harness';
+import { startControl } from './forge/control';
 import { startPreview } from './preview/server';
 import { ensureBundle, uiDir } from './forge/artifact';
 
@@ -28,17 +30,19 @@ async function main(): Promise<void> {
   const preview = await startPreview({
     sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined, forgeUi: forgeUi ? uiDir('panel') : undefined,
   });
+  const control = await startControl(sandbox, port('CONTROL_PORT') ?? 0);
 
   console.log('Sandbox Confluence (REST v2 under /wiki/api/v2; send x-sandbox-principal: user:<accountId> or app):');
   console.log(sandbox.confluence.url);
   console.log(`Preview: ${preview.url}${forgeUi ? ' (the panel as the Forge bundler built it)' : ''}`);
+  console.log(`Control: ${control.url}   (npm run invoke -- --url ${control.url} ...)`);
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    Promise.all([preview.close(), sandbox.close()])
+    Promise.all([control.close(), preview.close(), sandbox.close()])
       .then(() => process.exit(0))
       .catch((e: unknown) => {
         console.error(e);

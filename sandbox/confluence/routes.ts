@@ -579,7 +579,83 @@ function routes(): Route[] {
     return { status: 302, headers: { location: `${base(ctx)}${S.downloadPath(a, vq ? Number(vq) : a.version.number)}` } };
   });
   get(`${V1}/search`, search);
+  get(`${V1}/content/search`, contentSearch);
+  get(`${V1}/content/${ID}/restriction/byOperation/(read|update)`, (ctx, m) => restrictionsFor(ctx, m[1] ?? '', m[2] === 'update' ? 'update' : 'read'));
   return r;
+}
+
+/**
+ * v1 `restriction/byOperation/{read|update}`: the users an item's own restriction names (groups are
+ * not modelled, so always empty). Read restrictions inherit down the tree; this lists only the
+ * item's own, as Confluence does. Callers must see the item (404 otherwise).
+ */
+function restrictionsFor(ctx: Ctx, id: string, operation: 'read' | 'update'): Reply {
+  const c = ctx.site.content(id);
+  if (!c || !ctx.site.canSee(ctx.principal, c.id)) return v1Error(404, `No content found with id: ContentId{id=${id}}`);
+  const start = Math.max(0, Number(ctx.query.get('start') ?? 0) || 0);
+  const limit = Math.min(100, Math.max(0, Number(ctx.query.get('limit') ?? 100) || 100));
+  return ok(restrictionJson(ctx, c, operation, start, limit));
+}
+
+/** A `ContentRestriction`: the users the item's own restriction for `operation` names. */
+function restrictionJson(ctx: Ctx, c: Content, operation: 'read' | 'update', start: number, limit: number): Json {
+  const ids = (operation === 'read' ? c.restrictedTo : c.editableBy) ?? [];
+  const page = ids.slice(start, start + limit);
+  const self = `${base(ctx)}/rest/api/content/${c.id}/restriction/byOperation/${operation}`;
+  return {
+    operation,
+    restrictions: {
+      user: {
+        results: page.map((a) => { const u = ctx.site.user(a); return { type: 'known', accountId: a, accountType: u?.accountType ?? 'atlassian', ...(u ? { displayName: u.displayName, publicName: u.displayName } : {}) }; }),
+        start, limit, size: page.length, totalSize: ids.length,
+        ...(start + limit < ids.length ? { _links: { next: `/rest/api/content/${c.id}/restriction/byOperation/${operation}?start=${start + limit}&limit=${limit}` } } : {}),
+      },
+      group: { results: [], start: 0, limit, size: 0 },
+    },
+    _expandable: { content: `/rest/api/content/${c.id}` },
+    _links: { self, base: base(ctx), context: '/wiki' },
+  };
+}
+
+/**
+ * v1 content search (CQL). Only `expand=restrictions.read.restrictions.user` (and `.group`) is
+ * honoured: it gives each item's own read restriction, so one request covers up to 100 items.
+ */
+function contentSearch(ctx: Ctx): Reply {
+  const q = ctx.query;
+  const cql = q.get('cql');
+  if (!cql) return v1Error(400, 'cql is required');
+  let parsed;
+  try {
+    parsed = parseCql(cql);
+  } catch (e) {
+    if (e instanceof HttpError) return v1Error(400, `Could not parse cql : ${cql} (${e.message})`);
+    throw e;
+  }
+  const rawLimit = q.get('limit');
+  const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.max(0, Math.min(100, Number(rawLimit))) : 25;
+  const withRestrictions = multi(q, 'expand').some((x) => x.startsWith('restrictions.read'));
+  const site = ctx.site;
+  const items = sortBy([...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => matches(parsed, {
+    type: c.type, space: site.spaces.get(c.spaceId)?.key ?? '', ancestors: site.ancestorIds(c.id), parent: c.parentId ?? '',
+    id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '',
+  })), (c) => Number(c.id), false);
+  const route = `${ctx.pathname}|${cql}`;
+  const cursor = q.get('cursor');
+  const start = cursor ? ctx.cursors.decode(cursor, route) : 0;
+  const results = items.slice(start, start + limit).map((c) => ({
+    id: c.id, type: c.type, status: c.status, title: c.title,
+    ...(withRestrictions ? { restrictions: { read: restrictionJson(ctx, c, 'read', 0, 100), _expandable: { update: '' } } } : {}),
+    _expandable: { space: '', history: '', version: '', ancestors: '', children: '', body: '', ...(withRestrictions ? {} : { restrictions: '' }) },
+    _links: { self: `${base(ctx)}/rest/api/content/${c.id}`, webui: `/pages/viewpage.action?pageId=${c.id}` },
+  }));
+  const links: Json = { base: base(ctx), context: '/wiki', self: `${base(ctx)}/rest/api/content/search` };
+  if (start + limit < items.length && limit > 0) {
+    const nq = new URLSearchParams({ cql, limit: String(limit), cursor: ctx.cursors.encode(start + limit, route) });
+    for (const x of multi(q, 'expand')) nq.append('expand', x);
+    links['next'] = `/rest/api/content/search?${nq.toString()}`;
+  }
+  return ok({ results, start, limit, size: results.length, _links: links });
 }
 
 const TABLE = routes();

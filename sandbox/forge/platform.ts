@@ -21,8 +21,25 @@ export interface QueueEvent {
   jobId: string;
   queueName: string;
   eventId: string;
+  /** As pushed, when set (async-events-api: AsyncEvent properties). */
+  delayInSeconds?: number;
+  concurrency?: Concurrency;
   retryContext?: { retryCount: number; retryReason: string; retryData?: unknown };
 }
+
+export interface Concurrency {
+  key: string;
+  limit: number;
+}
+
+/**
+ * Push limits of the async events API (runtime-reference/async-events-api, "Push API": at most 50
+ * events and 200 KB per push, delays up to 900 s). @forge/events checks them before sending; the
+ * sandbox checks them again so a client that skips the check fails here as it would in production.
+ */
+export const PUSH_MAX_EVENTS = 50;
+export const PUSH_MAX_KB = 200;
+export const PUSH_MAX_DELAY_S = 900;
 
 export type ConsumerHandler = (event: QueueEvent, context: Record<string, unknown>) => Promise<unknown>;
 
@@ -60,6 +77,14 @@ export class ForgePlatform {
   /** Set when delivery should wait for an explicit `drain()` instead of running at once. */
   manualDelivery = false;
   private readonly held: Pending[] = [];
+  /**
+   * Concurrency slots by key. The docs (async-events-api, "Controlling processing concurrency"):
+   * counters are scoped to the installation, not to a queue, so one key limits events across queues.
+   */
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Pending[]>();
+  /** Most events of one concurrency key seen running at once, for assertions. */
+  readonly peakConcurrency = new Map<string, number>();
 
   constructor(options: PlatformOptions) {
     this.confluenceUrl = options.confluenceUrl.replace(/\/$/, '');
@@ -128,7 +153,7 @@ export class ForgePlatform {
     const req = JSON.parse(String(init.body ?? '{}')) as {
       queueName: string;
       jobId: string;
-      payload: Array<{ body: Record<string, unknown>; delayInSeconds?: number }>;
+      payload: Array<{ body: Record<string, unknown>; delayInSeconds?: number; concurrency?: Concurrency }>;
     };
     if (path.startsWith('/webhook/queue/cancel/')) {
       this.cancelled.add(req.jobId);
@@ -139,8 +164,14 @@ export class ForgePlatform {
       return json(200, { success: runs.filter((r) => !r.error).length, inProgress: 0, failed: runs.filter((r) => r.error).length });
     }
     if (!this.consumers.has(req.queueName)) return json(404, { message: `No consumer for queue ${req.queueName}` });
+    const refused = pushError(req.payload);
+    if (refused) return refused;
     for (const item of req.payload) {
-      const event: QueueEvent = { body: item.body, jobId: req.jobId, queueName: req.queueName, eventId: randomUUID() };
+      const event: QueueEvent = {
+        body: item.body, jobId: req.jobId, queueName: req.queueName, eventId: randomUUID(),
+        ...(item.delayInSeconds ? { delayInSeconds: item.delayInSeconds } : {}),
+        ...(item.concurrency ? { concurrency: { key: item.concurrency.key, limit: item.concurrency.limit } } : {}),
+      };
       this.pushed.push(event);
       const pending = { event, delayMs: (item.delayInSeconds ?? 0) * 1000 };
       if (this.manualDelivery) this.held.push(pending);
@@ -152,9 +183,29 @@ export class ForgePlatform {
   private deliver(p: Pending): void {
     // Delivery starts after the pushing invocation continues, as on the platform, and with no user.
     const task = new Promise<void>((resolve) => setTimeout(resolve, Math.min(p.delayMs, 50)))
-      .then(() => this.consume(p.event))
+      .then(() => this.consumeInSlot(p))
       .finally(() => this.inflight.delete(task));
     this.inflight.add(task);
+  }
+
+  /** Runs the event now if its concurrency key has a free slot; otherwise it waits for one. */
+  private async consumeInSlot(p: Pending): Promise<void> {
+    const c = p.event.concurrency;
+    if (!c) return this.consume(p.event);
+    const busy = this.running.get(c.key) ?? 0;
+    if (busy >= c.limit) {
+      this.waiting.set(c.key, [...(this.waiting.get(c.key) ?? []), p]);
+      return;
+    }
+    this.running.set(c.key, busy + 1);
+    this.peakConcurrency.set(c.key, Math.max(this.peakConcurrency.get(c.key) ?? 0, busy + 1));
+    try {
+      await this.consume(p.event);
+    } finally {
+      this.running.set(c.key, (this.running.get(c.key) ?? 1) - 1);
+      const next = this.waiting.get(c.key)?.shift();
+      if (next) this.deliver({ ...next, delayMs: 0 });
+    }
   }
 
   private async consume(event: QueueEvent): Promise<void> {
@@ -216,6 +267,23 @@ export function installForgePlatform(options: PlatformOptions): ForgePlatform {
   g.__forge_fetch__ = (meta: ForgeFetchMeta, path: string, init?: RequestInit) => platform.fetch(meta, path, init);
   Object.defineProperty(globalThis, '__forge_runtime__', { configurable: true, get: () => platform.runtime() });
   return platform;
+}
+
+/** The push checks, answered as the service would: 413 with `errorMessage` for size, 400 otherwise. */
+function pushError(payload: Array<{ delayInSeconds?: number; concurrency?: Concurrency }>): Response | undefined {
+  if (!Array.isArray(payload) || payload.length === 0) return json(400, { message: 'No events pushed.' });
+  if (payload.length > PUSH_MAX_EVENTS) return json(400, { message: `This push contains more than the ${PUSH_MAX_EVENTS} events allowed.` });
+  const kb = Buffer.byteLength(JSON.stringify(payload)) / 1024;
+  if (kb > PUSH_MAX_KB) return json(413, { errorMessage: `The maximum payload size is ${PUSH_MAX_KB}KB.` });
+  for (const item of payload) {
+    const d = item.delayInSeconds;
+    if (d !== undefined && !(typeof d === 'number' && d >= 0 && d <= PUSH_MAX_DELAY_S)) return json(400, { message: `The delayInSeconds setting must be between 0 and ${PUSH_MAX_DELAY_S}.` });
+    const c = item.concurrency;
+    if (c !== undefined && !(typeof c.key === 'string' && c.key !== '' && Number.isInteger(c.limit) && c.limit >= 1)) {
+      return json(400, { message: 'The concurrency setting needs a non-empty key and a positive integer limit.' });
+    }
+  }
+  return undefined;
 }
 
 function json(status: number, body: unknown): Response {

@@ -20,6 +20,8 @@ export interface AutoExportState {
   attachmentId?: string;
   /** Set when the most recent run failed; cleared by the next success. */
   lastError?: string;
+  /** Pieces left out of the copy because not every viewer of the page may read them. */
+  withheld?: number;
 }
 
 /** The queue message. `version` is absent when the user just enabled auto-export. */
@@ -53,6 +55,7 @@ export function viewOf(setting: AutoExportSetting, state: AutoExportState, canEd
     ...(state.lastAt ? { lastAt: state.lastAt } : {}),
     ...(state.fileName ? { lastFileName: state.fileName } : {}),
     ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...(state.withheld ? { withheld: state.withheld } : {}),
   };
 }
 
@@ -71,12 +74,14 @@ export interface ExportedFile {
   fileName: string;
   mediaType: string;
   version: number;
+  /** The fidelity report; `withheld` entries count what was left out for the page's viewers. */
+  report?: ReadonlyArray<{ kind: string }>;
 }
 
 
 export interface RunDeps {
   kv: KeyValue;
-  /** Exports the page as the app. */
+  /** Exports the page as the app, keeping out what not every viewer of the page may read. */
   exportPage(ref: { id: string; type: 'page' }, options: ExportOptions): Promise<ExportedFile>;
   /** Creates the attachment or a new version of the same-named one. */
   upload(contentId: string, file: { name: string; bytes: Uint8Array; mediaType: string; comment: string; minorEdit: boolean }): Promise<{ id: string }>;
@@ -114,7 +119,8 @@ export async function runAutoExport(deps: RunDeps, job: AutoExportJob): Promise<
     minorEdit: true,
   });
   const at = deps.now();
-  const state: AutoExportState = { lastVersion: file.version, lastAt: at, fileName: file.fileName, attachmentId: attachment.id };
+  const withheld = (file.report ?? []).filter((e) => e.kind === 'withheld').length;
+  const state: AutoExportState = { lastVersion: file.version, lastAt: at, fileName: file.fileName, attachmentId: attachment.id, ...(withheld ? { withheld } : {}) };
   await kv.set(stateKey(job.contentId), state);
   await recordExport(kv, job.contentId, { version: file.version, format: setting.format, at, kind: 'attachment' });
   await appendEntry(kv, job.contentId, {

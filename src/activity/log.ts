@@ -1,8 +1,12 @@
 /**
- * Per-content activity log in KVS: one value per content id holding the most recent entries, oldest
- * first. KVS values are capped at 240 KiB, so the log keeps as many entries as fit in a budget well
- * below that and rolls the oldest off. The same log is the record of which event deliveries were
- * already handled (each entry carries its delivery key), so deduplication costs no extra storage.
+ * Per-content activity log in KVS: one key per entry, `activity:<contentId>:<delivery key>`, listed
+ * by prefix with the KVS query API. Concurrent deliveries for one page write different keys, so
+ * none overwrites another (a single read-modify-written value lost all but one of 30 at once), and
+ * a repeated delivery writes the same key again, so it never adds an entry. The key is also the
+ * record of which deliveries were handled: checking one is a single `get`.
+ *
+ * The log is bounded: after each append the oldest entries beyond LOG_MAX are deleted, so reading
+ * it costs at most ceil(LOG_MAX / 100) queries.
  */
 import type { ActivityType } from '../shared/activity';
 import type { KeyValue } from '../storage/kv';
@@ -16,57 +20,57 @@ export interface ActivityEntry {
   version?: number;
   commentId?: string;
   detail?: string;
+  /** When the log recorded it (ms): the log's order is arrival order, as the panel shows it. */
+  loggedAt?: number;
 }
 
-interface StoredLog {
-  entries: ActivityEntry[];
-}
-
-/** Room for ~1,000 typical entries, with a wide margin under the 240 KiB KVS value limit. */
-export const LOG_BUDGET_BYTES = 192 * 1024;
+/** Entries kept per content (the panel shows at most 200). */
+export const LOG_MAX = 200;
 /** Details are short labels (file name, error code); never bodies. */
 export const DETAIL_MAX = 300;
+/** KVS keys hold at most 500 characters; delivery keys are ids and types, far shorter. */
+const KEY_MAX = 500;
 
-export const logKey = (contentId: string): string => `activity:${contentId}`;
+export const logPrefix = (contentId: string): string => `activity:${contentId}:`;
+export const entryKey = (contentId: string, deliveryKey: string): string => `${logPrefix(contentId)}${deliveryKey}`.slice(0, KEY_MAX);
 
+/** The log, oldest first. */
 export async function readLog(kv: KeyValue, contentId: string): Promise<ActivityEntry[]> {
-  const stored = await kv.get<StoredLog>(logKey(contentId));
-  return Array.isArray(stored?.entries) ? stored.entries : [];
+  const rows = await kv.list<ActivityEntry>(logPrefix(contentId));
+  return rows.map((r) => r.value).filter(isEntry).sort(byTime);
 }
 
 /** Has a delivery with this key already been recorded for the content? */
 export async function alreadyLogged(kv: KeyValue, contentId: string, key: string): Promise<boolean> {
-  return (await readLog(kv, contentId)).some((e) => e.key === key);
+  return (await kv.get(entryKey(contentId, key))) !== undefined;
 }
 
-/**
- * Appends an entry unless one with the same key is there. Returns false for a duplicate.
- * Read-modify-write: two deliveries for the same page at the same instant can race; the loser's
- * entry is lost, which the log tolerates (it is a convenience view, not an audit trail).
- */
-export async function appendEntry(kv: KeyValue, contentId: string, entry: ActivityEntry, budget = LOG_BUDGET_BYTES): Promise<boolean> {
-  const entries = await readLog(kv, contentId);
-  if (entries.some((e) => e.key === entry.key)) return false;
-  entries.push(tidy(entry));
-  await kv.set(logKey(contentId), { entries: fit(entries, budget) });
+/** Appends an entry unless one with the same key is there (returns false), then trims the log. */
+export async function appendEntry(kv: KeyValue, contentId: string, entry: ActivityEntry, max = LOG_MAX, now = Date.now()): Promise<boolean> {
+  if (await alreadyLogged(kv, contentId, entry.key)) return false;
+  await kv.set(entryKey(contentId, entry.key), { ...tidy(entry), loggedAt: now });
+  await trim(kv, contentId, max);
   return true;
 }
 
-/** Drops the oldest entries until the serialized log fits in `budget` bytes. */
-export function fit(entries: ActivityEntry[], budget: number): ActivityEntry[] {
-  const sizes = entries.map((e) => byteLength(JSON.stringify(e)));
-  // `{"entries":[` + `]}` plus one comma between entries.
-  let total = 14 + sizes.reduce((n, s) => n + s, 0) + Math.max(0, entries.length - 1);
-  let drop = 0;
-  while (total > budget && drop < entries.length) {
-    total -= (sizes[drop] ?? 0) + 1;
-    drop++;
-  }
-  return drop === 0 ? entries : entries.slice(drop);
+/** Deletes the oldest entries beyond `max`. Concurrent trims delete the same keys: harmless. */
+async function trim(kv: KeyValue, contentId: string, max: number): Promise<void> {
+  const rows = await kv.list<ActivityEntry>(logPrefix(contentId));
+  if (rows.length <= max) return;
+  const oldest = rows.sort((x, y) => byTime(x.value, y.value)).slice(0, rows.length - max);
+  await Promise.all(oldest.map((r) => kv.delete(r.key)));
 }
 
-export function logBytes(entries: ActivityEntry[]): number {
-  return byteLength(JSON.stringify({ entries }));
+function byTime(x: ActivityEntry, y: ActivityEntry): number {
+  const d = loggedAt(x) - loggedAt(y);
+  return d !== 0 ? d : x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+}
+
+const loggedAt = (e: ActivityEntry): number => e.loggedAt ?? (Date.parse(e.at) || 0);
+
+function isEntry(v: unknown): v is ActivityEntry {
+  const e = v as Partial<ActivityEntry> | null;
+  return typeof e === 'object' && e !== null && typeof e.key === 'string' && typeof e.at === 'string' && typeof e.type === 'string';
 }
 
 function tidy(e: ActivityEntry): ActivityEntry {
@@ -79,9 +83,4 @@ function tidy(e: ActivityEntry): ActivityEntry {
     ...(e.commentId ? { commentId: e.commentId } : {}),
     ...(e.detail ? { detail: e.detail.slice(0, DETAIL_MAX) } : {}),
   };
-}
-
-const encoder = new TextEncoder();
-function byteLength(s: string): number {
-  return encoder.encode(s).byteLength;
 }

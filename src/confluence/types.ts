@@ -223,3 +223,20 @@ export interface MultiEntityResult<T> {
   results?: T[];
   _links?: Links;
 }
+
+/** v1 `restriction/byOperation/read`: the fields the app reads. */
+export interface RestrictionBody {
+  operation?: string;
+  restrictions?: {
+    user?: { results?: Array<{ accountId?: string }>; size?: number; totalSize?: number; _links?: { next?: string } };
+    group?: { results?: Array<{ id?: string; name?: string }>; size?: number };
+  };
+}
+
+/** An item's own read restriction. Empty lists: the item itself is not restricted. */
+export interface ReadRestriction {
+  accountIds: string[];
+  groupIds: string[];
+  /** False when Confluence listed only part of the names (the app then assumes the worst). */
+  complete: boolean;
+}

@@ -1,11 +1,13 @@
 /**
  * The `autoexport-consumer` function: re-exports a page AS THE APP and attaches the file. The page
  * id comes from a product event or from a user who could edit the page (autoexport/set), and the
- * attachment lands on that same page, so it is visible to exactly the people who see the page.
+ * attachment lands on that same page, so it is visible to exactly the people who see the page; what
+ * the app reads from elsewhere (the child page list) goes in only if all of them may read it.
  */
 import type { AsyncEvent } from '@forge/events';
 import { parseJob, recordFailure, runAutoExport, type ExportedFile } from '../activity/autoexport';
 import { createClient } from '../confluence/client';
+import { confluenceAudience } from '../export/audience';
 import { exportPage } from '../export/service';
 import type { ExportOptions } from '../shared/export';
 import { forgeKv } from '../storage/kv';
@@ -23,7 +25,8 @@ export async function autoExportConsumer(event: AsyncEvent): Promise<unknown> {
     await runAutoExport(
       {
         kv: forgeKv,
-        exportPage: (ref, options: ExportOptions): Promise<ExportedFile> => exportPage(client, ref, options),
+        // The copy is attached to the page: only what every viewer of the page may read goes in.
+        exportPage: (ref, options: ExportOptions): Promise<ExportedFile> => exportPage(client, ref, options, { audience: confluenceAudience(client, ref) }),
         upload: (contentId, file) => client.uploadAttachment(contentId, file),
         now: () => new Date().toISOString(),
       },

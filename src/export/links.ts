@@ -2,6 +2,7 @@
  * Links between exported pages: a Confluence page URL inside an exported page becomes a relative
  * path to that page's file in the bundle, so the export browses offline. Anything else is kept.
  */
+import { wellFormed } from './names';
 
 /**
  * The page id a Confluence link points to, or undefined. Understands `/wiki/spaces/KEY/pages/ID/…`,
@@ -46,7 +47,8 @@ export function relativeHref(from: string, to: string): string {
   const up = a.length - common;
   const parts = [...Array<string>(up).fill('..'), ...b.slice(common)];
   // Each segment is percent-encoded so spaces, parentheses and `#` survive Markdown and HTML links.
-  return parts.map((p) => (p === '..' ? p : encodeURIComponent(p))).join('/') || encodeURIComponent(b[b.length - 1] ?? '');
+  // Paths normally come from safeSegment (well-formed already); a lone surrogate must not throw here.
+  return parts.map((p) => (p === '..' ? p : encodeURIComponent(wellFormed(p)))).join('/') || encodeURIComponent(wellFormed(b[b.length - 1] ?? ''));
 }
 
 export interface LinkRewriter {

@@ -3,7 +3,15 @@
  * slashes, `..`, control or bidi characters, Windows device names, or hundreds of characters.
  */
 
-const reserved = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+/** Windows device names, with or without an extension: `CON.txt`, `CON .txt` and `CONIN$` all open the device. */
+const reserved = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i;
+/** A UTF-16 surrogate without its pair: not a character, and `encodeURIComponent` throws on it. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The text with every lone surrogate replaced by U+FFFD, so it can be encoded anywhere. */
+export function wellFormed(value: string): string {
+  return value.replace(loneSurrogate, '\uFFFD');
+}
 const encoder = new TextEncoder();
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
@@ -23,7 +31,7 @@ export function truncateBytes(value: string, maxBytes: number): string {
 
 /** One path segment from a title: no separators, no `..`, no control characters, ≤ `max` UTF-8 bytes. */
 export function safeSegment(title: string, max = 80): string {
-  let s = title
+  let s = wellFormed(title)
     .normalize('NFC')
     .replace(/[\t\n\r\f\v]/g, ' ')
     // Control characters, and bidi controls that can disguise an extension (‮fdp.exe).
@@ -38,7 +46,8 @@ export function safeSegment(title: string, max = 80): string {
   // Windows drops trailing dots and spaces, which would make two names collide.
   s = s.replace(/[. ]+$/, '');
   if (s === '') return 'untitled';
-  if (reserved.test(s.split('.')[0] ?? '')) s = `_${s}`;
+  // Windows ignores trailing spaces and dots before the extension when it matches device names.
+  if (reserved.test((s.split('.')[0] ?? '').replace(/[. ]+$/, ''))) s = `_${s}`;
   return s;
 }
 

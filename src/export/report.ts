@@ -11,7 +11,9 @@ export type ReportKind =
   | 'dropped-mark'
   | 'page-skipped'
   | 'attachment-missing'
-  | 'comment-skipped';
+  | 'comment-skipped'
+  /** Content from elsewhere left out of a file attached to a page: not every viewer may read it. */
+  | 'withheld';
 
 export interface ReportEntry {
   kind: ReportKind;

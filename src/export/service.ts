@@ -9,13 +9,15 @@ import type * as Md from 'mdast';
 import sanitizeHtml from 'sanitize-html';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
+import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
 import { collect } from '../confluence/paginate';
 import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from '../comments/walk';
-import type { Attachment, FooterComment, InlineComment, Page } from '../confluence/types';
+import type { Attachment, Child, FooterComment, InlineComment, Page } from '../confluence/types';
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
+import type { Audience } from './audience';
 import { commentBlocks, type CommentNode, type InlineThread } from './anchors';
 import { adfToHtml, sanitizeOptions } from './html';
 import { adfToMarkdown, AdfError } from './markdown';
@@ -81,8 +83,22 @@ export interface RenderContext {
 // ---------------------------------------------------------------------------------------------
 // Fetching
 
-/** `deadline` (epoch ms) stops reading comment replies in time; unread ones are reported. */
-export async function exportPage(client: ExportClient, ref: ContentRef, options: ExportOptions, extra: { siteUrl?: string; css?: string; deadline?: number } = {}): Promise<ExportResult> {
+export interface ExportExtra {
+  siteUrl?: string;
+  css?: string;
+  /** Epoch ms: stops reading comment replies in time; unread ones are reported. */
+  deadline?: number;
+  /**
+   * Set when the file will be attached to the page: content from elsewhere (child pages) goes in
+   * only when every viewer of the page can read it; the rest is counted in the report, untitled.
+   */
+  audience?: Audience;
+}
+
+/** Concurrent audience checks (one restriction request each, at most, thanks to its cache). */
+const AUDIENCE_CONCURRENCY = 8;
+
+export async function exportPage(client: ExportClient, ref: ContentRef, options: ExportOptions, extra: ExportExtra = {}): Promise<ExportResult> {
   const storage = options.format === 'storage';
   const fetch = { bodyFormat: storage ? ('storage' as const) : ('atlas_doc_format' as const), include: ['labels' as const] };
   const wantsComments = options.comments && !storage;
@@ -99,7 +115,8 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
   authorIds(page, ids);
   for (const c of comments?.raw ?? []) if (c.version?.authorId) ids.add(c.version.authorId);
   // The children macro lists child pages Confluence generates at view time: one request, only when used.
-  const childPages = adf && ref.type === 'page' && usesChildrenMacro(adf) ? await collect(client.directChildren(ref.id)) : undefined;
+  const listed = adf && ref.type === 'page' && usesChildrenMacro(adf) ? (await collect(client.directChildren(ref.id))).filter((c) => c.type === undefined || c.type === 'page') : undefined;
+  const childPages = listed && extra.audience ? await shared(listed, ref.id, extra.audience) : listed;
   const [users, space] = await Promise.all([
     ids.size > 0 && !storage ? client.users(ids).then(displayNames) : Promise.resolve(new Map<string, string>()),
     page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(() => undefined) : Promise.resolve(undefined),
@@ -115,10 +132,24 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     media: attachmentMedia(attachments, extra.siteUrl),
     siteUrl: extra.siteUrl,
   };
-  const children = childPages?.filter((c) => c.type === undefined || c.type === 'page').map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, extra.siteUrl) }));
+  const children = childPages?.map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, extra.siteUrl) }));
   const result = renderPage(data, options, { css: extra.css, children: children ? () => children : undefined });
   result.report.push(...(comments?.skipped ?? []));
+  const withheld = (listed?.length ?? 0) - (childPages?.length ?? 0);
+  for (let i = 0; i < withheld; i++) result.report.push(withheldEntry(ref.id));
   return result;
+}
+
+/** The children every viewer of the page can read, in their original order. */
+async function shared(children: Child[], parentId: string, audience: Audience): Promise<Child[]> {
+  const limit = pLimit(AUDIENCE_CONCURRENCY);
+  const keep = await Promise.all(children.map((c) => limit(() => audience.sharesWith({ id: c.id, parentId, ...(c.spaceId ? { spaceId: c.spaceId } : {}) }))));
+  return children.filter((_, i) => keep[i]);
+}
+
+/** One per item left out, never named: a title is itself what some viewers may not see. */
+function withheldEntry(pageId: string): ReportEntry {
+  return { kind: 'withheld', what: 'children', detail: 'A child page was left out of the child page list: not every viewer of this page can see it.', pageId };
 }
 
 /** Loaded comments; threads are built once names are known. */

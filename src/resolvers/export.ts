@@ -6,6 +6,7 @@ import type Resolver from '@forge/resolver';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
 import { AdfError } from '../export/adf';
+import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { startTreeExport } from '../jobs/tree-export';
@@ -51,10 +52,10 @@ function options(input: { format: ExportOptions['format']; frontMatter?: boolean
 }
 
 /** One page exported as the user; a body the converter cannot read is the page's problem, not the app's. */
-async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext): Promise<ExportResult> {
+async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext, audience?: Audience): Promise<ExportResult> {
   try {
     // Resolvers get 25 s; replies not read by then are reported, and the rest still converts.
-    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: Date.now() + COMMENTS_BUDGET_MS });
+    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: Date.now() + COMMENTS_BUDGET_MS, ...(audience ? { audience } : {}) });
   } catch (e) {
     if (e instanceof AdfError) {
       throw new AppError('UNREADABLE_BODY', 'Confluence returned a page body the exporter cannot read.', 'Try the "storage" format, which exports the body as Confluence stores it.');
@@ -102,7 +103,8 @@ export function registerExportResolvers(resolver: Resolver): void {
     const ref = requireContent(ctx);
     const opts = options(input);
     const client = createClient('user');
-    const r = await exportAs(client, ref, opts, ctx);
+    // Attached files are read by every viewer of the page, not just the caller.
+    const r = await exportAs(client, ref, opts, ctx, confluenceAudience(client, ref));
     // Uploading the same name again makes a new version of the attachment (v1 PUT semantics).
     const att = await client.uploadAttachment(ref.id, {
       name: r.fileName,

@@ -81,4 +81,6 @@ export interface AutoExportView {
   lastFileName?: string;
   /** The last failure, if the most recent run failed. */
   lastError?: string;
+  /** Pieces from elsewhere (child pages) left out of the last copy: not every viewer may read them. */
+  withheld?: number;
 }

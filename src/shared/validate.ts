@@ -2,11 +2,26 @@
  * Payload validation for resolvers: tiny combinators that check type, range and enum and say which
  * field was wrong. Contracts only (no @forge imports) so the frontend can reuse the same rules.
  */
+/** Field names come from the caller and go back in the error: at most this many characters shown. */
+export const FIELD_SHOWN = 40;
+/** The longest message a bad payload gets back, whatever it held. */
+export const MESSAGE_MAX = 200;
+
 export class BadInput extends Error {
-  constructor(readonly field: string, message: string) {
-    super(field ? `${field}: ${message}` : message);
+  readonly field: string;
+  constructor(field: string, message: string) {
+    const shown = showField(field);
+    const text = shown ? `${shown}: ${message}` : message;
+    super(text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX - 1)}…` : text);
+    this.field = shown;
     this.name = 'BadInput';
   }
+}
+
+/** A field name safe to echo: printable ASCII letters, digits and punctuation only, shortened. */
+export function showField(field: string): string {
+  const head = field.slice(0, FIELD_SHOWN + 1).replace(/[^\x21-\x7e]|[<>&"'`]/g, '?');
+  return head.length > FIELD_SHOWN ? `${head.slice(0, FIELD_SHOWN)}…` : head;
 }
 
 export type Check<T> = (value: unknown, field: string) => T;

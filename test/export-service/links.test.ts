@@ -96,3 +96,16 @@ describe('chunkByBytes', () => {
     expect(chunks.length).toBeGreaterThan(10);
   });
 });
+
+describe('link rewriting with a lone surrogate in a title', () => {
+  it('neither throws nor produces an undecodable link', () => {
+    const plan = planTree({ id: '1', title: 'Root \uD800' }, [{ id: '2', title: 'Child \uDC00 page', parentId: '1', depth: 1, type: 'page' }]);
+    const dirs = new Map(plan.nodes.map((n) => [n.id, n.dir]));
+    const rewrite = createLinkRewriter({ from: `${dirs.get('1')}/index.md`, fileOf: (id) => (dirs.has(id) ? `${dirs.get(id)}/index.md` : undefined), siteUrl: site });
+    const href = rewrite(`${site}/wiki/spaces/DOC/pages/2/x`);
+    expect(href).toBe('Child%20%EF%BF%BD%20page/index.md');
+    expect(() => decodeURIComponent(href!)).not.toThrow();
+    // Even a path that did not come through safeSegment is encoded, not thrown on.
+    expect(relativeHref('a/index.md', 'a/b\uD800/index.md')).toBe('b%EF%BF%BD/index.md');
+  });
+});

@@ -13,6 +13,17 @@ describe('safeSegment', () => {
     ['trailing dots...', 'trailing dots'],
     ['CON', '_CON'],
     ['nul.txt', '_nul.txt'],
+    // Windows ignores trailing spaces and dots before the extension, and knows CONIN$ / CONOUT$ / CLOCK$.
+    ['CON .txt', '_CON .txt'],
+    ['con. .md', '_con. .md'],
+    ['CONIN$', '_CONIN$'],
+    ['conout$.txt', '_conout$.txt'],
+    ['CLOCK$', '_CLOCK$'],
+    ['CONINX', 'CONINX'],
+    // A lone surrogate is not a character: replaced, so the name can be encoded.
+    ['bad \uD800 half', 'bad \uFFFD half'],
+    ['\uDC00tail', '\uFFFDtail'],
+    ['ok \uD83D\uDE00 pair', 'ok \uD83D\uDE00 pair'],
     ['Console', 'Console'],
     ['evil\u202Etxt.exe', 'eviltxt.exe'],
     ['', 'untitled'],

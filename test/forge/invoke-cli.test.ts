@@ -1,5 +1,7 @@
 /** `npm run invoke`: runs one real resolver against the seed sandbox and prints its envelope. */
 import { SEED } from '../../sandbox/confluence/seed';
+import { startSandbox } from '../../sandbox/harness';
+import { startControl, type Control } from '../../sandbox/forge/control';
 import { run } from '../../sandbox/forge/invoke-cli';
 
 function capture() {
@@ -44,5 +46,49 @@ describe('invoke-cli run()', () => {
     expect(await run(['--help'], help.io)).toBe(0);
     expect(help.out.join('\n')).toContain('page/info');
     expect(help.out.join('\n')).toContain(SEED.users.bob);
+  });
+});
+
+describe('invoke-cli against a running sandbox (--url)', () => {
+  let sb: Awaited<ReturnType<typeof startSandbox>>;
+  let control: Control;
+  beforeAll(async () => {
+    sb = await startSandbox();
+    control = await startControl(sb);
+  });
+  afterAll(async () => {
+    await control.close();
+    await sb.close();
+  });
+  const home = SEED.pages.home;
+
+  it('shares one site, KVS and queue across calls, and delivers events as the platform would', async () => {
+    const on = capture();
+    expect(await run(['autoexport/set', '--url', control.url, '--content', home, '--user', 'bob', '--payload', '{"enabled":true,"format":"md","frontMatter":false,"comments":false}', '--wait'], on.io)).toBe(0);
+    const edit = capture();
+    expect(await run(['--url', control.url, '--event', 'avi:confluence:updated:page', '--content', home, '--user', 'bob', '--text', 'Edited by Bob.', '--times', '3', '--wait'], edit.io)).toBe(0);
+    expect(JSON.parse(edit.out.join('\n'))).toMatchObject({ eventType: 'avi:confluence:updated:page', delivered: 3, version: 2 });
+
+    // The same sandbox saw both calls: the copy of version 2 is attached, once.
+    const view = capture();
+    expect(await run(['autoexport/get', '--url', control.url, '--content', home, '--user', 'bob'], view.io)).toBe(0);
+    expect(JSON.parse(view.out.join('\n'))).toMatchObject({ ok: true, data: { lastVersion: 2, withheld: 1 } });
+    const copy = sb.confluence.site.attachmentsOf(home).find((a) => a.title === 'Demo Home.md');
+    expect(copy?.history).toHaveLength(2);
+    expect(Buffer.from(copy!.bytes).toString('utf8')).toContain('Edited by Bob.');
+
+    const comments = capture();
+    expect(await run(['--url', control.url, '--event', 'avi:confluence:created:comment', '--content', home, '--user', 'bob', '--text', 'Hi', '--times', '5'], comments.io)).toBe(0);
+    expect((JSON.parse(comments.out.join('\n')) as { commentIds: string[] }).commentIds).toHaveLength(5);
+  });
+
+  it('refuses what the user could not do, and browser requests', async () => {
+    const faq = capture();
+    expect(await run(['--url', control.url, '--event', 'avi:confluence:updated:page', '--content', SEED.pages.faq, '--user', 'bob', '--text', 'x'], faq.io)).toBe(2);
+    expect(faq.err.join('\n')).toContain('may not edit');
+    const hidden = capture();
+    expect(await run(['--url', control.url, '--event', 'avi:confluence:created:page', '--content', SEED.pages.restricted, '--user', 'bob'], hidden.io)).toBe(2);
+    const res = await fetch(`${control.url}/control`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: '{}' });
+    expect(res.status).toBe(404);
   });
 });

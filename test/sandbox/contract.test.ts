@@ -127,6 +127,9 @@ const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s
       `/wiki/api/v2/attachments/${SEED.attachments.image}?include-versions=true&include-labels=true`,
       `/wiki/rest/api/search?cql=${encodeURIComponent(`type=page AND space=DEMO AND ancestor=${P.home}`)}&limit=3`,
       `/wiki/rest/api/search?cql=${encodeURIComponent(`title~"guide" AND id in (${P.guide}, ${P.rich})`)}`,
+      `/wiki/rest/api/content/${P.restricted}/restriction/byOperation/read`, `/wiki/rest/api/content/${P.faq}/restriction/byOperation/update`,
+      `/wiki/rest/api/content/${P.home}/restriction/byOperation/read`,
+      `/wiki/rest/api/content/search?cql=${encodeURIComponent(`parent=${P.home}`)}&expand=restrictions.read.restrictions.user,restrictions.read.restrictions.group&limit=3`,
     ];
     for (const path of gets) {
       const r = await call(sb, path);
@@ -167,7 +170,8 @@ const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s
       'GET v2/inline-comments/{comment-id} 200', 'GET v2/footer-comments/{id}/children 200', 'GET v2/databases/{id} 200',
       'GET v2/databases/{id}/properties 200', 'POST v2/users-bulk 200', 'GET v2/attachments/{id} 200',
       'POST v1/wiki/rest/api/content/{id}/child/attachment 200', 'PUT v1/wiki/rest/api/content/{id}/child/attachment 200',
-      'GET v1/wiki/rest/api/search 200',
+      'GET v1/wiki/rest/api/search 200', 'GET v1/wiki/rest/api/content/{id}/restriction/byOperation/{operationKey} 200',
+      'GET v1/wiki/rest/api/content/search 200',
     ]) expect([must, validated.has(must)]).toEqual([must, true]);
   });
 });

@@ -1,4 +1,4 @@
-import { arrayOf, BadInput, bool, int, object, oneOf, optional, str, validate } from '../../src/shared/validate';
+import { arrayOf, BadInput, bool, FIELD_SHOWN, int, MESSAGE_MAX, object, oneOf, optional, str, validate } from '../../src/shared/validate';
 
 describe('validate', () => {
   const shape = object({ format: oneOf(['md', 'html'] as const), limit: optional(int({ min: 1, max: 10 })), flags: optional(arrayOf(bool(), { max: 2 })), q: optional(str({ max: 5 })) });
@@ -22,5 +22,20 @@ describe('validate', () => {
   ])('refuses %j with a message naming the field', (payload, message) => {
     expect(() => validate(shape, payload)).toThrow(BadInput);
     expect(() => validate(shape, payload)).toThrow(message);
+  });
+
+  it('shows at most FIELD_SHOWN safe characters of a field name and caps the message', () => {
+    const err = (payload: unknown): BadInput => {
+      try {
+        validate(shape, payload);
+      } catch (e) {
+        if (e instanceof BadInput) return e;
+      }
+      throw new Error('expected BadInput');
+    };
+    const long = err({ format: 'md', ['x'.repeat(100_000)]: 1 });
+    expect(long.message).toBe(`${'x'.repeat(FIELD_SHOWN)}…: is not a known field`);
+    expect(err({ format: 'md', 'a\u0000<b>\n': 1 }).message).toBe('a??b??: is not a known field');
+    expect(new BadInput('f', 'y'.repeat(10_000)).message.length).toBe(MESSAGE_MAX);
   });
 });

@@ -79,6 +79,7 @@ function AutoExport({ state, now, on }: { state: State; now: number; on: Activit
       {save?.pending ? <Loading label="Saving…" /> : null}
       {save?.error ? <ErrorBox error={save.error} onRetry={on.onRetryAuto} title="Could not save the setting" testId="auto-save-error" /> : null}
       {v.lastVersion ? <Text size="small">{`Last copy: ${v.lastFileName ?? 'file'} from v${v.lastVersion}, ${relativeTime(v.lastAt, now)}.`}</Text> : null}
+      {v.withheld ? <Text size="small" testId="auto-withheld">{`Some content (${v.withheld === 1 ? 'one item' : `${v.withheld} items`}) was left out of the copy: not everyone who can see this page may see it.`}</Text> : null}
       {v.lastError ? <Text size="small" color="color.text.danger">{`The last copy failed: ${v.lastError}`}</Text> : null}
     </Stack>
   );
