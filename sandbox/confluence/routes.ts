@@ -373,6 +373,27 @@ function download(ctx: Ctx, pageId: string, filename: string): Reply {
 
 // ------------------------------------------------------------------ v1
 
+/**
+ * v1 restrictions by operation: only those set on the item itself, not the ones it inherits from its
+ * ancestors (as on real sites), so a caller that wants the effective restriction walks the ancestors.
+ */
+function restrictionOf(ctx: Ctx, id: string, operation: 'read' | 'update'): Reply {
+  const c = ctx.site.content(id);
+  if (!c || !ctx.site.canSee(ctx.principal, c.id)) return v1Error(404, 'No content found with id');
+  const ids = (operation === 'read' ? c.restrictedTo : c.editableBy) ?? [];
+  const users = ids.map((a) => S.v1User(ctx.site.user(a), a));
+  const self = `${base(ctx)}/rest/api/content/${c.id}/restriction/byOperation/${operation}`;
+  return ok({
+    operation,
+    restrictions: {
+      user: { results: users, start: 0, limit: 200, size: users.length },
+      group: { results: [], start: 0, limit: 200, size: 0 },
+    },
+    _expandable: { content: `/rest/api/content/${c.id}` },
+    _links: { self, base: base(ctx) },
+  });
+}
+
 function v1Error(status: number, message: string): Reply {
   return { status, json: { statusCode: status, data: { authorized: status !== 403, valid: true, errors: [], successful: false }, message } };
 }
@@ -579,6 +600,7 @@ function routes(): Route[] {
     return { status: 302, headers: { location: `${base(ctx)}${S.downloadPath(a, vq ? Number(vq) : a.version.number)}` } };
   });
   get(`${V1}/search`, search);
+  get(`${V1}/content/${ID}/restriction/byOperation/(read|update)`, (ctx, m) => restrictionOf(ctx, m[1] ?? '', m[2] === 'update' ? 'update' : 'read'));
   return r;
 }
 

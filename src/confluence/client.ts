@@ -47,6 +47,11 @@ export interface ClientOptions {
   retryDeps?: RetryDeps;
   /** Called after every HTTP answer (for request counting in benchmarks and progress). */
   onResponse?: (status: number) => void;
+  /**
+   * With auth 'user': act as this account outside its own invocation (offline impersonation, only
+   * for scopes marked allowImpersonation in manifest.yml). Background jobs pass the requester.
+   */
+  accountId?: string;
 }
 
 /** Most list endpoints accept up to 250 per page; fewer pages means fewer rate-limit points. */
@@ -70,7 +75,7 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
   const policy = options.retry ?? RESOLVER_RETRY;
 
   async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT): Promise<APIResponse> {
-    const product: Product = auth === 'user' ? asUser() : asApp();
+    const product: Product = auth === 'user' ? asUser(options.accountId) : asApp();
     let res: APIResponse;
     try {
       res = await withRetry(() => send(product, headers), policy, options.retryDeps);
@@ -312,6 +317,17 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return fromV1(first);
     },
 
+    /**
+     * Users and groups a v1 operation restriction names on this item itself; restrictions inherited
+     * from ancestors are not included (ask each ancestor). Up to 200 of each (the v1 default).
+     */
+    async readRestriction(id: string): Promise<{ users: number; groups: number }> {
+      const body = await requestJson<V1Restriction>((p, h) => p.requestConfluence(route`/wiki/rest/api/content/${id}/restriction/byOperation/read`, { headers: h }), `restrictions of ${id}`);
+      const users = body.restrictions?.user;
+      const groups = body.restrictions?.group;
+      return { users: users?.size ?? users?.results?.length ?? 0, groups: groups?.size ?? groups?.results?.length ?? 0 };
+    },
+
     search(cql: string, limit = 100): AsyncGenerator<SearchResult, void, undefined> {
       const params = q({ cql, limit });
       return list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');
@@ -333,6 +349,12 @@ const USERS_BULK = 100;
 
 function includes(list: PageInclude[] | undefined): Record<string, boolean> {
   return Object.fromEntries((list ?? []).map((i) => [`include-${i}`, true]));
+}
+
+/** v1 `ContentRestriction` (byOperation/{operationKey}); only the counts are read. */
+interface V1Restriction {
+  operation?: string;
+  restrictions?: { user?: { results?: unknown[]; size?: number }; group?: { results?: unknown[]; size?: number } };
 }
 
 /** v1 attachment as returned by the upload endpoint. */
