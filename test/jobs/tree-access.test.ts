@@ -14,8 +14,8 @@ import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 
 const { alice, bob } = SEED.users;
-const home = { id: SEED.pages.home, type: 'page' as const };
-const faq = { id: SEED.pages.faq, type: 'page' as const };
+const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
+const faq: { id: string; type: 'page' } = { id: SEED.pages.faq, type: 'page' };
 const limits = { ...LIMITS };
 
 let sb: Sandbox;
