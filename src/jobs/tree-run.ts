@@ -54,6 +54,8 @@ export const tuning = {
   maxFailures: 6,
   /** Parallel per-page requests (comments, attachment lists, downloads). */
   concurrency: 4,
+  /** Parallel read-restriction checks (attaching): tiny answers, one per tree item. */
+  checkConcurrency: 8,
   /** Retries of each request before the batch counts as failed (and the job re-queues itself). */
   retry: JOB_RETRY as RetryPolicy,
 };
@@ -378,7 +380,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
  * found restricted are kept in the checkpoint, so later runs decide without requests.
  */
 async function restrictedItems(job: TreeJob, nodes: readonly TreeNode[], app: AppReads): Promise<string[]> {
-  const limit = pLimit(tuning.concurrency);
+  const limit = pLimit(tuning.checkConcurrency);
   const hits = await Promise.all(
     nodes
       .filter((n) => n.id !== job.root.id)

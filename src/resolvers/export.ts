@@ -80,7 +80,7 @@ async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<Export
     throw new AppError(
       'TOO_LARGE',
       `This export is ${(result.bytes / 1e6).toFixed(1)} MB, more than the 5 MB the panel can receive.`,
-      'Use "Export page tree" instead: it writes the export into a zip attached to the page.',
+      'Use "Export page tree" instead: it writes the export into a zip you download.',
     );
   }
   return result;

@@ -127,6 +127,8 @@ const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s
       `/wiki/api/v2/attachments/${SEED.attachments.image}?include-versions=true&include-labels=true`,
       `/wiki/rest/api/search?cql=${encodeURIComponent(`type=page AND space=DEMO AND ancestor=${P.home}`)}&limit=3`,
       `/wiki/rest/api/search?cql=${encodeURIComponent(`title~"guide" AND id in (${P.guide}, ${P.rich})`)}`,
+      `/wiki/rest/api/content/${P.restricted}/restriction/byOperation/read`, `/wiki/rest/api/content/${P.guide}/restriction/byOperation/read`,
+      `/wiki/rest/api/content/${P.faq}/restriction/byOperation/update`,
     ];
     for (const path of gets) {
       const r = await call(sb, path);
