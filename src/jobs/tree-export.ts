@@ -10,7 +10,7 @@ import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
 import type { ExportOptions, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
-import { admit, indexKey, type ListByPrefix } from './tree-limits';
+import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
 import { createTreeJob, runTreeJob, tuning, type RunOutcome } from './tree-run';
 import { keys, type TreeJob } from './tree-store';
 
@@ -33,14 +33,27 @@ export const listByPrefix: ListByPrefix = async (prefix) => {
   return out;
 };
 
+/**
+ * Create-only write (`keyPolicy: 'FAIL_IF_EXISTS'`). The docs do not name the refusal's error, so
+ * any failure is settled by reading the key back (`get` is strictly consistent).
+ */
+const createOnly: CreateOnly = async (key, value) => {
+  try {
+    await kvs.set(key, value, { keyPolicy: 'FAIL_IF_EXISTS' });
+    return true;
+  } catch {
+    return (await kvs.get<{ jobId?: string }>(key))?.jobId === value.jobId;
+  }
+};
+
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
 export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions; attach: boolean }): Promise<TreeStartResult> {
   return createTreeJob(
     {
       client: createClient('user'),
       kv: forgeKv,
-      admit: (jobId) => admit(forgeKv, listByPrefix, { jobId, requester: input.requester, createdAt: new Date().toISOString() }, new Date()),
-      release: (jobId) => forgeKv.delete(indexKey(jobId)),
+      admit: (jobId) => admit(forgeKv, listByPrefix, createOnly, { jobId, requester: input.requester, createdAt: new Date().toISOString() }, new Date()),
+      release: (jobId) => release(forgeKv, jobId),
       push: async (jobId) => void (await queue().push({ body: { jobId } })),
       newId: () => randomUUID(),
       now: () => new Date(),

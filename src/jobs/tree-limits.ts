@@ -1,16 +1,17 @@
 /**
- * Limits and retention of tree-export jobs, without Forge. One small index record per job
- * (`tree-export-index:<job>`), listed by prefix with the KVS query API, so concurrent starts never
- * rewrite a shared counter (KVS has no conditional writes; one key per job cannot lose updates).
+ * Limits and retention of tree-export jobs, without Forge.
  *
- * Admission is "register, then count": a start writes its own record first and then counts the
- * running ones, itself included; over the limit, it removes its record and refuses. Of any set of
- * starts admitted together, the last to count saw all the others, so the limit is never exceeded
- * (simultaneous starts may all be refused, which is the safe side).
+ * Limits are slots: `tree-export-slot:u:<account>:<n>` (n < perUser) and `tree-export-slot:s:<n>`
+ * (n < perSite). A start claims one of each with a create-only write (KVS `keyPolicy:
+ * 'FAIL_IF_EXISTS'`, runtime-reference/storage-api-basic-api), which is atomic, so 25 starts at
+ * once get at most `perUser` slots. Counting records with `kvs.query` would not do: the docs call
+ * query eventually consistent, so simultaneous starts would not see each other. A finished job
+ * frees its slots; a slot whose job was lost (never finished, older than STALE_MS) is reclaimed.
  *
- * Retention: KVS keeps values until deleted, so finished jobs are removed on access: a zip once
- * downloaded at once (export/tree/download), anything finished after RETENTION_MS, and a job that
- * never finished (a run lost for good) after STALE_MS. Every start sweeps.
+ * Retention: one index record per job (`tree-export-index:<job>`), listed by prefix on every start.
+ * A zip is deleted once downloaded (export/tree/download), a finished job after RETENTION_MS, a lost
+ * one after STALE_MS. (KVS also offers a per-value TTL; sweeping on access keeps one rule that the
+ * sandbox and the unit tests can check, and deletes the whole job at once.)
  */
 import type { KeyValue } from '../storage/kv';
 import { keys } from './tree-store';
@@ -34,10 +35,22 @@ export interface JobIndex {
   requester: string;
   createdAt: string;
   finishedAt?: string;
+  /** The slot keys the job holds while it runs. */
+  slots?: string[];
 }
 
 /** Every key/value under a prefix (the KVS query API, all pages). */
 export type ListByPrefix = (prefix: string) => Promise<Array<{ key: string; value: unknown }>>;
+/** Writes `value` only if `key` does not exist yet; true when this call created it. */
+export type CreateOnly = (key: string, value: Slot) => Promise<boolean>;
+
+interface Slot {
+  jobId: string;
+  at: string;
+}
+
+export const userSlot = (accountId: string, n: number): string => `tree-export-slot:u:${accountId}:${n}`;
+export const siteSlot = (n: number): string => `tree-export-slot:s:${n}`;
 
 export class TreeJobLimit extends Error {
   constructor(readonly scope: 'user' | 'site', readonly limit: number) {
@@ -49,11 +62,42 @@ function isIndex(v: unknown): v is JobIndex {
   return typeof v === 'object' && v !== null && typeof (v as JobIndex).jobId === 'string' && typeof (v as JobIndex).requester === 'string';
 }
 
-/** Deletes every key of a job and its index record. */
+/** Deletes every key of a job, its slots and its index record. */
 export async function forgetJob(kv: KeyValue, list: ListByPrefix, jobId: string): Promise<void> {
   for (const { key } of await list(keys.prefix(jobId))) await kv.delete(key);
   await kv.delete(keys.job(jobId));
+  await releaseSlots(kv, jobId);
   await kv.delete(indexKey(jobId));
+}
+
+/** Frees the slots a job holds (only those still naming it). */
+async function releaseSlots(kv: KeyValue, jobId: string): Promise<void> {
+  const entry = await kv.get<JobIndex>(indexKey(jobId));
+  for (const key of entry?.slots ?? []) if ((await kv.get<Slot>(key))?.jobId === jobId) await kv.delete(key);
+}
+
+/**
+ * Claims the first free slot of `keysOf(0..limit-1)`. A slot held by a job that is finished, gone or
+ * lost is reclaimed (delete, then create-only again: if another start won the race, it stays theirs).
+ */
+async function claim(kv: KeyValue, create: CreateOnly, slotKeys: string[], mine: Slot, now: Date): Promise<string | undefined> {
+  for (const key of slotKeys) if (await create(key, mine)) return key;
+  for (const key of slotKeys) {
+    const holder = await kv.get<Slot>(key);
+    if (!holder) {
+      if (await create(key, mine)) return key;
+      continue;
+    }
+    const entry = await kv.get<JobIndex>(indexKey(holder.jobId));
+    // No index record yet is a start still claiming its other slot, unless the slot itself is old.
+    const since = Date.parse(entry ? entry.createdAt : holder.at);
+    const lost = !!entry?.finishedAt || now.getTime() - since > LIMITS.staleMs;
+    if (lost && (await kv.get<Slot>(key))?.jobId === holder.jobId) {
+      await kv.delete(key);
+      if (await create(key, mine)) return key;
+    }
+  }
+  return undefined;
 }
 
 /** Removes expired jobs; returns the index records still alive. */
@@ -70,19 +114,30 @@ export async function sweep(kv: KeyValue, list: ListByPrefix, now: Date): Promis
 }
 
 /** Registers a new job, or refuses it (TreeJobLimit) when the user or the site is at its limit. */
-export async function admit(kv: KeyValue, list: ListByPrefix, entry: JobIndex, now: Date): Promise<void> {
-  await kv.set(indexKey(entry.jobId), entry);
-  const running = (await sweep(kv, list, now)).filter((j) => !j.finishedAt);
-  const mine = running.filter((j) => j.requester === entry.requester).length;
-  const refusal = mine > LIMITS.perUser ? new TreeJobLimit('user', LIMITS.perUser) : running.length > LIMITS.perSite ? new TreeJobLimit('site', LIMITS.perSite) : undefined;
-  if (refusal) {
-    await kv.delete(indexKey(entry.jobId));
-    throw refusal;
+export async function admit(kv: KeyValue, list: ListByPrefix, create: CreateOnly, entry: JobIndex, now: Date): Promise<void> {
+  await sweep(kv, list, now);
+  const mine: Slot = { jobId: entry.jobId, at: now.toISOString() };
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+  const user = await claim(kv, create, range(LIMITS.perUser).map((n) => userSlot(entry.requester, n)), mine, now);
+  if (!user) throw new TreeJobLimit('user', LIMITS.perUser);
+  const site = await claim(kv, create, range(LIMITS.perSite).map(siteSlot), mine, now);
+  if (!site) {
+    await kv.delete(user);
+    throw new TreeJobLimit('site', LIMITS.perSite);
   }
+  await kv.set(indexKey(entry.jobId), { ...entry, slots: [user, site] } satisfies JobIndex);
 }
 
-/** Marks a job finished (done, failed or cancelled): it no longer counts, and its retention starts. */
+/** Undoes `admit` for a job that was not created after all. */
+export async function release(kv: KeyValue, jobId: string): Promise<void> {
+  await releaseSlots(kv, jobId);
+  await kv.delete(indexKey(jobId));
+}
+
+/** Marks a job finished (done, failed or cancelled): its slots are freed, and its retention starts. */
 export async function markFinished(kv: KeyValue, jobId: string, now: Date): Promise<void> {
   const entry = await kv.get<JobIndex>(indexKey(jobId));
-  if (entry && !entry.finishedAt) await kv.set(indexKey(jobId), { ...entry, finishedAt: now.toISOString() });
+  if (!entry || entry.finishedAt) return;
+  await releaseSlots(kv, jobId);
+  await kv.set(indexKey(jobId), { ...entry, finishedAt: now.toISOString(), slots: [] } satisfies JobIndex);
 }

@@ -1,5 +1,5 @@
 /** Retention and admission of tree jobs (./tree-limits) with a Map-backed store and a fixed clock. */
-import { admit, indexKey, LIMITS, markFinished, sweep, TreeJobLimit, type ListByPrefix } from '../../src/jobs/tree-limits';
+import { admit, indexKey, LIMITS, markFinished, sweep, TreeJobLimit, type CreateOnly, type ListByPrefix } from '../../src/jobs/tree-limits';
 import { keys } from '../../src/jobs/tree-store';
 import { memoryKv } from '../../src/storage/kv';
 
@@ -10,15 +10,22 @@ const at = (hours: number) => new Date(t0.getTime() + hours * HOUR);
 function store() {
   const kv = memoryKv();
   const list: ListByPrefix = async (prefix) => [...kv.data.entries()].filter(([k]) => k.startsWith(prefix)).map(([key, value]) => ({ key, value }));
+  // Create-only, atomic per key (as KVS keyPolicy FAIL_IF_EXISTS); yields first so calls interleave.
+  const create: CreateOnly = async (key, value) => {
+    await Promise.resolve();
+    if (kv.data.has(key)) return false;
+    kv.data.set(key, structuredClone(value));
+    return true;
+  };
   /** A job with its record, progress and a zip piece, as a run leaves them. */
   const job = async (jobId: string, requester: string, created: Date) => {
-    await admit(kv, list, { jobId, requester, createdAt: created.toISOString() }, created);
+    await admit(kv, list, create, { jobId, requester, createdAt: created.toISOString() }, created);
     await kv.set(keys.job(jobId), { jobId });
     await kv.set(keys.progress(jobId), { phase: 'done' });
     await kv.set(keys.zip(jobId, 0), 'UEsDBA==');
   };
   const keysOf = (jobId: string) => [...kv.data.keys()].filter((k) => k.includes(jobId));
-  return { kv, list, job, keysOf };
+  return { kv, list, create, job, keysOf };
 }
 
 describe('tree job retention', () => {
@@ -43,12 +50,33 @@ describe('tree job retention', () => {
   });
 
   it('a lost job no longer counts against the limit once swept', async () => {
-    const { list, job, kv } = store();
+    const { list, create, job, kv } = store();
     for (let i = 0; i < LIMITS.perUser; i++) await job(`old${i}`, 'u1', at(0));
-    await expect(admit(kv, list, { jobId: 'now', requester: 'u1', createdAt: at(1).toISOString() }, at(1))).rejects.toBeInstanceOf(TreeJobLimit);
+    await expect(admit(kv, list, create, { jobId: 'now', requester: 'u1', createdAt: at(1).toISOString() }, at(1))).rejects.toBeInstanceOf(TreeJobLimit);
     expect(kv.data.has(indexKey('now'))).toBe(false);
     const later = at(LIMITS.staleMs / HOUR + 1);
-    await admit(kv, list, { jobId: 'now', requester: 'u1', createdAt: later.toISOString() }, later);
+    await admit(kv, list, create, { jobId: 'now', requester: 'u1', createdAt: later.toISOString() }, later);
     expect(kv.data.has(indexKey('now'))).toBe(true);
+  });
+});
+
+describe('tree job admission', () => {
+  it('admits at most perUser of 25 simultaneous starts even when the KVS query lags (eventually consistent)', async () => {
+    const { kv, create } = store();
+    const stale: ListByPrefix = async () => []; // a query that has not seen any write yet
+    const results = await Promise.allSettled(
+      Array.from({ length: 25 }, (_, i) => admit(kv, stale, create, { jobId: `j${i}`, requester: 'u1', createdAt: t0.toISOString() }, t0)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(LIMITS.perUser);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(TreeJobLimit);
+  });
+
+  it('frees the slots of a finished job at once', async () => {
+    const { kv, list, create } = store();
+    for (let i = 0; i < LIMITS.perUser; i++) await admit(kv, list, create, { jobId: `a${i}`, requester: 'u1', createdAt: t0.toISOString() }, t0);
+    await expect(admit(kv, list, create, { jobId: 'b', requester: 'u1', createdAt: t0.toISOString() }, t0)).rejects.toBeInstanceOf(TreeJobLimit);
+    await markFinished(kv, 'a0', at(0.1));
+    await admit(kv, list, create, { jobId: 'b', requester: 'u1', createdAt: t0.toISOString() }, at(0.2));
+    expect(kv.data.has(indexKey('b'))).toBe(true);
   });
 });
