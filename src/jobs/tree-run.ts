@@ -379,7 +379,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
  * One read per tree item, once per job, in its first run (the export's point in time); the items
  * found restricted are kept in the checkpoint, so later runs decide without requests.
  */
-async function restrictedItems(job: TreeJob, nodes: readonly TreeNode[], app: AppReads): Promise<string[]> {
+export async function restrictedItems(job: Pick<TreeJob, 'root'>, nodes: ReadonlyArray<Pick<TreeNode, 'id'>>, app: Pick<AppReads, 'readRestriction'>): Promise<string[]> {
   const limit = pLimit(tuning.checkConcurrency);
   const hits = await Promise.all(
     nodes
