@@ -33,6 +33,8 @@ import {
   readOutput,
   saveNodes,
   saveOutput,
+  loadIds,
+  saveIds,
   saveZip,
   setProgress,
   type Checkpoint,
@@ -263,7 +265,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   const cancelled = async (): Promise<boolean> => {
     if (!(await kv.get<boolean>(keys.cancel(jobId)))) return false;
     await finish(status('cancelled'));
-    await cleanup(kv, job, ckpt.outChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     return true;
   };
   if (await cancelled()) return 'cancelled';
@@ -285,11 +287,11 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     // link, child list or manifest entry names them.
     let shared: Set<string> | undefined;
     if (job.delivery === 'attach') {
-      if (!ckpt.restricted) {
-        ckpt.restricted = await restrictedItems(job, nodes, deps.app);
+      if (ckpt.restrictedChunks === undefined) {
+        ckpt.restrictedChunks = await saveIds(kv, (n) => keys.restricted(jobId, n), await restrictedItems(job, nodes, deps.app));
         await kv.set(keys.ckpt(jobId), ckpt);
       }
-      shared = sharedIds(job, nodes, ckpt.restricted);
+      shared = sharedIds(job, nodes, await loadIds(kv, (n) => keys.restricted(jobId, n), ckpt.restrictedChunks));
       for (const id of [...fileOf.keys()]) if (!shared.has(id)) fileOf.delete(id);
     }
     // Exported child pages per page, for the `children` macro.
@@ -309,7 +311,6 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
-      ckpt.withheld = (ckpt.withheld ?? 0) + batch.length - wanted.length;
       ckpt.skipped += batch.length - chunk.pages.length;
       ckpt.failures = 0;
       summary = mergeSummary(summary, chunk.report);
@@ -346,7 +347,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       more = { download: { fileName: job.fileName, bytes: bytes.byteLength, parts } };
     }
     if (!(await finish(status('done', more)))) return 'finished-before';
-    await cleanup(kv, job, ckpt.outChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
     return 'done';
   } catch (e) {
@@ -377,7 +378,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
  * viewer, leaves X out: the API cannot tell who "every viewer" is. A failed check leaves X out too.
  *
  * One read per tree item, once per job, in its first run (the export's point in time); the items
- * found restricted are kept in the checkpoint, so later runs decide without requests.
+ * found restricted are stored with the job, so later runs decide without requests.
  */
 export async function restrictedItems(job: Pick<TreeJob, 'root'>, nodes: ReadonlyArray<Pick<TreeNode, 'id'>>, app: Pick<AppReads, 'readRestriction'>): Promise<string[]> {
   const limit = pLimit(tuning.checkConcurrency);
