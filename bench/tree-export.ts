@@ -5,6 +5,12 @@
  * page (bulk bodies) against a page-at-a-time fetch of the same tree in the same run, pages per
  * second with 100 ms injected latency, and the app's memory.
  *
+ * Each shape runs twice in the same process: the private export (the default: bodies read as the
+ * requester, the zip downloaded in slices through `export/tree/download`) and the attached one (the
+ * same plus one read-restriction check per tree item, and the upload). The difference is the cost of
+ * the "every viewer can read it" rule, reported per 1,000 exported pages; the download is reported
+ * per MB (invokes and time; in-process invokes, so no network round trip is included).
+ *
  * The sandbox Confluence runs in a child process (bench/tree-export-sandbox.ts) so that the memory
  * measured here is the app's: the resolver, the job, the Forge platform and its in-memory KVS.
  * Requests are counted by the child, which sees every one. Returns one JSON object per shape.
@@ -18,11 +24,13 @@ import { SEED } from '../sandbox/confluence/seed';
 import { readManifest } from '../sandbox/harness';
 import { invokeResolver } from '../sandbox/forge/invoke';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from '../sandbox/forge/platform';
+import { impersonationScopes } from '../sandbox/forge/scopes';
 import * as app from '../src/index';
 import { createClient } from '../src/confluence/client';
 import { allDescendants } from '../src/confluence/tree';
+import { restrictedItems, tuning } from '../src/jobs/tree-run';
 import type { Envelope } from '../src/shared/envelope';
-import type { TreeStartResult, TreeStatus } from '../src/shared/export';
+import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../src/shared/export';
 import type { ChildCommand, ChildMessage } from './tree-export-sandbox';
 
 // Overridable for one-off runs (e.g. the 10,000-page check: BENCH_TREE_PAGES=10000 BENCH_TREE_LATENCY=0).
@@ -41,76 +49,149 @@ export async function benchTreeExport(): Promise<Array<Record<string, unknown>>>
 
 async function runShape(shape: string, siteOptions: GenerateOptions): Promise<Record<string, unknown>> {
   const child = await Sandbox.start(siteOptions);
-  const { platform, invoke } = startApp(child.url);
+  const app = startApp(child.url);
   const accountId = SEED.users.alice;
   const content = { id: child.rootId, type: 'page' as const };
   try {
-    // Ours: listing as the user, bulk bodies as the app, one zip upload.
+    const priv = await exportOnce(child, app, { accountId, content, attach: false });
+    const attached = await exportOnce(child, app, { accountId, content, attach: true });
+    const per1000 = (n: number): number => round((n * 1000) / priv.pages, 1);
+    const checks = attached.served.filter((r) => r.path.includes('/restriction/')).length;
+    // The check phase alone, timed directly (totals of two exports differ by more than it on a
+    // shared machine): the job's own function, same tree, same latency and concurrency.
     await child.ask({ cmd: 'latency', ms: LATENCY_MS });
-    await child.ask({ cmd: 'reset' });
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 20);
-    const t0 = performance.now();
-    let st: Envelope<TreeStatus>;
-    try {
-      const started = await invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload: { format: 'md', comments: false, attachments: false } });
-      if (!started.ok) throw new Error(`start failed: ${started.error.code}`);
-      await platform.drain();
-      st = await invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId: started.data.jobId } });
-    } finally {
-      clearInterval(sampler);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    peak = Math.max(peak, process.memoryUsage().rss);
-    if (!st.ok || st.data.phase !== 'done') throw new Error(`export did not finish: ${JSON.stringify(st)}`);
-    const served = await child.requests();
-    const requests = served.requests.length;
-    // The user's listing (/descendants) vs. the job's own requests (bodies, space, upload).
-    const listingRequests = served.requests.filter((r) => r.path.includes('/descendants')).length;
-    const failed = served.requests.filter((r) => r.status >= 400 || r.status === 0).length;
-    const pages = st.data.done;
-
+    const checkSeconds = await app.platform.run({ moduleKey: 'bench' }, async () => {
+      const ids: Array<{ id: string }> = [];
+      await app.platform.run({ accountId, moduleKey: 'bench' }, async () => {
+        for await (const d of allDescendants(createClient('user'), child.rootId)) ids.push({ id: d.id });
+      });
+      const t = performance.now();
+      await restrictedItems({ root: { id: child.rootId, type: 'page', title: '', version: 0 } }, ids, createClient('app'));
+      return (performance.now() - t) / 1000;
+    });
     // Baseline: the same tree, one body request per page (as page-at-a-time exporters do), plus
     // the same listing and upload. Request counts do not depend on latency, so it runs without.
     await child.ask({ cmd: 'latency', ms: 0 });
     await child.ask({ cmd: 'reset' });
-    await platform.run({ accountId, moduleKey: 'bench' }, async () => {
+    await app.platform.run({ accountId, moduleKey: 'bench' }, async () => {
       const client = createClient('user');
       const ids = [child.rootId];
       for await (const d of allDescendants(client, child.rootId)) if (d.type === 'page') ids.push(d.id);
       for (const id of ids) await client.getPage(id, { bodyFormat: 'atlas_doc_format' });
     });
     const baselineRequests = (await child.requests()).requests.length + 1; // + the upload
+    const { served: _s, ...main } = priv;
     return {
       bench: 'tree-export',
       shape,
-      pages,
+      ...main,
       maxDepth: siteOptions.maxDepth ?? null,
-      requests,
-      requestsPerPage: round(requests / pages, 4),
-      baselineRequestsPerPage: round(baselineRequests / pages, 4),
-      listingRequests,
-      jobRequests: requests - listingRequests,
-      jobRequestsPerPage: round((requests - listingRequests) / pages, 4),
-      failedRequests: failed,
+      baselineRequestsPerPage: round(baselineRequests / priv.pages, 4),
       latencyMs: LATENCY_MS,
-      pagesPerSecond: round(pages / seconds, 1),
-      seconds: round(seconds, 2),
-      invocations: st.data.invocations,
-      zipBytes: st.data.attachment?.bytes,
-      // This process only (the app); sampled every 20 ms during the export.
-      peakRssMB: mb(peak),
-      rssBeforeMB: mb(rssBefore),
-      // Whole life of this process, so earlier benches in the same run count too.
-      processMaxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      sandboxMaxRssMB: served.maxRssMB,
+      // Reads as the requester (impersonated) cost no request more than reads as the app did.
+      bodiesAsRequester: priv.served.filter((r) => r.path.startsWith('/wiki/api/v2/pages?')).every((r) => r.principal === `user:${accountId}`),
+      attach: {
+        pages: attached.pages,
+        requests: attached.requests,
+        seconds: attached.seconds,
+        restrictionChecks: checks,
+        uploads: attached.served.filter((r) => r.method === 'PUT').length,
+      },
+      // The attach rule's cost, same run, same tree: attached minus private (minus the one upload).
+      permissionChecks: {
+        requestsPer1000Pages: per1000(attached.requests - priv.requests - 1),
+        restrictionReadsPer1000Pages: per1000(checks),
+        secondsPer1000Pages: round((checkSeconds * 1000) / priv.pages, 2),
+        concurrency: tuning.checkConcurrency,
+        before: { requestsPer1000Pages: per1000(priv.requests), secondsPer1000Pages: round((priv.seconds * 1000) / priv.pages, 2) },
+        after: { requestsPer1000Pages: per1000(attached.requests), secondsPer1000Pages: round((attached.seconds * 1000) / priv.pages, 2) },
+      },
     };
   } finally {
     child.stop();
   }
+}
+
+type App = ReturnType<typeof startApp>;
+
+/** One export of the whole tree (private or attached), timed, with its requests; private ones downloaded too. */
+async function exportOnce(child: Sandbox, app: App, o: { accountId: string; content: { id: string; type: 'page' }; attach: boolean }) {
+  const { platform, invoke } = app;
+  const { accountId, content } = o;
+  await child.ask({ cmd: 'latency', ms: LATENCY_MS });
+  await child.ask({ cmd: 'reset' });
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const t0 = performance.now();
+  let st: Envelope<TreeStatus>;
+  try {
+    const started = await invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload: { format: 'md', comments: false, attachments: false, attach: o.attach } });
+    if (!started.ok) throw new Error(`start failed: ${started.error.code}`);
+    await platform.drain();
+    st = await invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId: started.data.jobId } });
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  peak = Math.max(peak, process.memoryUsage().rss);
+  if (!st.ok || st.data.phase !== 'done') throw new Error(`export did not finish: ${JSON.stringify(st)}`);
+  const served = await child.requests();
+  const requests = served.requests.length;
+  // The user's listing (/descendants) vs. the job's own requests (bodies, space, upload).
+  const listingRequests = served.requests.filter((r) => r.path.includes('/descendants')).length;
+  const failed = served.requests.filter((r) => r.status >= 400 || r.status === 0).length;
+  const pages = st.data.done;
+  const download = st.data.download ? await downloadAll(app, accountId, content, st.data.jobId) : undefined;
+  return {
+    pages,
+    requests,
+    requestsPerPage: round(requests / pages, 4),
+    listingRequests,
+    jobRequests: requests - listingRequests,
+    jobRequestsPerPage: round((requests - listingRequests) / pages, 4),
+    failedRequests: failed,
+    pagesPerSecond: round(pages / seconds, 1),
+    seconds: round(seconds, 2),
+    invocations: st.data.invocations,
+    zipBytes: st.data.download?.bytes ?? st.data.attachment?.bytes,
+    download,
+    // This process only (the app); sampled every 20 ms during the export.
+    peakRssMB: mb(peak),
+    rssBeforeMB: mb(rssBefore),
+    // Whole life of this process, so earlier benches in the same run count too.
+    processMaxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    sandboxMaxRssMB: served.maxRssMB,
+    served: served.requests,
+  };
+}
+
+/** The private zip through `export/tree/download`, slice by slice, as the panel fetches it. */
+async function downloadAll(app: App, accountId: string, content: { id: string; type: 'page' }, jobId: string) {
+  const t0 = performance.now();
+  let invokes = 0;
+  let bytes = 0;
+  let answerMaxBytes = 0;
+  for (let part: number | undefined = 0; part !== undefined; ) {
+    const got: Envelope<TreeDownloadResult> = await app.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } });
+    invokes++;
+    if (!got.ok) throw new Error(`download failed: ${got.error.code}`);
+    answerMaxBytes = Math.max(answerMaxBytes, JSON.stringify(got).length);
+    bytes += Buffer.from(got.data.data, 'base64').byteLength;
+    part = got.data.next;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const megabytes = bytes / 1e6;
+  return {
+    bytes,
+    invokes,
+    invokesPerMB: round(invokes / megabytes, 2),
+    msPerMB: round((seconds * 1000) / megabytes, 1),
+    // Must stay under the 5 MB invoke response limit.
+    answerMaxBytes,
+  };
 }
 
 /** The app's handlers wired from manifest.yml, as sandbox/harness.ts does, against a remote sandbox. */
@@ -118,8 +199,8 @@ function startApp(confluenceUrl: string): {
   platform: ForgePlatform;
   invoke<T>(key: string, o: { accountId: string; content: { id: string; type: 'page' }; payload: unknown }): Promise<T>;
 } {
-  const platform = installForgePlatform({ confluenceUrl });
   const manifest = readManifest();
+  const platform = installForgePlatform({ confluenceUrl, impersonationScopes: impersonationScopes((manifest as { permissions?: { scopes?: unknown } }).permissions?.scopes) });
   const handler = (functionKey: string): unknown => {
     const exportName = manifest.modules?.function?.find((f) => f.key === functionKey)?.handler.replace(/^index\./, '');
     const fn = exportName ? (app as unknown as Record<string, unknown>)[exportName] : undefined;

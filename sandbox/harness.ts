@@ -10,6 +10,7 @@ import * as app from '../src/index';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
+import { impersonationScopes } from './forge/scopes';
 
 type Handler = (...args: never[]) => Promise<unknown>;
 
@@ -41,6 +42,7 @@ interface Manifest {
     trigger?: Array<{ key: string; function: string; events: string[] }>;
     consumer?: Array<{ key: string; queue: string; function: string }>;
   };
+  permissions?: { scopes?: unknown };
 }
 
 const root = join(__dirname, '..');
@@ -61,8 +63,8 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
   const confluence = await startConfluence(options);
-  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs });
   const manifest = readManifest();
+  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs, impersonationScopes: impersonationScopes(manifest.permissions?.scopes) });
   for (const c of manifest.modules?.consumer ?? []) {
     platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler);
   }

@@ -49,6 +49,11 @@ export class MemoryKvs {
           return this.get(String(body.key));
         case 'set':
         case 'secret/set':
+          // keyPolicy FAIL_IF_EXISTS: create only (runtime-reference/storage-api-basic-api, "Change
+          // write conflict strategy"). The docs do not give the refusal's code; this one is ours.
+          if ((body.options as { keyPolicy?: unknown } | undefined)?.keyPolicy === 'FAIL_IF_EXISTS' && this.data.has(String(body.key))) {
+            return fail({ status: 409, code: 'KEY_ALREADY_EXISTS', message: `Key ${String(body.key)} already exists` });
+          }
           this.set(String(body.key), body.value);
           return { status: 204 };
         case 'delete':

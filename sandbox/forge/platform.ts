@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { MemoryKvs } from './kvs';
+import { allowedWith } from './scopes';
 
 /** Who and what is running: one per resolver call, trigger delivery or consumer run. */
 export interface Invocation {
@@ -55,6 +56,8 @@ export interface PlatformOptions {
   appId?: string;
   /** Consumer time budget in ms (900 s in production with timeoutSeconds: 900). */
   consumerBudgetMs?: number;
+  /** Scopes the manifest marks `allowImpersonation: true` (see ./scopes). */
+  impersonationScopes?: ReadonlySet<string>;
 }
 
 const RESOLVER_BUDGET_MS = 25_000;
@@ -66,6 +69,7 @@ export class ForgePlatform {
   readonly appId: string;
   confluenceUrl: string;
   consumerBudgetMs: number;
+  impersonationScopes: ReadonlySet<string>;
   /** Every event pushed, in order (including retries), for assertions. */
   readonly pushed: QueueEvent[] = [];
   /** Results of consumer runs, in order. */
@@ -91,6 +95,7 @@ export class ForgePlatform {
     this.cloudId = options.cloudId ?? 'sandbox-cloud';
     this.appId = options.appId ?? '00000000-0000-4000-8000-00000000c0de';
     this.consumerBudgetMs = options.consumerBudgetMs ?? 900_000;
+    this.impersonationScopes = options.impersonationScopes ?? new Set();
   }
 
   /** The current invocation (undefined outside one). */
@@ -132,9 +137,19 @@ export class ForgePlatform {
     let principal: string;
     if (meta.provider === 'app') principal = 'app';
     else {
-      const accountId = meta.accountId ?? this.current()?.accountId;
+      const invoker = this.current()?.accountId;
+      const accountId = meta.accountId ?? invoker;
       // Like production: asUser() outside a user's invocation (a trigger, a consumer) cannot work.
       if (!accountId) return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      // asUser(accountId) for anyone but the invoking user is offline impersonation: its token holds
+      // only the scopes marked allowImpersonation: true (manifest reference, Permissions:
+      // mirror/manifest-reference/permissions/index.md), so other routes fail the scope check.
+      if (accountId !== invoker && !allowedWith(this.impersonationScopes, init.method ?? 'GET', path)) {
+        return new Response(JSON.stringify({ code: 401, message: 'Unauthorized; scope does not match' }), {
+          status: 401,
+          headers: { 'content-type': 'application/json', 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' },
+        });
+      }
       principal = `user:${accountId}`;
     }
     const headers = new Headers(init.headers);

@@ -49,6 +49,11 @@ export interface ClientOptions {
   retryDeps?: RetryDeps;
   /** Called after every HTTP answer (for request counting in benchmarks and progress). */
   onResponse?: (status: number) => void;
+  /**
+   * With auth 'user': act as this account outside its own invocation (offline impersonation, only
+   * for scopes marked allowImpersonation in manifest.yml). Background jobs pass the requester.
+   */
+  accountId?: string;
 }
 
 /** Most list endpoints accept up to 250 per page; fewer pages means fewer rate-limit points. */
@@ -72,7 +77,7 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
   const policy = options.retry ?? RESOLVER_RETRY;
 
   async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT): Promise<APIResponse> {
-    const product: Product = auth === 'user' ? asUser() : asApp();
+    const product: Product = auth === 'user' ? asUser(options.accountId) : asApp();
     let res: APIResponse;
     try {
       res = await withRetry(() => send(product, headers), policy, options.retryDeps);
@@ -363,6 +368,12 @@ const USERS_BULK = 100;
 
 function includes(list: PageInclude[] | undefined): Record<string, boolean> {
   return Object.fromEntries((list ?? []).map((i) => [`include-${i}`, true]));
+}
+
+/** v1 `ContentRestriction` (byOperation/{operationKey}); only the counts are read. */
+interface V1Restriction {
+  operation?: string;
+  restrictions?: { user?: { results?: unknown[]; size?: number }; group?: { results?: unknown[]; size?: number } };
 }
 
 /** v1 attachment as returned by the upload endpoint. */

@@ -47,6 +47,7 @@ export const api = {
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),
+  treeDownload: (p: PayloadOf<'export/tree/download'>) => call('export/tree/download', p),
   commentsList: (p: PayloadOf<'comments/list'>) => call('comments/list', p),
   commentsExport: (p: PayloadOf<'comments/export'>) => call('comments/export', p),
   databasesList: () => call('databases/list', {}),

@@ -5,6 +5,7 @@
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, useProductContext } from '@forge/react';
 import { showFlag } from '@forge/bridge';
+import type { TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
 import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
@@ -19,6 +20,20 @@ export function pollDelay(attempt: number): number {
   return Math.min(3000, 250 * 2 ** attempt);
 }
 
+/** Every slice of a private tree zip, decoded (`export/tree/download` answers under 5 MB each). */
+async function treeSlices(jobId: string): Promise<Array<Uint8Array<ArrayBuffer>>> {
+  const out: Array<Uint8Array<ArrayBuffer>> = [];
+  for (let part: number | undefined = 0; part !== undefined; ) {
+    const got: TreeDownloadResult = await api.treeDownload({ jobId, part });
+    const bin = atob(got.data);
+    const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    out.push(bytes);
+    part = got.next;
+  }
+  return out;
+}
+
 function blob(content: string, mediaType: string): Blob {
   return new Blob([content], { type: mediaType });
 }
@@ -29,6 +44,7 @@ export function App() {
   const seq = useRef(0);
   const latest = useRef(new Map<Slot, number>());
   const polls = useRef(0);
+  const zips = useRef(new Map<string, Blob>());
   // The filters of the list on screen: "Export the shown threads" uses these, not half-typed ones.
   const shownFilters = useRef(initialState.commentForm);
   // The last export format asked for, so a failed export can be retried as it was.
@@ -110,7 +126,8 @@ export function App() {
   const phase = job?.status.phase;
   useEffect(() => {
     if (phase === 'done') {
-      showFlag({ id: `tree-${job?.jobId}`, type: 'success', title: 'Page tree exported', description: 'The zip is attached to this page.', isAutoDismiss: true });
+      const description = job?.status.attachment ? 'The zip is attached to this page.' : 'Your zip is ready to download.';
+      showFlag({ id: `tree-${job?.jobId}`, type: 'success', title: 'Page tree exported', description, isAutoDismiss: true });
       loadActivity();
     }
   }, [phase]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -137,7 +154,18 @@ export function App() {
     onTreeStart: () => {
       polls.current = 0;
       dispatch({ type: 'clearJob' });
-      void run('treeStart', () => api.treeStart(s.current.options));
+      void run('treeStart', () => api.treeStart({ ...s.current.options, attach: s.current.treeAttach }));
+    },
+    onTreeAttach: (on: boolean) => dispatch({ type: 'treeAttach', on }),
+    onTreeDownload: async () => {
+      const job = s.current.job;
+      if (!job?.status.download) throw new Error('No zip to download');
+      // The server deletes the job after its last slice: keep the zip for a second click.
+      const kept = zips.current.get(job.jobId);
+      if (kept) return kept;
+      const made = new Blob(await treeSlices(job.jobId), { type: 'application/zip' });
+      zips.current.set(job.jobId, made);
+      return made;
     },
     onTreeCancel: () => {
       const id = s.current.job?.jobId;

@@ -85,6 +85,8 @@ export interface State {
   options: ExportOptions;
   /** Export the page with its descendants (a background job) instead of this page alone. */
   tree: boolean;
+  /** Attach the tree zip to the page (only pages every viewer can read) instead of a private download. */
+  treeAttach: boolean;
   job?: TreeJob;
   reportOpen: boolean;
   commentForm: CommentForm;
@@ -101,6 +103,7 @@ export const initialState: State = {
   requests: {},
   options: DEFAULT_OPTIONS,
   tree: false,
+  treeAttach: false,
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
   folded: [],
@@ -116,6 +119,7 @@ export type Action =
   | { type: 'fail'; slot: Slot; seq: number; error: ApiError }
   | { type: 'options'; patch: Partial<ExportOptions> }
   | { type: 'tree'; on: boolean }
+  | { type: 'treeAttach'; on: boolean }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
   | { type: 'fold'; threadId: string }
@@ -154,6 +158,8 @@ export function reducer(state: State, action: Action): State {
     }
     case 'tree':
       return { ...state, tree: action.on };
+    case 'treeAttach':
+      return { ...state, treeAttach: action.on };
     case 'toggleReport':
       return { ...state, reportOpen: !state.reportOpen };
     case 'commentForm':

@@ -1,27 +1,59 @@
 /**
- * The Forge side of tree exports: the queue, the app identity and the invocation's time budget.
- * The job itself lives in ./tree-run (pure, tested with plain fakes).
+ * The Forge side of tree exports: the queue, the identities, the KVS listing and the invocation's
+ * time budget. The job itself lives in ./tree-run and ./tree-limits (pure, tested with plain fakes).
  */
 import { getAppContext } from '@forge/api';
 import { Queue } from '@forge/events';
+import { kvs, WhereConditions } from '@forge/kvs';
 import { randomUUID } from 'node:crypto';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
 import type { ExportOptions, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
+import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
 import { createTreeJob, runTreeJob, tuning, type RunOutcome } from './tree-run';
+import { keys, type TreeJob } from './tree-store';
 
 /** The queue key in manifest.yml (consumer `tree-export-consumer`). */
 export const TREE_QUEUE = 'tree-export';
 
 const queue = (): Queue => new Queue({ key: TREE_QUEUE });
 
+/** Every key/value under a prefix, following the KVS query cursor (pages of 100). */
+export const listByPrefix: ListByPrefix = async (prefix) => {
+  const out: Array<{ key: string; value: unknown }> = [];
+  let cursor: string | undefined;
+  do {
+    let q = kvs.query().where('key', WhereConditions.beginsWith(prefix)).limit(100);
+    if (cursor) q = q.cursor(cursor);
+    const page = await q.getMany<unknown>();
+    for (const r of page.results) out.push({ key: r.key, value: r.value });
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+};
+
+/**
+ * Create-only write (`keyPolicy: 'FAIL_IF_EXISTS'`). The docs do not name the refusal's error, so
+ * any failure is settled by reading the key back (`get` is strictly consistent).
+ */
+const createOnly: CreateOnly = async (key, value) => {
+  try {
+    await kvs.set(key, value, { keyPolicy: 'FAIL_IF_EXISTS' });
+    return true;
+  } catch {
+    return (await kvs.get<{ jobId?: string }>(key))?.jobId === value.jobId;
+  }
+};
+
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
-export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions }): Promise<TreeStartResult> {
+export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions; attach: boolean }): Promise<TreeStartResult> {
   return createTreeJob(
     {
       client: createClient('user'),
       kv: forgeKv,
+      admit: (jobId) => admit(forgeKv, listByPrefix, createOnly, { jobId, requester: input.requester, createdAt: new Date().toISOString() }, new Date()),
+      release: (jobId) => release(forgeKv, jobId),
       push: async (jobId) => void (await queue().push({ body: { jobId } })),
       newId: () => randomUUID(),
       now: () => new Date(),
@@ -40,18 +72,26 @@ function remainingMs(): number {
   }
 }
 
-/** Queue consumer (`tree-export-consumer`, timeoutSeconds 900): runs a job until done or checkpointed. */
+/**
+ * Queue consumer (`tree-export-consumer`, timeoutSeconds 900): runs a job until done or
+ * checkpointed. It reads and writes as the requester (asUser(accountId): offline impersonation,
+ * for the scopes manifest.yml marks allowImpersonation), and as the app only for display names,
+ * space keys and read restrictions.
+ */
 export async function treeExportConsumer(event: { body?: { jobId?: unknown } }): Promise<{ outcome: RunOutcome } | undefined> {
   const jobId = event.body?.jobId;
   if (typeof jobId !== 'string' || !jobId) return undefined;
+  const job = await forgeKv.get<TreeJob>(keys.job(jobId));
+  if (!job) return { outcome: 'missing' };
   const outcome = await runTreeJob(jobId, {
-    client: createClient('app', { retry: tuning.retry }),
+    client: createClient('user', { retry: tuning.retry, accountId: job.requester }),
+    app: createClient('app', { retry: tuning.retry }),
     kv: forgeKv,
     remainingMs,
     continueLater: async (id, delaySeconds) => void (await queue().push({ body: { jobId: id }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
     now: () => new Date(),
-    onDone: async (job) => {
-      await recordExport(forgeKv, job.root.id, { version: job.root.version, format: job.options.format, at: new Date().toISOString(), accountId: job.requester, kind: 'tree' });
+    onDone: async (done) => {
+      await recordExport(forgeKv, done.root.id, { version: done.root.version, format: done.options.format, at: new Date().toISOString(), accountId: done.requester, kind: 'tree' });
     },
   });
   return { outcome };

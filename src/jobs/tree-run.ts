@@ -2,7 +2,12 @@
  * The tree-export job, without Forge: create it from the user's listing, then run it in as many
  * invocations as it takes. Each batch of up to 250 pages is fetched in one bulk request, converted,
  * and stored (compressed) before the checkpoint moves on, so an invocation can stop after any batch
- * and the next one resumes there. The last invocation builds the zip and attaches it to the root.
+ * and the next one resumes there. The last invocation builds the zip.
+ *
+ * Who sees what: the run reads as the person who asked (offline impersonation), so a page restricted
+ * after the listing is not exported. The zip is theirs alone (stored for `export/tree/download`)
+ * unless they chose to attach it to the root page; then every viewer of that page can open it, so
+ * only pages with no read restriction of their own, and none on any ancestor below the root, go in.
  */
 import pLimit from 'p-limit';
 import { BULK_IDS, type Confluence, type ContentRef } from '../confluence/client';
@@ -10,7 +15,7 @@ import { isConfluenceError } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
 import { allDescendants } from '../confluence/tree';
-import type { Attachment, Page } from '../confluence/types';
+import type { Attachment, Page, ReadRestriction } from '../confluence/types';
 import { AdfError, type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
@@ -20,6 +25,7 @@ import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, planTree, type TreeNode } from '../export/tree/plan';
 import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
+import { markFinished } from './tree-limits';
 import {
   cleanup,
   keys,
@@ -27,8 +33,12 @@ import {
   readOutput,
   saveNodes,
   saveOutput,
+  loadIds,
+  saveIds,
+  saveZip,
   setProgress,
   type Checkpoint,
+  type Lease,
   type OutputChunk,
   type PageOutput,
   type TreeJob,
@@ -46,6 +56,8 @@ export const tuning = {
   maxFailures: 6,
   /** Parallel per-page requests (comments, attachment lists, downloads). */
   concurrency: 4,
+  /** Parallel read-restriction checks (attaching): tiny answers, one per tree item. */
+  checkConcurrency: 8,
   /** Retries of each request before the batch counts as failed (and the job re-queues itself). */
   retry: JOB_RETRY as RetryPolicy,
 };
@@ -58,8 +70,12 @@ export const MAX_ITEMS = 20_000;
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants'>;
+  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
   kv: KeyValue;
+  /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
+  admit?(jobId: string): Promise<void>;
+  /** Undoes `admit` when the job is not created after all (listing failed). */
+  release?(jobId: string): Promise<void>;
   /** Queues the first run. */
   push(jobId: string): Promise<void>;
   newId(): string;
@@ -77,6 +93,13 @@ export class TreeListingTooSlow extends Error {
   }
 }
 
+/** The user may not edit the page the zip would be attached to. */
+export class TreeWriteForbidden extends Error {
+  constructor() {
+    super('You cannot add attachments to this page');
+  }
+}
+
 export class TreeTooLarge extends Error {
   constructor(readonly items: number) {
     super(`The tree has more than ${MAX_ITEMS} items`);
@@ -85,10 +108,30 @@ export class TreeTooLarge extends Error {
 
 export async function createTreeJob(
   deps: CreateDeps,
-  input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions },
+  input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions; attach?: boolean },
 ): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
+  // Writes only where the user may write, decided before any work: the same answer Confluence
+  // gives the user for this page (`update` among their permitted operations).
+  if (input.attach && !(await deps.client.pageOperations(root.id)).some((o) => o.operation === 'update')) throw new TreeWriteForbidden();
+  const jobId = deps.newId();
+  await deps.admit?.(jobId);
+  try {
+    return await listAndStore(deps, input, root, jobId, started);
+  } catch (e) {
+    await deps.release?.(jobId);
+    throw e;
+  }
+}
+
+async function listAndStore(
+  deps: CreateDeps,
+  input: { requester: string; siteUrl: string; options: ExportOptions; attach?: boolean },
+  root: Page,
+  jobId: string,
+  started: number,
+): Promise<TreeStartResult> {
   const listed = [];
   const unlisted: NonNullable<TreeJob['unlisted']> = [];
   let unlistedMore = 0;
@@ -104,7 +147,6 @@ export async function createTreeJob(
     if (deps.now().getTime() - started > LISTING_BUDGET_MS) throw new TreeListingTooSlow(listed.length);
   }
   const plan = planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed);
-  const jobId = deps.newId();
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();
   const job: TreeJob = {
@@ -117,6 +159,7 @@ export async function createTreeJob(
     total: plan.pageIds.length,
     nodeChunks,
     fileName: fileName(`${root.title ?? 'Export'} (tree, ${input.options.format})`, 'zip'),
+    delivery: input.attach ? 'attach' : 'download',
     ...(unlisted.length > 0 ? { unlisted } : {}),
     ...(unlistedMore > 0 ? { unlistedMore } : {}),
   };
@@ -136,27 +179,36 @@ export async function createTreeJob(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Running a job (as the app)
+// Running a job (as the requester, by offline impersonation)
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'users' | 'getSpace' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
+  'pagesByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
 >;
 
+/** Reads that need no user: display names, space keys, and the restrictions of listed items. */
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'readRestriction' | 'childReadRestrictions'>;
+
 export interface RunDeps {
-  /** Acts as the app, on ids from the user's listing only. */
+  /** Acts as the requester: what the job exports is what they can read when it runs. */
   client: RunClient;
+  /** Acts as the app, on ids from the requester's listing only; nothing it reads is exported as is. */
+  app: AppReads;
   kv: KeyValue;
   remainingMs(): number;
   /** Queues the next invocation of this job. */
   continueLater(jobId: string, delaySeconds: number): Promise<void>;
   now(): Date;
-  /** Called once the zip is attached. */
-  onDone?(job: TreeJob, attachment: { id: string; fileName: string; bytes: number }): Promise<void>;
+  /** Called once the zip is delivered (attached, or stored for download). */
+  onDone?(job: TreeJob, result: { fileName: string; bytes: number; attachmentId?: string }): Promise<void>;
   css?: string;
+  /** Identifies this run (for the lease); random when absent. */
+  runId?: string;
 }
 
-export type RunOutcome = 'done' | 'continued' | 'cancelled' | 'failed' | 'missing' | 'finished-before';
+export type RunOutcome = 'done' | 'continued' | 'cancelled' | 'failed' | 'missing' | 'finished-before' | 'busy';
+
+const FINISHED: ReadonlySet<TreeStatus['phase']> = new Set(['done', 'failed', 'cancelled']);
 
 export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutcome> {
   const { kv } = deps;
@@ -164,7 +216,30 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   if (!job) return 'missing';
   const progress = await kv.get<TreeStatus>(keys.progress(jobId));
   // Events can be delivered twice: a finished job stays finished.
-  if (progress && (progress.phase === 'done' || progress.phase === 'failed' || progress.phase === 'cancelled')) return 'finished-before';
+  if (progress && FINISHED.has(progress.phase)) return 'finished-before';
+  // A duplicate delivery while another run owns the job backs off: two runs would convert the same
+  // batches and one could clean up while the other still reads (the lease is released before the
+  // owner re-queues, so its own continuation is never refused).
+  const runId = deps.runId ?? `${deps.now().getTime()}-${Math.random().toString(36).slice(2)}`;
+  const held = await kv.get<Lease>(keys.lease(jobId));
+  if (held && held.runId !== runId && Date.parse(held.until) > deps.now().getTime()) return 'busy';
+  await kv.set(keys.lease(jobId), { runId, until: new Date(deps.now().getTime() + deps.remainingMs()).toISOString() } satisfies Lease);
+  // Two runs that both found the job free: the last writer keeps it.
+  if ((await kv.get<Lease>(keys.lease(jobId)))?.runId !== runId) return 'busy';
+  const later = async (delaySeconds: number): Promise<'continued'> => {
+    await kv.delete(keys.lease(jobId));
+    await deps.continueLater(jobId, delaySeconds);
+    return 'continued';
+  };
+  /** Writes a final phase unless another run already finished the job (then its answer stands). */
+  const finish = async (final: TreeStatus): Promise<boolean> => {
+    const now = await kv.get<TreeStatus>(keys.progress(jobId));
+    if (now && FINISHED.has(now.phase)) return false;
+    await setProgress(kv, jobId, final);
+    await markFinished(kv, jobId, deps.now());
+    return true;
+  };
+
   const ckpt: Checkpoint = (await kv.get<Checkpoint>(keys.ckpt(jobId))) ?? {
     next: 0,
     outChunks: 0,
@@ -189,8 +264,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   });
   const cancelled = async (): Promise<boolean> => {
     if (!(await kv.get<boolean>(keys.cancel(jobId)))) return false;
-    await setProgress(kv, jobId, status('cancelled'));
-    await cleanup(kv, job, ckpt.outChunks);
+    await finish(status('cancelled'));
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     return true;
   };
   if (await cancelled()) return 'cancelled';
@@ -204,23 +279,35 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     fileOf.set(n.id, `${n.dir}/index.${ext}`);
     pages.push(n);
   }
-  // Exported child pages per page, for the `children` macro.
-  const kids = new Map<string, TreeNode[]>();
-  for (const n of pages) {
-    if (!n.parentId) continue;
-    const list = kids.get(n.parentId);
-    if (list) list.push(n);
-    else kids.set(n.parentId, [n]);
-  }
   const users = new Map<string, string>();
   let slowest = 0;
 
   try {
+    // Attaching: only what every viewer of the root can read. Left-out pages get no file, so no
+    // link, child list or manifest entry names them.
+    let shared: Set<string> | undefined;
+    if (job.delivery === 'attach') {
+      if (ckpt.restrictedChunks === undefined) {
+        ckpt.restrictedChunks = await saveIds(kv, (n) => keys.restricted(jobId, n), await restrictedItems(job, nodes, deps.app));
+        await kv.set(keys.ckpt(jobId), ckpt);
+      }
+      shared = sharedIds(job, nodes, await loadIds(kv, (n) => keys.restricted(jobId, n), ckpt.restrictedChunks));
+      for (const id of [...fileOf.keys()]) if (!shared.has(id)) fileOf.delete(id);
+    }
+    // Exported child pages per page, for the `children` macro.
+    const kids = new Map<string, TreeNode[]>();
+    for (const n of pages) {
+      if (!n.parentId || !fileOf.has(n.id)) continue;
+      const list = kids.get(n.parentId);
+      if (list) list.push(n);
+      else kids.set(n.parentId, [n]);
+    }
     while (ckpt.next < pages.length) {
       await setProgress(kv, jobId, status('converting'));
       const batch = pages.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();
-      const chunk = await convertBatch(job, batch, fileOf, kids, users, ckpt, deps);
+      const wanted = batch.filter((n) => fileOf.has(n.id));
+      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps);
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
@@ -231,48 +318,130 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       await setProgress(kv, jobId, status('converting'));
       slowest = Math.max(slowest, Date.now() - t0);
       if (await cancelled()) return 'cancelled';
-      if (ckpt.next < pages.length && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) {
-        await deps.continueLater(jobId, 0);
-        return 'continued';
-      }
+      if (ckpt.next < pages.length && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) return await later(0);
     }
     // The zip phase is not split; give it a fresh invocation when this one has run long.
     if (deps.remainingMs() < tuning.zipReserveMs && !ckpt.zipDeferred) {
       ckpt.zipDeferred = true;
       await kv.set(keys.ckpt(jobId), ckpt);
-      await deps.continueLater(jobId, 0);
-      return 'continued';
+      return await later(0);
     }
     await setProgress(kv, jobId, status('zipping'));
-    const { bytes, report } = await buildZip(job, nodes, fileOf, ckpt, deps);
+    const { bytes, report } = await buildZip(job, nodes, fileOf, ckpt, deps, shared);
     summary = summarize(report);
-    await setProgress(kv, jobId, status('uploading'));
-    const uploaded = await deps.client.uploadAttachment(job.root.id, {
-      name: job.fileName,
-      bytes,
-      mediaType: 'application/zip',
-      comment: `Page tree export (${job.total} pages, ${job.options.format})`,
-    });
-    const attachment = { id: uploaded.id, fileName: job.fileName, downloadLink: uploaded.downloadLink, bytes: bytes.byteLength };
-    await setProgress(kv, jobId, status('done', { attachment }));
-    await cleanup(kv, job, ckpt.outChunks);
-    await deps.onDone?.(job, attachment);
+    let more: Partial<TreeStatus>;
+    let attachmentId: string | undefined;
+    if (job.delivery === 'attach') {
+      await setProgress(kv, jobId, status('uploading'));
+      // As the requester: Confluence itself refuses a page they may not edit (checked at start too).
+      const uploaded = await deps.client.uploadAttachment(job.root.id, {
+        name: job.fileName,
+        bytes,
+        mediaType: 'application/zip',
+        comment: `Page tree export (${ckpt.done} pages, ${job.options.format})`,
+      });
+      attachmentId = uploaded.id;
+      more = { attachment: { id: uploaded.id, fileName: job.fileName, downloadLink: uploaded.downloadLink, bytes: bytes.byteLength } };
+    } else {
+      const parts = await saveZip(kv, jobId, bytes);
+      more = { download: { fileName: job.fileName, bytes: bytes.byteLength, parts } };
+    }
+    if (!(await finish(status('done', more)))) return 'finished-before';
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
     return 'done';
   } catch (e) {
+    // Another run finished the job meanwhile (a duplicate delivery): its answer stands.
+    const now = await kv.get<TreeStatus>(keys.progress(jobId));
+    if (now && FINISHED.has(now.phase)) return 'finished-before';
     ckpt.failures += 1;
     await kv.set(keys.ckpt(jobId), ckpt);
     if (retryable(e) && ckpt.failures < tuning.maxFailures) {
       // The checkpoint holds every finished batch; the next attempt picks up at the failed one.
       const wait = isConfluenceError(e) && e.retryAfter !== undefined ? e.retryAfter : Math.min(900, 15 * 2 ** ckpt.failures);
-      await deps.continueLater(jobId, Math.ceil(wait));
-      return 'continued';
+      return await later(Math.ceil(wait));
     }
     const error = isConfluenceError(e)
       ? { code: e.code, message: `${e.message}. ${e.hint}` }
       : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
-    await setProgress(kv, jobId, status('failed', { error }));
+    await finish(status('failed', { error }));
+    await kv.delete(keys.lease(jobId));
     return 'failed';
   }
+}
+
+/**
+ * "Every viewer of the root page can read X", decided conservatively from the REST API: an item
+ * below the root (same space) inherits the root's restrictions, so all of the root's viewers can
+ * read X when X and every ancestor of X below the root carry no read restriction of their own (v1
+ * reports only an item's own). Any restriction, even one naming every viewer, leaves X out: the API
+ * cannot tell who "every viewer" is. A failed check leaves X out too.
+ *
+ * Read in bulk: one v1 content search per parent lists the own read restriction of up to 100
+ * children (`childReadRestrictions`); an item missing from its parent's listing is asked alone.
+ * Once per job, in its first run (the export's point in time); the items found restricted are
+ * stored with the job, so later runs decide without requests.
+ */
+export async function restrictedItems(
+  job: Pick<TreeJob, 'root'>,
+  nodes: ReadonlyArray<Pick<TreeNode, 'id' | 'parentId'>>,
+  app: Pick<AppReads, 'readRestriction' | 'childReadRestrictions'>,
+): Promise<string[]> {
+  const limit = pLimit(tuning.checkConcurrency);
+  const own = (r: ReadRestriction): boolean => r.accountIds.length > 0 || r.groupIds.length > 0 || !r.complete;
+  /** Runs a read; a failure that a retry cannot mend counts as "restricted" (unsure: leave it out). */
+  const unsure = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await read();
+    } catch (e) {
+      if (retryable(e)) throw e; // the run is retried from the checkpoint
+      return fallback;
+    }
+  };
+  const children = async (parentId: string): Promise<Map<string, ReadRestriction>> => {
+    const listed = new Map<string, ReadRestriction>();
+    for await (const c of app.childReadRestrictions(parentId)) listed.set(c.id, c.restriction);
+    return listed;
+  };
+  const byParent = new Map<string, string[]>();
+  for (const n of nodes) {
+    if (n.id === job.root.id) continue;
+    const ids = byParent.get(n.parentId ?? '') ?? [];
+    ids.push(n.id);
+    byParent.set(n.parentId ?? '', ids);
+  }
+  const hits = await Promise.all(
+    [...byParent].map(([parentId, ids]) =>
+      limit(async () => {
+        const listed = parentId ? await unsure(() => children(parentId), new Map<string, ReadRestriction>()) : new Map<string, ReadRestriction>();
+        const out: string[] = [];
+        for (const id of ids) {
+          const r = listed.get(id) ?? (await unsure(() => app.readRestriction(id), undefined));
+          if (!r || own(r)) out.push(id);
+        }
+        return out;
+      }),
+    ),
+  );
+  return hits.flat();
+}
+
+/** Ids of the items every viewer of the root can read, given the items restricted themselves. */
+function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonly string[]): Set<string> {
+  const parent = new Map(nodes.map((n) => [n.id, n.parentId]));
+  const hidden = new Set(restricted);
+  const out = new Set<string>();
+  for (const n of nodes) {
+    let open = true;
+    for (let cur: string | undefined = n.id; cur && cur !== job.root.id; cur = parent.get(cur)) {
+      if (hidden.has(cur)) {
+        open = false;
+        break;
+      }
+    }
+    if (open) out.add(n.id);
+  }
+  return out;
 }
 
 function retryable(e: unknown): boolean {
@@ -307,7 +476,7 @@ async function convertBatch(
   const wanted = new Set(batch.map((n) => n.id));
   const fetched = new Map<string, Page>();
   for await (const p of client.pagesByIds([...wanted], storage ? 'storage' : 'atlas_doc_format')) {
-    // Only ids from the user's listing: whatever else came back is ignored.
+    // Only ids asked for: whatever else came back is ignored.
     if (wanted.has(p.id)) fetched.set(p.id, p);
   }
   const report: ReportEntry[] = [];
@@ -329,10 +498,10 @@ async function convertBatch(
     authorIds(page, ids);
   }
   const unknown = [...ids].filter((id) => !users.has(id));
-  if (unknown.length > 0 && !storage) for (const [id, name] of displayNames(await client.users(unknown))) users.set(id, name);
+  if (unknown.length > 0 && !storage) for (const [id, name] of displayNames(await deps.app.users(unknown))) users.set(id, name);
   if (options.frontMatter && !storage) {
     for (const spaceId of new Set(present.map((p) => p.page.spaceId).filter((s): s is string => !!s))) {
-      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await client.getSpace(spaceId).catch(() => undefined))?.key ?? '';
+      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await deps.app.getSpace(spaceId).catch(() => undefined))?.key ?? '';
     }
   }
 
@@ -348,7 +517,7 @@ async function convertBatch(
         ]);
         if (comments) {
           const missing = comments.raw.map((c) => c.version?.authorId).filter((id): id is string => !!id && !users.has(id));
-          if (missing.length > 0) for (const [id, name] of displayNames(await client.users(missing))) users.set(id, name);
+          if (missing.length > 0) for (const [id, name] of displayNames(await deps.app.users(missing))) users.set(id, name);
         }
         const files: PageOutput['files'] = [];
         let media: MediaResolver;
@@ -422,21 +591,37 @@ function downloadMedia(pageId: string, siteUrl: string): MediaResolver {
   };
 }
 
-/** Builds the zip from the stored output: pages, attachments (downloaded now), manifest. */
+/** Stands for every item left out of an attached zip: counted, never named. */
+const WITHHELD: ReportEntry = {
+  kind: 'page-skipped',
+  what: 'restricted',
+  detail: 'Left out: not every viewer of the page this zip is attached to can read it.',
+};
+
+/**
+ * Builds the zip from the stored output: pages, attachments (downloaded now), manifest. With
+ * `shared` (attaching), only items in it are named anywhere in the zip; the rest are counted.
+ */
 async function buildZip(
   job: TreeJob,
   nodes: readonly TreeNode[],
   fileOf: ReadonlyMap<string, string>,
   ckpt: Checkpoint,
   deps: RunDeps,
+  shared?: ReadonlySet<string>,
 ): Promise<{ bytes: Uint8Array; report: ReportEntry[] }> {
   const zip = new ZipBuilder(new Date(job.createdAt));
   const mediaType = FORMAT_INFO[job.options.format].mediaType;
+  const named = (id: string | undefined): boolean => !shared || (id !== undefined && shared.has(id));
   const report: ReportEntry[] = nodes
-    .filter((n) => n.type !== 'page')
+    .filter((n) => n.type !== 'page' && named(n.id))
     .map((n) => ({ kind: 'page-skipped' as const, what: n.type, pageId: n.id, detail: `"${n.title}" is a ${n.type}, not a page; only pages are exported (its child pages are).` }));
   for (const u of job.unlisted ?? []) {
+    if (!named(u.id)) continue;
     report.push({ kind: 'page-skipped', what: u.type, pageId: u.id, detail: `Pages below "${u.title}" were not listed: Confluence lists at most 10 levels at a time and cannot continue from a ${u.type}. Export that part of the tree from a page inside it.` });
+  }
+  if (shared) {
+    for (const n of nodes) if (!shared.has(n.id)) report.push({ ...WITHHELD });
   }
   if (job.unlistedMore) {
     report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });
@@ -451,7 +636,9 @@ async function buildZip(
       if (p.links.length > 0) graph.push({ from: p.id, to: p.links });
       for (const f of p.files) downloads.push({ pageId: p.id, ...f });
     }
-    report.push(...chunk.report);
+    // Attaching: an entry about a page not in the zip (gone or restricted since the listing) may
+    // name what some viewers cannot read, so it is counted without its title.
+    for (const e of chunk.report) report.push(!shared || !e.pageId || exported.has(e.pageId) ? e : { ...WITHHELD });
   }
   const limit = pLimit(tuning.concurrency);
   const files = await Promise.all(
@@ -475,7 +662,7 @@ async function buildZip(
     exportedAt: job.createdAt,
     options: job.options,
     pages: exported.size,
-    tree: nodes.map((n) => ({
+    tree: nodes.filter((n) => !shared || (shared.has(n.id) && (n.type !== 'page' || exported.has(n.id)))).map((n) => ({
       id: n.id,
       title: n.title,
       type: n.type,

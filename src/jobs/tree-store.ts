@@ -8,6 +8,10 @@
  *   tree-export:<job>:ckpt       where the consumer resumes
  *   tree-export:<job>:progress   what the panel shows
  *   tree-export:<job>:cancel     set by export/tree/cancel
+ *   tree-export:<job>:restricted:<n>  attach only: items with a read restriction, in chunks
+ *   tree-export:<job>:lease      which consumer run owns the job now (duplicate deliveries back off)
+ *   tree-export:<job>:zip:<n>    the finished zip (private delivery), base64, in chunks
+ *   tree-export-index:<job>      one small record per job: limits and retention (./tree-limits)
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { ExportOptions, TreeStatus } from '../shared/export';
@@ -28,8 +32,13 @@ export interface TreeJob {
   /** Pages to export. */
   total: number;
   nodeChunks: number;
-  /** Name of the zip attached to the root page. */
+  /** Name of the zip. */
   fileName: string;
+  /**
+   * 'download': private to the requester (the default). 'attach': attached to the root page, with
+   * only the pages every viewer of the root can read.
+   */
+  delivery: 'download' | 'attach';
   /** Items at the depth limit whose subtrees Confluence could not list (reported, never silent). */
   unlisted?: Array<{ id: string; title: string; type: string }>;
   /** How many more there were beyond the ones named in `unlisted`. */
@@ -68,6 +77,17 @@ export interface Checkpoint {
   spaceKeys: Record<string, string>;
   /** Set when the zip phase was moved to a fresh invocation (done once, so it cannot loop). */
   zipDeferred?: boolean;
+  /**
+   * Attach only: chunks of `restricted` keys holding the items found with a read restriction of
+   * their own (unset until checked). Pages under them, or restricted themselves, stay out.
+   */
+  restrictedChunks?: number;
+}
+
+/** Which consumer run owns the job until when (ISO); another run backs off until then. */
+export interface Lease {
+  runId: string;
+  until: string;
 }
 
 const base = (jobId: string): string => `tree-export:${jobId}`;
@@ -78,7 +98,36 @@ export const keys = {
   ckpt: (id: string) => `${base(id)}:ckpt`,
   progress: (id: string) => `${base(id)}:progress`,
   cancel: (id: string) => `${base(id)}:cancel`,
+  lease: (id: string) => `${base(id)}:lease`,
+  restricted: (id: string, n: number) => `${base(id)}:restricted:${n}`,
+  zip: (id: string, n: number) => `${base(id)}:zip:${n}`,
+  /** Every key of one job starts with this (for deleting a job whole). */
+  prefix: (id: string) => `${base(id)}:`,
 };
+
+/** Stores ids in chunks under `key(n)`; returns the number of chunks. */
+export async function saveIds(kv: KeyValue, key: (n: number) => string, ids: readonly string[]): Promise<number> {
+  const chunks = chunkByBytes(ids);
+  for (let i = 0; i < chunks.length; i++) await kv.set(key(i), chunks[i]);
+  return chunks.length;
+}
+
+export async function loadIds(kv: KeyValue, key: (n: number) => string, count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(...((await kv.get<string[]>(key(i))) ?? []));
+  return out;
+}
+
+/**
+ * Stores the finished zip for private download: base64 pieces of VALUE_BUDGET characters, each one
+ * KVS value (base64 keeps the JSON value plain ASCII). Returns the number of pieces.
+ */
+export async function saveZip(kv: KeyValue, jobId: string, bytes: Uint8Array): Promise<number> {
+  const packed = Buffer.from(bytes).toString('base64');
+  const parts = Math.max(1, Math.ceil(packed.length / VALUE_BUDGET));
+  for (let i = 0; i < parts; i++) await kv.set(keys.zip(jobId, i), packed.slice(i * VALUE_BUDGET, (i + 1) * VALUE_BUDGET));
+  return parts;
+}
 
 /** Splits items into groups whose JSON stays under `budget` bytes each. */
 export function chunkByBytes<T>(items: readonly T[], budget = VALUE_BUDGET): T[][] {
@@ -148,9 +197,11 @@ export async function setProgress(kv: KeyValue, jobId: string, status: TreeStatu
 }
 
 /** Deletes the bulky keys once the zip is attached (job and progress stay for the panel). */
-export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number): Promise<void> {
+export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number, ckptRestricted?: number): Promise<void> {
   for (let i = 0; i < job.nodeChunks; i++) await kv.delete(keys.nodes(job.jobId, i));
   for (let i = 0; i < outChunks; i++) await kv.delete(keys.out(job.jobId, i));
+  for (let i = 0; i < (ckptRestricted ?? 0); i++) await kv.delete(keys.restricted(job.jobId, i));
   await kv.delete(keys.ckpt(job.jobId));
   await kv.delete(keys.cancel(job.jobId));
+  await kv.delete(keys.lease(job.jobId));
 }

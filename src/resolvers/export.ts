@@ -9,17 +9,19 @@ import { AdfError } from '../export/adf';
 import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
-import { startTreeExport } from '../jobs/tree-export';
-import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-run';
+import { listByPrefix, startTreeExport } from '../jobs/tree-export';
+import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
+import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   type ExportAttachResult,
   type ExportOptions,
   type ExportPageResult,
+  type TreeDownloadResult,
   type TreeStartResult,
   type TreeStatus,
 } from '../shared/export';
-import { bool, object, oneOf, optional, str } from '../shared/validate';
+import { bool, int, object, oneOf, optional, str } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
 import { requireContent, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
@@ -39,7 +41,16 @@ const optionFields = {
 
 const pagePayload = object({ ...optionFields, children: optional(bool()) });
 const optionsPayload = object(optionFields);
-const jobPayload = object({ jobId: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ }) });
+const jobId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ });
+const jobPayload = object({ jobId });
+const treePayload = object({ ...optionFields, attach: optional(bool()) });
+/** A download's slice (10,000 slices of 200 KiB would be 2 GB, far beyond any zip a job makes). */
+const downloadPayload = object({ jobId, part: int({ min: 0, max: 10_000 }) });
+/**
+ * KVS pieces per `export/tree/download` answer: 16 × 200 KiB of base64 ≈ 3.3 MB, under the 5 MB
+ * invoke response limit with room for the envelope; fewer, larger answers mean fewer round trips.
+ */
+export const PIECES_PER_PART = 16;
 
 function options(input: { format: ExportOptions['format']; frontMatter?: boolean; comments?: boolean; anchors?: boolean; attachments?: boolean }): ExportOptions {
   return {
@@ -70,7 +81,7 @@ async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<Export
     throw new AppError(
       'TOO_LARGE',
       `This export is ${(result.bytes / 1e6).toFixed(1)} MB, more than the 5 MB the panel can receive.`,
-      'Use "Export page tree" instead: it writes the export into a zip attached to the page.',
+      'Use "Export page tree" instead: it writes the export into a zip you download.',
     );
   }
   return result;
@@ -116,12 +127,23 @@ export function registerExportResolvers(resolver: Resolver): void {
     return { attachmentId: att.id, fileName: r.fileName, attachmentVersion: att.version?.number ?? 1, downloadLink: att.downloadLink, report: r.report };
   });
 
-  defineResolver(resolver, 'export/tree/start', optionsPayload, async (input, ctx): Promise<TreeStartResult> => {
+  defineResolver(resolver, 'export/tree/start', treePayload, async (input, ctx): Promise<TreeStartResult> => {
     const ref = requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
+    const { attach, ...rest } = input;
     try {
-      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input) });
+      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true });
     } catch (e) {
+      if (e instanceof TreeWriteForbidden) {
+        throw new AppError('FORBIDDEN', 'You cannot add attachments to this page, so the tree export cannot be attached to it.', 'Export without "Attach to the page": the zip is then downloaded by you only.');
+      }
+      if (e instanceof TreeJobLimit) {
+        throw new AppError(
+          'TOO_MANY_JOBS',
+          e.scope === 'user' ? `You already have ${e.limit} page tree exports running.` : `This site already has ${e.limit} page tree exports running.`,
+          'Wait for one to finish (or cancel one), then start again.',
+        );
+      }
       if (e instanceof TreeListingTooSlow) {
         throw new AppError('TOO_SLOW', `Confluence took too long to list this tree (${e.listed} items listed so far).`, 'Export a smaller branch: open the export from a page further down the tree, or try again when the site is less busy.');
       }
@@ -133,6 +155,23 @@ export function registerExportResolvers(resolver: Resolver): void {
   });
 
   defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => (await ownJob(input.jobId, ctx)).status);
+
+  // The private zip, slice by slice, to its requester only (ownJob). Once the last slice is served
+  // the job is deleted whole: a finished and downloaded job keeps nothing in the store.
+  defineResolver(resolver, 'export/tree/download', downloadPayload, async (input, ctx): Promise<TreeDownloadResult> => {
+    const { job, status } = await ownJob(input.jobId, ctx);
+    const download = status.phase === 'done' ? status.download : undefined;
+    if (!download) throw new AppError('NOT_READY', 'This export has no zip to download.', status.phase === 'done' ? 'It was attached to the page instead.' : 'Wait until the export is done.');
+    const parts = Math.ceil(download.parts / PIECES_PER_PART);
+    if (input.part >= parts) throw new AppError('NOT_FOUND', 'No such part of the zip.', 'Start the download again.');
+    const first = input.part * PIECES_PER_PART;
+    const count = Math.min(PIECES_PER_PART, download.parts - first);
+    const pieces = await Promise.all(Array.from({ length: count }, (_, i) => forgeKv.get<string>(keys.zip(job.jobId, first + i))));
+    if (pieces.some((p) => typeof p !== 'string')) throw new AppError('NOT_FOUND', 'Part of the zip is missing.', 'Start the tree export again.');
+    const last = input.part === parts - 1;
+    if (last) await forgetJob(forgeKv, listByPrefix, job.jobId);
+    return { part: input.part, parts, data: pieces.join(''), fileName: download.fileName, bytes: download.bytes, ...(last ? {} : { next: input.part + 1 }) };
+  });
 
   defineResolver(resolver, 'export/tree/cancel', jobPayload, async (input, ctx): Promise<TreeStatus> => {
     const { job, status } = await ownJob(input.jobId, ctx);

@@ -23,6 +23,8 @@ import type {
   ExportAttachResult,
   ExportPagePayload,
   ExportPageResult,
+  TreeDownloadPayload,
+  TreeDownloadResult,
   TreeExportPayload,
   TreeJobPayload,
   TreeStartResult,
@@ -42,6 +44,7 @@ export interface Api {
   'export/tree/start': Call<TreeExportPayload, TreeStartResult>;
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
   'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
+  'export/tree/download': Call<TreeDownloadPayload, TreeDownloadResult>;
   'comments/list': Call<CommentsListPayload, CommentsResult>;
   'comments/export': Call<CommentsExportPayload, CommentsExport>;
   'databases/list': Call<DatabaseListPayload, DatabaseList>;
@@ -64,6 +67,7 @@ export const API_KEYS = [
   'export/tree/start',
   'export/tree/status',
   'export/tree/cancel',
+  'export/tree/download',
   'comments/list',
   'comments/export',
   'databases/list',

@@ -50,7 +50,28 @@ export interface ExportAttachResult {
   report: ExportReportEntry[];
 }
 
-export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat };
+/**
+ * `export/tree/start` payload. The zip goes privately to the person who asked (a download in the
+ * panel) unless `attach` is set: then it is attached to the page, and only pages every viewer of the
+ * page can read go in.
+ */
+export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat; attach?: boolean };
+
+/** `export/tree/download` payload: which slice of the finished zip (0, 1, …). */
+export interface TreeDownloadPayload {
+  jobId: string;
+  part: number;
+}
+
+/** One slice of the zip, base64; `next` is the part to ask for, absent on the last slice. */
+export interface TreeDownloadResult {
+  part: number;
+  parts: number;
+  data: string;
+  fileName: string;
+  bytes: number;
+  next?: number;
+}
 
 export interface TreeStartResult {
   jobId: string;
@@ -76,8 +97,10 @@ export interface TreeStatus {
   total: number;
   skipped: number;
   report: ReportSummaryItem[];
-  /** Set when done: the zip attached to the root page. */
+  /** Set when done and attached: the zip attached to the root page. */
   attachment?: { id: string; fileName: string; downloadLink?: string; bytes: number };
+  /** Set when done and private: the zip waits for `export/tree/download`, in `parts` slices. */
+  download?: { fileName: string; bytes: number; parts: number };
   error?: { code: string; message: string };
   /** Queue events used so far (more than 1 when the job resumed from a checkpoint). */
   invocations: number;

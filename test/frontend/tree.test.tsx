@@ -1,4 +1,5 @@
 /** The tree export from the panel: start, progress polled to completion, cancel. Real resolvers and queue consumer. */
+import { unzipSync } from 'fflate';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
@@ -46,6 +47,28 @@ it('exports the page tree in the background and polls the job to completion', as
   const polls = host.invoked.filter((k) => k === 'export/tree/status').length;
   await new Promise((r) => setTimeout(r, 700));
   expect(host.invoked.filter((k) => k === 'export/tree/status').length).toBe(polls);
+
+  // Private by default: the zip is a download in the panel, fetched slice by slice, nothing attached.
+  const card = byTestId(host, 'tree-download');
+  const download = card.props.onDownload as () => Promise<Blob>;
+  const zip = new Uint8Array(await (await download()).arrayBuffer());
+  const files = unzipSync(zip);
+  expect(Object.keys(files)).toContain('User Guide/index.md');
+  expect(host.invoked).toContain('export/tree/download');
+  expect([...sandbox.confluence.site.attachments.values()].some((a) => a.title.endsWith('.zip'))).toBe(false);
+  // A second click gives the same zip (the server deleted the job after the last slice).
+  expect(new Uint8Array(await (await download()).arrayBuffer())).toEqual(zip);
+});
+
+it('attaches the zip to the page when asked, and says so', async () => {
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.change(byTestId(host, 'tree-attach'), true);
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  const done = await host.waitFor((h) => h.find(by.testId('tree-done'))[0], 10_000);
+  expect(host.text(done)).toContain('attached to this page');
+  expect([...sandbox.confluence.site.attachments.values()].filter((a) => a.pageId === SEED.pages.guide && a.title.endsWith('.zip')).length).toBe(1);
+  await host.change(byTestId(host, 'tree-attach'), false);
 });
 
 it('cancels a running tree export', async () => {

@@ -1,12 +1,13 @@
 /**
- * Tree export end to end: the real resolvers (as the user) and the real queue consumer (as the app)
- * against the sandbox; the zip is read back with fflate.
+ * Tree export end to end: the real resolvers (as the user) and the real queue consumer (as the
+ * requester, by offline impersonation) against the sandbox; the zip is downloaded through
+ * `export/tree/download` (or read from the attachment) and read back with fflate.
  */
 import { strFromU8, unzipSync } from 'fflate';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
-import type { TreeStartResult, TreeStatus } from '../../src/shared/export';
+import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { tuning } from '../../src/jobs/tree-run';
 
 const alice = SEED.users.alice;
@@ -36,13 +37,26 @@ async function status(accountId: string, jobId: string, content = home): Promise
   return ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId } }));
 }
 
+/** The private zip, slice by slice, as the panel fetches it. */
+async function download(accountId: string, jobId: string, content = home): Promise<Uint8Array> {
+  const slices: Buffer[] = [];
+  let part: number | undefined = 0;
+  while (part !== undefined) {
+    const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } }));
+    slices.push(Buffer.from(got.data, 'base64'));
+    part = got.next;
+  }
+  return new Uint8Array(Buffer.concat(slices));
+}
+
 /** Runs a whole export and returns its final status and the unzipped files. */
 async function exportTree(accountId: string, payload: unknown, content = home) {
   const started = await start(accountId, payload, content);
   await sb.platform.drain();
   const st = await status(accountId, started.jobId, content);
   const att = st.attachment ? sb.confluence.site.attachments.get(st.attachment.id) : undefined;
-  const files = att ? unzipSync(att.bytes) : {};
+  const zip = att ? att.bytes : st.download ? await download(accountId, started.jobId, content) : undefined;
+  const files = zip ? unzipSync(zip) : {};
   const text = (name: string): string => {
     const f = files[name];
     if (!f) throw new Error(`no ${name} in zip; have ${Object.keys(files).join(', ')}`);
@@ -64,12 +78,17 @@ describe('tree export', () => {
     expect(st.phase).toBe('done');
     expect(st.done).toBe(st.total);
     expect(started.total).toBeGreaterThanOrEqual(10);
-    expect(attachment?.pageId).toBe(SEED.pages.home);
-    expect(attachment?.title).toMatch(/\.zip$/);
-    // The upload happened as the app; the listing as the user.
+    // Private by default: a download for Alice, nothing attached anywhere.
+    expect(attachment).toBeUndefined();
+    expect(st.download?.fileName).toMatch(/\.zip$/);
+    expect([...sb.confluence.site.attachments.values()].some((a) => a.title.endsWith('.zip'))).toBe(false);
+    // Listing and bodies as Alice (the consumer by offline impersonation); no write at all.
     const reqs = sb.confluence.requests;
     expect(reqs.filter((r) => r.path.includes('/descendants')).every((r) => r.principal === `user:${alice}`)).toBe(true);
-    expect(reqs.filter((r) => r.method === 'PUT').every((r) => r.principal === 'app')).toBe(true);
+    const bodies = reqs.filter((r) => r.path.startsWith('/wiki/api/v2/pages?'));
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(bodies.every((r) => r.principal === `user:${alice}`)).toBe(true);
+    expect(reqs.filter((r) => r.method !== 'GET' && !r.path.includes('users-bulk'))).toEqual([]);
     // Bodies in bulk: one request for the whole (small) tree.
     expect(reqs.filter((r) => r.path.startsWith('/wiki/api/v2/pages?')).length).toBe(1);
 
@@ -100,9 +119,8 @@ describe('tree export', () => {
       expect(name.startsWith('/')).toBe(false);
       expect(name.split('/')).not.toContain('..');
     }
-    // The job's bulky keys are gone; progress stays for the panel.
-    const left = sb.platform.kvs.keys().filter((k) => k.startsWith(`tree-export:${started.jobId}`));
-    expect(left.sort()).toEqual([`tree-export:${started.jobId}`, `tree-export:${started.jobId}:progress`]);
+    // Finished and downloaded: nothing of the job is left in the store.
+    expect(sb.platform.kvs.keys().filter((k) => k.includes(started.jobId))).toEqual([]);
   });
 
   it('includes attachments in the zip and links media to them', async () => {
@@ -124,7 +142,7 @@ describe('tree export', () => {
     const st = await status(bob, started.jobId);
     expect(st.phase).toBe('done');
     expect(st.skipped).toBeGreaterThanOrEqual(1);
-    const files = unzipSync(sb.confluence.site.attachments.get(st.attachment!.id)!.bytes);
+    const files = unzipSync(await download(bob, started.jobId));
     const all = Object.entries(files).map(([name, bytes]) => `${name}\n${strFromU8(bytes)}`).join('\n');
     expect(all).not.toContain('Secret');
     expect(all).not.toContain(SEED.pages.restricted);
@@ -135,10 +153,13 @@ describe('tree export', () => {
     expect(faq?.kind).toBe('page-skipped');
     expect(faq?.detail).toMatch(/deleted|restricted/);
     expect(files['Demo Home/FAQ/index.md']).toBeUndefined();
-    // The app fetched bodies only for ids Bob's listing produced.
-    const bulk = sb.confluence.requests.filter((r) => r.principal === 'app' && r.path.startsWith('/wiki/api/v2/pages?'));
+    // Bodies were fetched as Bob, for ids Bob's listing produced; never as the app.
+    const bulk = sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/api/v2/pages?'));
     expect(bulk.length).toBeGreaterThan(0);
-    for (const r of bulk) expect(r.path).not.toContain(SEED.pages.restricted);
+    for (const r of bulk) {
+      expect(r.principal).toBe(`user:${bob}`);
+      expect(r.path).not.toContain(SEED.pages.restricted);
+    }
     // Another user cannot read Bob's job.
     const peek = await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } });
     expect(peek.ok).toBe(false);
@@ -182,10 +203,10 @@ describe('tree export', () => {
     sb.confluence.injectFault({ match: /GET \/wiki\/api\/v2\/pages\?/, kind: 429, times: 3, retryAfter: '0' });
     sb.confluence.injectFault({ match: /users-bulk/, kind: 503, times: 2 });
     sb.confluence.injectFault({ match: /PUT .*child\/attachment/, kind: 502, times: 2 });
-    const { status: st, files } = await exportTree(alice, { format: 'md' });
+    const { status: st, files } = await exportTree(alice, { format: 'md', attach: true });
     expect(st.phase).toBe('done');
-    expect(st.done).toBe(st.total);
-    expect(Object.keys(files).filter((n) => n.endsWith('/index.md')).length).toBe(st.total);
+    expect(st.attachment).toBeDefined();
+    expect(Object.keys(files).filter((n) => n.endsWith('/index.md')).length).toBe(st.done);
     expect(sb.confluence.requests.filter((r) => r.status === 429).length).toBe(3);
     expect(sb.confluence.requests.filter((r) => r.status >= 500).length).toBe(4);
   });

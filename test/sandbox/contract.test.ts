@@ -128,7 +128,7 @@ const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s
       `/wiki/rest/api/search?cql=${encodeURIComponent(`type=page AND space=DEMO AND ancestor=${P.home}`)}&limit=3`,
       `/wiki/rest/api/search?cql=${encodeURIComponent(`title~"guide" AND id in (${P.guide}, ${P.rich})`)}`,
       `/wiki/rest/api/content/${P.restricted}/restriction/byOperation/read`, `/wiki/rest/api/content/${P.faq}/restriction/byOperation/update`,
-      `/wiki/rest/api/content/${P.home}/restriction/byOperation/read`,
+      `/wiki/rest/api/content/${P.home}/restriction/byOperation/read`, `/wiki/rest/api/content/${P.guide}/restriction/byOperation/read`,
       `/wiki/rest/api/content/search?cql=${encodeURIComponent(`parent=${P.home}`)}&expand=restrictions.read.restrictions.user,restrictions.read.restrictions.group&limit=3`,
     ];
     for (const path of gets) {

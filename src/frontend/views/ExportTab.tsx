@@ -28,6 +28,9 @@ export interface ExportHandlers {
   onTreeStart: () => void;
   onTreeCancel: () => void;
   onTreeReset: () => void;
+  onTreeAttach: (on: boolean) => void;
+  /** The finished private zip, fetched slice by slice. */
+  onTreeDownload: () => Promise<Blob>;
   onToggleReport: () => void;
 }
 
@@ -58,7 +61,7 @@ export function ExportTab({ state, canTree, freshness, on }: {
           onChange={(e) => on.onOptions({ anchors: !!e.target.checked })} />
         <Checkbox testId="opt-attachments" label="Attachments" isChecked={o.attachments}
           onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
-        <Checkbox testId="opt-tree" label="This page and all its child pages (a zip attached to this page)" isChecked={state.tree} isDisabled={!canTree}
+        <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree} isDisabled={!canTree}
           onChange={(e) => on.onTree(!!e.target.checked)} />
       </Stack>
       {freshness ? (
@@ -123,6 +126,8 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
   const progress = job ? treeProgress(job.status) : undefined;
   return (
     <Stack space="space.200">
+      <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
+        onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
       <Inline space="space.100">
         <Button appearance="primary" testId="tree-start" isDisabled={!!start?.pending || running} onClick={on.onTreeStart}>Export page tree</Button>
         {running ? <Button testId="tree-cancel" isDisabled={!!cancel?.pending} onClick={on.onTreeCancel}>Cancel</Button> : null}
@@ -145,6 +150,14 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
               </Text>
             </SectionMessage>
           ) : null}
+          {job.status.phase === 'done' && job.status.download ? (
+            <SectionMessage appearance="success" title="Your zip is ready" testId="tree-done">
+              <Stack space="space.100">
+                <Text>Only you can download it. It is deleted from the app once downloaded, or after a day.</Text>
+                <FileCard testId="tree-download" fileName={job.status.download.fileName} fileType="application/zip" fileSize={job.status.download.bytes} onDownload={on.onTreeDownload} />
+              </Stack>
+            </SectionMessage>
+          ) : null}
           {job.status.phase === 'failed' ? (
             <ErrorBox error={job.status.error ?? { code: 'FAILED', message: 'The export failed.' }} onRetry={on.onTreeStart} title="The tree export failed" testId="tree-failed" />
           ) : null}
@@ -153,7 +166,7 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
         </Stack>
       ) : null}
       {!job && !start?.pending && !start?.error ? (
-        <Text color="color.text.subtle">Exports this page and every page below it into one zip, in the background, and attaches it here.</Text>
+        <Text color="color.text.subtle">Exports this page and every page below it into one zip, in the background, for you alone to download (or attached here, if you choose).</Text>
       ) : null}
     </Stack>
   );

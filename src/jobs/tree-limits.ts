@@ -1,0 +1,143 @@
+/**
+ * Limits and retention of tree-export jobs, without Forge.
+ *
+ * Limits are slots: `tree-export-slot:u:<account>:<n>` (n < perUser) and `tree-export-slot:s:<n>`
+ * (n < perSite). A start claims one of each with a create-only write (KVS `keyPolicy:
+ * 'FAIL_IF_EXISTS'`, runtime-reference/storage-api-basic-api), which is atomic, so 25 starts at
+ * once get at most `perUser` slots. Counting records with `kvs.query` would not do: the docs call
+ * query eventually consistent, so simultaneous starts would not see each other. A finished job
+ * frees its slots; a slot whose job was lost (never finished, older than STALE_MS) is reclaimed.
+ *
+ * Retention: one index record per job (`tree-export-index:<job>`), listed by prefix on every start.
+ * A zip is deleted once downloaded (export/tree/download), a finished job after RETENTION_MS, a lost
+ * one after STALE_MS. (KVS also offers a per-value TTL; sweeping on access keeps one rule that the
+ * sandbox and the unit tests can check, and deletes the whole job at once.)
+ */
+import type { KeyValue } from '../storage/kv';
+import { keys } from './tree-store';
+
+export const LIMITS = {
+  /** Running tree jobs per user. */
+  perUser: 3,
+  /** Running tree jobs per site (the installation). */
+  perSite: 10,
+  /** A finished job not downloaded is deleted after this. */
+  retentionMs: 24 * 3600_000,
+  /** A job not finished after this is taken for lost and deleted. */
+  staleMs: 48 * 3600_000,
+};
+
+export const INDEX_PREFIX = 'tree-export-index:';
+export const indexKey = (jobId: string): string => `${INDEX_PREFIX}${jobId}`;
+
+export interface JobIndex {
+  jobId: string;
+  requester: string;
+  createdAt: string;
+  finishedAt?: string;
+  /** The slot keys the job holds while it runs. */
+  slots?: string[];
+}
+
+/** Every key/value under a prefix (the KVS query API, all pages). */
+export type ListByPrefix = (prefix: string) => Promise<Array<{ key: string; value: unknown }>>;
+/** Writes `value` only if `key` does not exist yet; true when this call created it. */
+export type CreateOnly = (key: string, value: Slot) => Promise<boolean>;
+
+interface Slot {
+  jobId: string;
+  at: string;
+}
+
+export const userSlot = (accountId: string, n: number): string => `tree-export-slot:u:${accountId}:${n}`;
+export const siteSlot = (n: number): string => `tree-export-slot:s:${n}`;
+
+export class TreeJobLimit extends Error {
+  constructor(readonly scope: 'user' | 'site', readonly limit: number) {
+    super(scope === 'user' ? `You already have ${limit} page tree exports running` : `This site already has ${limit} page tree exports running`);
+  }
+}
+
+function isIndex(v: unknown): v is JobIndex {
+  return typeof v === 'object' && v !== null && typeof (v as JobIndex).jobId === 'string' && typeof (v as JobIndex).requester === 'string';
+}
+
+/** Deletes every key of a job, its slots and its index record. */
+export async function forgetJob(kv: KeyValue, list: ListByPrefix, jobId: string): Promise<void> {
+  for (const { key } of await list(keys.prefix(jobId))) await kv.delete(key);
+  await kv.delete(keys.job(jobId));
+  await releaseSlots(kv, jobId);
+  await kv.delete(indexKey(jobId));
+}
+
+/** Frees the slots a job holds (only those still naming it). */
+async function releaseSlots(kv: KeyValue, jobId: string): Promise<void> {
+  const entry = await kv.get<JobIndex>(indexKey(jobId));
+  for (const key of entry?.slots ?? []) if ((await kv.get<Slot>(key))?.jobId === jobId) await kv.delete(key);
+}
+
+/**
+ * Claims the first free slot of `keysOf(0..limit-1)`. A slot held by a job that is finished, gone or
+ * lost is reclaimed (delete, then create-only again: if another start won the race, it stays theirs).
+ */
+async function claim(kv: KeyValue, create: CreateOnly, slotKeys: string[], mine: Slot, now: Date): Promise<string | undefined> {
+  for (const key of slotKeys) if (await create(key, mine)) return key;
+  for (const key of slotKeys) {
+    const holder = await kv.get<Slot>(key);
+    if (!holder) {
+      if (await create(key, mine)) return key;
+      continue;
+    }
+    const entry = await kv.get<JobIndex>(indexKey(holder.jobId));
+    // No index record yet is a start still claiming its other slot, unless the slot itself is old.
+    const since = Date.parse(entry ? entry.createdAt : holder.at);
+    const lost = !!entry?.finishedAt || now.getTime() - since > LIMITS.staleMs;
+    if (lost && (await kv.get<Slot>(key))?.jobId === holder.jobId) {
+      await kv.delete(key);
+      if (await create(key, mine)) return key;
+    }
+  }
+  return undefined;
+}
+
+/** Removes expired jobs; returns the index records still alive. */
+export async function sweep(kv: KeyValue, list: ListByPrefix, now: Date): Promise<JobIndex[]> {
+  const alive: JobIndex[] = [];
+  const t = now.getTime();
+  for (const { value } of await list(INDEX_PREFIX)) {
+    if (!isIndex(value)) continue;
+    const expired = value.finishedAt ? t - Date.parse(value.finishedAt) > LIMITS.retentionMs : t - Date.parse(value.createdAt) > LIMITS.staleMs;
+    if (expired) await forgetJob(kv, list, value.jobId);
+    else alive.push(value);
+  }
+  return alive;
+}
+
+/** Registers a new job, or refuses it (TreeJobLimit) when the user or the site is at its limit. */
+export async function admit(kv: KeyValue, list: ListByPrefix, create: CreateOnly, entry: JobIndex, now: Date): Promise<void> {
+  await sweep(kv, list, now);
+  const mine: Slot = { jobId: entry.jobId, at: now.toISOString() };
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+  const user = await claim(kv, create, range(LIMITS.perUser).map((n) => userSlot(entry.requester, n)), mine, now);
+  if (!user) throw new TreeJobLimit('user', LIMITS.perUser);
+  const site = await claim(kv, create, range(LIMITS.perSite).map(siteSlot), mine, now);
+  if (!site) {
+    await kv.delete(user);
+    throw new TreeJobLimit('site', LIMITS.perSite);
+  }
+  await kv.set(indexKey(entry.jobId), { ...entry, slots: [user, site] } satisfies JobIndex);
+}
+
+/** Undoes `admit` for a job that was not created after all. */
+export async function release(kv: KeyValue, jobId: string): Promise<void> {
+  await releaseSlots(kv, jobId);
+  await kv.delete(indexKey(jobId));
+}
+
+/** Marks a job finished (done, failed or cancelled): its slots are freed, and its retention starts. */
+export async function markFinished(kv: KeyValue, jobId: string, now: Date): Promise<void> {
+  const entry = await kv.get<JobIndex>(indexKey(jobId));
+  if (!entry || entry.finishedAt) return;
+  await releaseSlots(kv, jobId);
+  await kv.set(indexKey(jobId), { ...entry, finishedAt: now.toISOString(), slots: [] } satisfies JobIndex);
+}
