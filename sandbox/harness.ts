@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as app from '../src/index';
+import { SEED } from './confluence/seed';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
@@ -61,7 +62,7 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
   const confluence = await startConfluence(options);
-  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs });
+  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs, withoutConsent: [...SEED.withoutConsent] });
   const manifest = readManifest();
   for (const c of manifest.modules?.consumer ?? []) {
     platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler);

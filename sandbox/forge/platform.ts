@@ -38,6 +38,8 @@ export interface PlatformOptions {
   appId?: string;
   /** Consumer time budget in ms (900 s in production with timeoutSeconds: 900). */
   consumerBudgetMs?: number;
+  /** Users who have not yet allowed the app to act for them (see `setConsent`). */
+  withoutConsent?: string[];
 }
 
 const RESOLVER_BUDGET_MS = 25_000;
@@ -59,6 +61,9 @@ export class ForgePlatform {
   private readonly als = new AsyncLocalStorage<Invocation>();
   /** Set when delivery should wait for an explicit `drain()` instead of running at once. */
   manualDelivery = false;
+  /** asUser() requests the proxy refused for want of consent, in order, for assertions. */
+  readonly consentRefusals: Array<{ accountId: string; path: string }> = [];
+  private readonly withoutConsent: Set<string>;
   private readonly held: Pending[] = [];
 
   constructor(options: PlatformOptions) {
@@ -66,6 +71,18 @@ export class ForgePlatform {
     this.cloudId = options.cloudId ?? 'sandbox-cloud';
     this.appId = options.appId ?? '00000000-0000-4000-8000-00000000c0de';
     this.consumerBudgetMs = options.consumerBudgetMs ?? 900_000;
+    this.withoutConsent = new Set(options.withoutConsent ?? []);
+  }
+
+  /**
+   * Marks whether a user has allowed the app to act for them. Until they have, the Forge proxy
+   * refuses every asUser() call for them, and @forge/api turns that into NeedsAuthenticationError
+   * (node_modules/@forge/api/out/api/fetch.js); the product shows its "Allow access" prompt when
+   * that error escapes the function. The docs mirror has no page for this flow.
+   */
+  setConsent(accountId: string, granted: boolean): void {
+    if (granted) this.withoutConsent.delete(accountId);
+    else this.withoutConsent.add(accountId);
   }
 
   /** The current invocation (undefined outside one). */
@@ -109,7 +126,11 @@ export class ForgePlatform {
     else {
       const accountId = meta.accountId ?? this.current()?.accountId;
       // Like production: asUser() outside a user's invocation (a trigger, a consumer) cannot work.
-      if (!accountId) return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      if (!accountId) return needsAuthentication();
+      if (this.withoutConsent.has(accountId)) {
+        this.consentRefusals.push({ accountId, path });
+        return needsAuthentication();
+      }
       principal = `user:${accountId}`;
     }
     const headers = new Headers(init.headers);
@@ -216,6 +237,14 @@ export function installForgePlatform(options: PlatformOptions): ForgePlatform {
   g.__forge_fetch__ = (meta: ForgeFetchMeta, path: string, init?: RequestInit) => platform.fetch(meta, path, init);
   Object.defineProperty(globalThis, '__forge_runtime__', { configurable: true, get: () => platform.runtime() });
   return platform;
+}
+
+/**
+ * The proxy's answer to asUser() without consent: @forge/api (api/fetch.js, handleProxyResponseErrors)
+ * throws `new NeedsAuthenticationError('Authentication Required', …)` on this header.
+ */
+function needsAuthentication(): Response {
+  return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
 }
 
 function json(status: number, body: unknown): Response {

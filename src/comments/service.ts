@@ -11,6 +11,7 @@ import type { AnchorReport, CommentView, InlineInfo, SkippedComment } from '../s
 import { anchorReport, annotationsOf, checkAnchor, type Annotation } from './anchors';
 import { mentionIds, parseAdf, renderBody } from './body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from './walk';
+import { passConsent } from '../confluence/errors';
 
 export type CommentsApi = WalkApi & Pick<Confluence, 'users' | 'getPage' | 'getBlogPost'>;
 
@@ -115,6 +116,7 @@ async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: str
       ? await api.getBlogPost(ref.id, { bodyFormat: 'atlas_doc_format' })
       : await api.getPage(ref.id, { bodyFormat: 'atlas_doc_format' });
   } catch (e) {
+    passConsent(e);
     if (isHttpError(e)) return undefined;
     throw e;
   }
@@ -129,6 +131,7 @@ async function userNames(api: CommentsApi, ids: Set<string>): Promise<Map<string
     const users = await api.users(ids);
     for (const [id, u] of users) names.set(id, u.displayName ?? u.publicName ?? id);
   } catch (e) {
+    passConsent(e);
     if (!isHttpError(e)) throw e;
   }
   return names;

@@ -11,6 +11,7 @@ import type { Confluence, ContentRef } from '../confluence/client';
 import { collect } from '../confluence/paginate';
 import type { InlineComment } from '../confluence/types';
 import type { CommentKind, SkipReason, SkippedComment } from '../shared/comments';
+import { passConsent } from '../confluence/errors';
 
 export type WalkApi = Pick<Confluence, 'footerComments' | 'inlineComments' | 'footerReplies' | 'inlineReplies' | 'getInlineComment'>;
 
@@ -99,6 +100,7 @@ export async function walkComments(api: WalkApi, ref: ContentRef, o: WalkOptions
       };
     } catch (e) {
       // Who resolved it is a detail: a failure here must not lose the thread itself.
+      passConsent(e);
       if (statusOf(e) === undefined) throw e;
     }
   }

@@ -7,7 +7,7 @@
  * only form the Forge linter's scope check can read, so the manifest's scopes stay verifiable.
  */
 import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type RequestProductMethod } from '@forge/api';
-import { ConfluenceError } from './errors';
+import { ConfluenceError, passConsent } from './errors';
 import { paginate, type FetchPage } from './paginate';
 import { RESOLVER_RETRY, withRetry, type RetryDeps, type RetryPolicy } from './retry';
 import type {
@@ -274,6 +274,7 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
           const text = await res.text().catch(() => '');
           out.push({ path, status: res.status, failureCategory: res.headers.get('x-failure-category'), message: shortMessage(text) });
         } catch (e) {
+          passConsent(e);
           out.push({ path, status: 0, failureCategory: null, message: e instanceof Error ? e.message : String(e) });
         }
       }

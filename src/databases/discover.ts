@@ -8,6 +8,7 @@ import type { Confluence } from '../confluence/client';
 import type { Descendant, User } from '../confluence/types';
 import type { DatabaseList, DatabaseSummary } from '../shared/databases';
 import { problemFrom, sectionError } from './errors';
+import { passConsent } from '../confluence/errors';
 
 export interface DiscoverLimits {
   /** Databases detailed (one request each); the rest are counted in `more`. */
@@ -72,7 +73,8 @@ export async function findDatabases(
   if (owners.length > 0) {
     try {
       names = await deps.client.users(owners);
-    } catch {
+    } catch (e) {
+      passConsent(e);
       note = 'Owner names could not be looked up; account ids are shown instead.';
     }
   }

@@ -25,6 +25,7 @@ import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
 import { fileName } from './names';
 import type { ReportEntry } from './report';
+import { orElse } from '../confluence/errors';
 
 export type { ExportFormat, ExportOptions } from '../shared/export';
 
@@ -102,7 +103,7 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
   const childPages = adf && ref.type === 'page' && usesChildrenMacro(adf) ? await collect(client.directChildren(ref.id)) : undefined;
   const [users, space] = await Promise.all([
     ids.size > 0 && !storage ? client.users(ids).then(displayNames) : Promise.resolve(new Map<string, string>()),
-    page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(() => undefined) : Promise.resolve(undefined),
+    page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(orElse(undefined)) : Promise.resolve(undefined),
   ]);
   const data: PageData = {
     page,

@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { BULK_IDS, type Confluence, type ContentRef } from '../confluence/client';
-import { isConfluenceError } from '../confluence/errors';
+import { isConfluenceError, orElse, passConsent } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
 import { allDescendants } from '../confluence/tree';
@@ -259,6 +259,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     await deps.onDone?.(job, attachment);
     return 'done';
   } catch (e) {
+    passConsent(e);
     ckpt.failures += 1;
     await kv.set(keys.ckpt(jobId), ckpt);
     if (retryable(e) && ckpt.failures < tuning.maxFailures) {
@@ -332,7 +333,7 @@ async function convertBatch(
   if (unknown.length > 0 && !storage) for (const [id, name] of displayNames(await client.users(unknown))) users.set(id, name);
   if (options.frontMatter && !storage) {
     for (const spaceId of new Set(present.map((p) => p.page.spaceId).filter((s): s is string => !!s))) {
-      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await client.getSpace(spaceId).catch(() => undefined))?.key ?? '';
+      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await client.getSpace(spaceId).catch(orElse(undefined)))?.key ?? '';
     }
   }
 
@@ -460,6 +461,7 @@ async function buildZip(
         try {
           return { d, bytes: await deps.client.downloadAttachment(d.pageId, d.id) };
         } catch (e) {
+          passConsent(e);
           if (retryable(e)) throw e;
           report.push({ kind: 'attachment-missing', what: 'attachment', pageId: d.pageId, detail: `Attachment ${d.path.split('/').pop()} could not be downloaded.` });
           return undefined;

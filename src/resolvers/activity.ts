@@ -20,6 +20,7 @@ import { bool, int, object, oneOf, optional } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
 import { requireContent } from './context';
 import { AppError, defineResolver } from './define';
+import { orElse } from '../confluence/errors';
 
 const DEFAULT_LIMIT = 50;
 
@@ -34,7 +35,7 @@ export function registerActivityResolvers(resolver: Resolver): void {
     const recent = log.slice(-(input.limit ?? DEFAULT_LIMIT)).reverse();
     // Names are resolved as the user, in one bulk request; a failure only costs the names.
     const ids = recent.map((e) => e.accountId).filter((id): id is string => Boolean(id));
-    const users = ids.length > 0 ? await client.users(ids).catch(() => new Map<string, { displayName?: string }>()) : new Map<string, { displayName?: string }>();
+    const users = ids.length > 0 ? await client.users(ids).catch(orElse(new Map<string, { displayName?: string }>())) : new Map<string, { displayName?: string }>();
     const items: ActivityItem[] = recent.map((e) => ({
       type: e.type,
       at: e.at,

@@ -1,9 +1,10 @@
 /**
  * The one wrapper every resolver goes through: validate, run, and turn any failure into the
- * `{ok:false, error}` envelope. Logs carry the key and error code only: never payloads or bodies.
+ * `{ok:false, error}` envelope (except the consent error, which must reach the platform). Logs
+ * carry the key and error code only: never payloads or bodies.
  */
 import type Resolver from '@forge/resolver';
-import { isConfluenceError } from '../confluence/errors';
+import { isConfluenceError, passConsent } from '../confluence/errors';
 import type { Envelope } from '../shared/envelope';
 import { BadInput, validate, type Check } from '../shared/validate';
 import { readContext, type CallContext } from './context';
@@ -28,6 +29,8 @@ export function defineResolver<P, T>(
       const input = validate(payload, raw);
       return { ok: true, data: await run(input, ctx) };
     } catch (e) {
+      // Escapes to the platform, which then shows the user Forge's "Allow access" prompt.
+      passConsent(e);
       return { ok: false, error: toError(key, e) };
     }
   });

@@ -4,6 +4,7 @@ import type { PageInfo } from '../shared/page';
 import { object } from '../shared/validate';
 import { requireContent } from './context';
 import { defineResolver } from './define';
+import { orElse } from '../confluence/errors';
 
 export function registerPageResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'page/info', object({}), async (_input, ctx): Promise<PageInfo> => {
@@ -13,7 +14,7 @@ export function registerPageResolvers(resolver: Resolver): void {
       ref.type === 'blogpost' ? client.getBlogPost(ref.id) : client.getPage(ref.id),
       ref.type === 'blogpost' ? client.blogPostOperations(ref.id) : client.pageOperations(ref.id),
     ]);
-    const space = page.spaceId ? await client.getSpace(page.spaceId).catch(() => undefined) : undefined;
+    const space = page.spaceId ? await client.getSpace(page.spaceId).catch(orElse(undefined)) : undefined;
     return {
       id: page.id,
       type: ref.type,
