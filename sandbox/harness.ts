@@ -30,6 +30,15 @@ export interface InvokeOptions {
   payload?: unknown;
   /** The module calling, as in manifest.yml (default: the byline item). */
   module?: { key: string; type: string };
+  /** `null` leaves `siteUrl` out of the context (the docs promise it only "if available"). */
+  siteUrl?: string | null;
+}
+
+/** The space a content module's context names: the one the page or blog post is in. */
+export function spaceOf(confluence: ConfluenceSandbox, contentId: string): { id: string; key: string } | undefined {
+  const c = confluence.site.contents.get(contentId);
+  const space = c ? confluence.site.spaces.get(c.spaceId) : undefined;
+  return space ? { id: space.id, key: space.key } : undefined;
 }
 
 export interface StartOptions extends SandboxOptions {
@@ -73,7 +82,8 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     confluence,
     platform,
     async invoke<T>(key: string, o: InvokeOptions) {
-      const call = { key, accountId: o.accountId, content: o.content, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type };
+      const space = o.content ? spaceOf(confluence, o.content.id) : undefined;
+      const call = { key, accountId: o.accountId, content: o.content, space, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type, siteUrl: o.siteUrl };
       return (await invokeResolver(platform, resolver, call)) as T;
     },
     async trigger(event) {

@@ -9,6 +9,9 @@ export interface ContentRef {
   type: 'page' | 'blogpost';
 }
 
+/** The UI modules of manifest.yml whose resolver calls carry an extension context. */
+export type ModuleType = 'confluence:contentBylineItem' | 'confluence:contentAction' | 'confluence:globalPage';
+
 export interface ResolverCall {
   key: string;
   payload?: unknown;
@@ -19,27 +22,48 @@ export interface ResolverCall {
   /** The calling module's type (the byline item unless said otherwise). */
   extensionType?: string;
   jobId?: string;
+  /** The site URL in the context; `null` leaves it out, as the docs allow ("if available"). */
+  siteUrl?: string | null;
 }
 
 type ResolverHandler = (request: unknown, runtimePayload: unknown) => Promise<unknown>;
 type TriggerHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
+/**
+ * The `extension` object each module type gets, exactly as its Forge docs page lists it under
+ * "Extension context" (forge-docs-snapshot, mirror/manifest-reference/modules/<page>/index.md):
+ * - confluence-content-byline-item: type, content.{id, type, subtype}, space.{id, key}, location.
+ * - confluence-content-action: type, content.{id, subtype}, space.{id, key}, location. No
+ *   content.type: the page does not list it, so the app must not rely on it.
+ * - confluence-global-page: the page lists no extension context; only the module type is sent.
+ */
+export function extensionFor(
+  type: string,
+  siteUrl: string,
+  content?: ContentRef,
+  space?: { id: string; key: string },
+): Record<string, unknown> {
+  if (type === 'confluence:globalPage' || !content) return { type };
+  const location = `${siteUrl}/wiki/spaces/${space?.key ?? '~'}/pages/${content.id}`;
+  const subtype = null; // pages and blog posts of the seed site are classic (no "live" subtype)
+  if (type === 'confluence:contentAction') {
+    return { type, content: { id: content.id, subtype }, ...(space ? { space } : {}), location };
+  }
+  return { type, content: { id: content.id, type: content.type, subtype }, ...(space ? { space } : {}), location };
+}
+
 export async function invokeResolver(platform: ForgePlatform, handler: ResolverHandler, call: ResolverCall): Promise<unknown> {
   const moduleKey = call.moduleKey ?? 'content-toolkit-byline';
+  const siteUrl = call.siteUrl === null ? undefined : (call.siteUrl ?? platform.confluenceUrl);
   const request = {
     call: { functionKey: call.key, payload: call.payload, jobId: call.jobId },
     context: {
       cloudId: platform.cloudId,
       localId: `${moduleKey}-local`,
       moduleKey,
-      siteUrl: platform.confluenceUrl,
+      ...(siteUrl ? { siteUrl } : {}),
       environmentType: 'DEVELOPMENT',
-      extension: {
-        type: call.extensionType ?? 'confluence:contentBylineItem',
-        ...(call.content ? { content: { id: call.content.id, type: call.content.type, subtype: null } } : {}),
-        ...(call.space ? { space: call.space } : {}),
-        location: call.content ? `${platform.confluenceUrl}/wiki/pages/${call.content.id}` : undefined,
-      },
+      extension: extensionFor(call.extensionType ?? 'confluence:contentBylineItem', platform.confluenceUrl, call.content, call.space),
     },
   };
   const runtimePayload = {

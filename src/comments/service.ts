@@ -4,6 +4,8 @@
  * The result is the full, unfiltered model; view.ts filters, sorts, counts and caps it.
  */
 import type { Confluence, ContentRef } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
+import { siteUrlFrom } from '../confluence/site';
 import type { Page } from '../confluence/types';
 import type { AdfNode } from '../export/adf';
 import type { ReportEntry } from '../export/report';
@@ -11,7 +13,6 @@ import type { AnchorReport, CommentView, InlineInfo, SkippedComment } from '../s
 import { anchorReport, annotationsOf, checkAnchor, type Annotation } from './anchors';
 import { mentionIds, parseAdf, renderBody } from './body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from './walk';
-import { passConsent } from '../confluence/errors';
 
 export type CommentsApi = WalkApi & Pick<Confluence, 'users' | 'getPage' | 'getBlogPost'>;
 
@@ -35,6 +36,7 @@ const MAX_REPORT = 50;
 
 export async function readComments(api: CommentsApi, ref: ContentRef, o: ReadOptions = {}): Promise<CommentsModel> {
   const [walked, page] = await Promise.all([walkComments(api, ref, o), readPage(api, ref)]);
+  const siteUrl = siteUrlFrom(o.siteUrl, page?.base);
 
   const docs = new Map<string, AdfNode | undefined>();
   const people = new Set<string>();
@@ -70,7 +72,7 @@ export async function readComments(api: CommentsApi, ref: ContentRef, o: ReadOpt
       markdown: body.markdown,
       text: body.text,
       clipped: false,
-      ...(d._links?.webui ? { link: absolute(d._links.webui, o.siteUrl) } : {}),
+      ...(d._links?.webui ? { link: absolute(d._links.webui, siteUrl) } : {}),
       replies: c.replies.map(toView),
     };
     if (c.kind === 'inline' && c.depth === 0) view.inline = inlineInfo(d, names, annotations);
@@ -109,7 +111,7 @@ function inlineInfo(d: RawComment['data'], names: ReadonlyMap<string, string>, a
  * The page body, for anchor checks and the title. Read as the user like the comments; when it
  * cannot be read the comments are still worth showing, with anchors marked unchecked.
  */
-async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: string; doc: AdfNode | undefined } | undefined> {
+async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: string; doc: AdfNode | undefined; base?: string } | undefined> {
   let page: Page;
   try {
     page = ref.type === 'blogpost'
@@ -120,7 +122,7 @@ async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: str
     if (isHttpError(e)) return undefined;
     throw e;
   }
-  return { title: page.title ?? '', doc: parseAdf(page.body?.atlas_doc_format?.value) };
+  return { title: page.title ?? '', doc: parseAdf(page.body?.atlas_doc_format?.value), base: page._links?.base };
 }
 
 /** Names are cosmetic: if users-bulk fails, comments still show with account ids. */

@@ -8,10 +8,10 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import type { InlineComment } from '../confluence/types';
 import type { CommentKind, SkipReason, SkippedComment } from '../shared/comments';
-import { passConsent } from '../confluence/errors';
 
 export type WalkApi = Pick<Confluence, 'footerComments' | 'inlineComments' | 'footerReplies' | 'inlineReplies' | 'getInlineComment'>;
 

@@ -5,10 +5,10 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
 import type { Descendant, User } from '../confluence/types';
 import type { DatabaseList, DatabaseSummary } from '../shared/databases';
 import { problemFrom, sectionError } from './errors';
-import { passConsent } from '../confluence/errors';
 
 export interface DiscoverLimits {
   /** Databases detailed (one request each); the rest are counted in `more`. */

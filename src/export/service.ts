@@ -10,9 +10,11 @@ import sanitizeHtml from 'sanitize-html';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import type { Confluence, ContentRef } from '../confluence/client';
+import { orElse } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from '../comments/walk';
+import { siteUrlFrom } from '../confluence/site';
 import type { Attachment, FooterComment, InlineComment, Page } from '../confluence/types';
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
@@ -25,7 +27,6 @@ import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
 import { fileName } from './names';
 import type { ReportEntry } from './report';
-import { orElse } from '../confluence/errors';
 
 export type { ExportFormat, ExportOptions } from '../shared/export';
 
@@ -94,6 +95,7 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     wantsComments ? loadComments(client, ref, { deadline: extra.deadline }) : Promise.resolve(undefined),
   ]);
   const adf = storage ? undefined : parseAdf(page);
+  const siteUrl = siteUrlFrom(extra.siteUrl, page._links?.base);
   const labels = page.labels?.meta?.hasMore ? (await collect(client.labels(ref))).map((l) => l.name ?? '') : (page.labels?.results ?? []).map((l) => l.name ?? '');
   const ids = new Set<string>();
   if (adf) mentionIds(adf, ids);
@@ -113,10 +115,10 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     users,
     inline: comments ? comments.inline(users) : undefined,
     footer: comments ? comments.footer(users) : undefined,
-    media: attachmentMedia(attachments, extra.siteUrl),
-    siteUrl: extra.siteUrl,
+    media: attachmentMedia(attachments, siteUrl),
+    siteUrl,
   };
-  const children = childPages?.filter((c) => c.type === undefined || c.type === 'page').map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, extra.siteUrl) }));
+  const children = childPages?.filter((c) => c.type === undefined || c.type === 'page').map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, siteUrl) }));
   const result = renderPage(data, options, { css: extra.css, children: children ? () => children : undefined });
   result.report.push(...(comments?.skipped ?? []));
   return result;

@@ -9,6 +9,7 @@ import { BULK_IDS, type Confluence, type ContentRef } from '../confluence/client
 import { isConfluenceError, orElse, passConsent } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
+import { siteUrlFrom } from '../confluence/site';
 import { allDescendants } from '../confluence/tree';
 import type { Attachment, Page } from '../confluence/types';
 import { AdfError, type MediaAttrs, type MediaResolver } from '../export/adf';
@@ -85,7 +86,7 @@ export class TreeTooLarge extends Error {
 
 export async function createTreeJob(
   deps: CreateDeps,
-  input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions },
+  input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions },
 ): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
@@ -112,7 +113,8 @@ export async function createTreeJob(
     root: { id: root.id, type: 'page', title: root.title ?? 'Export', version: root.version?.number ?? 0 },
     requester: input.requester,
     options: input.options,
-    siteUrl: input.siteUrl,
+    // Stored for the consumer, which runs without a Forge context; `siteUrl` is only "if available".
+    siteUrl: siteUrlFrom(input.siteUrl, root._links?.base) ?? '',
     createdAt,
     total: plan.pageIds.length,
     nodeChunks,

@@ -21,7 +21,7 @@ const MAX_RESPONSE_BYTES = 4_500_000;
 const CONCURRENCY = 16;
 
 async function read(ctx: CallContext) {
-  const ref = requireContent(ctx);
+  const ref = await requireContent(ctx);
   let requests = 0;
   const client = createClient('user', { onResponse: () => (requests += 1) });
   const model = await readComments(client, ref, { siteUrl: ctx.siteUrl, concurrency: CONCURRENCY, deadline: Date.now() + WALK_BUDGET_MS });

@@ -20,7 +20,7 @@ import {
 } from '../shared/export';
 import { bool, object, oneOf, optional, str } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
-import { requireContent, type CallContext } from './context';
+import { requireContent, requireContentId, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
 
 /** Largest text `export/page` returns: the invoke response limit is 5 MB, the envelope needs room. */
@@ -64,7 +64,7 @@ async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef
 }
 
 async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<ExportResult> {
-  const result = await exportAs(createClient('user'), requireContent(ctx), opts, ctx);
+  const result = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx);
   if (result.bytes > MAX_TEXT_BYTES) {
     throw new AppError(
       'TOO_LARGE',
@@ -80,7 +80,7 @@ async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<Export
  * id alone (or one from another page) never reveals an export.
  */
 async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; status: TreeStatus }> {
-  const here = requireContent(ctx).id;
+  const here = requireContentId(ctx);
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
   const status = job && job.requester === ctx.accountId && job.root.id === here ? await forgeKv.get<TreeStatus>(keys.progress(job.jobId)) : undefined;
   if (!job || !status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
@@ -94,12 +94,12 @@ export function registerExportResolvers(resolver: Resolver): void {
     }
     const opts = options(input);
     const r = await exportHere(ctx, opts);
-    await recordExport(forgeKv, requireContent(ctx).id, { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
+    await recordExport(forgeKv, requireContentId(ctx), { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
     return { text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title };
   });
 
   defineResolver(resolver, 'export/attach', optionsPayload, async (input, ctx): Promise<ExportAttachResult> => {
-    const ref = requireContent(ctx);
+    const ref = await requireContent(ctx);
     const opts = options(input);
     const client = createClient('user');
     const r = await exportAs(client, ref, opts, ctx);
@@ -115,7 +115,7 @@ export function registerExportResolvers(resolver: Resolver): void {
   });
 
   defineResolver(resolver, 'export/tree/start', optionsPayload, async (input, ctx): Promise<TreeStartResult> => {
-    const ref = requireContent(ctx);
+    const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
     try {
       return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input) });
