@@ -10,6 +10,7 @@ import * as app from '../src/index';
 import { SEED } from './confluence/seed';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
+import { consumerTimeoutMs } from './forge/limits';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
 
 type Handler = (...args: never[]) => Promise<unknown>;
@@ -42,12 +43,15 @@ export function spaceOf(confluence: ConfluenceSandbox, contentId: string): { id:
 }
 
 export interface StartOptions extends SandboxOptions {
+  /** Overrides every consumer's manifest `timeoutSeconds` (tests shrink it). */
   consumerBudgetMs?: number;
+  /** Overrides the 25 s resolver and trigger limit (tests shrink it). */
+  resolverBudgetMs?: number;
 }
 
 interface Manifest {
   modules?: {
-    function?: Array<{ key: string; handler: string }>;
+    function?: Array<{ key: string; handler: string; timeoutSeconds?: unknown }>;
     trigger?: Array<{ key: string; function: string; events: string[] }>;
     consumer?: Array<{ key: string; queue: string; function: string }>;
   };
@@ -71,10 +75,11 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
   const confluence = await startConfluence(options);
-  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs, withoutConsent: [...SEED.withoutConsent] });
+  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs, resolverBudgetMs: options.resolverBudgetMs, withoutConsent: [...SEED.withoutConsent] });
   const manifest = readManifest();
   for (const c of manifest.modules?.consumer ?? []) {
-    platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler);
+    const timeout = consumerTimeoutMs(manifest.modules?.function?.find((f) => f.key === c.function)?.timeoutSeconds, c.function);
+    platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler, timeout);
   }
   const resolver = handlerFor(manifest, 'resolver') as unknown as (req: unknown, rt: unknown) => Promise<unknown>;
 

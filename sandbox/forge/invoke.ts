@@ -2,6 +2,7 @@
  * Calls the app's handlers exactly as the Forge platform does: the same argument shapes, inside an
  * invocation (so asUser() resolves to the caller), with results passed through JSON.
  */
+import { INVOKE_PAYLOAD_MAX_BYTES, INVOKE_RESPONSE_MAX_BYTES, jsonBytes, PlatformLimitError, withinTime } from './limits';
 import type { ForgePlatform } from './platform';
 
 export interface ContentRef {
@@ -72,13 +73,28 @@ export async function invokeResolver(platform: ForgePlatform, handler: ResolverH
     license: { isActive: true },
     installation: {},
   };
-  const result = await platform.run({ accountId: call.accountId, moduleKey }, () => handler(request, runtimePayload));
+  // The platform refuses an oversized payload before the function runs, and an oversized answer after.
+  const payloadBytes = jsonBytes(call.payload);
+  if (payloadBytes > INVOKE_PAYLOAD_MAX_BYTES) {
+    throw new PlatformLimitError('INVOKE_PAYLOAD_TOO_LARGE', `The ${call.key} payload is ${payloadBytes} bytes; invoke accepts at most ${INVOKE_PAYLOAD_MAX_BYTES}`);
+  }
+  const budgetMs = platform.resolverBudgetMs;
+  const result = await platform.run({ accountId: call.accountId, moduleKey, budgetMs }, () =>
+    withinTime(handler(request, runtimePayload), budgetMs, `resolver ${call.key}`),
+  );
+  const responseBytes = jsonBytes(result);
+  if (responseBytes > INVOKE_RESPONSE_MAX_BYTES) {
+    throw new PlatformLimitError('INVOKE_RESPONSE_TOO_LARGE', `The ${call.key} response is ${responseBytes} bytes; invoke returns at most ${INVOKE_RESPONSE_MAX_BYTES}`);
+  }
   return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
 }
 
 /** Delivers a product event to a trigger handler, as the app (no user), like the platform. */
 export async function deliverTrigger(platform: ForgePlatform, handler: TriggerHandler, event: unknown, moduleKey = 'content-events'): Promise<unknown> {
   const context = { installContext: `ari:cloud:confluence::site/${platform.cloudId}` };
-  const result = await platform.run({ moduleKey }, () => handler(JSON.parse(JSON.stringify(event)), context));
+  // Product-event triggers get the 25 s runtime limit: only consumer and scheduled-trigger functions
+  // may extend it (mirror/limits-invocation/index.md).
+  const budgetMs = platform.resolverBudgetMs;
+  const result = await platform.run({ moduleKey, budgetMs }, () => withinTime(handler(JSON.parse(JSON.stringify(event)), context), budgetMs, `trigger ${moduleKey}`));
   return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
 }

@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { MemoryKvs } from './kvs';
+import { CONSUMER_DEFAULT_TIMEOUT_S, RESOLVER_TIMEOUT_MS, withinTime } from './limits';
 
 /** Who and what is running: one per resolver call, trigger delivery or consumer run. */
 export interface Invocation {
@@ -36,13 +37,14 @@ export interface PlatformOptions {
   confluenceUrl: string;
   cloudId?: string;
   appId?: string;
-  /** Consumer time budget in ms (900 s in production with timeoutSeconds: 900). */
+  /** Consumer time budget in ms for every queue, overriding each consumer's own (tests shrink it). */
   consumerBudgetMs?: number;
+  /** Resolver and trigger time budget in ms: 25 s on Forge (see limits.ts); tests shrink it. */
+  resolverBudgetMs?: number;
   /** Users who have not yet allowed the app to act for them (see `setConsent`). */
   withoutConsent?: string[];
 }
 
-const RESOLVER_BUDGET_MS = 25_000;
 const MAX_RETRIES = 4;
 
 export class ForgePlatform {
@@ -50,7 +52,10 @@ export class ForgePlatform {
   readonly cloudId: string;
   readonly appId: string;
   confluenceUrl: string;
-  consumerBudgetMs: number;
+  /** When set, every consumer gets this budget instead of its manifest `timeoutSeconds`. */
+  consumerBudgetMs: number | undefined;
+  resolverBudgetMs: number;
+  private readonly consumerBudgets = new Map<string, number>();
   /** Every event pushed, in order (including retries), for assertions. */
   readonly pushed: QueueEvent[] = [];
   /** Results of consumer runs, in order. */
@@ -70,7 +75,8 @@ export class ForgePlatform {
     this.confluenceUrl = options.confluenceUrl.replace(/\/$/, '');
     this.cloudId = options.cloudId ?? 'sandbox-cloud';
     this.appId = options.appId ?? '00000000-0000-4000-8000-00000000c0de';
-    this.consumerBudgetMs = options.consumerBudgetMs ?? 900_000;
+    this.consumerBudgetMs = options.consumerBudgetMs;
+    this.resolverBudgetMs = options.resolverBudgetMs ?? RESOLVER_TIMEOUT_MS;
     this.withoutConsent = new Set(options.withoutConsent ?? []);
   }
 
@@ -95,14 +101,21 @@ export class ForgePlatform {
     const invocation: Invocation = {
       accountId: inv.accountId,
       moduleKey: inv.moduleKey,
-      deadline: inv.deadline ?? Date.now() + (inv.budgetMs ?? RESOLVER_BUDGET_MS),
+      deadline: inv.deadline ?? Date.now() + (inv.budgetMs ?? this.resolverBudgetMs),
       invocationId: inv.invocationId ?? randomUUID(),
     };
     return this.als.run(invocation, fn);
   }
 
-  registerConsumer(queueName: string, handler: ConsumerHandler): void {
+  /** `budgetMs`: the consumer function's `timeoutSeconds` (default 55 s, at most 900 s; limits.ts). */
+  registerConsumer(queueName: string, handler: ConsumerHandler, budgetMs = CONSUMER_DEFAULT_TIMEOUT_S * 1000): void {
     this.consumers.set(queueName, handler);
+    this.consumerBudgets.set(queueName, budgetMs);
+  }
+
+  /** The time a consumer of `queueName` gets before the platform stops it. */
+  consumerBudget(queueName: string): number {
+    return this.consumerBudgetMs ?? this.consumerBudgets.get(queueName) ?? CONSUMER_DEFAULT_TIMEOUT_S * 1000;
   }
 
   /** Waits until every queued event (and any it pushes in turn) has been consumed. */
@@ -183,8 +196,9 @@ export class ForgePlatform {
     const handler = this.consumers.get(event.queueName);
     if (!handler) return;
     try {
-      const result = await this.run({ moduleKey: event.queueName, budgetMs: this.consumerBudgetMs }, () =>
-        handler(event, { installContext: `ari:cloud:confluence::site/${this.cloudId}` }),
+      const budgetMs = this.consumerBudget(event.queueName);
+      const result = await this.run({ moduleKey: event.queueName, budgetMs }, () =>
+        withinTime(handler(event, { installContext: `ari:cloud:confluence::site/${this.cloudId}` }), budgetMs, `consumer of ${event.queueName}`),
       );
       const plain = result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
       this.consumerRuns.push({ queueName: event.queueName, jobId: event.jobId, result: plain });

@@ -22,9 +22,8 @@ import { bool, object, oneOf, optional, str } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
 import { requireContent, requireContentId, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
+import { MAX_RESPONSE_BYTES, megabytes, responseBytes } from './limits';
 
-/** Largest text `export/page` returns: the invoke response limit is 5 MB, the envelope needs room. */
-export const MAX_TEXT_BYTES = 5 * 1000 * 1000;
 /** Time a page export may spend reading comment replies, leaving room to convert within 25 s. */
 const COMMENTS_BUDGET_MS = 15_000;
 
@@ -63,13 +62,18 @@ async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef
   }
 }
 
-async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<ExportResult> {
-  const result = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx);
-  if (result.bytes > MAX_TEXT_BYTES) {
+/**
+ * The export as the panel receives it. The 5 MB invoke limit applies to the whole JSON answer (the
+ * envelope, the report, and the text with its JSON escaping, which can double an HTML export), so
+ * that is what is measured; over it, the user is sent to "Attach to page", which has no such limit.
+ */
+function fitInResponse(result: ExportPageResult): ExportPageResult {
+  const bytes = responseBytes({ ok: true, data: result });
+  if (bytes > MAX_RESPONSE_BYTES) {
     throw new AppError(
       'TOO_LARGE',
-      `This export is ${(result.bytes / 1e6).toFixed(1)} MB, more than the 5 MB the panel can receive.`,
-      'Use "Export page tree" instead: it writes the export into a zip attached to the page.',
+      `This export is ${megabytes(bytes)} as the panel receives it, more than the ${megabytes(MAX_RESPONSE_BYTES)} Forge lets an app send to the panel.`,
+      'Use "Attach to page": the file is saved on the page, and you can download it from there.',
     );
   }
   return result;
@@ -93,9 +97,10 @@ export function registerExportResolvers(resolver: Resolver): void {
       throw new AppError('USE_TREE_EXPORT', 'Child pages are exported with the page tree export.', 'Use "Export page tree": it exports the page and all its children into one zip.');
     }
     const opts = options(input);
-    const r = await exportHere(ctx, opts);
+    const r = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx);
+    const result = fitInResponse({ text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title });
     await recordExport(forgeKv, requireContentId(ctx), { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
-    return { text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title };
+    return result;
   });
 
   defineResolver(resolver, 'export/attach', optionsPayload, async (input, ctx): Promise<ExportAttachResult> => {
