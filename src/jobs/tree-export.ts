@@ -17,7 +17,7 @@ export const TREE_QUEUE = 'tree-export';
 const queue = (): Queue => new Queue({ key: TREE_QUEUE });
 
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
-export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions }): Promise<TreeStartResult> {
+export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
   return createTreeJob(
     {
       client: createClient('user'),

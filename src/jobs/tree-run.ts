@@ -86,7 +86,7 @@ export class TreeTooLarge extends Error {
 
 export async function createTreeJob(
   deps: CreateDeps,
-  input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions },
+  input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number },
 ): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
@@ -102,7 +102,7 @@ export async function createTreeJob(
     listed.push(d);
     if (listed.length > MAX_ITEMS) throw new TreeTooLarge(listed.length);
     // The listing runs inside the 25 s resolver; stop with a clear answer rather than time out.
-    if (deps.now().getTime() - started > LISTING_BUDGET_MS) throw new TreeListingTooSlow(listed.length);
+    if (deps.now().getTime() > (input.listUntil ?? started + LISTING_BUDGET_MS)) throw new TreeListingTooSlow(listed.length);
   }
   const plan = planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed);
   const jobId = deps.newId();

@@ -8,7 +8,7 @@ import { countComments, exportComments, flatten, present, readComments, selectTh
 import { exportPayload, listPayload, type CommentsExport, type CommentsResult } from '../shared/comments';
 import { requireContent, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
-import { MAX_RESPONSE_BYTES, responseBytes } from './limits';
+import { deadlineWithin, MAX_RESPONSE_BYTES, responseBytes } from './limits';
 
 /** Resolvers get 25 s; stop starting reply reads after this so rendering and the answer fit. */
 const WALK_BUDGET_MS = 18_000;
@@ -23,7 +23,7 @@ async function read(ctx: CallContext) {
   const ref = await requireContent(ctx);
   let requests = 0;
   const client = createClient('user', { onResponse: () => (requests += 1) });
-  const model = await readComments(client, ref, { siteUrl: ctx.siteUrl, concurrency: CONCURRENCY, deadline: Date.now() + WALK_BUDGET_MS });
+  const model = await readComments(client, ref, { siteUrl: ctx.siteUrl, concurrency: CONCURRENCY, deadline: deadlineWithin(WALK_BUDGET_MS) });
   return { model, requests: () => requests };
 }
 

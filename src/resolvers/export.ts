@@ -9,7 +9,7 @@ import { AdfError } from '../export/adf';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { startTreeExport } from '../jobs/tree-export';
-import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-run';
+import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   type ExportAttachResult,
@@ -22,7 +22,7 @@ import { bool, object, oneOf, optional, str } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
 import { requireContent, requireContentId, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
-import { MAX_RESPONSE_BYTES, megabytes, responseBytes } from './limits';
+import { deadlineWithin, MAX_RESPONSE_BYTES, megabytes, responseBytes } from './limits';
 
 /** Time a page export may spend reading comment replies, leaving room to convert within 25 s. */
 const COMMENTS_BUDGET_MS = 15_000;
@@ -53,7 +53,7 @@ function options(input: { format: ExportOptions['format']; frontMatter?: boolean
 async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext): Promise<ExportResult> {
   try {
     // Resolvers get 25 s; replies not read by then are reported, and the rest still converts.
-    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: Date.now() + COMMENTS_BUDGET_MS });
+    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: deadlineWithin(COMMENTS_BUDGET_MS, 0.4) });
   } catch (e) {
     if (e instanceof AdfError) {
       throw new AppError('UNREADABLE_BODY', 'Confluence returned a page body the exporter cannot read.', 'Try the "storage" format, which exports the body as Confluence stores it.');
@@ -123,7 +123,7 @@ export function registerExportResolvers(resolver: Resolver): void {
     const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
     try {
-      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input) });
+      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(input), listUntil: deadlineWithin(LISTING_BUDGET_MS) });
     } catch (e) {
       if (e instanceof TreeListingTooSlow) {
         throw new AppError('TOO_SLOW', `Confluence took too long to list this tree (${e.listed} items listed so far).`, 'Export a smaller branch: open the export from a page further down the tree, or try again when the site is less busy.');

@@ -19,6 +19,7 @@ import {
   RESOLVER_TIMEOUT_MS,
 } from '../../sandbox/forge/limits';
 import { readManifest, startSandbox, type Sandbox } from '../../sandbox/harness';
+import { deadlineWithin } from '../../src/resolvers/limits';
 
 const { alice } = SEED.users;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,5 +141,24 @@ describe('KVS keys (limits-kvs-ce: regex and 500 characters)', () => {
       expect(e).toBeInstanceOf(ForgeKvsAPIError);
       expect((e as ForgeKvsAPIError).code).toBe('INVALID_KEY');
     }
+  });
+});
+
+describe('the app plans its work inside the time the platform gives it', () => {
+  it('caps a work budget by the invocation\'s remaining time, keeping a share to answer', async () => {
+    const plan = (budgetMs?: number) =>
+      sb.platform.run({ moduleKey: 'm', ...(budgetMs ? { budgetMs } : {}) }, async () => {
+        const now = Date.now();
+        return deadlineWithin(18_000, 0.3, now) - now;
+      });
+    // 25 s: 70 % of it is 17.5 s, below the 18 s the walk would like.
+    expect(await plan()).toBeGreaterThan(17_400);
+    expect(await plan()).toBeLessThanOrEqual(17_500);
+    // A 1 s invocation: at most 700 ms of work, never the fixed 18 s that would be stopped.
+    expect(await plan(1000)).toBeGreaterThan(600);
+    expect(await plan(1000)).toBeLessThanOrEqual(700);
+    // Outside Forge (no remaining time): the budget as given.
+    const now = Date.now();
+    expect(deadlineWithin(18_000, 0.3, now) - now).toBe(18_000);
   });
 });
