@@ -1,8 +1,10 @@
 /**
- * `npm run invoke -- <resolver-key> [--content <id>] [--user <accountId|alice|bob>] [--payload '<json>']`
+ * `npm run invoke -- <resolver-key> [--content <id>] [--user <accountId|alice|bob|carol>] [--payload '<json>']`
  * Runs one resolver against the seed sandbox exactly as the platform would (real handler, real
- * @forge packages, the user's identity) and prints the envelope as JSON. Exit 1 on `ok:false`.
+ * @forge packages, the user's identity) and prints the envelope as JSON. Exit 1 on `ok:false`, and
+ * when the function throws (Carol has not allowed the app access: NeedsAuthenticationError).
  */
+import { needsConsent } from '../../src/confluence/errors';
 import { API_KEYS } from '../../src/shared/api';
 import { SEED } from '../confluence/seed';
 import { startSandbox } from '../harness';
@@ -20,7 +22,7 @@ interface Args {
   wait: boolean;
 }
 
-const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
+const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob, carol: SEED.users.carol };
 
 export function usage(): string {
   const pages = Object.entries(SEED.pages).map(([name, id]) => `  ${id.padEnd(8)} page     ${name}`);
@@ -30,7 +32,7 @@ export function usage(): string {
     '',
     'Runs a resolver against the offline seed site as the Forge platform would and prints its envelope.',
     '  --content  page or blog post id the panel is on (default: the rich demo page)',
-    '  --user     alice (default) or bob, or an account id',
+    '  --user     alice (default), bob, carol (has not granted the app consent), or an account id',
     '  --payload  JSON payload (default: {})',
     '  --wait     after the call, wait for queued background jobs (tree exports) to finish',
     '',
@@ -102,7 +104,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr(`Content ${args.content} is not a page or blog post of the seed site. Run with --help for the list.`);
       return 2;
     }
-    const envelope = (await sandbox.invoke(args.key, { accountId: args.user, content: { id: args.content, type: content.type }, payload: args.payload })) as { ok?: boolean };
+    let envelope: { ok?: boolean };
+    try {
+      envelope = (await sandbox.invoke(args.key, { accountId: args.user, content: { id: args.content, type: content.type }, payload: args.payload })) as { ok?: boolean };
+    } catch (e) {
+      // What escapes the function reaches the platform: for consent, Forge shows "Allow access".
+      if (!needsConsent(e)) throw e;
+      io.stderr(`${(e as Error).name}: this user has not allowed the app to act for them; Forge would show its "Allow access" prompt.`);
+      return 1;
+    }
     if (args.wait) await sandbox.platform.drain();
     io.stdout(JSON.stringify(envelope, null, 2));
     return envelope.ok === false ? 1 : 0;

@@ -46,3 +46,12 @@ describe('invoke-cli run()', () => {
     expect(help.out.join('\n')).toContain(SEED.users.bob);
   });
 });
+
+describe('invoke-cli and consent', () => {
+  it('exits 1 and says why when the user has not allowed the app access (Carol)', async () => {
+    const carol = capture();
+    expect(await run(['page/info', '--user', 'carol'], carol.io)).toBe(1);
+    expect(carol.out).toEqual([]);
+    expect(carol.err.join('\n')).toMatch(/^NEEDS_AUTHENTICATION_ERR: .*"Allow access"/);
+  });
+});
