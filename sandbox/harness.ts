@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as app from '../src/index';
+import { SEED } from './confluence/seed';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
+import { consumerTimeoutMs } from './forge/limits';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
 import { impersonationScopes } from './forge/scopes';
 
@@ -30,15 +32,27 @@ export interface InvokeOptions {
   payload?: unknown;
   /** The module calling, as in manifest.yml (default: the byline item). */
   module?: { key: string; type: string };
+  /** `null` leaves `siteUrl` out of the context (the docs promise it only "if available"). */
+  siteUrl?: string | null;
+}
+
+/** The space a content module's context names: the one the page or blog post is in. */
+export function spaceOf(confluence: ConfluenceSandbox, contentId: string): { id: string; key: string } | undefined {
+  const c = confluence.site.contents.get(contentId);
+  const space = c ? confluence.site.spaces.get(c.spaceId) : undefined;
+  return space ? { id: space.id, key: space.key } : undefined;
 }
 
 export interface StartOptions extends SandboxOptions {
+  /** Overrides every consumer's manifest `timeoutSeconds` (tests shrink it). */
   consumerBudgetMs?: number;
+  /** Overrides the 25 s resolver and trigger limit (tests shrink it). */
+  resolverBudgetMs?: number;
 }
 
 interface Manifest {
   modules?: {
-    function?: Array<{ key: string; handler: string }>;
+    function?: Array<{ key: string; handler: string; timeoutSeconds?: unknown }>;
     trigger?: Array<{ key: string; function: string; events: string[] }>;
     consumer?: Array<{ key: string; queue: string; function: string }>;
   };
@@ -64,9 +78,16 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
   const confluence = await startConfluence(options);
   const manifest = readManifest();
-  const platform = installForgePlatform({ confluenceUrl: confluence.url, consumerBudgetMs: options.consumerBudgetMs, impersonationScopes: impersonationScopes(manifest.permissions?.scopes) });
+  const platform = installForgePlatform({
+    confluenceUrl: confluence.url,
+    consumerBudgetMs: options.consumerBudgetMs,
+    resolverBudgetMs: options.resolverBudgetMs,
+    withoutConsent: [...SEED.withoutConsent],
+    impersonationScopes: impersonationScopes(manifest.permissions?.scopes),
+  });
   for (const c of manifest.modules?.consumer ?? []) {
-    platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler);
+    const timeout = consumerTimeoutMs(manifest.modules?.function?.find((f) => f.key === c.function)?.timeoutSeconds, c.function);
+    platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler, timeout);
   }
   const resolver = handlerFor(manifest, 'resolver') as unknown as (req: unknown, rt: unknown) => Promise<unknown>;
 
@@ -74,7 +95,8 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     confluence,
     platform,
     async invoke<T>(key: string, o: InvokeOptions) {
-      const call = { key, accountId: o.accountId, content: o.content, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type };
+      const space = o.content ? spaceOf(confluence, o.content.id) : undefined;
+      const call = { key, accountId: o.accountId, content: o.content, space, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type, siteUrl: o.siteUrl };
       return (await invokeResolver(platform, resolver, call)) as T;
     },
     async trigger(event) {

@@ -525,6 +525,25 @@ function routes(): Route[] {
     return ok(out);
   });
 
+  // POST /content/convert-ids-to-types (v2 spec, convertContentIdsToContentTypes): up to 100 ids;
+  // ids the caller may not see, or that do not exist, map to null. Comments are footer-/inline-comment.
+  add('POST', `${V2}/content/convert-ids-to-types`, (ctx) => {
+    const ids = parseJson<{ contentIds?: unknown }>(ctx)?.contentIds;
+    if (!Array.isArray(ids) || ids.length > 100 || !ids.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      throw new HttpError(400, 'contentIds must be an array of at most 100 ids');
+    }
+    const typeOf = (id: string): string | null => {
+      const c = ctx.site.contents.get(id);
+      if (c) return ctx.site.canSee(ctx.principal, id) ? c.type : null;
+      const cm = ctx.site.comment(id);
+      if (cm) return ctx.site.canSee(ctx.principal, cm.pageId) ? `${cm.kind}-comment` : null;
+      const att = ctx.site.attachments.get(id);
+      if (att) return ctx.site.canSee(ctx.principal, att.pageId) ? 'attachment' : null;
+      return null;
+    };
+    return ok({ results: Object.fromEntries(ids.map((id) => [String(id), typeOf(String(id))])) });
+  });
+
   add('POST', `${V2}/users-bulk`, (ctx) => {
     const b = parseJson<{ accountIds?: unknown }>(ctx);
     const ids = b?.accountIds;

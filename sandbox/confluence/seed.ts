@@ -10,7 +10,11 @@ export const SEED = {
   users: {
     alice: '712020:a11ce000-0000-4a11-9e00-000000000001',
     bob: '712020:b0b00000-0000-4b0b-9e00-000000000002',
+    /** Sees what Bob sees, but has not yet allowed the app to act for her (Forge consent). */
+    carol: '712020:ca201000-0000-4ca2-9e00-000000000003',
   },
+  /** Users the Forge platform treats as not having granted consent: their asUser() calls fail. */
+  withoutConsent: ['712020:ca201000-0000-4ca2-9e00-000000000003'],
   space: { id: '98305', key: 'DEMO' },
   otherSpace: { id: '98306', key: 'OPS' },
   pages: {
@@ -186,6 +190,7 @@ export function seedSite(): Site {
   site.baseUrl = SITE_PLACEHOLDER_URL;
   site.addUser({ accountId: U.alice, displayName: 'Alice Author', email: 'alice@example.com', accountType: 'atlassian' });
   site.addUser({ accountId: U.bob, displayName: 'Bob Builder', email: 'bob@example.com', accountType: 'atlassian' });
+  site.addUser({ accountId: U.carol, displayName: 'Carol Newcomer', email: 'carol@example.com', accountType: 'atlassian' });
   const sp = SEED.space.id;
   site.addSpace({ id: sp, key: 'DEMO', name: 'Demo space', authorId: U.alice, homepageId: P.home, description: 'Seed space of the sandbox.' });
   site.addSpace({ id: SEED.otherSpace.id, key: 'OPS', name: 'Operations', authorId: U.bob, homepageId: P.opsHome });

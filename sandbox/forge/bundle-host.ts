@@ -13,8 +13,11 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
+import { SEED } from '../confluence/seed';
 import { deliverTrigger, invokeResolver, type ResolverCall } from './invoke';
+import { consumerTimeoutMs } from './limits';
 import { installForgePlatform, type ConsumerHandler, type PlatformOptions } from './platform';
+import { impersonationScopes } from './scopes';
 
 export type HostRequest =
   | { op: 'invoke'; call: ResolverCall }
@@ -42,7 +45,8 @@ interface UiModule {
 }
 
 interface Manifest {
-  modules: Record<string, Array<UiModule & { handler?: string; function?: string; events?: string[]; queue?: string }>>;
+  modules: Record<string, Array<UiModule & { handler?: string; function?: string; events?: string[]; queue?: string; timeoutSeconds?: number }>>;
+  permissions?: { scopes?: unknown };
 }
 
 /** Packages the app uses: none may resolve from the artifact directory (it must carry everything). */
@@ -55,8 +59,14 @@ const send = (m: HostMessage): void => {
 function start(): void {
   const dir = resolve(process.env.FORGE_APP_DIR ?? process.cwd());
   const options = JSON.parse(process.env.FORGE_PLATFORM ?? '{}') as PlatformOptions;
-  const platform = installForgePlatform(options);
   const manifest = parse(readFileSync(join(dir, 'manifest.yml'), 'utf8')) as Manifest;
+  // As sandbox/harness.ts: the seed's users without consent, and the scopes the deployed manifest
+  // lets the app use when it acts as a user offline.
+  const platform = installForgePlatform({
+    withoutConsent: [...SEED.withoutConsent],
+    ...options,
+    impersonationScopes: impersonationScopes(manifest.permissions?.scopes),
+  });
   const load = createRequire(join(dir, 'manifest.yml'));
 
   // Forge handlers are `<file>.<export>`; the bundler writes `<file>.cjs`.
@@ -82,7 +92,9 @@ function start(): void {
   };
 
   for (const c of manifest.modules.consumer ?? []) {
-    if (c.queue && c.function) platform.registerConsumer(c.queue, handlerOf(c.function) as unknown as ConsumerHandler);
+    if (!c.queue || !c.function) continue;
+    const timeout = consumerTimeoutMs(manifest.modules.function?.find((f) => f.key === c.function)?.timeoutSeconds, c.function);
+    platform.registerConsumer(c.queue, handlerOf(c.function) as unknown as ConsumerHandler, timeout);
   }
   const resolvable = PROBES.filter((p) => {
     try {

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { needsConsent } from '../../src/confluence/errors';
 import * as adf from '../confluence/adf';
 import type { Sandbox } from '../harness';
 import { readManifest } from '../harness';
@@ -53,7 +54,14 @@ export async function perform(sandbox: Sandbox, cmd: Command): Promise<CommandRe
   const content = site.content(cmd.contentId);
   if (cmd.kind === 'invoke') {
     if (!content || (content.type !== 'page' && content.type !== 'blogpost')) return bad(`Content ${cmd.contentId} is not a page or blog post of the site. Run with --help for the list.`);
-    const envelope = (await sandbox.invoke(cmd.key, { accountId: cmd.accountId, content: { id: cmd.contentId, type: content.type }, payload: cmd.payload })) as { ok?: boolean };
+    let envelope: { ok?: boolean };
+    try {
+      envelope = (await sandbox.invoke(cmd.key, { accountId: cmd.accountId, content: { id: cmd.contentId, type: content.type }, payload: cmd.payload })) as { ok?: boolean };
+    } catch (e) {
+      // What escapes the function reaches the platform: for consent, Forge shows "Allow access".
+      if (!needsConsent(e)) throw e;
+      return { exit: 1, output: { error: `${(e as Error).name}: this user has not allowed the app to act for them; Forge would show its "Allow access" prompt.` } };
+    }
     if (cmd.wait) await sandbox.platform.drain();
     return { exit: envelope.ok === false ? 1 : 0, output: envelope };
   }

@@ -5,8 +5,11 @@
  * resolvers through the sandbox harness, and lets a test find nodes and call their `onClick` /
  * `onChange` props the way the product's renderer would.
  */
-import type { Sandbox } from '../harness';
+import { spaceOf, type Sandbox } from '../harness';
+import { extensionFor, type ModuleType } from './invoke';
 import type { BridgeHandler } from './bridge';
+
+export type { ModuleType } from './invoke';
 
 export interface ForgeNode {
   type: string;
@@ -14,9 +17,6 @@ export interface ForgeNode {
   children: ForgeNode[];
   key: string;
 }
-
-/** The UI modules of manifest.yml that render the panel resource. */
-export type ModuleType = 'confluence:contentBylineItem' | 'confluence:contentAction' | 'confluence:globalPage';
 
 /** Each module type's key in manifest.yml. */
 export const MODULE_KEYS: Record<ModuleType, string> = {
@@ -78,18 +78,8 @@ export function createHost(sandbox: Sandbox, who: Who): Host {
     locale: 'en-US',
     timezone: 'UTC',
     license: { isActive: true },
-    extension: content
-      ? {
-          type: module,
-          content: { id: content.id, type: content.type, subtype: null },
-          ...(who.space ? { space: who.space } : {}),
-          location: `${sandbox.platform.confluenceUrl}/wiki/pages/${content.id}`,
-        }
-      : {
-          type: module,
-          // The global page's URL: /wiki/apps/<appId>/<envId>/<route>.
-          ...(module === 'confluence:globalPage' ? { location: `${sandbox.platform.confluenceUrl}/wiki/apps/sandbox-app/sandbox-env/database-inspector` } : {}),
-        },
+    // The same documented extension context the module's resolver calls carry (see extensionFor).
+    extension: extensionFor(module, sandbox.platform.confluenceUrl, content, who.space ?? (content ? spaceOf(sandbox.confluence, content.id) : undefined)),
   });
 
   const handler: BridgeHandler = async (command, payload) => {

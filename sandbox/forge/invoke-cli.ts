@@ -1,7 +1,8 @@
 /**
- * `npm run invoke -- <resolver-key> [--content <id>] [--user <accountId|alice|bob>] [--payload '<json>']`
+ * `npm run invoke -- <resolver-key> [--content <id>] [--user <accountId|alice|bob|carol>] [--payload '<json>']`
  * Runs one resolver against the seed sandbox exactly as the platform would (real handler, real
- * @forge packages, the user's identity) and prints the envelope as JSON. Exit 1 on `ok:false`.
+ * @forge packages, the user's identity) and prints the envelope as JSON. Exit 1 on `ok:false`,
+ * and when the function throws (Carol has not allowed the app access: NeedsAuthenticationError).
  *
  * `--event <eventType>` delivers a product event to the app's trigger instead (after the edit or
  * comment that causes it, with `--text`). `--url <control url>` sends the command to the sandbox
@@ -22,7 +23,7 @@ interface Args {
   url?: string;
 }
 
-const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
+const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob, carol: SEED.users.carol };
 
 export function usage(): string {
   const pages = Object.entries(SEED.pages).map(([name, id]) => `  ${id.padEnd(8)} page     ${name}`);
@@ -34,7 +35,7 @@ export function usage(): string {
     'Runs a resolver against the offline seed site as the Forge platform would and prints its envelope,',
     'or delivers a product event to the app\'s trigger as the platform would.',
     '  --content  page or blog post id the panel is on, or the event is about (default: the rich demo page)',
-    '  --user     alice (default) or bob, or an account id',
+    '  --user     alice (default), bob, carol (has not granted the app consent), or an account id',
     '  --payload  JSON payload (default: {})',
     '  --wait     after the call, wait for queued background jobs (tree exports, auto-export) to finish',
     '  --url      the control URL `npm start` prints: run on that sandbox (shared site, KVS, queue)',
@@ -141,7 +142,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const result = args.url ? await send(args.url, args.command) : await once(args.command);
   const output = result.output as { error?: unknown };
-  if (result.exit === 2 && typeof output.error === 'string') io.stderr(output.error);
+  if (result.exit !== 0 && typeof output.error === 'string') io.stderr(output.error);
   else io.stdout(JSON.stringify(result.output, null, 2));
   return result.exit;
 }

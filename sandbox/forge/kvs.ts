@@ -1,9 +1,15 @@
 /**
  * In-memory Forge KVS answering the HTTP calls @forge/kvs makes (`/api/v1/<op>`), with the documented
- * limits enforced so tests fail the way production would: keys up to 500 characters, values up to
- * 240 KiB of JSON, at most 25 operations per transaction.
+ * limits enforced so tests fail the way production would (mirror/limits-kvs-ce/index.md, "Key and
+ * object size limits" and "Transactions"): keys up to 500 characters matching the documented regex,
+ * values up to 240 KiB of JSON, at most 25 operations per transaction.
  */
 export const KEY_MAX = 500;
+/**
+ * The documented key format, verbatim: letters, digits, `:` `.` `_` `-` `#` and white space, not
+ * only white space. (Without the `u` flag, `\s-#` in a class is `\s`, `-` and `#`.) No `/`.
+ */
+export const KEY_PATTERN = /^(?!\s+$)[a-zA-Z0-9:._\s-#]+$/;
 export const VALUE_MAX_BYTES = 240 * 1024;
 export const TRANSACTION_MAX = 25;
 
@@ -166,6 +172,7 @@ export class MemoryKvs {
 function checkKey(key: string): void {
   if (!key) throw kvsError(400, 'INVALID_KEY', 'A key must not be empty');
   if (key.length > KEY_MAX) throw kvsError(400, 'KEY_TOO_LONG', `Key is ${key.length} characters; the limit is ${KEY_MAX}`);
+  if (!KEY_PATTERN.test(key)) throw kvsError(400, 'INVALID_KEY', `Key ${JSON.stringify(key.slice(0, 80))} does not match ${KEY_PATTERN.source}`);
 }
 
 function checkValue(key: string, value: unknown): void {

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { MemoryKvs } from './kvs';
 import { allowedWith } from './scopes';
+import { CONSUMER_DEFAULT_TIMEOUT_S, RESOLVER_TIMEOUT_MS, withinTime } from './limits';
 
 /** Who and what is running: one per resolver call, trigger delivery or consumer run. */
 export interface Invocation {
@@ -54,13 +55,16 @@ export interface PlatformOptions {
   confluenceUrl: string;
   cloudId?: string;
   appId?: string;
-  /** Consumer time budget in ms (900 s in production with timeoutSeconds: 900). */
+  /** Consumer time budget in ms for every queue, overriding each consumer's own (tests shrink it). */
   consumerBudgetMs?: number;
   /** Scopes the manifest marks `allowImpersonation: true` (see ./scopes). */
   impersonationScopes?: ReadonlySet<string>;
+  /** Resolver and trigger time budget in ms: 25 s on Forge (see limits.ts); tests shrink it. */
+  resolverBudgetMs?: number;
+  /** Users who have not yet allowed the app to act for them (see `setConsent`). */
+  withoutConsent?: string[];
 }
 
-const RESOLVER_BUDGET_MS = 25_000;
 const MAX_RETRIES = 4;
 
 export class ForgePlatform {
@@ -68,8 +72,11 @@ export class ForgePlatform {
   readonly cloudId: string;
   readonly appId: string;
   confluenceUrl: string;
-  consumerBudgetMs: number;
   impersonationScopes: ReadonlySet<string>;
+  /** When set, every consumer gets this budget instead of its manifest `timeoutSeconds`. */
+  consumerBudgetMs: number | undefined;
+  resolverBudgetMs: number;
+  private readonly consumerBudgets = new Map<string, number>();
   /** Every event pushed, in order (including retries), for assertions. */
   readonly pushed: QueueEvent[] = [];
   /** Results of consumer runs, in order. */
@@ -80,6 +87,9 @@ export class ForgePlatform {
   private readonly als = new AsyncLocalStorage<Invocation>();
   /** Set when delivery should wait for an explicit `drain()` instead of running at once. */
   manualDelivery = false;
+  /** asUser() requests the proxy refused for want of consent, in order, for assertions. */
+  readonly consentRefusals: Array<{ accountId: string; path: string }> = [];
+  private readonly withoutConsent: Set<string>;
   private readonly held: Pending[] = [];
   /**
    * Concurrency slots by key. The docs (async-events-api, "Controlling processing concurrency"):
@@ -94,8 +104,21 @@ export class ForgePlatform {
     this.confluenceUrl = options.confluenceUrl.replace(/\/$/, '');
     this.cloudId = options.cloudId ?? 'sandbox-cloud';
     this.appId = options.appId ?? '00000000-0000-4000-8000-00000000c0de';
-    this.consumerBudgetMs = options.consumerBudgetMs ?? 900_000;
+    this.consumerBudgetMs = options.consumerBudgetMs;
+    this.resolverBudgetMs = options.resolverBudgetMs ?? RESOLVER_TIMEOUT_MS;
+    this.withoutConsent = new Set(options.withoutConsent ?? []);
     this.impersonationScopes = options.impersonationScopes ?? new Set();
+  }
+
+  /**
+   * Marks whether a user has allowed the app to act for them. Until they have, the Forge proxy
+   * refuses every asUser() call for them, and @forge/api turns that into NeedsAuthenticationError
+   * (node_modules/@forge/api/out/api/fetch.js); the product shows its "Allow access" prompt when
+   * that error escapes the function. The docs mirror has no page for this flow.
+   */
+  setConsent(accountId: string, granted: boolean): void {
+    if (granted) this.withoutConsent.delete(accountId);
+    else this.withoutConsent.add(accountId);
   }
 
   /** The current invocation (undefined outside one). */
@@ -108,14 +131,21 @@ export class ForgePlatform {
     const invocation: Invocation = {
       accountId: inv.accountId,
       moduleKey: inv.moduleKey,
-      deadline: inv.deadline ?? Date.now() + (inv.budgetMs ?? RESOLVER_BUDGET_MS),
+      deadline: inv.deadline ?? Date.now() + (inv.budgetMs ?? this.resolverBudgetMs),
       invocationId: inv.invocationId ?? randomUUID(),
     };
     return this.als.run(invocation, fn);
   }
 
-  registerConsumer(queueName: string, handler: ConsumerHandler): void {
+  /** `budgetMs`: the consumer function's `timeoutSeconds` (default 55 s, at most 900 s; limits.ts). */
+  registerConsumer(queueName: string, handler: ConsumerHandler, budgetMs = CONSUMER_DEFAULT_TIMEOUT_S * 1000): void {
     this.consumers.set(queueName, handler);
+    this.consumerBudgets.set(queueName, budgetMs);
+  }
+
+  /** The time a consumer of `queueName` gets before the platform stops it. */
+  consumerBudget(queueName: string): number {
+    return this.consumerBudgetMs ?? this.consumerBudgets.get(queueName) ?? CONSUMER_DEFAULT_TIMEOUT_S * 1000;
   }
 
   /** Waits until every queued event (and any it pushes in turn) has been consumed. */
@@ -140,7 +170,11 @@ export class ForgePlatform {
       const invoker = this.current()?.accountId;
       const accountId = meta.accountId ?? invoker;
       // Like production: asUser() outside a user's invocation (a trigger, a consumer) cannot work.
-      if (!accountId) return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
+      if (!accountId) return needsAuthentication();
+      if (this.withoutConsent.has(accountId)) {
+        this.consentRefusals.push({ accountId, path });
+        return needsAuthentication();
+      }
       // asUser(accountId) for anyone but the invoking user is offline impersonation: its token holds
       // only the scopes marked allowImpersonation: true (manifest reference, Permissions:
       // mirror/manifest-reference/permissions/index.md), so other routes fail the scope check.
@@ -228,8 +262,9 @@ export class ForgePlatform {
     const handler = this.consumers.get(event.queueName);
     if (!handler) return;
     try {
-      const result = await this.run({ moduleKey: event.queueName, budgetMs: this.consumerBudgetMs }, () =>
-        handler(event, { installContext: `ari:cloud:confluence::site/${this.cloudId}` }),
+      const budgetMs = this.consumerBudget(event.queueName);
+      const result = await this.run({ moduleKey: event.queueName, budgetMs }, () =>
+        withinTime(handler(event, { installContext: `ari:cloud:confluence::site/${this.cloudId}` }), budgetMs, `consumer of ${event.queueName}`),
       );
       const plain = result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
       this.consumerRuns.push({ queueName: event.queueName, jobId: event.jobId, result: plain });
@@ -299,6 +334,14 @@ function pushError(payload: Array<{ delayInSeconds?: number; concurrency?: Concu
     }
   }
   return undefined;
+}
+
+/**
+ * The proxy's answer to asUser() without consent: @forge/api (api/fetch.js, handleProxyResponseErrors)
+ * throws `new NeedsAuthenticationError('Authentication Required', …)` on this header.
+ */
+function needsAuthentication(): Response {
+  return new Response('', { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
 }
 
 function json(status: number, body: unknown): Response {

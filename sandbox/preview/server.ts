@@ -9,6 +9,9 @@
  *   POST /api/invoke        {key, payload, accountId, content} -> {result: <resolver envelope>}
  *   POST /api/edit          {accountId, content}               -> {version, triggered, note}
  *   POST /api/fetch-product {restPath, method, headers, body, accountId} -> bridge fetch response
+ *   POST /api/consent       {accountId}                        -> grants the app consent for that user
+ * A user without consent (Carol) gets 401 {consentRequired} from /api/invoke: the resolver let
+ * NeedsAuthenticationError escape, and the host shows Forge's "Allow access" prompt.
  * Forge's invoke limits apply: requests over 500 KB and responses over 5 MB are refused.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -18,6 +21,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../harness';
 import { SEED } from '../confluence/seed';
+import { INVOKE_PAYLOAD_MAX_BYTES, INVOKE_RESPONSE_MAX_BYTES, PlatformLimitError } from '../forge/limits';
+import { needsConsent } from '../../src/confluence/errors';
 import { createBundler, type Bundle } from './bundle';
 import { EditError, editPage } from './edit';
 import { GLOBAL_PAGE, hostPage, listContent, type Choice } from './page';
@@ -42,8 +47,8 @@ export interface Preview {
   close(): Promise<void>;
 }
 
-const MAX_REQUEST = 500 * 1024;
-const MAX_RESPONSE = 5 * 1024 * 1024;
+const MAX_REQUEST = INVOKE_PAYLOAD_MAX_BYTES;
+const MAX_RESPONSE = INVOKE_RESPONSE_MAX_BYTES;
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -158,10 +163,23 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
         if (typeof body.key !== 'string') throw new HttpError(400, 'key must be a string');
         // The global page's calls carry no content, as on the platform.
         const content = body.content === undefined || body.content === null ? undefined : contentRef(body.content);
-        const result = await sandbox.invoke(body.key, { accountId: seedUser(body.accountId), content, payload: body.payload });
+        let result: unknown;
+        try {
+          result = await sandbox.invoke(body.key, { accountId: seedUser(body.accountId), content, payload: body.payload });
+        } catch (e) {
+          // The error escaped the function, as Forge needs it to: the host then asks for consent.
+          if (needsConsent(e)) return json(res, 401, { consentRequired: true, message: 'Content Toolkit needs your permission to access Confluence for you.' });
+          if (e instanceof PlatformLimitError) throw new HttpError(e.limit === 'TIMEOUT' ? 504 : 413, e.message);
+          throw e;
+        }
         const out = JSON.stringify({ result });
         if (Buffer.byteLength(out) > MAX_RESPONSE) throw new HttpError(502, `The resolver's response for ${body.key} is over Forge's 5 MB limit`);
         return send(res, 200, out, 'application/json; charset=utf-8');
+      }
+      case 'POST /api/consent': {
+        // Forge's "Allow access" prompt: the user grants the app's scopes, then the module reloads.
+        sandbox.platform.setConsent(seedUser((await readJson(req)).accountId), true);
+        return json(res, 200, { granted: true });
       }
       case 'POST /api/edit': {
         const body = await readJson(req);

@@ -4,6 +4,8 @@
  * The result is the full, unfiltered model; view.ts filters, sorts, counts and caps it.
  */
 import type { Confluence, ContentRef } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
+import { siteUrlFrom } from '../confluence/site';
 import type { Page } from '../confluence/types';
 import type { AdfNode } from '../export/adf';
 import type { ReportEntry } from '../export/report';
@@ -34,6 +36,7 @@ const MAX_REPORT = 50;
 
 export async function readComments(api: CommentsApi, ref: ContentRef, o: ReadOptions = {}): Promise<CommentsModel> {
   const [walked, page] = await Promise.all([walkComments(api, ref, o), readPage(api, ref)]);
+  const siteUrl = siteUrlFrom(o.siteUrl, page?.base);
 
   const docs = new Map<string, AdfNode | undefined>();
   const people = new Set<string>();
@@ -69,7 +72,7 @@ export async function readComments(api: CommentsApi, ref: ContentRef, o: ReadOpt
       markdown: body.markdown,
       text: body.text,
       clipped: false,
-      ...(d._links?.webui ? { link: absolute(d._links.webui, o.siteUrl) } : {}),
+      ...(d._links?.webui ? { link: absolute(d._links.webui, siteUrl) } : {}),
       replies: c.replies.map(toView),
     };
     if (c.kind === 'inline' && c.depth === 0) view.inline = inlineInfo(d, names, annotations);
@@ -108,17 +111,18 @@ function inlineInfo(d: RawComment['data'], names: ReadonlyMap<string, string>, a
  * The page body, for anchor checks and the title. Read as the user like the comments; when it
  * cannot be read the comments are still worth showing, with anchors marked unchecked.
  */
-async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: string; doc: AdfNode | undefined } | undefined> {
+async function readPage(api: CommentsApi, ref: ContentRef): Promise<{ title: string; doc: AdfNode | undefined; base?: string } | undefined> {
   let page: Page;
   try {
     page = ref.type === 'blogpost'
       ? await api.getBlogPost(ref.id, { bodyFormat: 'atlas_doc_format' })
       : await api.getPage(ref.id, { bodyFormat: 'atlas_doc_format' });
   } catch (e) {
+    passConsent(e);
     if (isHttpError(e)) return undefined;
     throw e;
   }
-  return { title: page.title ?? '', doc: parseAdf(page.body?.atlas_doc_format?.value) };
+  return { title: page.title ?? '', doc: parseAdf(page.body?.atlas_doc_format?.value), base: page._links?.base };
 }
 
 /** Names are cosmetic: if users-bulk fails, comments still show with account ids. */
@@ -129,6 +133,7 @@ async function userNames(api: CommentsApi, ids: Set<string>): Promise<Map<string
     const users = await api.users(ids);
     for (const [id, u] of users) names.set(id, u.displayName ?? u.publicName ?? id);
   } catch (e) {
+    passConsent(e);
     if (!isHttpError(e)) throw e;
   }
   return names;

@@ -8,6 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import type { InlineComment } from '../confluence/types';
 import type { CommentKind, SkipReason, SkippedComment } from '../shared/comments';
@@ -99,6 +100,7 @@ export async function walkComments(api: WalkApi, ref: ContentRef, o: WalkOptions
       };
     } catch (e) {
       // Who resolved it is a detail: a failure here must not lose the thread itself.
+      passConsent(e);
       if (statusOf(e) === undefined) throw e;
     }
   }

@@ -7,7 +7,7 @@
  * only form the Forge linter's scope check can read, so the manifest's scopes stay verifiable.
  */
 import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type RequestProductMethod } from '@forge/api';
-import { ConfluenceError } from './errors';
+import { ConfluenceError, passConsent } from './errors';
 import { paginate, type FetchPage } from './paginate';
 import { RESOLVER_RETRY, withRetry, type RetryDeps, type RetryPolicy } from './retry';
 import type {
@@ -60,6 +60,8 @@ export interface ClientOptions {
 export const MAX_LIMIT = 250;
 /** The Forge bulk endpoint `GET /pages?id=` takes at most this many ids. */
 export const BULK_IDS = 250;
+/** `POST /content/convert-ids-to-types` takes at most this many ids. */
+export const CONTENT_TYPE_IDS = 100;
 /** `/descendants` refuses depth above 10. */
 export const MAX_DEPTH = 10;
 
@@ -300,6 +302,7 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
           const text = await res.text().catch(() => '');
           out.push({ path, status: res.status, failureCategory: res.headers.get('x-failure-category'), message: shortMessage(text) });
         } catch (e) {
+          passConsent(e);
           out.push({ path, status: 0, failureCategory: null, message: e instanceof Error ? e.message : String(e) });
         }
       }
@@ -320,6 +323,20 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
         for (const u of res.results ?? []) if (u.accountId) out.set(u.accountId, u);
       }
       return out;
+    },
+
+    /**
+     * What each id is (page, blogpost, attachment, footer-comment, …), in one request for up to 100
+     * ids, without reading the content itself. Ids the caller may not see map to null.
+     */
+    async contentTypes(ids: readonly string[]): Promise<Record<string, string | null>> {
+      if (ids.length > CONTENT_TYPE_IDS) throw new RangeError(`contentTypes takes at most ${CONTENT_TYPE_IDS} ids per call`);
+      const body = JSON.stringify({ contentIds: ids });
+      const res = await requestJson<{ results?: Record<string, string | null> }>(
+        (p, h) => p.requestConfluence(route`/wiki/api/v2/content/convert-ids-to-types`, { method: 'POST', headers: { ...h, 'Content-Type': 'application/json' }, body }),
+        `the type of ${ids.length === 1 ? `content ${ids[0]}` : `${ids.length} items`}`,
+      );
+      return res.results ?? {};
     },
 
     // ---- v1: attachment upload and search ----

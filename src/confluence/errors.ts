@@ -2,6 +2,10 @@
  * One error type for every failed Confluence call. `hint` is written for the person in the panel,
  * not for a developer: it says what the status most likely means and what to do.
  */
+import { NeedsAuthenticationError } from '@forge/api';
+
+const NEEDS_AUTHENTICATION_ERR = 'NEEDS_AUTHENTICATION_ERR';
+
 export interface ErrorSource {
   status: number;
   headers: { get(name: string): string | null };
@@ -40,6 +44,29 @@ export class ConfluenceError extends Error {
 
 export function isConfluenceError(e: unknown): e is ConfluenceError {
   return e instanceof ConfluenceError;
+}
+
+/**
+ * The user has not yet allowed the app to act for them: @forge/api throws its NeedsAuthenticationError
+ * when the proxy answers `forge-proxy-error: NEEDS_AUTHENTICATION_ERR`. Forge shows its "Allow access"
+ * prompt only when this error escapes the function, so no retry, fallback or envelope may catch it.
+ * Checked by name as well as class: a bundle may hold its own copy of @forge/api.
+ */
+export function needsConsent(e: unknown): boolean {
+  return e instanceof NeedsAuthenticationError || (e as { name?: unknown } | null)?.name === NEEDS_AUTHENTICATION_ERR;
+}
+
+/** First line of every catch-all: lets the consent error through unchanged. */
+export function passConsent(e: unknown): void {
+  if (needsConsent(e)) throw e;
+}
+
+/** `.catch(orElse(x))`: `x` for any failure except the consent error, which is rethrown. */
+export function orElse<T>(fallback: T): (e: unknown) => T {
+  return (e) => {
+    passConsent(e);
+    return fallback;
+  };
 }
 
 function explain(status: number, category: string | undefined, what: string): { code: string; hint: string } {

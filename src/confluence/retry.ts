@@ -3,7 +3,7 @@
  * 5xx and network errors back off exponentially with full jitter. Attempts and total wait are bounded
  * so a resolver (25 s) answers in time; a background job may pass a larger budget.
  */
-import { retryAfterSeconds } from './errors';
+import { needsConsent, retryAfterSeconds } from './errors';
 
 export interface RetryPolicy {
   /** Attempts in all, including the first. */
@@ -60,6 +60,8 @@ export async function withRetry<R extends Answer>(send: () => Promise<R>, policy
       // The answer is thrown away: release its connection now rather than at garbage collection.
       await discard(res);
     } catch (e) {
+      // No consent: asking again cannot help, and Forge must see this error to prompt the user.
+      if (needsConsent(e)) throw e;
       // Network failure (connection reset, DNS, timeout): nothing came back, so retrying is safe for
       // reads; uploads are retried too because a PUT of the same attachment is idempotent.
       wait = backoff(attempt, policy, deps);

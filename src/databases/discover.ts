@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence } from '../confluence/client';
+import { passConsent } from '../confluence/errors';
 import type { Descendant, User } from '../confluence/types';
 import type { DatabaseList, DatabaseSummary } from '../shared/databases';
 import { problemFrom, sectionError } from './errors';
@@ -72,7 +73,8 @@ export async function findDatabases(
   if (owners.length > 0) {
     try {
       names = await deps.client.users(owners);
-    } catch {
+    } catch (e) {
+      passConsent(e);
       note = 'Owner names could not be looked up; account ids are shown instead.';
     }
   }

@@ -2,7 +2,7 @@
  * Failures of the database capability, worded for the person in the panel. Domain code throws
  * `DatabaseProblem`; the resolver turns it into the envelope's error (code, message, hint).
  */
-import { isConfluenceError, type ConfluenceError } from '../confluence/errors';
+import { isConfluenceError, passConsent, type ConfluenceError } from '../confluence/errors';
 import type { SectionError } from '../shared/databases';
 
 export class DatabaseProblem extends Error {
@@ -31,8 +31,12 @@ export function rateLimited(e: ConfluenceError, what: string): DatabaseProblem {
   );
 }
 
-/** The per-section form of a failure: a section that fails never fails the inspection. */
+/**
+ * The per-section form of a failure: a section that fails never fails the inspection. The consent
+ * error is the exception: it is rethrown so Forge can ask the user to allow access.
+ */
 export function sectionError(e: unknown, what: string): SectionError {
+  passConsent(e);
   const p = problemFrom(e, what);
   if (p instanceof DatabaseProblem) {
     return { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}), ...(p.status ? { status: p.status } : {}) };

@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence, DatabaseInclude } from '../confluence/client';
-import { isConfluenceError } from '../confluence/errors';
+import { isConfluenceError, orElse } from '../confluence/errors';
 import type { Ancestor, ContentProperty, Database, Descendant, OptionalList, User } from '../confluence/types';
 import {
   DATABASE_ERRORS,
@@ -285,14 +285,14 @@ async function ancestorsOf(client: InspectClient, id: string, link: (webui?: str
   for (let i = 0; i < pageIds.length; i += 250) {
     lookups.push((async () => {
       for await (const p of client.pagesByIds(pageIds.slice(i, i + 250))) titles.set(p.id, { title: p.title, url: link(p._links?.webui) });
-    })().catch(() => undefined));
+    })().catch(orElse(undefined)));
   }
   const one = pLimit(2);
   for (const dbId of dbIds) {
     lookups.push(one(async () => {
       const d = await client.getDatabase(dbId);
       titles.set(dbId, { title: d.title, url: link(d._links?.webui) });
-    }).catch(() => undefined));
+    }).catch(orElse(undefined)));
   }
   await Promise.all(lookups);
   return chain.map((a): Crumb => {

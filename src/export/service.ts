@@ -11,9 +11,11 @@ import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
+import { orElse } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from '../comments/walk';
+import { siteUrlFrom } from '../confluence/site';
 import type { Attachment, Child, FooterComment, InlineComment, Page } from '../confluence/types';
 import type { ExportFormat, ExportOptions } from '../shared/export';
 import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from './adf';
@@ -109,6 +111,7 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     wantsComments ? loadComments(client, ref, { deadline: extra.deadline }) : Promise.resolve(undefined),
   ]);
   const adf = storage ? undefined : parseAdf(page);
+  const siteUrl = siteUrlFrom(extra.siteUrl, page._links?.base);
   const labels = page.labels?.meta?.hasMore ? (await collect(client.labels(ref))).map((l) => l.name ?? '') : (page.labels?.results ?? []).map((l) => l.name ?? '');
   const ids = new Set<string>();
   if (adf) mentionIds(adf, ids);
@@ -119,7 +122,7 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
   const childPages = listed && extra.audience ? await shared(listed, ref.id, extra.audience) : listed;
   const [users, space] = await Promise.all([
     ids.size > 0 && !storage ? client.users(ids).then(displayNames) : Promise.resolve(new Map<string, string>()),
-    page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(() => undefined) : Promise.resolve(undefined),
+    page.spaceId && options.frontMatter && !storage ? client.getSpace(page.spaceId).catch(orElse(undefined)) : Promise.resolve(undefined),
   ]);
   const data: PageData = {
     page,
@@ -129,10 +132,10 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     users,
     inline: comments ? comments.inline(users) : undefined,
     footer: comments ? comments.footer(users) : undefined,
-    media: attachmentMedia(attachments, extra.siteUrl),
-    siteUrl: extra.siteUrl,
+    media: attachmentMedia(attachments, siteUrl),
+    siteUrl,
   };
-  const children = childPages?.map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, extra.siteUrl) }));
+  const children = childPages?.map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, siteUrl) }));
   const result = renderPage(data, options, { css: extra.css, children: children ? () => children : undefined });
   result.report.push(...(comments?.skipped ?? []));
   const withheld = (listed?.length ?? 0) - (childPages?.length ?? 0);

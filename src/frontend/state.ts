@@ -185,6 +185,9 @@ function setReq<S extends Slot>(state: State, slot: S, req: Req<SlotData[S]>): S
 /** Answers that change more than their own slot. */
 function afterDone(state: State, action: Extract<Action, { type: 'done' }>): State {
   switch (action.slot) {
+    case 'page':
+      // The ••• action's context has no content type (its docs page lists none): page/info says.
+      return (action.data as PageInfo).type === 'blogpost' ? { ...state, tree: false } : state;
     case 'treeStart': {
       const d = action.data as TreeStartResult;
       const status: TreeStatus = {

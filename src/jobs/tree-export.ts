@@ -47,7 +47,7 @@ const createOnly: CreateOnly = async (key, value) => {
 };
 
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
-export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions; attach: boolean }): Promise<TreeStartResult> {
+export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach: boolean; listUntil?: number }): Promise<TreeStartResult> {
   return createTreeJob(
     {
       client: createClient('user'),

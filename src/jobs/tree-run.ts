@@ -11,9 +11,10 @@
  */
 import pLimit from 'p-limit';
 import { BULK_IDS, type Confluence, type ContentRef } from '../confluence/client';
-import { isConfluenceError } from '../confluence/errors';
+import { isConfluenceError, orElse, passConsent } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
+import { siteUrlFrom } from '../confluence/site';
 import { allDescendants } from '../confluence/tree';
 import type { Attachment, Page, ReadRestriction } from '../confluence/types';
 import { AdfError, type MediaAttrs, type MediaResolver } from '../export/adf';
@@ -108,7 +109,7 @@ export class TreeTooLarge extends Error {
 
 export async function createTreeJob(
   deps: CreateDeps,
-  input: { root: ContentRef; requester: string; siteUrl: string; options: ExportOptions; attach?: boolean },
+  input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number },
 ): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
@@ -127,7 +128,7 @@ export async function createTreeJob(
 
 async function listAndStore(
   deps: CreateDeps,
-  input: { requester: string; siteUrl: string; options: ExportOptions; attach?: boolean },
+  input: { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number },
   root: Page,
   jobId: string,
   started: number,
@@ -144,7 +145,7 @@ async function listAndStore(
     listed.push(d);
     if (listed.length > MAX_ITEMS) throw new TreeTooLarge(listed.length);
     // The listing runs inside the 25 s resolver; stop with a clear answer rather than time out.
-    if (deps.now().getTime() - started > LISTING_BUDGET_MS) throw new TreeListingTooSlow(listed.length);
+    if (deps.now().getTime() > (input.listUntil ?? started + LISTING_BUDGET_MS)) throw new TreeListingTooSlow(listed.length);
   }
   const plan = planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed);
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
@@ -154,7 +155,8 @@ async function listAndStore(
     root: { id: root.id, type: 'page', title: root.title ?? 'Export', version: root.version?.number ?? 0 },
     requester: input.requester,
     options: input.options,
-    siteUrl: input.siteUrl,
+    // Stored for the consumer, which runs without a Forge context; `siteUrl` is only "if available".
+    siteUrl: siteUrlFrom(input.siteUrl, root._links?.base) ?? '',
     createdAt,
     total: plan.pageIds.length,
     nodeChunks,
@@ -354,6 +356,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     // Another run finished the job meanwhile (a duplicate delivery): its answer stands.
     const now = await kv.get<TreeStatus>(keys.progress(jobId));
     if (now && FINISHED.has(now.phase)) return 'finished-before';
+    passConsent(e);
     ckpt.failures += 1;
     await kv.set(keys.ckpt(jobId), ckpt);
     if (retryable(e) && ckpt.failures < tuning.maxFailures) {
@@ -501,7 +504,7 @@ async function convertBatch(
   if (unknown.length > 0 && !storage) for (const [id, name] of displayNames(await deps.app.users(unknown))) users.set(id, name);
   if (options.frontMatter && !storage) {
     for (const spaceId of new Set(present.map((p) => p.page.spaceId).filter((s): s is string => !!s))) {
-      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await deps.app.getSpace(spaceId).catch(() => undefined))?.key ?? '';
+      if (ckpt.spaceKeys[spaceId] === undefined) ckpt.spaceKeys[spaceId] = (await deps.app.getSpace(spaceId).catch(orElse(undefined)))?.key ?? '';
     }
   }
 
@@ -647,6 +650,7 @@ async function buildZip(
         try {
           return { d, bytes: await deps.client.downloadAttachment(d.pageId, d.id) };
         } catch (e) {
+          passConsent(e);
           if (retryable(e)) throw e;
           report.push({ kind: 'attachment-missing', what: 'attachment', pageId: d.pageId, detail: `Attachment ${d.path.split('/').pop()} could not be downloaded.` });
           return undefined;

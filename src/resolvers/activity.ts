@@ -8,6 +8,7 @@ import { readSetting, readState, stateKey, viewOf, writeSetting } from '../activ
 import { readFreshness } from '../activity/freshness';
 import { readLog } from '../activity/log';
 import { createClient } from '../confluence/client';
+import { orElse } from '../confluence/errors';
 import { enqueueAutoExport } from '../events/trigger';
 import {
   AUTOEXPORT_FORMATS,
@@ -18,14 +19,14 @@ import {
 } from '../shared/activity';
 import { bool, int, object, oneOf, optional } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
-import { requireContent } from './context';
+import { requireContent, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
 
 const DEFAULT_LIMIT = 50;
 
 export function registerActivityResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'activity/list', object({ limit: optional(int({ min: 1, max: 200 })) }), async (input, ctx): Promise<ActivityList> => {
-    const ref = requireContent(ctx);
+    const ref = await requireContent(ctx);
     const client = createClient('user');
     // The visibility check, and the current version for "exported at vN, now at vM".
     const page = ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id);
@@ -34,7 +35,7 @@ export function registerActivityResolvers(resolver: Resolver): void {
     const recent = log.slice(-(input.limit ?? DEFAULT_LIMIT)).reverse();
     // Names are resolved as the user, in one bulk request; a failure only costs the names.
     const ids = recent.map((e) => e.accountId).filter((id): id is string => Boolean(id));
-    const users = ids.length > 0 ? await client.users(ids).catch(() => new Map<string, { displayName?: string }>()) : new Map<string, { displayName?: string }>();
+    const users = ids.length > 0 ? await client.users(ids).catch(orElse(new Map<string, { displayName?: string }>())) : new Map<string, { displayName?: string }>();
     const items: ActivityItem[] = recent.map((e) => ({
       type: e.type,
       at: e.at,
@@ -47,7 +48,7 @@ export function registerActivityResolvers(resolver: Resolver): void {
   });
 
   defineResolver(resolver, 'autoexport/get', object({}), async (_input, ctx): Promise<AutoExportView> => {
-    const id = requirePage(ctx);
+    const id = await requirePage(ctx);
     // Operations as the user: proves the page is visible (404 otherwise) and says if they may edit.
     const canEdit = await canEditPage(id);
     const [setting, state] = await Promise.all([readSetting(forgeKv, id), readState(forgeKv, id)]);
@@ -56,7 +57,7 @@ export function registerActivityResolvers(resolver: Resolver): void {
 
   const settingCheck = object({ enabled: bool(), format: oneOf(AUTOEXPORT_FORMATS), frontMatter: bool(), comments: bool() });
   defineResolver(resolver, 'autoexport/set', settingCheck, async (input, ctx): Promise<AutoExportView> => {
-    const id = requirePage(ctx);
+    const id = await requirePage(ctx);
     if (!(await canEditPage(id))) {
       throw new AppError('FORBIDDEN', 'Only people who can edit this page can change its auto-export.', 'Ask someone who can edit the page.');
     }
@@ -73,8 +74,8 @@ export function registerActivityResolvers(resolver: Resolver): void {
   });
 }
 
-function requirePage(ctx: Parameters<typeof requireContent>[0]): string {
-  const ref = requireContent(ctx);
+async function requirePage(ctx: CallContext): Promise<string> {
+  const ref = await requireContent(ctx);
   if (ref.type !== 'page') {
     throw new AppError('UNSUPPORTED', 'Auto-export works on pages only.', 'Open a page to keep an exported copy attached to it.');
   }

@@ -8,11 +8,10 @@ import { countComments, exportComments, flatten, present, readComments, selectTh
 import { exportPayload, listPayload, type CommentsExport, type CommentsResult } from '../shared/comments';
 import { requireContent, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
+import { deadlineWithin, MAX_RESPONSE_BYTES, responseBytes } from './limits';
 
 /** Resolvers get 25 s; stop starting reply reads after this so rendering and the answer fit. */
 const WALK_BUDGET_MS = 18_000;
-/** Forge answers up to 5 MB; leave room for the envelope. */
-const MAX_RESPONSE_BYTES = 4_500_000;
 /**
  * Requests in flight at once. Every comment costs one /children call (the API does not say which
  * have replies), so 1,000 comments need ~1,000 calls: 16 at a time fits them in the 25 s limit at
@@ -21,10 +20,10 @@ const MAX_RESPONSE_BYTES = 4_500_000;
 const CONCURRENCY = 16;
 
 async function read(ctx: CallContext) {
-  const ref = requireContent(ctx);
+  const ref = await requireContent(ctx);
   let requests = 0;
   const client = createClient('user', { onResponse: () => (requests += 1) });
-  const model = await readComments(client, ref, { siteUrl: ctx.siteUrl, concurrency: CONCURRENCY, deadline: Date.now() + WALK_BUDGET_MS });
+  const model = await readComments(client, ref, { siteUrl: ctx.siteUrl, concurrency: CONCURRENCY, deadline: deadlineWithin(WALK_BUDGET_MS) });
   return { model, requests: () => requests };
 }
 
@@ -36,7 +35,8 @@ export function registerCommentsResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'comments/list', listPayload, async (input, ctx): Promise<CommentsResult> => {
     const { model, requests } = await read(ctx);
     const result = present(model, input, requests());
-    if (Buffer.byteLength(JSON.stringify(result)) > MAX_RESPONSE_BYTES) throw tooLarge();
+    // Forge's 5 MB applies to the whole answer, envelope included.
+    if (responseBytes({ ok: true, data: result }) > MAX_RESPONSE_BYTES) throw tooLarge();
     return result;
   });
 
@@ -44,9 +44,9 @@ export function registerCommentsResolvers(resolver: Resolver): void {
     const { model } = await read(ctx);
     const { threads } = selectThreads(model, input);
     const file = exportComments(input.format, { content: model.content, threads, counts: countComments(model.threads), anchors: model.anchors, skipped: model.skipped });
-    const bytes = Buffer.byteLength(file.content);
-    // The content travels inside a JSON string: escaping can grow it, so measure that form.
-    if (Buffer.byteLength(JSON.stringify(file.content)) > MAX_RESPONSE_BYTES) throw tooLarge();
-    return { ...file, bytes, threads: threads.length, comments: flatten(threads).length, skipped: model.skipped };
+    const out = { ...file, bytes: Buffer.byteLength(file.content), threads: threads.length, comments: flatten(threads).length, skipped: model.skipped };
+    // The content travels inside a JSON string, whose escaping can grow it: measure the answer as sent.
+    if (responseBytes({ ok: true, data: out }) > MAX_RESPONSE_BYTES) throw tooLarge();
+    return out;
   });
 }

@@ -17,10 +17,10 @@ const database = str({ min: 1, max: MAX_REF_LENGTH });
 export function registerDatabasesResolvers(resolver: Resolver): void {
   /** Databases anywhere under the page the panel is on, as the user sees them. */
   defineResolver(resolver, 'databases/list', object({}), (_input, ctx): Promise<DatabaseList> =>
-    domain(() => {
+    domain(async () => {
       const client = createClient('user');
       const tree = (rootId: string) => allDescendants(client, rootId);
-      return findDatabases({ tree, client }, requireContent(ctx), { siteUrl: ctx.siteUrl });
+      return findDatabases({ tree, client }, await requireContent(ctx), { siteUrl: ctx.siteUrl });
     }),
   );
 

@@ -1,12 +1,14 @@
 /**
  * The one wrapper every resolver goes through: validate, run, and turn any failure into the
- * `{ok:false, error}` envelope. Logs carry the key and error code only: never payloads or bodies.
+ * `{ok:false, error}` envelope (except the consent error, which must reach the platform). Logs
+ * carry the key and error code only: never payloads or bodies.
  */
 import type Resolver from '@forge/resolver';
-import { isConfluenceError } from '../confluence/errors';
+import { isConfluenceError, passConsent } from '../confluence/errors';
 import type { Envelope } from '../shared/envelope';
 import { BadInput, validate, type Check } from '../shared/validate';
 import { readContext, type CallContext } from './context';
+import { MAX_RESPONSE_BYTES, megabytes, responseBytes } from './limits';
 
 /** A failure the service wants shown as is (e.g. "too large, use the tree export"). */
 export class AppError extends Error {
@@ -26,8 +28,14 @@ export function defineResolver<P, T>(
     try {
       const ctx = readContext(context);
       const input = validate(payload, raw);
-      return { ok: true, data: await run(input, ctx) };
+      const answer: Envelope<T> = { ok: true, data: await run(input, ctx) };
+      // Forge drops an answer over 5 MB and the panel gets a bare failure: say why instead.
+      const bytes = responseBytes(answer);
+      if (bytes > MAX_RESPONSE_BYTES) throw new AppError('TOO_LARGE', `The answer is ${megabytes(bytes)}, more than the ${megabytes(MAX_RESPONSE_BYTES)} Forge lets an app send to the panel.`, 'Ask for less: filter, or export to an attachment.');
+      return answer;
     } catch (e) {
+      // Escapes to the platform, which then shows the user Forge's "Allow access" prompt.
+      passConsent(e);
       return { ok: false, error: toError(key, e) };
     }
   });

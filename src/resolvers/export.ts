@@ -11,7 +11,7 @@ import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/servic
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startTreeExport } from '../jobs/tree-export';
 import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
-import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
+import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   type ExportAttachResult,
@@ -23,11 +23,10 @@ import {
 } from '../shared/export';
 import { bool, int, object, oneOf, optional, str } from '../shared/validate';
 import { forgeKv } from '../storage/kv';
-import { requireContent, type CallContext } from './context';
+import { requireContent, requireContentId, type CallContext } from './context';
 import { AppError, defineResolver } from './define';
+import { deadlineWithin, MAX_RESPONSE_BYTES, megabytes, responseBytes } from './limits';
 
-/** Largest text `export/page` returns: the invoke response limit is 5 MB, the envelope needs room. */
-export const MAX_TEXT_BYTES = 5 * 1000 * 1000;
 /** Time a page export may spend reading comment replies, leaving room to convert within 25 s. */
 const COMMENTS_BUDGET_MS = 15_000;
 
@@ -66,7 +65,7 @@ function options(input: { format: ExportOptions['format']; frontMatter?: boolean
 async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext, audience?: Audience): Promise<ExportResult> {
   try {
     // Resolvers get 25 s; replies not read by then are reported, and the rest still converts.
-    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: Date.now() + COMMENTS_BUDGET_MS, ...(audience ? { audience } : {}) });
+    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: deadlineWithin(COMMENTS_BUDGET_MS, 0.4), ...(audience ? { audience } : {}) });
   } catch (e) {
     if (e instanceof AdfError) {
       throw new AppError('UNREADABLE_BODY', 'Confluence returned a page body the exporter cannot read.', 'Try the "storage" format, which exports the body as Confluence stores it.');
@@ -75,13 +74,18 @@ async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef
   }
 }
 
-async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<ExportResult> {
-  const result = await exportAs(createClient('user'), requireContent(ctx), opts, ctx);
-  if (result.bytes > MAX_TEXT_BYTES) {
+/**
+ * The export as the panel receives it. The 5 MB invoke limit applies to the whole JSON answer (the
+ * envelope, the report, and the text with its JSON escaping, which can double an HTML export), so
+ * that is what is measured; over it, the user is sent to "Attach to page", which has no such limit.
+ */
+function fitInResponse(result: ExportPageResult): ExportPageResult {
+  const bytes = responseBytes({ ok: true, data: result });
+  if (bytes > MAX_RESPONSE_BYTES) {
     throw new AppError(
       'TOO_LARGE',
-      `This export is ${(result.bytes / 1e6).toFixed(1)} MB, more than the 5 MB the panel can receive.`,
-      'Use "Export page tree" instead: it writes the export into a zip you download.',
+      `This export is ${megabytes(bytes)} as the panel receives it, more than the ${megabytes(MAX_RESPONSE_BYTES)} Forge lets an app send to the panel.`,
+      'Use "Attach to page": the file is saved on the page, and you can download it from there.',
     );
   }
   return result;
@@ -92,7 +96,7 @@ async function exportHere(ctx: CallContext, opts: ExportOptions): Promise<Export
  * id alone (or one from another page) never reveals an export.
  */
 async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; status: TreeStatus }> {
-  const here = requireContent(ctx).id;
+  const here = requireContentId(ctx);
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
   const status = job && job.requester === ctx.accountId && job.root.id === here ? await forgeKv.get<TreeStatus>(keys.progress(job.jobId)) : undefined;
   if (!job || !status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
@@ -105,13 +109,14 @@ export function registerExportResolvers(resolver: Resolver): void {
       throw new AppError('USE_TREE_EXPORT', 'Child pages are exported with the page tree export.', 'Use "Export page tree": it exports the page and all its children into one zip.');
     }
     const opts = options(input);
-    const r = await exportHere(ctx, opts);
-    await recordExport(forgeKv, requireContent(ctx).id, { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
-    return { text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title };
+    const r = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx);
+    const result = fitInResponse({ text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title });
+    await recordExport(forgeKv, requireContentId(ctx), { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
+    return result;
   });
 
   defineResolver(resolver, 'export/attach', optionsPayload, async (input, ctx): Promise<ExportAttachResult> => {
-    const ref = requireContent(ctx);
+    const ref = await requireContent(ctx);
     const opts = options(input);
     const client = createClient('user');
     // Attached files are read by every viewer of the page, not just the caller.
@@ -128,11 +133,11 @@ export function registerExportResolvers(resolver: Resolver): void {
   });
 
   defineResolver(resolver, 'export/tree/start', treePayload, async (input, ctx): Promise<TreeStartResult> => {
-    const ref = requireContent(ctx);
+    const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
     const { attach, ...rest } = input;
     try {
-      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true });
+      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true, listUntil: deadlineWithin(LISTING_BUDGET_MS) });
     } catch (e) {
       if (e instanceof TreeWriteForbidden) {
         throw new AppError('FORBIDDEN', 'You cannot add attachments to this page, so the tree export cannot be attached to it.', 'Export without "Attach to the page": the zip is then downloaded by you only.');

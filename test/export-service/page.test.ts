@@ -118,7 +118,7 @@ describe('export/page', () => {
     if (!kids.ok) expect(kids.error.code).toBe('USE_TREE_EXPORT');
   });
 
-  it('answers TOO_LARGE with a hint to the tree export above 5 MB', async () => {
+  it('answers TOO_LARGE, pointing to "Attach to page", above 5 MB, and the attachment then works', async () => {
     const big = sb.confluence.site.addPage({
       parentId: SEED.pages.home, title: 'Huge', spaceId: SEED.space.id, authorId: alice,
       adf: { type: 'doc', version: 1, content: Array.from({ length: 60 }, (_, i) => ({ type: 'paragraph', content: [{ type: 'text', text: `${i} ${'x'.repeat(100_000)}` }] })) },
@@ -127,8 +127,37 @@ describe('export/page', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.code).toBe('TOO_LARGE');
-      expect(r.error.hint).toMatch(/tree/i);
+      expect(r.error.hint).toMatch(/Attach to page/);
     }
+    const attached = ok(await sb.invoke<Envelope<ExportAttachResult>>('export/attach', { accountId: alice, content: { id: big.id, type: 'page' }, payload: { format: 'md' } }));
+    expect(attached.fileName).toMatch(/\.md$/);
+  });
+
+  it('measures the whole JSON answer: 3 MB of quotes is 6 MB once escaped, so it is TOO_LARGE, not a platform failure', async () => {
+    const quotes = sb.confluence.site.addPage({
+      parentId: SEED.pages.home, title: 'Quotes', spaceId: SEED.space.id, authorId: alice,
+      adf: { type: 'doc', version: 1, content: Array.from({ length: 30 }, () => ({ type: 'paragraph', content: [{ type: 'text', text: '"'.repeat(100_000) }] })) },
+    });
+    // Before: the raw text (about 3 MB) passed a 5,000,000-byte check and the platform then refused the answer.
+    const r = await page({ format: 'md', frontMatter: false }, { id: quotes.id, type: 'page' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
+  });
+
+  it('returns an answer of exactly 5,000,000 bytes, and refuses one byte more', async () => {
+    // Size the page so the whole answer lands on the limit: each extra character adds one byte.
+    // One title length for every size: the title is in the answer twice (title and file name).
+    const make = (n: number) => sb.confluence.site.addPage({
+      parentId: SEED.pages.home, title: `Edge ${String(n).padStart(8, '0')}`, spaceId: SEED.space.id, authorId: alice,
+      adf: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x'.repeat(n) }] }] },
+    });
+    const payload = { format: 'md', frontMatter: false, comments: false };
+    const probe = make(1000);
+    const base = JSON.stringify(ok(await page(payload, { id: probe.id, type: 'page' }))).length + JSON.stringify({ ok: true, data: null }).length - 4;
+    const atLimit = make(1000 + 5_000_000 - base);
+    const fits = await page(payload, { id: atLimit.id, type: 'page' });
+    expect(fits.ok && Buffer.byteLength(JSON.stringify(fits))).toBe(5_000_000);
+    const over = make(1000 + 5_000_000 - base + 1);
+    expect(await page(payload, { id: over.id, type: 'page' })).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
   });
 
   it('answers UNREADABLE_BODY (not INTERNAL) for a body that is not an ADF document', async () => {

@@ -92,3 +92,12 @@ describe('invoke-cli against a running sandbox (--url)', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('invoke-cli and consent', () => {
+  it('exits 1 and says why when the user has not allowed the app access (Carol)', async () => {
+    const carol = capture();
+    expect(await run(['page/info', '--user', 'carol'], carol.io)).toBe(1);
+    expect(carol.out).toEqual([]);
+    expect(carol.err.join('\n')).toMatch(/^NEEDS_AUTHENTICATION_ERR: .*"Allow access"/);
+  });
+});

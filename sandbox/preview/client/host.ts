@@ -101,6 +101,25 @@ function flag(o: FlagOptions): void {
   if (o.isAutoDismiss !== false) setTimeout(() => el.remove(), 8000);
 }
 
+/**
+ * What Confluence shows when a function fails with NeedsAuthenticationError: a prompt to allow the
+ * app to act for the user. Granting it (POST /api/consent) and reloading re-mounts the module.
+ */
+function askConsent(): void {
+  if (document.querySelector('[data-flag-id="consent"]')) return;
+  flag({
+    id: 'consent',
+    type: 'warning',
+    title: 'Allow access',
+    description: 'Content Toolkit needs your permission to access Confluence on your behalf.',
+    isAutoDismiss: false,
+    actions: [{
+      text: 'Allow access',
+      onClick: () => void post('/api/consent', { accountId: config.context.accountId }).then(() => location.reload()),
+    }],
+  });
+}
+
 function log(entry: { command: string; key?: string; ms?: number; ok?: boolean; note?: string }): void {
   calls.push(entry);
   const list = document.getElementById('calls');
@@ -111,8 +130,8 @@ function log(entry: { command: string; key?: string; ms?: number; ok?: boolean; 
 
 async function post<T>(path: string, body: unknown): Promise<T> {
   const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const data = (await res.json()) as T & { message?: string };
-  if (!res.ok) throw new Error(data.message ?? `${path} answered ${res.status}`);
+  const data = (await res.json()) as T & { message?: string; consentRequired?: boolean };
+  if (!res.ok) throw Object.assign(new Error(data.message ?? `${path} answered ${res.status}`), { consentRequired: data.consentRequired === true });
   return data;
 }
 
@@ -137,6 +156,7 @@ async function callBridge(command: string, payload?: unknown): Promise<unknown> 
         return metadata === undefined ? result : { body: result, metadata: {} };
       } catch (e) {
         log({ command, key: functionKey, ms: Math.round(performance.now() - started), ok: false, note: (e as Error).message });
+        if ((e as { consentRequired?: boolean }).consentRequired) askConsent();
         throw e;
       }
     }
