@@ -11,7 +11,11 @@ export type ReportKind =
   | 'dropped-mark'
   | 'page-skipped'
   | 'attachment-missing'
-  | 'comment-skipped';
+  | 'comment-skipped'
+  /** Content nested deeper than the converter's bound, kept as plain text. */
+  | 'flattened'
+  /** Source text the independent verifier did not find in the output. */
+  | 'content-missing';
 
 export interface ReportEntry {
   kind: ReportKind;

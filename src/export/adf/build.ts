@@ -1,9 +1,9 @@
 import type * as Md from 'mdast';
 import type { Flow, MdNode, Phrasing } from './state';
-import { withData } from './state';
-import { escapeHtml } from '../mdast-html';
+import { own, withData } from './state';
+import { alertLabel, escapeHtml } from '../mdast-html';
 
-export { escapeHtml };
+export { alertLabel, escapeHtml };
 
 /** Small mdast builders shared by the node and macro handlers. */
 export function text(value: string): Md.Text {
@@ -54,11 +54,11 @@ export const panelAlerts: Record<string, string> = {
 };
 
 export function alert(panelType: string, children: Flow[]): Md.Blockquote {
-  const kind = panelAlerts[panelType] ?? 'NOTE';
+  const kind = own(panelAlerts, panelType) ?? 'NOTE';
   const marker = withData(html(`[!${kind}]`), { alert: true });
   return withData<Md.Blockquote>(
     { type: 'blockquote', children: [marker, ...children] },
-    { hName: 'div', hProperties: { class: `panel panel-${panelAlerts[panelType] ? panelType : 'info'}` } },
+    { hName: 'div', hProperties: { class: `panel panel-${own(panelAlerts, panelType) ? panelType : 'info'}` } },
   );
 }
 

@@ -1,6 +1,6 @@
 import type * as Md from 'mdast';
 import type { Flow, Handler, Handlers, MdNode, Phrasing, State } from './state';
-import { isPhrasing, withData } from './state';
+import { isPhrasing, own, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
 import { markHandlers, sortMarks, unknownMark } from './marks';
@@ -112,7 +112,7 @@ export const nodeHandlers: Handlers = {
   text(state, node) {
     if (!node.text) return undefined;
     let out: Phrasing[] = [text(node.text)];
-    for (const mark of sortMarks(node.marks ?? [])) out = (state.marks[mark.type] ?? unknownMark)(state, mark, out, node);
+    for (const mark of sortMarks(node.marks ?? [])) out = (own(state.marks, mark.type) ?? unknownMark)(state, mark, out, node);
     return out;
   },
   hardBreak: () => ({ type: 'break' }),
@@ -147,7 +147,7 @@ export const nodeHandlers: Handlers = {
     const panelType = attrString(node, 'panelType') ?? 'info';
     const children = state.blocks(node);
     if (children.length === 0) return undefined;
-    if (!panelAlerts[panelType] || panelType === 'custom') {
+    if (!own(panelAlerts, panelType) || panelType === 'custom') {
       state.report('approximated', 'panel', `A ${panelType} panel became a NOTE alert; its colour and icon are not kept.`);
     } else if (panelType === 'success') {
       state.reportOnce('approximated', 'panel', 'Success panels became TIP alerts (GitHub has no success alert).');

@@ -1,16 +1,17 @@
 import type * as Md from 'mdast';
-import type { Flow, Handler, MdNode, State } from './state';
-import { withData } from './state';
+import type { Flow, Handler, MdNode, Phrasing, State } from './state';
+import { own, renderData, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
-import { alert, details, escapeHtml, paragraph, placeholder, text } from './build';
+import { alert, alertLabel, details, escapeHtml, paragraph, placeholder, text } from './build';
 
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
 
 /** `parameters.macroParams.{name}.value`, flattened to strings. */
 export function macroParams(node: AdfNode): Params {
-  const out: Params = {};
+  // Null prototype: a parameter named `constructor` or `__proto__` is just a parameter.
+  const out: Params = Object.create(null) as Params;
   const raw = (node.attrs?.parameters as { macroParams?: Record<string, unknown> } | undefined)?.macroParams;
   for (const [k, v] of Object.entries(raw ?? {})) {
     const value = typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v;
@@ -116,23 +117,100 @@ function codeMacro(_state: State, node: AdfNode, params: Params): MdNode {
   return { type: 'code', lang: params.language || null, meta: null, value };
 }
 
-function legacyPanel(state: State, node: AdfNode): MdNode {
+function legacyPanel(state: State, node: AdfNode, params: Params): MdNode {
   const key = attrString(node, 'extensionKey') ?? 'info';
-  return alert(legacyPanels[key] ?? 'info', state.blocks(node));
+  const type = own(legacyPanels, key) ?? 'info';
+  const children = state.blocks(node);
+  if (params.title) children.unshift(paragraph([{ type: 'strong', children: [text(params.title)] }]));
+  return alert(type, children);
 }
 
-/** One handler for extension, bodiedExtension and inlineExtension: known macros, else a placeholder. */
+/** Macros whose handler renders the body itself; every other macro's body is appended after it. */
+const bodyMacros = new Set(['excerpt', 'code', 'code-block', 'noformat', 'info', 'tip', 'note', 'warning', 'panel', 'expand']);
+
+/**
+ * ADF a macro carries in its parameters: Confluence stores a table nested in a table cell as the
+ * `nested-table` extension with the inner document JSON-encoded in `parameters.adf` (see
+ * @atlaskit/adf-utils transformNestedTableNodeOutgoingDocument). Any parameter holding a doc counts.
+ */
+export function embeddedDocs(node: AdfNode): AdfNode[] {
+  const parameters = node.attrs?.parameters;
+  if (typeof parameters !== 'object' || parameters === null) return [];
+  const docs: AdfNode[] = [];
+  const consider = (value: unknown): void => {
+    let doc = value;
+    if (typeof value === 'string') {
+      if (!value.startsWith('{') || !value.includes('"doc"')) return;
+      try {
+        doc = JSON.parse(value);
+      } catch {
+        return;
+      }
+    }
+    if (typeof doc === 'object' && doc !== null && (doc as { type?: unknown }).type === 'doc') docs.push(doc as AdfNode);
+  };
+  for (const value of Object.values(parameters)) consider(value);
+  const macroParams = (parameters as { macroParams?: unknown }).macroParams;
+  if (typeof macroParams === 'object' && macroParams !== null) {
+    for (const p of Object.values(macroParams)) consider(typeof p === 'object' && p !== null ? (p as { value?: unknown }).value : p);
+  }
+  return docs;
+}
+
+function macroName(node: AdfNode, key: string): string {
+  const title = (node.attrs?.parameters as { macroMetadata?: { title?: unknown } } | undefined)?.macroMetadata?.title;
+  return typeof title === 'string' && title ? title : attrString(node, 'text') || key;
+}
+
+/**
+ * Where only inline content fits (inline macros, macros in a heading): blocks are flattened and a
+ * panel keeps its label, so an inline `info` macro still shows as "Note: …".
+ */
+function inline(nodes: MdNode[]): Phrasing[] {
+  const out: Phrasing[] = [];
+  for (const n of nodes) {
+    if (n.type === 'html' && renderData(n).alert) {
+      out.push({ type: 'strong', children: [text(`${alertLabel(n.value)}:`)] }, text(' '));
+      continue;
+    }
+    const parts = n.type === 'blockquote' ? inline(n.children) : toPhrasing(n);
+    if (out.length > 0 && parts.length > 0 && !isSpace(out[out.length - 1])) out.push(text(' '));
+    out.push(...parts);
+  }
+  const last = out[out.length - 1];
+  if (last?.type === 'text') last.value = last.value.replace(/\s+$/, '');
+  return out.filter((n) => n.type !== 'text' || n.value !== '');
+}
+
+function isSpace(node: Phrasing | undefined): boolean {
+  return node?.type === 'text' && /\s$/.test(node.value);
+}
+
+/**
+ * One handler for every extension node. The output is, in order: the ADF its parameters carry
+ * (nested tables), the known macro's rendering or a placeholder, then the body, whatever the macro:
+ * a bodied macro's body is user content. Inline macros always get an inline rendering.
+ */
 export const extension: Handler = (state, node) => {
   const key = attrString(node, 'extensionKey') ?? 'unknown';
-  const known = Object.hasOwn(macros, key) ? macros[key] : undefined;
-  if (known) return known(state, node, macroParams(node));
-  const title = (node.attrs?.parameters as { macroMetadata?: { title?: unknown } } | undefined)?.macroMetadata?.title;
-  const name = typeof title === 'string' && title ? title : attrString(node, 'text') || key;
-  const body = node.content && node.content.length > 0;
-  state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
-  const label = placeholder(`Macro: ${name}`);
-  if (node.type === 'inlineExtension') return label;
-  const out: Flow[] = [paragraph([label])];
-  if (body) out.push(...state.blocks(node));
-  return out;
+  const known = own(macros, key);
+  const docs = embeddedDocs(node);
+  const out: MdNode[] = [];
+  docs.forEach((doc, i) => out.push(...state.one(doc, node, i)));
+  if (known) {
+    const md = known(state, node, macroParams(node));
+    if (md !== undefined) out.push(...(Array.isArray(md) ? md : [md]));
+  } else if (docs.length === 0) {
+    const name = macroName(node, key);
+    const body = node.content !== undefined && node.content.length > 0;
+    state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
+    out.push(paragraph([placeholder(`Macro: ${name}`)]));
+  }
+  if (node.content && node.content.length > 0 && !(known && bodyMacros.has(key))) out.push(...state.blocks(node));
+  if (node.type !== 'inlineExtension') return out;
+  const phrasing = inline(out);
+  if (phrasing.length > 0 || out.length === 0) return phrasing;
+  // Something was rendered but has no inline form (an empty panel): say so rather than drop it.
+  state.report('approximated', key, `The inline "${macroName(node, key)}" macro has no inline form; a placeholder marks its place.`);
+  return placeholder(`Macro: ${macroName(node, key)}`);
 };
