@@ -291,6 +291,16 @@ export function isSafeUrl(url: string): boolean {
   return !/^(javascript|vbscript|data|file):/.test(squashed);
 }
 
+/**
+ * Image sources must load, not run: only http(s) and relative URLs (a `javascript:` or `data:`
+ * source is removed like a link's href, with the same filter).
+ */
+export function isSafeImageUrl(url: string): boolean {
+  if (!isSafeUrl(url)) return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\u0000-\u0020\u007f]/g, ''))?.[1]?.toLowerCase();
+  return scheme === undefined || scheme === 'http' || scheme === 'https';
+}
+
 function annotations(node: AdfNode | undefined): string[] {
   const ids: string[] = [];
   for (const m of node?.marks ?? []) {
