@@ -1,6 +1,6 @@
 import type * as Md from 'mdast';
 import type { Flow, Handler, MdNode, Phrasing, State } from './state';
-import { own, renderData, toPhrasing, withData } from './state';
+import { isSafeImageUrl, own, renderData, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
 import { alert, alertLabel, details, escapeHtml, paragraph, placeholder, text } from './build';
@@ -102,6 +102,10 @@ export const macros: Record<string, MacroHandler> = {
   warning: legacyPanel,
   panel: legacyPanel,
   expand: (state, node, params) => details(params.title || 'Details', state.blocks(node)),
+  drawio: diagram,
+  'inc-drawio': diagram,
+  'drawio-sketch': diagram,
+  gliffy: diagram,
   status(state, _node, params) {
     const color = (params.colour ?? params.color ?? 'grey').toLowerCase();
     state.reportOnce('approximated', 'status', 'Status lozenges became bold text; their colours are not kept in Markdown.');
@@ -123,6 +127,49 @@ function legacyPanel(state: State, node: AdfNode, params: Params): MdNode {
   const children = state.blocks(node);
   if (params.title) children.unshift(paragraph([{ type: 'strong', children: [text(params.title)] }]));
   return alert(type, children);
+}
+
+/** The diagram's name as the macro stores it: draw.io `diagramName`, Gliffy `name`. */
+function diagramSource(params: Params): { file: string; label: string } | undefined {
+  const file = params.diagramName || params.name;
+  if (!file) return undefined;
+  const label = params.diagramDisplayName || params.displayName || file;
+  return { file, label: label.replace(/\.drawio$/i, '') };
+}
+
+/**
+ * Attachment names that hold a diagram's preview: draw.io and Gliffy save `<name>.png` (draw.io
+ * also `.svg`) next to the source attachment `<name>`; draw.io names like `x.drawio` may also
+ * have `x.png`.
+ */
+export function diagramPreviewNames(file: string): string[] {
+  const names = [`${file}.png`, `${file}.svg`];
+  const bare = file.replace(/\.drawio$/i, '');
+  if (bare !== file) names.push(`${bare}.png`, `${bare}.svg`);
+  return names;
+}
+
+/**
+ * draw.io and Gliffy diagrams become their preview image, found by name among the page's
+ * attachments (the media resolver matches names), linked to the source file, named in the alt text.
+ */
+function diagram(state: State, node: AdfNode, params: Params): MdNode {
+  const key = attrString(node, 'extensionKey') ?? 'diagram';
+  const source = diagramSource(params);
+  const label = source?.label || macroName(node, key);
+  const resolve = state.options.media;
+  const preview = source && resolve ? diagramPreviewNames(source.file).map((alt) => resolve({ alt, type: 'file' })).find((t) => t?.isImage) : undefined;
+  const file = source && resolve ? resolve({ alt: source.file, type: 'file' }) : undefined;
+  const sourceHref = file && isSafeImageUrl(file.href) ? file.href : undefined;
+  let out: Phrasing;
+  if (preview && isSafeImageUrl(preview.href)) {
+    out = { type: 'image', url: preview.href, alt: label, title: null };
+  } else {
+    state.report('attachment-missing', key, `The preview image of diagram "${label}" was not found among the page's attachments; a placeholder marks its place.`);
+    out = placeholder(`Diagram: ${label}`);
+  }
+  if (sourceHref) out = { type: 'link', url: sourceHref, title: null, children: [out] };
+  return node.type === 'inlineExtension' ? out : paragraph([out]);
 }
 
 /** Macros whose handler renders the body itself; every other macro's body is appended after it. */
