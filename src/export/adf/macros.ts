@@ -116,7 +116,22 @@ export const macros: Record<string, MacroHandler> = {
   },
 };
 
-function codeMacro(_state: State, node: AdfNode, params: Params): MdNode {
+/** Text-only bodies (paragraphs of text, code blocks) become a code block; anything richer is kept as blocks. */
+function plainBody(node: AdfNode): boolean {
+  const stack = [...(node.content ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (!n || !['paragraph', 'codeBlock', 'text', 'hardBreak'].includes(n.type)) return false;
+    if (n.content) stack.push(...n.content);
+  }
+  return true;
+}
+
+function codeMacro(state: State, node: AdfNode, params: Params): MdNode | MdNode[] {
+  if (!plainBody(node)) {
+    state.report('approximated', attrString(node, 'extensionKey') ?? 'code', 'A code macro holding more than text was kept as ordinary content.');
+    return state.blocks(node);
+  }
   const value = (node.content ?? []).map(adfText).join('\n') || attrString(node, 'text') || '';
   return { type: 'code', lang: params.language || null, meta: null, value };
 }
@@ -171,6 +186,9 @@ function diagram(state: State, node: AdfNode, params: Params): MdNode {
   if (sourceHref) out = { type: 'link', url: sourceHref, title: null, children: [out] };
   return node.type === 'inlineExtension' ? out : paragraph([out]);
 }
+
+/** Macros whose handler renders the `title` parameter itself. */
+const titledMacros = new Set(['expand', 'info', 'tip', 'note', 'warning', 'panel', 'status']);
 
 /** Macros whose handler renders the body itself; every other macro's body is appended after it. */
 const bodyMacros = new Set(['excerpt', 'code', 'code-block', 'noformat', 'info', 'tip', 'note', 'warning', 'panel', 'expand']);
@@ -243,9 +261,12 @@ export const extension: Handler = (state, node) => {
   const known = own(macros, key);
   const docs = embeddedDocs(node);
   const out: MdNode[] = [];
+  const params = macroParams(node);
+  // A title Confluence shows above the macro (a code block's caption …) is shown the same way.
+  if (params.title && !(known && titledMacros.has(key))) out.push(paragraph([{ type: 'strong', children: [text(params.title)] }]));
   docs.forEach((doc, i) => out.push(...state.one(doc, node, i)));
   if (known) {
-    const md = known(state, node, macroParams(node));
+    const md = known(state, node, params);
     if (md !== undefined) out.push(...(Array.isArray(md) ? md : [md]));
   } else if (docs.length === 0) {
     const name = macroName(node, key);
