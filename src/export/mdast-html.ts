@@ -1,5 +1,5 @@
 import type * as Md from 'mdast';
-import { own, renderData } from './adf/state';
+import { alertLabel, renderData } from './adf/state';
 
 export interface MdastHtmlOptions {
   /**
@@ -10,14 +10,6 @@ export interface MdastHtmlOptions {
 }
 
 type AnyNode = Md.Nodes;
-
-const alertLabels: Record<string, string> = { NOTE: 'Note', IMPORTANT: 'Important', TIP: 'Tip', WARNING: 'Warning', CAUTION: 'Caution' };
-
-/** "Note", "Warning" … for an alert marker (`[!NOTE]`), as GitHub titles its alerts. */
-export function alertLabel(marker: string): string {
-  return own(alertLabels, /\[!(\w+)\]/.exec(marker)?.[1] ?? '') ?? 'Note';
-}
-
 
 export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

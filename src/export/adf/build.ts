@@ -1,9 +1,9 @@
 import type * as Md from 'mdast';
 import type { Flow, MdNode, Phrasing } from './state';
 import { own, withData } from './state';
-import { alertLabel, escapeHtml } from '../mdast-html';
+import { escapeHtml } from '../mdast-html';
 
-export { alertLabel, escapeHtml };
+export { escapeHtml };
 
 /** Small mdast builders shared by the node and macro handlers. */
 export function text(value: string): Md.Text {

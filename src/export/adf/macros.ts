@@ -1,9 +1,9 @@
 import type * as Md from 'mdast';
 import type { Flow, Handler, MdNode, Phrasing, State } from './state';
-import { isSafeImageUrl, own, renderData, toPhrasing, withData } from './state';
+import { isSafeImageUrl, own, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
-import { alert, alertLabel, details, escapeHtml, paragraph, placeholder, text } from './build';
+import { alert, details, escapeHtml, paragraph, placeholder, text, trimEdges } from './build';
 
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
@@ -227,28 +227,16 @@ function macroName(node: AdfNode, key: string): string {
   return typeof title === 'string' && title ? title : attrString(node, 'text') || key;
 }
 
-/**
- * Where only inline content fits (inline macros, macros in a heading): blocks are flattened and a
- * panel keeps its label, so an inline `info` macro still shows as "Note: …".
- */
-function inline(nodes: MdNode[]): Phrasing[] {
+/** Where only inline content fits: blocks flattened (panels keep their label), edge spaces trimmed. */
+function inlineOnly(nodes: MdNode[]): Phrasing[] {
   const out: Phrasing[] = [];
   for (const n of nodes) {
-    if (n.type === 'html' && renderData(n).alert) {
-      out.push({ type: 'strong', children: [text(`${alertLabel(n.value)}:`)] }, text(' '));
-      continue;
-    }
-    const parts = n.type === 'blockquote' ? inline(n.children) : toPhrasing(n);
-    if (out.length > 0 && parts.length > 0 && !isSpace(out[out.length - 1])) out.push(text(' '));
+    const parts = toPhrasing(n);
+    const last = out[out.length - 1];
+    if (parts.length > 0 && last && !(last.type === 'text' && /\s$/.test(last.value))) out.push(text(' '));
     out.push(...parts);
   }
-  const last = out[out.length - 1];
-  if (last?.type === 'text') last.value = last.value.replace(/\s+$/, '');
-  return out.filter((n) => n.type !== 'text' || n.value !== '');
-}
-
-function isSpace(node: Phrasing | undefined): boolean {
-  return node?.type === 'text' && /\s$/.test(node.value);
+  return trimEdges(out).filter((n) => n.type !== 'text' || n.value !== '');
 }
 
 /**
@@ -276,7 +264,7 @@ export const extension: Handler = (state, node) => {
   }
   if (node.content && node.content.length > 0 && !(known && bodyMacros.has(key))) out.push(...state.blocks(node));
   if (node.type !== 'inlineExtension') return out;
-  const phrasing = inline(out);
+  const phrasing = inlineOnly(out);
   if (phrasing.length > 0 || out.length === 0) return phrasing;
   // Something was rendered but has no inline form (an empty panel): say so rather than drop it.
   state.report('approximated', key, `The inline "${macroName(node, key)}" macro has no inline form; a placeholder marks its place.`);

@@ -314,8 +314,16 @@ function isBlank(node: Phrasing): boolean {
   return (node.type === 'text' && node.value.trim() === '') || node.type === 'break';
 }
 
-/** Flattens a block into phrasing when a block shows up where only inline content fits. */
+const alertLabels: Record<string, string> = { NOTE: 'Note', IMPORTANT: 'Important', TIP: 'Tip', WARNING: 'Warning', CAUTION: 'Caution' };
+
+/** "Note", "Warning" … for an alert marker (`[!NOTE]`), as GitHub titles its alerts. */
+export function alertLabel(marker: string): string {
+  return own(alertLabels, /\[!(\w+)\]/.exec(marker)?.[1] ?? '') ?? 'Note';
+}
+
+/** Flattens a block into phrasing when a block shows up where only inline content fits; a panel keeps its label. */
 export function toPhrasing(node: MdNode): Phrasing[] {
+  if (node.type === 'html' && renderData(node).alert) return [{ type: 'strong', children: [{ type: 'text', value: `${alertLabel(node.value)}:` }] }];
   if (isPhrasing(node) || node.type === 'html') return [node as Phrasing];
   switch (node.type) {
     case 'paragraph':
