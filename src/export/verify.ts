@@ -52,6 +52,11 @@ const references: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '
 
 /** Letters and digits only, character references decoded first. */
 export function squash(text: string): string {
+  const decoded = text.includes('&') ? decodeReferences(text) : text;
+  return decoded.replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+function decodeReferences(text: string): string {
   return text
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, ref: string) => {
       if (ref[0] === '#') {
@@ -59,8 +64,7 @@ export function squash(text: string): string {
         return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
       }
       return Object.hasOwn(references, ref.toLowerCase()) ? (references[ref.toLowerCase()] as string) : m;
-    })
-    .replace(/[^\p{L}\p{N}]+/gu, '');
+    });
 }
 
 /** Schemes an export removes on purpose (script-capable): their URLs are not expected. */
@@ -107,7 +111,7 @@ function collect(doc: unknown, options: VerifyOptions, frames: Frame[]): Unit[] 
   const units: Unit[] = [];
   const add = (value: string | undefined, frame: number, what: string): void => {
     if (value === undefined) return;
-    for (const line of value.split('\n')) {
+    for (const line of value.includes('\n') ? value.split('\n') : [value]) {
       const s = squash(line);
       if (s) units.push({ value: s, frame, what });
     }
