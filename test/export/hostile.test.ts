@@ -128,3 +128,25 @@ test('the converter does not mutate its input', () => {
   adfToMarkdown(input);
   expect(input).toEqual(copy);
 });
+
+test('content that is no row or cell inside a table is kept in a row of its own', () => {
+  const input = doc({
+    type: 'table',
+    content: [
+      { type: 'tableRow', content: [{ type: 'tableHeader', content: [para(text('head'))] }, para(text('stray in row'))] },
+      para(text('stray in table')),
+    ],
+  });
+  const { markdown } = adfToMarkdown(input);
+  expect(markdown).toContain('stray in row');
+  expect(markdown).toContain('stray in table');
+  expect(markdown).toContain('head');
+});
+
+test('a table cut by the depth bound keeps its text', () => {
+  let node: unknown = para(text('deep cell text'));
+  for (let i = 0; i < 30; i += 1) node = { type: 'table', content: [{ type: 'tableRow', content: [{ type: 'tableCell', content: [node] }] }] };
+  const { markdown, report } = adfToMarkdown(doc(node));
+  expect(markdown).toContain('deep cell text');
+  expect(report.some((e) => e.kind === 'flattened')).toBe(true);
+});

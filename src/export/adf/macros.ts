@@ -1,5 +1,5 @@
 import type * as Md from 'mdast';
-import type { Flow, Handler, MdNode, Phrasing, State } from './state';
+import type { Handler, MdNode, Phrasing, State } from './state';
 import { isSafeImageUrl, own, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
