@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { adfToMarkdown } from '../src/export/markdown';
 import { adfToHtml } from '../src/export/html';
 import type { AdfNode } from '../src/export/adf';
+import { verifyExport } from '../src/export/verify';
 
 // adf-to-md is CommonJS without types; this is the part of its API we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -88,6 +89,10 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
   const peerDocs = structuredClone(docs);
   const mb = docs.reduce((n, d) => n + Buffer.byteLength(JSON.stringify(d)), 0) / 1e6;
   const ours = (d: unknown): void => void adfToMarkdown(d);
+  // Conversion alone, and the verifier alone on the outputs, for the verifier's share of an export.
+  const unverified = (d: unknown): void => void adfToMarkdown(d, { verify: false });
+  const outputs = new Map(docs.map((d) => [d, adfToMarkdown(d, { verify: false }).markdown]));
+  const verify = (d: unknown): void => void verifyExport(d, outputs.get(d as AdfNode) ?? '');
   const theirs = (d: unknown): void => void peer.convert(d);
   const html = (d: unknown): void => void adfToHtml(d, { css: '' });
   const log = console.log;
@@ -96,14 +101,17 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
     time(docs.slice(0, 50), ours);
     time(peerDocs.slice(0, 50), theirs);
     time(docs.slice(0, 50), html);
+    time(docs.slice(0, 50), unverified);
     // The machine is shared and noisy: rounds alternate between converters so they see the same
     // load, and the fastest round of each is reported (the least disturbed one).
     const rounds = 3;
-    const best = { ours: Infinity, peer: Infinity, html: Infinity };
+    const best = { ours: Infinity, peer: Infinity, html: Infinity, unverified: Infinity, verify: Infinity };
     for (let r = 0; r < rounds; r += 1) {
       best.ours = Math.min(best.ours, time(docs, ours));
       best.peer = Math.min(best.peer, time(peerDocs, theirs));
       best.html = Math.min(best.html, time(docs, html));
+      best.unverified = Math.min(best.unverified, time(docs, unverified));
+      best.verify = Math.min(best.verify, time(docs, verify));
     }
     const mbPerSecond = mb / best.ours;
     const peerMbPerSecond = mb / best.peer;
@@ -117,6 +125,9 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
       peerMbPerSecond: round(peerMbPerSecond),
       ratio: round(mbPerSecond / peerMbPerSecond),
       htmlMbPerSecond: round(mb / best.html),
+      unverifiedMbPerSecond: round(mb / best.unverified),
+      /** Share of an export's time spent in the independent verifier (target < 0.2). */
+      verifierShare: round(best.verify / best.unverified),
     };
   } finally {
     console.log = log;

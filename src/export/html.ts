@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
-import { convert, type MarkdownOptions } from './markdown';
+import { convert, verified, type Fidelity, type MarkdownOptions } from './markdown';
 import { escapeHtml, mdastToHtml } from './mdast-html';
 import type { ReportEntry } from './report';
 
@@ -49,9 +49,10 @@ export const sanitizeOptions: sanitizeHtml.IOptions = {
 };
 
 /** ADF → a standalone, sanitized HTML document plus the fidelity report. */
-export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; report: ReportEntry[] } {
+export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
   const body = sanitizeHtml(mdastToHtml(tree), sanitizeOptions);
+  const fidelity = verified(doc, body, options, report);
   const title = options.title ?? options.frontMatter?.title ?? 'Export';
   // A stylesheet cannot close its own <style> element.
   const css = options.css.replace(/<\/style/gi, '<\\/style');
@@ -73,5 +74,5 @@ export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; r
     '</html>',
     '',
   ].join('\n');
-  return { html, report };
+  return fidelity ? { html, report, fidelity } : { html, report };
 }

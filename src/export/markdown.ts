@@ -8,6 +8,7 @@ import { createFootnotes, type InlineThread } from './anchors';
 import { frontMatter, type PageMeta } from './frontmatter';
 import { text } from './md-text';
 import type { ReportEntry } from './report';
+import { verifyExport } from './verify';
 
 export { AdfError } from './adf';
 
@@ -27,6 +28,8 @@ export interface MarkdownOptions {
   children?: () => ChildLink[] | undefined;
   handlers?: Partial<Handlers>;
   marks?: Partial<MarkHandlers>;
+  /** Check the output against the source with the independent verifier (default true). */
+  verify?: boolean;
 }
 
 export interface ConversionResult {
@@ -109,9 +112,28 @@ function mdastToMarkdown(tree: Md.Root): string {
  * ADF → GitHub-flavoured Markdown plus the fidelity report. Throws AdfError when `doc` is not an
  * ADF document.
  */
-export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[] } {
+export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
   const body = mdastToMarkdown(tree);
   const head = options.frontMatter ? `${frontMatter(options.frontMatter)}\n` : '';
-  return { markdown: head + body, report };
+  const fidelity = verified(doc, body, options, report);
+  return fidelity ? { markdown: head + body, report, fidelity } : { markdown: head + body, report };
+}
+
+/** How many visible units of the source the verifier looked for, and how many it missed. */
+export interface Fidelity {
+  units: number;
+  missing: number;
+}
+
+/** Runs the independent verifier on an export's output; its findings join the report. */
+export function verified(doc: unknown, output: string, options: MarkdownOptions, report: ReportEntry[]): Fidelity | undefined {
+  if (options.verify === false) return undefined;
+  const { units, missing } = verifyExport(doc, output, {
+    users: options.users,
+    linkRewrite: options.linkRewrite,
+    pageId: options.pageId ?? options.frontMatter?.id,
+  });
+  report.push(...missing);
+  return { units, missing: missing.length };
 }

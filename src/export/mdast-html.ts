@@ -1,5 +1,5 @@
 import type * as Md from 'mdast';
-import { renderData } from './adf/state';
+import { alertLabel, renderData } from './adf/state';
 
 export interface MdastHtmlOptions {
   /**
@@ -93,6 +93,12 @@ export function mdastToHtml(nodes: AnyNode | readonly AnyNode[], options: MdastH
       }
       case 'blockquote': {
         const inner = node.children.map(one).filter(Boolean).join('\n');
+        const marker = node.children[0];
+        if (compact && marker?.type === 'html' && renderData(marker).alert) {
+          // HTML inside Markdown is shown by GitHub, which strips class attributes: a panel keeps
+          // its box as a blockquote and its kind as a visible label.
+          return `<blockquote>\n<p><strong>${alertLabel(marker.value)}:</strong></p>\n${inner}\n</blockquote>`;
+        }
         return data.hName
           ? `<${data.hName}${attrs(data.hProperties ?? {})}>\n${inner}\n</${data.hName}>`
           : `<blockquote>\n${inner}\n</blockquote>`;

@@ -13,7 +13,11 @@ export type ReportKind =
   | 'attachment-missing'
   | 'comment-skipped'
   /** Content from elsewhere left out of a file attached to a page: not every viewer may read it. */
-  | 'withheld';
+  | 'withheld'
+  /** Content nested deeper than the converter's bound, kept as plain text. */
+  | 'flattened'
+  /** Source text the independent verifier did not find in the output. */
+  | 'content-missing';
 
 export interface ReportEntry {
   kind: ReportKind;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type CliIo } from '../../src/cli/convert';
 
@@ -79,5 +80,60 @@ describe('convert CLI', () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toBe(readFileSync(join(root, 'test/fixtures/panels/expected.md'), 'utf8'));
     expect(JSON.parse(res.stderr)).toEqual(expect.any(Array));
+  });
+
+  describe('--out: many inputs in one process', () => {
+    function folderIo(files: Record<string, string>): ReturnType<typeof fakeIo> & { written: Map<string, string> } {
+      const io = Object.assign(fakeIo(files), { written: new Map<string, string>() });
+      io.list = (path: string) => {
+        const prefix = `${path}/`;
+        const names = Object.keys(files).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/')[0] as string);
+        return names.length > 0 ? [...new Set(names)] : undefined;
+      };
+      io.writeFile = (path: string, text: string) => void io.written.set(path, text);
+      return io;
+    }
+
+    test('files and folders: one output and one report each, failures named, a summary line', () => {
+      const io = folderIo({
+        'one.adf.json': JSON.stringify(adf),
+        'dir/a.json': JSON.stringify(adf),
+        'dir/sub/b.adf.json': JSON.stringify(adf),
+        'dir/old.report.json': '[]',
+        'dir/bad.json': '{nope',
+      });
+      expect(run(['one.adf.json', 'dir', '--out', 'out'], io)).toBe(1);
+      expect([...io.written.keys()].sort()).toEqual(['out/a.md', 'out/a.report.json', 'out/one.md', 'out/one.report.json', 'out/sub/b.md', 'out/sub/b.report.json']);
+      expect(io.written.get('out/sub/b.md')).toBe('Hi\n');
+      expect(JSON.parse(io.written.get('out/a.report.json') ?? '')).toEqual([expect.objectContaining({ kind: 'dropped-mark' })]);
+      expect(io.err).toMatch(/^convert: dir\/bad\.json is not valid JSON/);
+      expect(JSON.parse(io.out)).toEqual({ files: 4, converted: 3, failed: 1, reportEntries: 3, missingUnits: 0, seconds: expect.any(Number) });
+    });
+
+    test('same names from two inputs do not overwrite each other', () => {
+      const io = folderIo({ 'x/p.json': JSON.stringify(adf), 'y/p.json': JSON.stringify(adf) });
+      expect(run(['x', 'y', '--out', 'o', '--format', 'html'], io)).toBe(0);
+      expect([...io.written.keys()].filter((k) => k.endsWith('.html')).sort()).toEqual(['o/p-2.html', 'o/p.html']);
+    });
+
+    test('several inputs without --out, or --comments with --out, are usage errors', () => {
+      expect(run(['a.json', 'b.json'], fakeIo({}))).toBe(2);
+      expect(run(['a.json', '--out', 'o', '--comments', 'c.json'], folderIo({}))).toBe(2);
+    });
+
+    test('the golden fixtures folder through the real script: every case, no unit missing', () => {
+      const out = mkdtempSync(join(tmpdir(), 'convert-'));
+      try {
+        const res = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/convert.ts', 'test/fixtures', '--out', out], { cwd: root, encoding: 'utf8' });
+        const cases = readdirSync(join(root, 'test/fixtures')).filter((d) => !d.includes('.'));
+        // options.json and comments.json files are inputs too when a folder is given: they fail as non-ADF.
+        const summary = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { converted: number; missingUnits: number };
+        expect(summary.converted).toBe(cases.length);
+        expect(summary.missingUnits).toBe(0);
+        expect(readFileSync(join(out, 'panels/input.md'), 'utf8')).toBe(readFileSync(join(root, 'test/fixtures/panels/expected.md'), 'utf8'));
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -11,6 +11,8 @@ export const fixturesDir = join(__dirname, '..', 'fixtures');
 interface CaseOptions {
   users?: Record<string, string>;
   media?: Record<string, MediaTarget>;
+  /** Attachments by file name, found through a media node's alt (as the real resolver falls back). */
+  attachments?: Record<string, MediaTarget>;
   frontMatter?: PageMeta;
   children?: Array<{ title: string; href: string }>;
   links?: Record<string, string>;
@@ -33,9 +35,10 @@ export function loadCases(): Case[] {
       const raw = (existsSync(join(dir, 'options.json')) ? read('options.json') : {}) as CaseOptions;
       const options: MarkdownOptions = { pageId: 'p1' };
       if (raw.users) options.users = new Map(Object.entries(raw.users));
-      if (raw.media) {
-        const media = raw.media;
-        options.media = (attrs) => (typeof attrs.id === 'string' ? media[attrs.id] : undefined);
+      if (raw.media || raw.attachments) {
+        const media = new Map(Object.entries(raw.media ?? {}));
+        const byName = new Map(Object.entries(raw.attachments ?? {}));
+        options.media = (attrs) => (typeof attrs.id === 'string' ? media.get(attrs.id) : undefined) ?? (typeof attrs.alt === 'string' ? byName.get(attrs.alt) : undefined);
       }
       if (raw.frontMatter) options.frontMatter = raw.frontMatter;
       if (raw.children) {

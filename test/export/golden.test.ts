@@ -59,6 +59,13 @@ describe.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     golden(join(c.dir, 'expected.html'), adfToHtml(c.input, { ...c.options, css }).html);
   });
 
+  test('the independent verifier finds every visible unit in both outputs', () => {
+    for (const out of [adfToMarkdown(c.input, c.options), adfToHtml(c.input, { ...c.options, css })]) {
+      expect(out.report.filter((e) => e.kind === 'content-missing')).toEqual([]);
+      expect(out.fidelity?.units).toBeGreaterThan(0);
+    }
+  });
+
   test('round trip keeps every text', () => {
     const md = readFileSync(join(c.dir, 'expected.md'), 'utf8');
     const tree = fromMarkdown(md, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });

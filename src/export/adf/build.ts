@@ -1,6 +1,6 @@
 import type * as Md from 'mdast';
 import type { Flow, MdNode, Phrasing } from './state';
-import { withData } from './state';
+import { own, withData } from './state';
 import { escapeHtml } from '../mdast-html';
 
 export { escapeHtml };
@@ -11,16 +11,26 @@ export function text(value: string): Md.Text {
 }
 
 /**
- * Spaces at the edges of a paragraph are invisible in Confluence but not in Markdown, where the
- * serializer must write them as `&#x20;` (and four leading spaces would start a code block), so
- * they are trimmed.
+ * Spaces at the edges of a paragraph or heading are invisible in Confluence but not in Markdown,
+ * where the serializer must write them as `&#x20;` (and four leading spaces would start a code
+ * block), so they are trimmed. So are hard breaks there: a trailing one would print a backslash.
  */
-export function paragraph(children: Phrasing[]): Md.Paragraph {
-  const first = children[0];
+export function trimEdges(children: Phrasing[]): Phrasing[] {
+  let start = 0;
+  let end = children.length;
+  const blank = (n: Phrasing | undefined): boolean => n?.type === 'break' || (n?.type === 'text' && n.value.trim() === '');
+  while (start < end && blank(children[start])) start += 1;
+  while (end > start && blank(children[end - 1])) end -= 1;
+  const out = start === 0 && end === children.length ? children : children.slice(start, end);
+  const first = out[0];
   if (first?.type === 'text') first.value = first.value.replace(/^[ \t]+/, '');
-  const last = children[children.length - 1];
+  const last = out[out.length - 1];
   if (last?.type === 'text') last.value = last.value.replace(/[ \t]+$/, '');
-  return { type: 'paragraph', children: children.filter((c) => c.type !== 'text' || c.value !== '') };
+  return out;
+}
+
+export function paragraph(children: Phrasing[]): Md.Paragraph {
+  return { type: 'paragraph', children: trimEdges(children).filter((c) => c.type !== 'text' || c.value !== '') };
 }
 
 export function html(value: string): Md.Html {
@@ -54,11 +64,11 @@ export const panelAlerts: Record<string, string> = {
 };
 
 export function alert(panelType: string, children: Flow[]): Md.Blockquote {
-  const kind = panelAlerts[panelType] ?? 'NOTE';
+  const kind = own(panelAlerts, panelType) ?? 'NOTE';
   const marker = withData(html(`[!${kind}]`), { alert: true });
   return withData<Md.Blockquote>(
     { type: 'blockquote', children: [marker, ...children] },
-    { hName: 'div', hProperties: { class: `panel panel-${panelAlerts[panelType] ? panelType : 'info'}` } },
+    { hName: 'div', hProperties: { class: `panel panel-${own(panelAlerts, panelType) ? panelType : 'info'}` } },
   );
 }
 

@@ -1,11 +1,11 @@
 import type * as Md from 'mdast';
 import type { Flow, Handler, Handlers, MdNode, Phrasing, State } from './state';
-import { isPhrasing, withData } from './state';
+import { isPhrasing, isSafeImageUrl, own, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
 import { markHandlers, sortMarks, unknownMark } from './marks';
 import { table, tablePart } from './table';
-import { alert, details, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text } from './build';
+import { alert, details, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
 import { extension } from './macros';
 
 function asItem(node: MdNode): Md.ListItem {
@@ -38,8 +38,9 @@ function nestedItems(state: State, node: AdfNode): Md.ListItem[] {
   (node.content ?? []).forEach((child, i) => {
     for (const md of state.one(child, node, i)) {
       const prev = out[out.length - 1];
+      // Empty items are kept (an unticked empty task is still a task), like empty decisions.
       if (md.type === 'list' && prev) prev.children.push(md);
-      else if (md.type !== 'listItem' || md.children.length > 0) out.push(asItem(md));
+      else out.push(asItem(md));
     }
   });
   return out;
@@ -48,8 +49,8 @@ function nestedItems(state: State, node: AdfNode): Md.ListItem[] {
 function taskItem(state: State, node: AdfNode, blocks: boolean): Md.ListItem {
   const children: Flow[] = blocks ? state.blocks(node) : [];
   if (!blocks) {
-    const inline = state.inlines(node);
-    if (inline.length > 0) children.push(paragraph(inline));
+    // An empty paragraph still carries the checkbox: `- [ ]` (the serializer puts it on a paragraph).
+    children.push(paragraph(state.inlines(node)));
   }
   return { type: 'listItem', spread: false, checked: attrString(node, 'state') === 'DONE', children };
 }
@@ -59,7 +60,7 @@ function formatDate(timestamp: number): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
 }
 
-/** Resolves a media node to an image, a file link, or a visible placeholder. */
+/** Resolves a media node to an image, a file link, or a visible placeholder; a link mark makes it clickable. */
 function media(state: State, node: AdfNode): Phrasing {
   const attrs = { ...(node.attrs ?? {}) };
   const target =
@@ -71,8 +72,18 @@ function media(state: State, node: AdfNode): Phrasing {
     state.report('attachment-missing', node.type, `Attachment "${name}" could not be resolved; a placeholder marks its place.`);
     return placeholder(`Missing attachment: ${name}`);
   }
-  if (target.isImage) return { type: 'image', url: target.href, alt, title: target.title && target.title !== alt ? target.title : null };
-  return { type: 'link', url: target.href, title: null, children: [text(target.title ?? alt ?? 'attachment')] };
+  if (!isSafeImageUrl(target.href)) {
+    state.report('approximated', node.type, `An image from a ${target.href.split(':')[0]?.trim() || 'unsafe'}: URL was removed; a placeholder marks its place.`);
+    return placeholder(`Image: ${alt || 'removed'}`);
+  }
+  const out: Phrasing = target.isImage
+    ? { type: 'image', url: target.href, alt, title: target.title && target.title !== alt ? target.title : null }
+    : { type: 'link', url: target.href, title: null, children: [text(target.title ?? alt ?? 'attachment')] };
+  const linkMark = (node.marks ?? []).find((m) => m?.type === 'link');
+  const href = linkMark && attrString(linkMark, 'href');
+  if (!href || out.type === 'link') return out;
+  const url = state.href(href);
+  return url === undefined ? out : { type: 'link', url, title: null, children: [out] };
 }
 
 function card(state: State, node: AdfNode): Phrasing | undefined {
@@ -88,7 +99,7 @@ function card(state: State, node: AdfNode): Phrasing | undefined {
 }
 
 const heading: Handler = (state, node) => {
-  const children = state.inlines(node);
+  const children = trimEdges(state.inlines(node));
   const depth = Math.min(6, Math.max(1, attrNumber(node, 'level') ?? 1)) as Md.Heading['depth'];
   const label = plainText(children).trim();
   if (!label && children.length === 0) return undefined;
@@ -112,7 +123,7 @@ export const nodeHandlers: Handlers = {
   text(state, node) {
     if (!node.text) return undefined;
     let out: Phrasing[] = [text(node.text)];
-    for (const mark of sortMarks(node.marks ?? [])) out = (state.marks[mark.type] ?? unknownMark)(state, mark, out, node);
+    for (const mark of sortMarks(node.marks ?? [])) out = (own(state.marks, mark.type) ?? unknownMark)(state, mark, out, node);
     return out;
   },
   hardBreak: () => ({ type: 'break' }),
@@ -147,7 +158,7 @@ export const nodeHandlers: Handlers = {
     const panelType = attrString(node, 'panelType') ?? 'info';
     const children = state.blocks(node);
     if (children.length === 0) return undefined;
-    if (!panelAlerts[panelType] || panelType === 'custom') {
+    if (!own(panelAlerts, panelType) || panelType === 'custom') {
       state.report('approximated', 'panel', `A ${panelType} panel became a NOTE alert; its colour and icon are not kept.`);
     } else if (panelType === 'success') {
       state.reportOnce('approximated', 'panel', 'Success panels became TIP alerts (GitHub has no success alert).');

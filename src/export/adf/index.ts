@@ -1,7 +1,7 @@
 import type * as Md from 'mdast';
 import type { ReportEntry } from '../report';
 import type { Flow, Handlers, MarkHandlers, StateOptions } from './state';
-import { createState } from './state';
+import { createState, own } from './state';
 import { nodeHandlers, unknownNode } from './handlers';
 import { markHandlers } from './marks';
 import { fillToc } from './macros';
@@ -28,16 +28,16 @@ export interface MdastResult {
  */
 export function adfToMdast(doc: unknown, options: StateOptions = {}): MdastResult {
   assertAdfDoc(doc);
-  const handlers: Handlers = { ...nodeHandlers, ...definedOnly(options.handlers) };
-  const marks: MarkHandlers = { ...markHandlers, ...definedOnly(options.marks) };
-  const state = createState(handlers, marks, handlers.unknown ?? unknownNode, options);
+  const handlers: Handlers = Object.assign(Object.create(null) as Handlers, nodeHandlers, definedOnly(options.handlers));
+  const marks: MarkHandlers = Object.assign(Object.create(null) as MarkHandlers, markHandlers, definedOnly(options.marks));
+  const state = createState(handlers, marks, own(handlers, 'unknown') ?? unknownNode, options);
   const children = state.one(doc, undefined, 0).filter((n): n is Flow => n.type !== 'tableRow' && n.type !== 'tableCell' && n.type !== 'listItem');
   fillToc(state);
   return { tree: { type: 'root', children }, report: state.entries, headings: state.headings };
 }
 
 function definedOnly<T>(partial: Partial<Record<string, T>> | undefined): Record<string, T> {
-  const out: Record<string, T> = {};
+  const out = Object.create(null) as Record<string, T>;
   for (const [k, v] of Object.entries(partial ?? {})) if (v !== undefined) out[k] = v;
   return out;
 }

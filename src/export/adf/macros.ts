@@ -1,16 +1,17 @@
 import type * as Md from 'mdast';
-import type { Flow, Handler, MdNode, State } from './state';
-import { withData } from './state';
+import type { Handler, MdNode, Phrasing, State } from './state';
+import { isSafeImageUrl, own, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
-import { alert, details, escapeHtml, paragraph, placeholder, text } from './build';
+import { alert, details, escapeHtml, paragraph, placeholder, text, trimEdges } from './build';
 
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
 
 /** `parameters.macroParams.{name}.value`, flattened to strings. */
 export function macroParams(node: AdfNode): Params {
-  const out: Params = {};
+  // Null prototype: a parameter named `constructor` or `__proto__` is just a parameter.
+  const out: Params = Object.create(null) as Params;
   const raw = (node.attrs?.parameters as { macroParams?: Record<string, unknown> } | undefined)?.macroParams;
   for (const [k, v] of Object.entries(raw ?? {})) {
     const value = typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v;
@@ -101,6 +102,10 @@ export const macros: Record<string, MacroHandler> = {
   warning: legacyPanel,
   panel: legacyPanel,
   expand: (state, node, params) => details(params.title || 'Details', state.blocks(node)),
+  drawio: diagram,
+  'inc-drawio': diagram,
+  'drawio-sketch': diagram,
+  gliffy: diagram,
   status(state, _node, params) {
     const color = (params.colour ?? params.color ?? 'grey').toLowerCase();
     state.reportOnce('approximated', 'status', 'Status lozenges became bold text; their colours are not kept in Markdown.');
@@ -111,28 +116,157 @@ export const macros: Record<string, MacroHandler> = {
   },
 };
 
-function codeMacro(_state: State, node: AdfNode, params: Params): MdNode {
+/** Text-only bodies (paragraphs of text, code blocks) become a code block; anything richer is kept as blocks. */
+function plainBody(node: AdfNode): boolean {
+  const stack = [...(node.content ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (!n || !['paragraph', 'codeBlock', 'text', 'hardBreak'].includes(n.type)) return false;
+    if (n.content) stack.push(...n.content);
+  }
+  return true;
+}
+
+function codeMacro(state: State, node: AdfNode, params: Params): MdNode | MdNode[] {
+  if (!plainBody(node)) {
+    state.report('approximated', attrString(node, 'extensionKey') ?? 'code', 'A code macro holding more than text was kept as ordinary content.');
+    return state.blocks(node);
+  }
   const value = (node.content ?? []).map(adfText).join('\n') || attrString(node, 'text') || '';
   return { type: 'code', lang: params.language || null, meta: null, value };
 }
 
-function legacyPanel(state: State, node: AdfNode): MdNode {
+function legacyPanel(state: State, node: AdfNode, params: Params): MdNode {
   const key = attrString(node, 'extensionKey') ?? 'info';
-  return alert(legacyPanels[key] ?? 'info', state.blocks(node));
+  const type = own(legacyPanels, key) ?? 'info';
+  const children = state.blocks(node);
+  if (params.title) children.unshift(paragraph([{ type: 'strong', children: [text(params.title)] }]));
+  return alert(type, children);
 }
 
-/** One handler for extension, bodiedExtension and inlineExtension: known macros, else a placeholder. */
+/** The diagram's name as the macro stores it: draw.io `diagramName`, Gliffy `name`. */
+function diagramSource(params: Params): { file: string; label: string } | undefined {
+  const file = params.diagramName || params.name;
+  if (!file) return undefined;
+  const label = params.diagramDisplayName || params.displayName || file;
+  return { file, label: label.replace(/\.drawio$/i, '') };
+}
+
+/**
+ * Attachment names that hold a diagram's preview: draw.io and Gliffy save `<name>.png` (draw.io
+ * also `.svg`) next to the source attachment `<name>`; draw.io names like `x.drawio` may also
+ * have `x.png`.
+ */
+export function diagramPreviewNames(file: string): string[] {
+  const names = [`${file}.png`, `${file}.svg`];
+  const bare = file.replace(/\.drawio$/i, '');
+  if (bare !== file) names.push(`${bare}.png`, `${bare}.svg`);
+  return names;
+}
+
+/**
+ * draw.io and Gliffy diagrams become their preview image, found by name among the page's
+ * attachments (the media resolver matches names), linked to the source file, named in the alt text.
+ */
+function diagram(state: State, node: AdfNode, params: Params): MdNode {
+  const key = attrString(node, 'extensionKey') ?? 'diagram';
+  const source = diagramSource(params);
+  const label = source?.label || macroName(node, key);
+  const resolve = state.options.media;
+  const preview = source && resolve ? diagramPreviewNames(source.file).map((alt) => resolve({ alt, type: 'file' })).find((t) => t?.isImage) : undefined;
+  const file = source && resolve ? resolve({ alt: source.file, type: 'file' }) : undefined;
+  const sourceHref = file && isSafeImageUrl(file.href) ? file.href : undefined;
+  let out: Phrasing;
+  if (preview && isSafeImageUrl(preview.href)) {
+    out = { type: 'image', url: preview.href, alt: label, title: null };
+  } else {
+    state.report('attachment-missing', key, `The preview image of diagram "${label}" was not found among the page's attachments; a placeholder marks its place.`);
+    out = placeholder(`Diagram: ${label}`);
+  }
+  if (sourceHref) out = { type: 'link', url: sourceHref, title: null, children: [out] };
+  return node.type === 'inlineExtension' ? out : paragraph([out]);
+}
+
+/** Macros whose handler renders the `title` parameter itself. */
+const titledMacros = new Set(['expand', 'info', 'tip', 'note', 'warning', 'panel', 'status']);
+
+/** Macros whose handler renders the body itself; every other macro's body is appended after it. */
+const bodyMacros = new Set(['excerpt', 'code', 'code-block', 'noformat', 'info', 'tip', 'note', 'warning', 'panel', 'expand']);
+
+/**
+ * ADF a macro carries in its parameters: Confluence stores a table nested in a table cell as the
+ * `nested-table` extension with the inner document JSON-encoded in `parameters.adf` (see
+ * @atlaskit/adf-utils transformNestedTableNodeOutgoingDocument). Any parameter holding a doc counts.
+ */
+export function embeddedDocs(node: AdfNode): AdfNode[] {
+  const parameters = node.attrs?.parameters;
+  if (typeof parameters !== 'object' || parameters === null) return [];
+  const docs: AdfNode[] = [];
+  const consider = (value: unknown): void => {
+    let doc = value;
+    if (typeof value === 'string') {
+      if (!value.startsWith('{') || !value.includes('"doc"')) return;
+      try {
+        doc = JSON.parse(value);
+      } catch {
+        return;
+      }
+    }
+    if (typeof doc === 'object' && doc !== null && (doc as { type?: unknown }).type === 'doc') docs.push(doc as AdfNode);
+  };
+  for (const value of Object.values(parameters)) consider(value);
+  const macroParams = (parameters as { macroParams?: unknown }).macroParams;
+  if (typeof macroParams === 'object' && macroParams !== null) {
+    for (const p of Object.values(macroParams)) consider(typeof p === 'object' && p !== null ? (p as { value?: unknown }).value : p);
+  }
+  return docs;
+}
+
+function macroName(node: AdfNode, key: string): string {
+  const title = (node.attrs?.parameters as { macroMetadata?: { title?: unknown } } | undefined)?.macroMetadata?.title;
+  return typeof title === 'string' && title ? title : attrString(node, 'text') || key;
+}
+
+/** Where only inline content fits: blocks flattened (panels keep their label), edge spaces trimmed. */
+function inlineOnly(nodes: MdNode[]): Phrasing[] {
+  const out: Phrasing[] = [];
+  for (const n of nodes) {
+    const parts = toPhrasing(n);
+    const last = out[out.length - 1];
+    if (parts.length > 0 && last && !(last.type === 'text' && /\s$/.test(last.value))) out.push(text(' '));
+    out.push(...parts);
+  }
+  return trimEdges(out).filter((n) => n.type !== 'text' || n.value !== '');
+}
+
+/**
+ * One handler for every extension node. The output is, in order: the ADF its parameters carry
+ * (nested tables), the known macro's rendering or a placeholder, then the body, whatever the macro:
+ * a bodied macro's body is user content. Inline macros always get an inline rendering.
+ */
 export const extension: Handler = (state, node) => {
   const key = attrString(node, 'extensionKey') ?? 'unknown';
-  const known = Object.hasOwn(macros, key) ? macros[key] : undefined;
-  if (known) return known(state, node, macroParams(node));
-  const title = (node.attrs?.parameters as { macroMetadata?: { title?: unknown } } | undefined)?.macroMetadata?.title;
-  const name = typeof title === 'string' && title ? title : attrString(node, 'text') || key;
-  const body = node.content && node.content.length > 0;
-  state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
-  const label = placeholder(`Macro: ${name}`);
-  if (node.type === 'inlineExtension') return label;
-  const out: Flow[] = [paragraph([label])];
-  if (body) out.push(...state.blocks(node));
-  return out;
+  const known = own(macros, key);
+  const docs = embeddedDocs(node);
+  const out: MdNode[] = [];
+  const params = macroParams(node);
+  // A title Confluence shows above the macro (a code block's caption …) is shown the same way.
+  if (params.title && !(known && titledMacros.has(key))) out.push(paragraph([{ type: 'strong', children: [text(params.title)] }]));
+  docs.forEach((doc, i) => out.push(...state.one(doc, node, i)));
+  if (known) {
+    const md = known(state, node, params);
+    if (md !== undefined) out.push(...(Array.isArray(md) ? md : [md]));
+  } else if (docs.length === 0) {
+    const name = macroName(node, key);
+    const body = node.content !== undefined && node.content.length > 0;
+    state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
+    out.push(paragraph([placeholder(`Macro: ${name}`)]));
+  }
+  if (node.content && node.content.length > 0 && !(known && bodyMacros.has(key))) out.push(...state.blocks(node));
+  if (node.type !== 'inlineExtension') return out;
+  const phrasing = inlineOnly(out);
+  if (phrasing.length > 0 || out.length === 0) return phrasing;
+  // Something was rendered but has no inline form (an empty panel): say so rather than drop it.
+  state.report('approximated', key, `The inline "${macroName(node, key)}" macro has no inline form; a placeholder marks its place.`);
+  return placeholder(`Macro: ${macroName(node, key)}`);
 };

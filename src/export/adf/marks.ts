@@ -21,7 +21,13 @@ function byRank(a: AdfMark, b: AdfMark): number {
 
 export function sortMarks(marks: readonly AdfMark[]): readonly AdfMark[] {
   // Most text has no mark or one: nothing to sort, no copy (this runs for every text node).
-  return marks.length < 2 ? marks : [...marks].sort(byRank);
+  if (marks.length < 2) return marks.length === 1 && !isMark(marks[0]) ? [] : marks;
+  return marks.filter(isMark).sort(byRank);
+}
+
+/** Malformed marks (null, no string type) carry nothing a reader sees: they are ignored. */
+function isMark(mark: unknown): mark is AdfMark {
+  return typeof mark === 'object' && mark !== null && typeof (mark as { type?: unknown }).type === 'string';
 }
 
 function plain(children: Phrasing[]): string {

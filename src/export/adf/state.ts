@@ -93,7 +93,7 @@ export interface State {
   report(kind: ReportKind, what: string, detail: string): void;
   /** Reports a kind+what only the first time in this document (for whole-construct approximations). */
   reportOnce(kind: ReportKind, what: string, detail: string): void;
-  /** Converts one node, with its path recorded for reports. */
+  /** Converts one node, with its path recorded for reports; malformed or too deep nodes degrade to text. */
   one(node: AdfNode, parent: AdfNode | undefined, index: number): MdNode[];
   /** Converts children in a flow context: stray phrasing is wrapped in paragraphs. */
   blocks(parent: AdfNode): Flow[];
@@ -148,13 +148,33 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
       once.add(key);
       state.report(kind, what, detail);
     },
-    one(node, parent, index) {
+    one(raw, parent, index) {
+      const node = wellFormed(raw);
+      if (node === undefined) {
+        pathTypes.push('?');
+        pathIndexes.push(parent ? index : -1);
+        state.report('unsupported-node', 'invalid', 'A malformed node (not an object with a string "type") was skipped.');
+        pathTypes.pop();
+        pathIndexes.pop();
+        return [];
+      }
       pathTypes.push(node.type);
       pathIndexes.push(parent ? index : -1);
       try {
-        const handler = handlers[node.type] ?? unknown;
+        if (pathTypes.length > MAX_DEPTH) {
+          const flat = flatText(node);
+          state.report('flattened', node.type, `Content nested more than ${MAX_DEPTH} levels deep was flattened to plain text; its text is kept.`);
+          return flat ? [{ type: 'text', value: flat }] : [];
+        }
+        const handler = own(handlers, node.type) ?? unknown;
         const out = handler(state, node, parent);
         return out === undefined ? [] : Array.isArray(out) ? out : [out];
+      } catch (error) {
+        // A handler bug must not lose the page: the node's text is kept and the failure reported.
+        const flat = flatText(node);
+        const why = error instanceof Error ? error.message : String(error);
+        state.report('unsupported-node', node.type, `A "${node.type}" node could not be converted (${why}); its text is kept.`);
+        return flat ? [{ type: 'text', value: flat }] : [];
       } finally {
         pathTypes.pop();
         pathIndexes.pop();
@@ -213,6 +233,51 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
   return state;
 }
 
+/**
+ * Deeper ADF is flattened to text: the converter, the Markdown serializer and HTML parsers all
+ * recurse, and real pages stay far below this (lists six deep inside a table in a layout ≈ 25).
+ */
+export const MAX_DEPTH = 64;
+
+/** `table[key]` only for the table's own keys: a node type `constructor` must not find Object's. */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The node itself, a copy without its malformed parts, or undefined when it is no node at all. */
+function wellFormed(value: unknown): AdfNode | undefined {
+  if (!isObject(value) || typeof value.type !== 'string') return undefined;
+  const badContent = value.content !== undefined && !Array.isArray(value.content);
+  const badMarks = value.marks !== undefined && !Array.isArray(value.marks);
+  const badAttrs = value.attrs !== undefined && !isObject(value.attrs);
+  const badText = value.text !== undefined && typeof value.text !== 'string';
+  if (!badContent && !badMarks && !badAttrs && !badText) return value as unknown as AdfNode;
+  const copy = { ...value } as Record<string, unknown>;
+  if (badContent) delete copy.content;
+  if (badMarks) delete copy.marks;
+  if (badAttrs) delete copy.attrs;
+  if (badText) delete copy.text;
+  return copy as unknown as AdfNode;
+}
+
+/** Every text of a subtree, blocks separated by spaces; iterative, so depth cannot overflow it. */
+export function flatText(root: AdfNode): string {
+  const parts: string[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isObject(node)) continue;
+    if (typeof node.text === 'string') parts.push(node.text);
+    else if (isObject(node.attrs) && typeof node.attrs.text === 'string') parts.push(node.attrs.text);
+    if (Array.isArray(node.content)) for (let i = node.content.length - 1; i >= 0; i -= 1) stack.push(node.content[i]);
+  }
+  return parts.join(' ').replace(/\s+/g, ' ').trim();
+}
+
 /** Stray phrasing in a flow context becomes a paragraph, unless it is only whitespace and breaks. */
 function wrapRun(run: Phrasing[], out: Flow[]): void {
   const merged = mergePhrasing(run);
@@ -224,6 +289,16 @@ export function isSafeUrl(url: string): boolean {
   // Browsers ignore control characters and whitespace inside a scheme ("java\tscript:").
   const squashed = url.replace(/[\u0000-\u0020\u007f]/g, '').toLowerCase();
   return !/^(javascript|vbscript|data|file):/.test(squashed);
+}
+
+/**
+ * Image sources must load, not run: only http(s) and relative URLs (a `javascript:` or `data:`
+ * source is removed like a link's href, with the same filter).
+ */
+export function isSafeImageUrl(url: string): boolean {
+  if (!isSafeUrl(url)) return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\u0000-\u0020\u007f]/g, ''))?.[1]?.toLowerCase();
+  return scheme === undefined || scheme === 'http' || scheme === 'https';
 }
 
 function annotations(node: AdfNode | undefined): string[] {
@@ -239,8 +314,16 @@ function isBlank(node: Phrasing): boolean {
   return (node.type === 'text' && node.value.trim() === '') || node.type === 'break';
 }
 
-/** Flattens a block into phrasing when a block shows up where only inline content fits. */
+const alertLabels: Record<string, string> = { NOTE: 'Note', IMPORTANT: 'Important', TIP: 'Tip', WARNING: 'Warning', CAUTION: 'Caution' };
+
+/** "Note", "Warning" … for an alert marker (`[!NOTE]`), as GitHub titles its alerts. */
+export function alertLabel(marker: string): string {
+  return own(alertLabels, /\[!(\w+)\]/.exec(marker)?.[1] ?? '') ?? 'Note';
+}
+
+/** Flattens a block into phrasing when a block shows up where only inline content fits; a panel keeps its label. */
 export function toPhrasing(node: MdNode): Phrasing[] {
+  if (node.type === 'html' && renderData(node).alert) return [{ type: 'strong', children: [{ type: 'text', value: `${alertLabel(node.value)}:` }] }];
   if (isPhrasing(node) || node.type === 'html') return [node as Phrasing];
   switch (node.type) {
     case 'paragraph':

@@ -1,6 +1,6 @@
 import type * as Md from 'mdast';
 import type { Flow, Handler, MdNode, Phrasing } from './state';
-import { renderData, withData } from './state';
+import { isPhrasing, renderData, withData } from './state';
 import { attrNumber } from './types';
 import { mdastToHtml } from '../mdast-html';
 
@@ -20,9 +20,12 @@ function cellOf(node: MdNode): CellData['cell'] | undefined {
 export const tablePart: Handler = (state, node, parent) => {
   if (node.type === 'tableRow' && parent?.type === 'table') {
     const cells: Md.TableCell[] = [];
+    const stray: MdNode[] = [];
     (node.content ?? []).forEach((child, i) => {
-      for (const md of state.one(child, node, i)) if (md.type === 'tableCell') cells.push(md);
+      for (const md of state.one(child, node, i)) (md.type === 'tableCell' ? cells : stray).push(md as Md.TableCell);
     });
+    // Content that is no cell (malformed ADF, text flattened at the depth bound) gets a cell of its own.
+    if (stray.length > 0) cells.push(strayCell(stray));
     return { type: 'tableRow', children: cells };
   }
   if ((node.type === 'tableCell' || node.type === 'tableHeader') && parent?.type === 'tableRow') {
@@ -37,6 +40,22 @@ export const tablePart: Handler = (state, node, parent) => {
   state.report('approximated', node.type, `A ${node.type} outside a table was kept as plain content.`);
   return state.blocks(node);
 };
+
+function strayCell(nodes: MdNode[]): Md.TableCell {
+  const blocks: Flow[] = [];
+  let run: Phrasing[] = [];
+  for (const n of nodes) {
+    if (isPhrasing(n)) run.push(n as Phrasing);
+    else {
+      if (run.length > 0) blocks.push({ type: 'paragraph', children: run });
+      run = [];
+      blocks.push(n as Flow);
+    }
+  }
+  if (run.length > 0) blocks.push({ type: 'paragraph', children: run });
+  const cell: CellData['cell'] = { blocks, header: false, colspan: 1, rowspan: 1 };
+  return { type: 'tableCell', children: [], data: { cell } as unknown as Md.Data };
+}
 
 /** Inline content of a cell that holds at most one paragraph, or undefined if it holds more. */
 function inlineOnly(blocks: Flow[]): Phrasing[] | undefined {
@@ -92,13 +111,22 @@ function htmlTable(rows: Array<Array<CellData['cell']>>): string {
 
 export const table: Handler = (state, node) => {
   const rows: Array<Array<CellData['cell']>> = [];
+  const stray: MdNode[] = [];
   (node.content ?? []).forEach((child, i) => {
     for (const md of state.one(child, node, i)) {
-      if (md.type !== 'tableRow') continue;
+      if (md.type !== 'tableRow') {
+        stray.push(md);
+        continue;
+      }
       const cells = md.children.map(cellOf).filter((c): c is CellData['cell'] => c !== undefined);
       if (cells.length > 0) rows.push(cells);
     }
   });
+  // Content that is no row (malformed ADF, text flattened at the depth bound) gets a row of its own.
+  if (stray.length > 0) {
+    const cell = cellOf(strayCell(stray));
+    if (cell) rows.push([cell]);
+  }
   if (rows.length === 0) return undefined;
   const why = complexity(rows);
   if (why) {

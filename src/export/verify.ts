@@ -1,0 +1,225 @@
+/**
+ * The independent check behind every export: what a reader sees in the source ADF (text, mention
+ * names, status text, dates, emoji, card and link URLs, code lines, expand titles, macro titles)
+ * must appear in the output. It reads the ADF and the output string on its own and shares no code
+ * with the converter's handlers, so a handler bug cannot hide its own loss.
+ *
+ * Comparison is on "squashed" text: letters and digits only, after decoding character references,
+ * so Markdown escapes, emphasis markers, HTML tags and line breaks between them do not matter.
+ */
+import type { ReportEntry } from './report';
+
+export interface VerifyOptions {
+  /** accountId → display name: a mention shows the name when it is known. */
+  users?: ReadonlyMap<string, string>;
+  /** The same rewrite the export applied to links: a rewritten URL is looked for instead. */
+  linkRewrite?: (href: string) => string | undefined;
+  pageId?: string;
+}
+
+export interface Verification {
+  /** Visible units found in the source. */
+  units: number;
+  /** One entry per unit not found in the output, with its node path. */
+  missing: ReportEntry[];
+}
+
+interface Frame {
+  node: unknown;
+  /** Index of the parent frame in `frames`, -1 for the root. */
+  parent: number;
+  index: number;
+  type: string;
+}
+
+interface Unit {
+  value: string;
+  frame: number;
+  what: string;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+const references: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Letters and digits only, character references decoded first. */
+export function squash(text: string): string {
+  const decoded = text.includes('&') ? decodeReferences(text) : text;
+  return decoded.replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+function decodeReferences(text: string): string {
+  return text
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, ref: string) => {
+      if (ref[0] === '#') {
+        const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+      }
+      return Object.hasOwn(references, ref.toLowerCase()) ? (references[ref.toLowerCase()] as string) : m;
+    });
+}
+
+/** Schemes an export removes on purpose (script-capable): their URLs are not expected. */
+function removedOnPurpose(url: string): boolean {
+  return /^(javascript|vbscript|data|file):/.test(url.replace(/[\u0000-\u0020\u007f]/g, '').toLowerCase());
+}
+
+function isoDay(timestamp: unknown): string | undefined {
+  const n = typeof timestamp === 'number' ? timestamp : typeof timestamp === 'string' && timestamp.trim() !== '' ? Number(timestamp) : NaN;
+  if (!Number.isFinite(n)) return undefined;
+  const d = new Date(n);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
+}
+
+/** ADF a macro carries in its parameters (a nested table's inner document). */
+function embedded(attrs: Obj): unknown[] {
+  const params = attrs.parameters;
+  if (!isObj(params)) return [];
+  const out: unknown[] = [];
+  const values: unknown[] = Object.values(params);
+  if (isObj(params.macroParams)) for (const p of Object.values(params.macroParams)) values.push(isObj(p) ? p.value : p);
+  for (const v of values) {
+    if (isObj(v) && v.type === 'doc') out.push(v);
+    else if (typeof v === 'string' && v.startsWith('{') && v.includes('"doc"')) {
+      try {
+        const doc: unknown = JSON.parse(v);
+        if (isObj(doc) && doc.type === 'doc') out.push(doc);
+      } catch {
+        // Not JSON: the converter shows a placeholder; nothing visible to expect.
+      }
+    }
+  }
+  return out;
+}
+
+function macroTitle(attrs: Obj): string | undefined {
+  const params = isObj(attrs.parameters) ? attrs.parameters : undefined;
+  const title = params && isObj(params.macroParams) ? params.macroParams.title : undefined;
+  return str(isObj(title) ? title.value : title);
+}
+
+/** Visible units of a document, in document order, walking iteratively (any depth). */
+function collect(doc: unknown, options: VerifyOptions, frames: Frame[]): Unit[] {
+  const units: Unit[] = [];
+  const add = (value: string | undefined, frame: number, what: string): void => {
+    if (value === undefined) return;
+    for (const line of value.includes('\n') ? value.split('\n') : [value]) {
+      const s = squash(line);
+      if (s) units.push({ value: s, frame, what });
+    }
+  };
+  const url = (href: unknown, frame: number, what: string): void => {
+    const raw = str(href);
+    if (!raw || removedOnPurpose(raw)) return;
+    add(options.linkRewrite?.(raw) ?? raw, frame, what);
+  };
+  const stack: Frame[] = [{ node: doc, parent: -1, index: -1, type: 'doc' }];
+  while (stack.length > 0) {
+    const frame = stack.pop() as Frame;
+    const node = frame.node;
+    if (!isObj(node) || typeof node.type !== 'string') continue;
+    const id = frames.length;
+    frames.push(frame);
+    const attrs = isObj(node.attrs) ? node.attrs : {};
+    switch (node.type) {
+      case 'text':
+        add(str(node.text), id, 'text');
+        if (Array.isArray(node.marks)) {
+          for (const m of node.marks) if (isObj(m) && m.type === 'link' && isObj(m.attrs)) url(m.attrs.href, id, 'link URL');
+        }
+        break;
+      case 'mention': {
+        const name = options.users?.get(str(attrs.id) ?? '');
+        add(name ?? (str(attrs.text) || str(attrs.id)), id, 'mention');
+        break;
+      }
+      case 'status':
+        add(str(attrs.text), id, 'status');
+        break;
+      case 'date':
+        add(isoDay(attrs.timestamp) ?? str(attrs.timestamp), id, 'date');
+        break;
+      case 'emoji':
+        add(str(attrs.text) || str(attrs.shortName), id, 'emoji');
+        break;
+      case 'inlineCard':
+      case 'blockCard':
+      case 'embedCard':
+        url(attrs.url ?? (isObj(attrs.data) ? attrs.data.url : undefined), id, 'card URL');
+        break;
+      case 'expand':
+      case 'nestedExpand':
+        add(str(attrs.title), id, 'expand title');
+        break;
+      case 'extension':
+      case 'bodiedExtension':
+      case 'inlineExtension':
+      case 'multiBodiedExtension': {
+        add(macroTitle(attrs), id, 'macro title');
+        const docs = embedded(attrs);
+        for (let i = docs.length - 1; i >= 0; i -= 1) stack.push({ node: docs[i], parent: id, index: i, type: 'doc' });
+        break;
+      }
+      case 'placeholder':
+        // Editor-only hint text, not shown on published pages.
+        continue;
+      default:
+        break;
+    }
+    if (Array.isArray(node.content)) {
+      for (let i = node.content.length - 1; i >= 0; i -= 1) {
+        const child: unknown = node.content[i];
+        stack.push({ node: child, parent: id, index: i, type: isObj(child) && typeof child.type === 'string' ? child.type : '?' });
+      }
+    }
+  }
+  return units;
+}
+
+function pathOf(frames: readonly Frame[], id: number): string {
+  const parts: string[] = [];
+  for (let f = frames[id]; f; f = f.parent >= 0 ? frames[f.parent] : undefined) {
+    parts.push(f.parent === -1 ? f.type : `${f.type}[${f.index}]`);
+  }
+  return parts.reverse().join('/');
+}
+
+/**
+ * Every visible unit of `doc` must occur in `output` (Markdown or HTML). Units are looked for in
+ * document order from where the previous one was found (cheap: the output mostly follows the
+ * source), then anywhere (a table of contents or footnotes reorder text).
+ */
+export function verifyExport(doc: unknown, output: string, options: VerifyOptions = {}): Verification {
+  const frames: Frame[] = [];
+  const units = collect(doc, options, frames);
+  const seen = squash(output);
+  const missing: ReportEntry[] = [];
+  let cursor = 0;
+  for (const unit of units) {
+    let at = seen.indexOf(unit.value, cursor);
+    if (at < 0) at = seen.indexOf(unit.value);
+    if (at >= 0) {
+      cursor = at + unit.value.length;
+      continue;
+    }
+    const frame = frames[unit.frame] as Frame;
+    const entry: ReportEntry = {
+      kind: 'content-missing',
+      what: frame.type,
+      // The text itself stays out of the report (reports travel into job state and summaries).
+      detail: `A ${unit.what} (${unit.value.length} letters and digits) of the page was not found in the export.`,
+      path: pathOf(frames, unit.frame),
+    };
+    if (options.pageId !== undefined) entry.pageId = options.pageId;
+    missing.push(entry);
+  }
+  return { units: units.length, missing };
+}

@@ -1,0 +1,88 @@
+/**
+ * The independent verifier: it must notice content a handler loses, name the node path, and stay
+ * quiet on faithful exports.
+ */
+import { adfToMarkdown } from '../../src/export/markdown';
+import { adfToHtml } from '../../src/export/html';
+import { squash, verifyExport } from '../../src/export/verify';
+
+const doc = (...content: unknown[]): unknown => ({ type: 'doc', version: 1, content });
+const para = (...content: unknown[]): unknown => ({ type: 'paragraph', content });
+const text = (value: string, marks?: unknown[]): unknown => (marks ? { type: 'text', text: value, marks } : { type: 'text', text: value });
+
+const rich = doc(
+  para(text('Plain words'), { type: 'mention', attrs: { id: 'u1', text: '@old name' } }, { type: 'status', attrs: { text: 'IN REVIEW', color: 'blue' } }),
+  para({ type: 'date', attrs: { timestamp: '1700000000000' } }, { type: 'emoji', attrs: { shortName: ':rocket:' } }, text('site', [{ type: 'link', attrs: { href: 'https://example.com/a/b' } }])),
+  { type: 'blockCard', attrs: { url: 'https://cards.example.org/x' } },
+  { type: 'codeBlock', content: [text('line one\nline two')] },
+  { type: 'expand', attrs: { title: 'Expand title' }, content: [para(text('hidden body'))] },
+  { type: 'bodiedExtension', attrs: { extensionKey: 'info', parameters: { macroParams: { title: { value: 'Macro title' } } } }, content: [para(text('macro body'))] },
+);
+
+test('a faithful export has nothing missing, in Markdown and HTML', () => {
+  const users = new Map([['u1', 'Ann Lee']]);
+  const md = adfToMarkdown(rich, { users });
+  expect(md.report.filter((e) => e.kind === 'content-missing')).toEqual([]);
+  // 14 = text, mention, status, date, emoji, link text + URL, card URL, 2 code lines, expand title + body, macro title + body.
+  expect(md.fidelity).toEqual({ units: 14, missing: 0 });
+  const html = adfToHtml(rich, { users, css: '' });
+  expect(html.report.filter((e) => e.kind === 'content-missing')).toEqual([]);
+});
+
+test.each([
+  ['mention', 'mention', 'doc/paragraph[0]/mention[1]'],
+  ['status', 'status', 'doc/paragraph[0]/status[2]'],
+  ['date', 'date', 'doc/paragraph[1]/date[0]'],
+  ['emoji', 'emoji', 'doc/paragraph[1]/emoji[1]'],
+  ['blockCard', 'blockCard', 'doc/blockCard[2]'],
+  ['expand', 'expand', 'doc/expand[4]'],
+])('a %s a handler drops is reported at its path', (type, what, path) => {
+  const { report, fidelity } = adfToMarkdown(rich, { handlers: { [type]: () => undefined } });
+  const missing = report.filter((e) => e.kind === 'content-missing');
+  expect(missing).toContainEqual(expect.objectContaining({ what, path }));
+  expect(fidelity?.missing).toBe(missing.length);
+});
+
+test('a dropped code block is reported once per line, a dropped link URL at its text', () => {
+  const { report } = adfToMarkdown(rich, { handlers: { codeBlock: () => undefined }, marks: { link: (_s, _m, children) => children } });
+  const missing = report.filter((e) => e.kind === 'content-missing').map((e) => `${e.path} ${e.detail}`);
+  expect(missing).toEqual([
+    expect.stringMatching(/^doc\/paragraph\[1\]\/text\[2\] A link URL/),
+    expect.stringMatching(/^doc\/codeBlock\[3\]\/text\[0\] A text/),
+    expect.stringMatching(/^doc\/codeBlock\[3\]\/text\[0\] A text/),
+  ]);
+});
+
+test('text lost inside a nested table is reported with its path through the embedded document', () => {
+  const inner = { type: 'doc', version: 1, content: [{ type: 'table', content: [{ type: 'tableRow', content: [{ type: 'tableCell', content: [para(text('inner cell'))] }] }] }] };
+  const input = doc({ type: 'extension', attrs: { extensionKey: 'nested-table', parameters: { adf: JSON.stringify(inner) } } });
+  expect(adfToMarkdown(input).report.filter((e) => e.kind === 'content-missing')).toEqual([]);
+  const lossy = adfToMarkdown(input, { handlers: { extension: () => undefined } });
+  expect(lossy.report).toContainEqual(
+    expect.objectContaining({ kind: 'content-missing', what: 'text', path: 'doc/extension[0]/doc[0]/table[0]/tableRow[0]/tableCell[0]/paragraph[0]/text[0]' }),
+  );
+});
+
+test('the report names no page text', () => {
+  const { report } = adfToMarkdown(doc(para(text('secret payroll figure'))), { handlers: { paragraph: () => undefined } });
+  expect(report).toHaveLength(1);
+  expect(JSON.stringify(report)).not.toMatch(/secret|payroll/);
+});
+
+test('links removed on purpose are not expected; rewritten links are expected as rewritten', () => {
+  const input = doc(para(text('bad', [{ type: 'link', attrs: { href: 'javascript:alert(1)' } }]), text(' good', [{ type: 'link', attrs: { href: 'https://wiki/x' } }])));
+  expect(verifyExport(input, 'bad good https://wiki/x').missing).toEqual([]);
+  expect(verifyExport(input, 'bad good ../x.md', { linkRewrite: () => '../x.md' }).missing).toEqual([]);
+  expect(verifyExport(input, 'bad good', { linkRewrite: () => '../x.md' }).missing).toHaveLength(1);
+});
+
+test('squash decodes references and keeps only letters and digits', () => {
+  expect(squash('a&#x20;b\\*c* &amp; <ins>d</ins> &#10;é1')).toBe('abcinsdinsé1');
+});
+
+test('a document 100,000 levels deep is verified without overflow', () => {
+  let node: unknown = text('bottom');
+  for (let i = 0; i < 100_000; i += 1) node = { type: 'blockquote', content: [node] };
+  expect(verifyExport(doc(node), 'bottom').units).toBe(1);
+  expect(verifyExport(doc(node), 'nothing').missing[0]?.path?.split('/')).toHaveLength(100_002);
+});
