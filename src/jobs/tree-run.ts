@@ -17,7 +17,7 @@ import { collect } from '../confluence/paginate';
 import { siteUrlFrom } from '../confluence/site';
 import { allDescendants } from '../confluence/tree';
 import type { Attachment, Page, ReadRestriction } from '../confluence/types';
-import { AdfError, type MediaAttrs, type MediaResolver } from '../export/adf';
+import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
 import { summarize, type ReportEntry } from '../export/report';
@@ -447,9 +447,13 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
   return out;
 }
 
-function retryable(e: unknown): boolean {
-  if (!isConfluenceError(e)) return e instanceof TypeError; // fetch's network failures
-  return e.status === 429 || e.status === 0 || e.status >= 500;
+/**
+ * Only Confluence's own answers are worth another run: the client already turns a dropped
+ * connection into a ConfluenceError with status 0. Anything else (a TypeError in conversion, say)
+ * is a fault in this code that would fail the same way again, so it fails the job at once.
+ */
+export function retryable(e: unknown): boolean {
+  return isConfluenceError(e) && (e.status === 429 || e.status === 0 || e.status >= 500);
 }
 
 function mergeSummary(summary: TreeStatus['report'], entries: readonly ReportEntry[]): TreeStatus['report'] {
@@ -568,12 +572,14 @@ async function convertBatch(
   return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
 }
 
-/** The value, or undefined when the converter refused the page's body (AdfError). */
+/** The value, or undefined when converting the page's body threw. */
 function readable<T>(run: () => T): T | undefined {
   try {
     return run();
   } catch (e) {
-    if (e instanceof AdfError) return undefined;
+    // Conversion is pure: whatever it throws (an unreadable body, or a fault a hostile document
+    // provokes) concerns this page alone, which is skipped and reported; the job goes on.
+    if (!isConfluenceError(e)) return undefined;
     throw e;
   }
 }

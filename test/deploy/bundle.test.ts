@@ -76,19 +76,36 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(confluence.site.attachmentsOf(SEED.pages.rich).length).toBe(before + 1);
   });
 
-  test('export/tree/start, the tree-export consumer, export/tree/status and export/tree/cancel', async () => {
+  test('export/tree/start, the tree-export consumer, export/tree/status, export/tree/download and export/tree/cancel', async () => {
+    // Private by default: the zip waits in the store for its requester, served in slices.
     const started = await call('export/tree/start', { format: 'md' }, home);
     expect(started.total).toBeGreaterThanOrEqual(10);
     await app.drain();
     const status = await call('export/tree/status', { jobId: started.jobId }, home);
     expect(status).toMatchObject({ phase: 'done', done: started.total, total: started.total });
-    const zip = confluence.site.attachments.get(status.attachment?.id ?? '');
-    expect(zip?.pageId).toBe(SEED.pages.home);
-    const files = unzipSync(zip?.bytes ?? new Uint8Array());
+    expect(status.attachment).toBeUndefined();
+    const bob = await app.invoke<Envelope<unknown>>('export/tree/download', { accountId: SEED.users.bob, content: home, payload: { jobId: started.jobId, part: 0 } });
+    expect(bob).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    let base64 = '';
+    for (let part: number | undefined = 0; part !== undefined; ) {
+      const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId: started.jobId, part }, home);
+      base64 += slice.data;
+      part = slice.next;
+    }
+    const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
     const manifest = JSON.parse(strFromU8(files['manifest.json'] ?? new Uint8Array())) as { tree: Array<{ type: string }> };
     expect(manifest.tree.filter((n) => n.type === 'page')).toHaveLength(started.total);
     const runs = await app.runs();
     expect(runs.consumerRuns.filter((r) => r.queueName === 'tree-export' && r.jobId === runs.pushed.find((p) => p.queueName === 'tree-export')?.jobId && !r.error).length).toBeGreaterThan(0);
+
+    // Attached on request, read as Alice through offline impersonation, with no restricted page in it.
+    const attached = await call('export/tree/start', { format: 'md', attach: true }, home);
+    await app.drain();
+    const done = await call('export/tree/status', { jobId: attached.jobId }, home);
+    const zip = confluence.site.attachments.get(done.attachment?.id ?? '');
+    expect(zip?.pageId).toBe(SEED.pages.home);
+    const names = Object.keys(unzipSync(zip?.bytes ?? new Uint8Array())).join('\n');
+    expect(names).not.toMatch(/Secret/);
 
     // A second job, held in the queue, is cancelled before it runs.
     await app.hold();

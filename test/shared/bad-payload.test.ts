@@ -21,11 +21,13 @@ afterAll(async () => {
   await sb.close();
 });
 
-const huge = 'F'.repeat(1_000_000);
+// The largest field name that reaches a resolver: the platform refuses payloads over 500 KB first
+// (test/forge/limits.test.ts), so 490 KB is the worst a caller can send.
+const huge = 'F'.repeat(490_000);
 const payloads: Array<[string, unknown]> = [
-  ['a 1 MB unknown field name', { [huge]: 1 }],
+  ['a 490 KB unknown field name', { [huge]: 1 }],
   ['an unknown field name with control characters and markup', { [`${'a'.repeat(5000)}\u0000\n<script>`]: 1 }],
-  ['a list holding a 1 MB field name', [{ [huge]: 1 }]],
+  ['a list holding a 490 KB field name', [{ [huge]: 1 }]],
 ];
 
 describe.each(API_KEYS)('%s', (key) => {
