@@ -6,6 +6,7 @@ import { adfToMarkdown } from '../../src/export/markdown';
 import { adfToHtml } from '../../src/export/html';
 import { MAX_DEPTH } from '../../src/export/adf/state';
 import type { AdfNode } from '../../src/export/adf';
+import { createGenerator, loadAdfSchema, rng } from './adf-generator';
 
 const doc = (...content: unknown[]): unknown => ({ type: 'doc', version: 1, content });
 const para = (...content: unknown[]): unknown => ({ type: 'paragraph', content });
@@ -149,4 +150,40 @@ test('a table cut by the depth bound keeps its text', () => {
   const { markdown, report } = adfToMarkdown(doc(node));
   expect(markdown).toContain('deep cell text');
   expect(report.some((e) => e.kind === 'flattened')).toBe(true);
+});
+
+describe('mutated schema documents', () => {
+  // Valid generated documents with node types swapped (prototype names, leaves given content),
+  // attrs, marks and content made malformed: type confusion a hostile page body can carry.
+  const types = ['__proto__', 'constructor', 'toString', 'mystery', 'paragraph', 'text', 'table', 'tableRow', 'tableCell', 'listItem', 'panel', 'date', 'mention', 'status', 'emoji', 'media', 'mediaSingle', 'hardBreak', 'rule', 'extension', 'inlineExtension', 'heading', 'codeBlock', 'taskItem', 'decisionItem', 'expand', 'caption', 'blockCard'];
+
+  test('200 mutated documents: no crash, almost every unit kept', () => {
+    const schema = loadAdfSchema();
+    const next = createGenerator(schema, 11);
+    const rand = rng(11);
+    const pick = (): string => types[Math.floor(rand() * types.length)] as string;
+    const mutate = (node: unknown, root: boolean): unknown => {
+      if (typeof node !== 'object' || node === null) return node;
+      const n = node as { type?: string; attrs?: unknown; marks?: unknown; content?: unknown };
+      const r = rand();
+      if (r < 0.1 && !root) n.type = pick();
+      else if (r < 0.12) n.attrs = 'x';
+      else if (r < 0.14) n.marks = [{ type: pick() }, null];
+      else if (r < 0.15 && !root) n.content = { length: 3 };
+      if (Array.isArray(n.content)) n.content = n.content.map((c) => mutate(c, false));
+      return n;
+    };
+    let units = 0;
+    let missing = 0;
+    for (let i = 0; i < 200; i += 1) {
+      const input = mutate(next(), true);
+      const md = adfToMarkdown(input);
+      adfToHtml(input, { css: '' });
+      units += md.fidelity?.units ?? 0;
+      missing += md.fidelity?.missing ?? 0;
+    }
+    expect(units).toBeGreaterThan(300);
+    // What is left is leaf content no handler can place (an emoji without text inside a code block).
+    expect(missing / units).toBeLessThan(0.02);
+  });
 });

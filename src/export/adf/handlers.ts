@@ -113,6 +113,20 @@ const heading: Handler = (state, node) => {
   return withData<Md.Heading>({ type: 'heading', depth, children }, { hProperties: { id: slug } });
 };
 
+/**
+ * Leaf nodes (breaks, rules, mentions, cards, media …) have no content in valid ADF; when a
+ * malformed one does, its content is converted after it instead of being ignored.
+ */
+function leaf(handler: Handler): Handler {
+  return (state, node, parent) => {
+    const out = handler(state, node, parent);
+    if (!node.content || node.content.length === 0) return out;
+    return [...(out === undefined ? [] : Array.isArray(out) ? out : [out]), ...state.blocks(node)];
+  };
+}
+
+const leafTypes = ['text', 'hardBreak', 'rule', 'status', 'mention', 'emoji', 'date', 'inlineCard', 'blockCard', 'embedCard', 'media', 'mediaInline', 'unsupportedBlock', 'unsupportedInline'];
+
 export const nodeHandlers: Handlers = {
   doc: (state, node) => state.blocks(node),
   paragraph(state, node) {
@@ -257,6 +271,11 @@ export const nodeHandlers: Handlers = {
     return placeholder('Unsupported content');
   },
 };
+
+for (const type of leafTypes) {
+  const handler = own(nodeHandlers, type);
+  if (handler) nodeHandlers[type] = leaf(handler);
+}
 
 /**
  * Unknown node types: children are converted as usual (their text stays visible); a leaf gets a

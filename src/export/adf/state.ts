@@ -168,7 +168,10 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
         }
         const handler = own(handlers, node.type) ?? unknown;
         const out = handler(state, node, parent);
-        return out === undefined ? [] : Array.isArray(out) ? out : [out];
+        const list = out === undefined ? [] : Array.isArray(out) ? out : [out];
+        // Text on a node that is no text node (malformed ADF) is still text a reader should get.
+        if (node.text && node.type !== 'text' && handler !== unknown) list.push({ type: 'text', value: node.text });
+        return list;
       } catch (error) {
         // A handler bug must not lose the page: the node's text is kept and the failure reported.
         const flat = flatText(node);
@@ -190,7 +193,8 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
           else {
             if (run.length > 0) wrapRun(run, out);
             run = [];
-            out.push(md as Flow);
+            // A list item outside a list (malformed ADF) would not serialize: it gets a list of its own.
+            out.push(md.type === 'listItem' ? { type: 'list', ordered: false, spread: false, children: [md] } : (md as Flow));
           }
         }
       }
