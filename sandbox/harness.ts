@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import * as app from '../src/index';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
+import { confluenceContext, invokeAction, type ActionHandler } from './forge/action';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
 
 type Handler = (...args: never[]) => Promise<unknown>;
@@ -18,6 +19,8 @@ export interface Sandbox {
   platform: ForgePlatform;
   /** Calls a resolver key as `accountId` from the panel on `content`. Returns the envelope. */
   invoke<T = unknown>(key: string, o: InvokeOptions): Promise<T>;
+  /** Calls a Rovo action as Rovo does, for `accountId` on `content` (a content id) if given. */
+  callAction<T = unknown>(key: string, o: ActionOptions): Promise<T>;
   /** Delivers a product event to the trigger module subscribed to its eventType. */
   trigger(event: { eventType: string } & Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
@@ -31,6 +34,13 @@ export interface InvokeOptions {
   module?: { key: string; type: string };
 }
 
+export interface ActionOptions {
+  accountId: string;
+  /** Id of the page, blog post or database the user is on; none when Rovo is opened elsewhere. */
+  content?: string;
+  inputs?: Record<string, unknown>;
+}
+
 export interface StartOptions extends SandboxOptions {
   consumerBudgetMs?: number;
 }
@@ -40,6 +50,7 @@ interface Manifest {
     function?: Array<{ key: string; handler: string }>;
     trigger?: Array<{ key: string; function: string; events: string[] }>;
     consumer?: Array<{ key: string; queue: string; function: string }>;
+    action?: Array<{ key: string; function: string }>;
   };
 }
 
@@ -74,6 +85,13 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     async invoke<T>(key: string, o: InvokeOptions) {
       const call = { key, accountId: o.accountId, content: o.content, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type };
       return (await invokeResolver(platform, resolver, call)) as T;
+    },
+    async callAction<T>(key: string, o: ActionOptions) {
+      const module = manifest.modules?.action?.find((a) => a.key === key);
+      if (!module) throw new Error(`manifest.yml has no action ${key}`);
+      const handler = handlerFor(manifest, module.function) as unknown as ActionHandler;
+      const here = o.content ? confluenceContext(confluence.site, confluence.url, o.content) : undefined;
+      return (await invokeAction(platform, handler, { key, accountId: o.accountId, inputs: o.inputs }, here)) as T;
     },
     async trigger(event) {
       const module = manifest.modules?.trigger?.find((t) => t.events.includes(event.eventType));
