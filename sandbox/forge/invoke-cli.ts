@@ -5,7 +5,10 @@
  */
 import { API_KEYS } from '../../src/shared/api';
 import { SEED } from '../confluence/seed';
-import { startSandbox } from '../harness';
+import { readManifest, startSandbox } from '../harness';
+
+/** Rovo action keys from manifest.yml, called as `action:<key>`. */
+const ACTION_KEYS = (readManifest().modules?.action ?? []).map((x) => x.key);
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -36,6 +39,9 @@ export function usage(): string {
     '',
     'Resolver keys:',
     ...API_KEYS.map((k) => `  ${k}`),
+    '',
+    'Rovo actions (called as Rovo does: --payload holds the inputs, --content the page the user is on):',
+    ...ACTION_KEYS.map((k) => `  action:${k}`),
     '',
     'Seed content:',
     ...pages,
@@ -80,6 +86,9 @@ export function parseArgs(argv: readonly string[]): Args | { help: true } | { er
       return { error: `Unexpected argument ${arg}` };
     }
   }
+  if (out.key.startsWith('action:')) {
+    return ACTION_KEYS.includes(out.key.slice(7)) ? out : { error: `Unknown action "${out.key.slice(7)}". Run with --help for the list.` };
+  }
   if (!(API_KEYS as readonly string[]).includes(out.key)) return { error: `Unknown resolver key "${out.key}". Run with --help for the list.` };
   return out;
 }
@@ -97,6 +106,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const sandbox = await startSandbox();
   try {
     const site = sandbox.confluence.site;
+    if (args.key.startsWith('action:')) {
+      // Actions answer a string or JSON (an `error` object on failure), not an envelope.
+      const inputs = (args.payload && typeof args.payload === 'object' ? args.payload : {}) as Record<string, unknown>;
+      const answer = await sandbox.callAction(args.key.slice(7), { accountId: args.user, content: site.content(args.content) ? args.content : undefined, inputs });
+      if (args.wait) await sandbox.platform.drain();
+      io.stdout(typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2));
+      return answer && typeof answer === 'object' && 'error' in answer ? 1 : 0;
+    }
     const content = site.content(args.content);
     if (!content || (content.type !== 'page' && content.type !== 'blogpost')) {
       io.stderr(`Content ${args.content} is not a page or blog post of the seed site. Run with --help for the list.`);
