@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<Result>> = {
   databases: async () => (await import('./databases')).benchDatabases(),
   activity: async () => (await import('./activity')).benchActivity(),
   deploy: async () => (await import('./deploy')).benchDeploy(),
+  rovo: async () => (await import('./rovo')).benchRovo(),
 };
 
 const CHILD_FLAG = '--bench-child';

@@ -11,8 +11,11 @@ import { AppError } from '../resolvers/define';
 import { defineAction, resolveTarget, textInput, wholeInput, MAX_ACTION_BYTES } from './input';
 import { fenced, fidelityLine, megabytes, packParts, quoted, sectionNamed, sections, type Part } from './output';
 
-/** Bytes of page text per part: the 5 MB limit, less room for the header and JSON escaping. */
-export const PART_BYTES = 4_000_000;
+/**
+ * Bytes of page text per part: the 5 MB limit less room for the header (a few hundred bytes). When
+ * JSON escaping (quotes, backslashes, newlines) pushes an answer over, parts shrink and are re-cut.
+ */
+export const PART_BYTES = MAX_ACTION_BYTES - 50_000;
 /** Deadline handed to the shared service (it bounds comment reads; none are asked for here). */
 const BUDGET_MS = 15_000;
 
@@ -36,7 +39,7 @@ export const pageMarkdownAction = defineAction('get-page-markdown', async (call)
     throw new AppError('NO_SUCH_HEADING', 'The page has no heading like that.', `Headings on the page: ${names.map((n) => quoted(n, 80)).join(', ') || '(none)'}.`);
   }
   // Shrink the part size until the answer, as JSON, fits (escaping grows text full of quotes).
-  for (let budget = PART_BYTES; budget >= 100_000; budget = Math.floor(budget * 0.7)) {
+  for (let budget = PART_BYTES; budget >= 100_000; budget = Math.floor(budget * 0.85)) {
     const parts = packParts(chosen, budget);
     if (part > parts.length) throw new AppError('NO_SUCH_PART', `The ${heading ? 'section' : 'page'} has ${parts.length} part${parts.length === 1 ? '' : 's'}.`, `Ask for part 1 to ${parts.length}.`);
     const text = answer(parts, part, { ...result, heading, total: Buffer.byteLength(result.text), ref: target.ref });
