@@ -10,6 +10,7 @@ import { findDatabases } from '../databases/discover';
 import { inspectionToMarkdown } from '../databases/export';
 import { inspectDatabase } from '../databases/inspect';
 import { MAX_REF_LENGTH, parseDatabaseRef } from '../databases/ref';
+import { AppError } from '../resolvers/define';
 import { defineAction, resolveTarget, textInput } from './input';
 import { fenced } from './output';
 
@@ -19,6 +20,11 @@ export const databaseAction = defineAction('inspect-database', async (call) => {
   if (named) {
     const ref = parseDatabaseRef(named, { siteUrl: call.siteUrl });
     const i = await inspectDatabase(client, ref.id, { siteUrl: call.siteUrl });
+    // Not on a page, the site is only known from Confluence's answer: a URL of another site named
+    // a database there, not the one with the same id here.
+    const asked = hostOf(named);
+    const here = i.url ? hostOf(i.url) : undefined;
+    if (asked && here && asked !== here) throw new AppError('OTHER_SITE', `That URL is on another site (${asked.slice(0, 100)}); this app reads only the site it is installed on.`, 'Give a database of this site, by URL or numeric id.');
     return [
       `Confluence database ${i.id}. Rows: ${i.rows.summary}`,
       i.rows.explanation,
@@ -38,3 +44,12 @@ export const databaseAction = defineAction('inspect-database', async (call) => {
     next: list.databases.length > 0 ? 'To inspect one, call this action again with database=<its id>.' : 'No database under this page that the user can see.',
   };
 });
+
+function hostOf(text: string): string | undefined {
+  if (!/^https?:\/\//i.test(text)) return undefined;
+  try {
+    return new URL(text).host;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@
  * function context), through the handlers manifest.yml names, against the seed site: two users,
  * hallucinated inputs, prompt injection, and "nothing writes but the tree trigger".
  */
+import { NeedsAuthenticationError } from '@forge/api';
 import { strFromU8, unzipSync } from 'fflate';
 import * as a from '../../sandbox/confluence/adf';
 import { SEED } from '../../sandbox/confluence/seed';
@@ -112,6 +113,23 @@ describe('hallucinated inputs', () => {
     const wrong = textInput === 'limit' ? { limit: 'lots' } : { [textInput]: 42 };
     expect(errorOf(await call(key, alice, P.rich, wrong))?.code).toBe('BAD_INPUT');
     expect(errorOf(await call(key, alice, P.rich, { page: ['65700'] }))?.code).toBe('BAD_INPUT');
+  });
+
+  it('inspect-database: a database URL of another site is refused, on a page or not', async () => {
+    const other = `https://elsewhere.atlassian.net/wiki/spaces/DEMO/database/${SEED.database}`;
+    expect(errorOf(await call('inspect-database', alice, P.rich, { database: other }))?.code).toBe('OTHER_SITE');
+    const off = await call('inspect-database', alice, undefined, { database: other });
+    expect(errorOf(off)?.code).toBe('OTHER_SITE');
+    expect(text(off)).not.toContain(title(SEED.database));
+    const here = `${sb.confluence.url}/wiki/spaces/DEMO/database/${SEED.database}`;
+    expect(text(await call('inspect-database', alice, undefined, { database: here }))).toContain(title(SEED.database));
+  });
+
+  it('a user who has not allowed access gets Forge\'s consent prompt: NeedsAuthenticationError escapes', async () => {
+    const { pageMarkdownAction } = await import('../../src/index');
+    // An invocation with no user behind asUser(): the platform answers NEEDS_AUTHENTICATION_ERR.
+    const run = sb.platform.run({ moduleKey: 'get-page-markdown' }, () => pageMarkdownAction({ context: {}, page: P.rich }, { principal: { accountId: alice } }));
+    await expect(run).rejects.toBeInstanceOf(NeedsAuthenticationError);
   });
 
   it('reads page URLs of this site in their usual shapes, and blog posts', async () => {
