@@ -33,8 +33,7 @@ type ReplyOut = Pick<ThreadOut, 'id' | 'author' | 'date' | 'text' | 'shortened' 
 export const commentsAction = defineAction('get-comment-threads', async (call) => {
   const status = choiceInput(call, 'status', STATUSES, 'any');
   const kind = choiceInput(call, 'kind', KINDS, 'any');
-  let requests = 0;
-  const client = createClient('user', { onResponse: () => (requests += 1) });
+  const client = createClient('user');
   const target = await resolveTarget(call, client);
   const model = await readComments(client, target.ref, { siteUrl: target.siteUrl, concurrency: CONCURRENCY, deadline: Date.now() + WALK_BUDGET_MS });
 
@@ -62,7 +61,6 @@ export const commentsAction = defineAction('get-comment-threads', async (call) =
     ...(kept.length < all.length ? { leftOut: { threads: all.length - kept.length, why: 'The answer would pass the 5 MB action limit.', how: 'Ask again with a narrower status or kind filter.' } } : {}),
     ...(model.skipped.length > 0 ? { incomplete: `Replies of ${model.skipped.length} comment(s) could not be read (${[...new Set(model.skipped.map((s) => s.reason))].join(', ')}).` } : {}),
     threads: kept,
-    requests,
   };
 });
 

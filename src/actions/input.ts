@@ -135,15 +135,17 @@ export function parsePageRef(raw: unknown, siteUrl?: string): PageRef | undefine
   const text = raw.trim();
   if (text === '') return undefined;
   if (ID.test(text)) return { id: text };
+  // A site-relative path (/wiki/spaces/…) names no host; anything else is read as an address.
+  const relative = text.startsWith('/');
   let url: URL;
   try {
-    url = new URL(/^https?:\/\//i.test(text) ? text : `https://${text}`);
+    url = relative ? new URL(text, 'https://relative.invalid') : new URL(/^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `https://${text}`);
   } catch {
     throw notARef();
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw notARef();
   const site = siteUrl ? new URL(siteUrl).host : undefined;
-  if (site && url.host !== site) throw otherSite(url.host);
+  if (!relative && site && url.host !== site) throw otherSite(url.host);
   const segs = url.pathname.split('/').filter(Boolean);
   const rest = segs[0] === 'wiki' ? segs.slice(1) : segs;
   const pageId = url.searchParams.get('pageId');
@@ -156,7 +158,7 @@ export function parsePageRef(raw: unknown, siteUrl?: string): PageRef | undefine
   else if (rest[0] === 'pages') found = { id: rest[1] ?? '' };
   else if (rest[0] === 'api' && rest[1] === 'v2' && (rest[2] === 'pages' || rest[2] === 'blogposts')) found = { id: rest[3] ?? '', type: rest[2] === 'pages' ? 'page' : 'blogpost' };
   if (!found || !ID.test(found.id)) throw notARef();
-  return { ...found, host: url.host };
+  return relative ? found : { ...found, host: url.host };
 }
 
 const notARef = () => new BadInput('page', 'is not a Confluence page id or page URL (…/wiki/spaces/KEY/pages/<id>/…)');

@@ -13,6 +13,9 @@ describe('parsePageRef', () => {
     expect(parsePageRef(`${site}/wiki/spaces/K/blog/2024/06/27/44662787/Holiday`, site)).toMatchObject({ id: '44662787', type: 'blogpost' });
     expect(parsePageRef(`${site}/wiki/api/v2/blogposts/55`, site)).toMatchObject({ id: '55', type: 'blogpost' });
     expect(parsePageRef('acme.atlassian.net/wiki/pages/viewpage.action?pageId=77', site)).toMatchObject({ id: '77' });
+    expect(parsePageRef('/wiki/spaces/K/pages/12/T', site)).toEqual({ id: '12', type: 'page' });
+    expect(() => parsePageRef('javascript:alert(1)', site)).toThrow(BadInput);
+    expect(() => parsePageRef('ftp://acme.atlassian.net/wiki/pages/1', site)).toThrow(BadInput);
     expect(parsePageRef('', site)).toBeUndefined();
     expect(parsePageRef(null, site)).toBeUndefined();
   });
