@@ -13,8 +13,9 @@ import { defineAction, resolveTarget, wholeInput } from './input';
 export const activityAction = defineAction('get-page-activity', async (call) => {
   const limit = wholeInput(call, 'limit', { min: 1, max: 200 }) ?? 20;
   const client = createClient('user');
-  const { ref } = await resolveTarget(call, client);
-  const page = ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id);
+  const { ref, page: read } = await resolveTarget(call, client);
+  // The read proves the user can see the page before app storage is touched (one read, not two).
+  const page = read ?? (ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id));
   const current = page.version?.number ?? 0;
   const [log, freshness] = await Promise.all([readLog(forgeKv, ref.id), readFreshness(forgeKv, ref.id, current)]);
   const recent = log.slice(-limit).reverse();

@@ -12,6 +12,7 @@
  */
 import { NeedsAuthenticationError } from '@forge/api';
 import type { Confluence, ContentRef } from '../confluence/client';
+import type { Page } from '../confluence/types';
 import { isConfluenceError } from '../confluence/errors';
 import { DatabaseProblem } from '../databases/errors';
 import { AppError } from '../resolvers/define';
@@ -167,6 +168,8 @@ const otherSite = (host: string) =>
 
 export interface Target {
   ref: ContentRef;
+  /** The content as read to settle its type or site (no body), when a read was needed. */
+  page?: Page;
   /** `https://<site>`, when known (from the context, or from Confluence's answer). */
   siteUrl?: string;
 }
@@ -184,14 +187,14 @@ export async function resolveTarget(call: ActionCall, client: Pick<Confluence, '
   }
   if (given.type && (call.siteUrl || !given.host)) return { ref: { id: given.id, type: given.type }, siteUrl: call.siteUrl };
   const found = await readEither(client, given);
-  const base = found.base ? originOf(found.base) : undefined;
+  const base = found.page._links?.base ? originOf(found.page._links.base) : undefined;
   if (given.host && base && new URL(base).host !== given.host) throw otherSite(given.host);
-  return { ref: found.ref, siteUrl: call.siteUrl ?? base };
+  return { ref: found.ref, page: found.page, siteUrl: call.siteUrl ?? base };
 }
 
-async function readEither(client: Pick<Confluence, 'getPage' | 'getBlogPost'>, given: PageRef): Promise<{ ref: ContentRef; base?: string }> {
-  const asPage = async () => ({ ref: { id: given.id, type: 'page' as const }, base: (await client.getPage(given.id))._links?.base });
-  const asBlog = async () => ({ ref: { id: given.id, type: 'blogpost' as const }, base: (await client.getBlogPost(given.id))._links?.base });
+async function readEither(client: Pick<Confluence, 'getPage' | 'getBlogPost'>, given: PageRef): Promise<{ ref: ContentRef; page: Page }> {
+  const asPage = async () => ({ ref: { id: given.id, type: 'page' as const }, page: await client.getPage(given.id) });
+  const asBlog = async () => ({ ref: { id: given.id, type: 'blogpost' as const }, page: await client.getBlogPost(given.id) });
   if (given.type === 'page') return asPage();
   if (given.type === 'blogpost') return asBlog();
   try {
