@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<Result>> = {
   activity: async () => (await import('./activity')).benchActivity(),
   deploy: async () => (await import('./deploy')).benchDeploy(),
   audience: async () => (await import('./audience')).benchAudience(),
+  rovo: async () => (await import('./rovo')).benchRovo(),
 };
 
 const CHILD_FLAG = '--bench-child';

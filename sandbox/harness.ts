@@ -11,6 +11,7 @@ import { SEED } from './confluence/seed';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
 import { consumerTimeoutMs } from './forge/limits';
+import { confluenceContext, invokeAction, type ActionHandler } from './forge/action';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
 import { impersonationScopes } from './forge/scopes';
 
@@ -21,6 +22,8 @@ export interface Sandbox {
   platform: ForgePlatform;
   /** Calls a resolver key as `accountId` from the panel on `content`. Returns the envelope. */
   invoke<T = unknown>(key: string, o: InvokeOptions): Promise<T>;
+  /** Calls a Rovo action as Rovo does, for `accountId` on `content` (a content id) if given. */
+  callAction<T = unknown>(key: string, o: ActionOptions): Promise<T>;
   /** Delivers a product event to the trigger module subscribed to its eventType. */
   trigger(event: { eventType: string } & Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
@@ -43,6 +46,13 @@ export function spaceOf(confluence: ConfluenceSandbox, contentId: string): { id:
   return space ? { id: space.id, key: space.key } : undefined;
 }
 
+export interface ActionOptions {
+  accountId: string;
+  /** Id of the page, blog post or database the user is on; none when Rovo is opened elsewhere. */
+  content?: string;
+  inputs?: Record<string, unknown>;
+}
+
 export interface StartOptions extends SandboxOptions {
   /** Overrides every consumer's manifest `timeoutSeconds` (tests shrink it). */
   consumerBudgetMs?: number;
@@ -55,6 +65,7 @@ interface Manifest {
     function?: Array<{ key: string; handler: string; timeoutSeconds?: unknown }>;
     trigger?: Array<{ key: string; function: string; events: string[] }>;
     consumer?: Array<{ key: string; queue: string; function: string }>;
+    action?: Array<{ key: string; function: string }>;
   };
   permissions?: { scopes?: unknown };
 }
@@ -98,6 +109,13 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
       const space = o.content ? spaceOf(confluence, o.content.id) : undefined;
       const call = { key, accountId: o.accountId, content: o.content, space, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type, siteUrl: o.siteUrl };
       return (await invokeResolver(platform, resolver, call)) as T;
+    },
+    async callAction<T>(key: string, o: ActionOptions) {
+      const module = manifest.modules?.action?.find((a) => a.key === key);
+      if (!module) throw new Error(`manifest.yml has no action ${key}`);
+      const handler = handlerFor(manifest, module.function) as unknown as ActionHandler;
+      const here = o.content ? confluenceContext(confluence.site, confluence.url, o.content) : undefined;
+      return (await invokeAction(platform, handler, { key, accountId: o.accountId, inputs: o.inputs }, here)) as T;
     },
     async trigger(event) {
       const module = manifest.modules?.trigger?.find((t) => t.events.includes(event.eventType));

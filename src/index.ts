@@ -3,3 +3,4 @@ export { handler as resolver } from './resolvers/index';
 export { events } from './events/trigger';
 export { autoExportConsumer } from './events/consumer';
 export { treeExportConsumer } from './jobs/tree-export';
+export { pageMarkdownAction, commentsAction, databaseAction, activityAction, treeExportAction } from './actions';

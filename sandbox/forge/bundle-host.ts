@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { SEED } from '../confluence/seed';
+import { invokeAction, type ActionCall, type ActionHandler } from './action';
 import { deliverTrigger, invokeResolver, type ResolverCall } from './invoke';
 import { consumerTimeoutMs } from './limits';
 import { installForgePlatform, type ConsumerHandler, type PlatformOptions } from './platform';
@@ -21,6 +22,8 @@ import { impersonationScopes } from './scopes';
 
 export type HostRequest =
   | { op: 'invoke'; call: ResolverCall }
+  /** A Rovo action; `confluence` is the page context the parent (which holds the site) built. */
+  | { op: 'action'; call: ActionCall; confluence?: Record<string, string> }
   | { op: 'trigger'; event: { eventType: string } & Record<string, unknown> }
   /** Waits until every queued event (and what it pushes) has been consumed. */
   | { op: 'drain' }
@@ -115,6 +118,11 @@ function start(): void {
     switch (req.op) {
       case 'invoke':
         return invokeResolver(platform, resolverOf(req.call.moduleKey), req.call);
+      case 'action': {
+        const module = manifest.modules.action?.find((x) => x.key === req.call.key);
+        if (!module?.function) throw new Error(`manifest.yml has no action ${req.call.key}`);
+        return invokeAction(platform, handlerOf(module.function) as ActionHandler, req.call, req.confluence);
+      }
       case 'trigger': {
         const module = manifest.modules.trigger?.find((t) => t.events?.includes(req.event.eventType));
         if (!module?.function) throw new Error(`No trigger in manifest.yml subscribes to ${req.event.eventType}`);

@@ -26,6 +26,8 @@ export interface BundledApp {
   /** App packages that resolve from the artifact directory (must be none: the bundle carries them). */
   resolvable: string[];
   invoke<T = unknown>(key: string, o: InvokeOptions): Promise<T>;
+  /** Calls a Rovo action; `confluence` is `payload.context.confluence` (see ./action.ts confluenceContext). */
+  callAction<T = unknown>(key: string, o: { accountId: string; inputs?: Record<string, unknown>; confluence?: Record<string, string> }): Promise<T>;
   trigger(event: { eventType: string } & Record<string, unknown>): Promise<unknown>;
   drain(): Promise<void>;
   /** Holds queue events until the next `drain()`. */
@@ -121,6 +123,8 @@ export async function startBundledApp(o: BundledAppOptions): Promise<BundledApp>
     resolvable: hello.resolvable,
     invoke: <T>(key: string, i: InvokeOptions) =>
       call<T>({ op: 'invoke', call: { key, accountId: i.accountId, content: i.content, payload: i.payload, moduleKey: i.module?.key, extensionType: i.module?.type } }),
+    callAction: <T>(key: string, o: { accountId: string; inputs?: Record<string, unknown>; confluence?: Record<string, string> }) =>
+      call<T>({ op: 'action', call: { key, accountId: o.accountId, inputs: o.inputs }, confluence: o.confluence }),
     trigger: (event) => call({ op: 'trigger', event }),
     drain: () => call({ op: 'drain' }),
     hold: () => call({ op: 'hold' }),

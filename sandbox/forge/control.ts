@@ -52,6 +52,13 @@ export async function perform(sandbox: Sandbox, cmd: Command): Promise<CommandRe
   if (problem) return bad(problem);
   const site = sandbox.confluence.site;
   const content = site.content(cmd.contentId);
+  if (cmd.kind === 'invoke' && cmd.key.startsWith('action:')) {
+    // Rovo actions answer a string or JSON (an `error` object on failure), not an envelope.
+    const inputs = (cmd.payload && typeof cmd.payload === 'object' ? cmd.payload : {}) as Record<string, unknown>;
+    const answer = await sandbox.callAction(cmd.key.slice(7), { accountId: cmd.accountId, content: content ? cmd.contentId : undefined, inputs });
+    if (cmd.wait) await sandbox.platform.drain();
+    return { exit: answer && typeof answer === 'object' && 'error' in answer ? 1 : 0, output: answer };
+  }
   if (cmd.kind === 'invoke') {
     if (!content || (content.type !== 'page' && content.type !== 'blogpost')) return bad(`Content ${cmd.contentId} is not a page or blog post of the site. Run with --help for the list.`);
     let envelope: { ok?: boolean };

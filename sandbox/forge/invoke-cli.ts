@@ -10,8 +10,11 @@
  */
 import { API_KEYS } from '../../src/shared/api';
 import { SEED } from '../confluence/seed';
-import { startSandbox } from '../harness';
+import { readManifest, startSandbox } from '../harness';
 import { MAX_TIMES, perform, send, type Command } from './control';
+
+/** Rovo action keys from manifest.yml, called as `action:<key>`. */
+const ACTION_KEYS = (readManifest().modules?.action ?? []).map((x) => x.key);
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -48,6 +51,9 @@ export function usage(): string {
     '',
     'Resolver keys:',
     ...API_KEYS.map((k) => `  ${k}`),
+    '',
+    'Rovo actions (called as Rovo does: --payload holds the inputs, --content the page the user is on):',
+    ...ACTION_KEYS.map((k) => `  action:${k}`),
     '',
     'Seed content:',
     ...pages,
@@ -126,7 +132,9 @@ export function parseArgs(argv: readonly string[]): Args | { help: true } | { er
     if (key) return { error: 'Give a resolver key or --event, not both' };
     return { command: { kind: 'event', eventType, accountId: user, contentId: content, ...(commentId ? { commentId } : {}), ...(text !== undefined ? { text } : {}), times, wait }, ...(url ? { url } : {}) };
   }
-  if (!(API_KEYS as readonly string[]).includes(key)) return { error: `Unknown resolver key "${key}". Run with --help for the list.` };
+  if (key.startsWith('action:')) {
+    if (!ACTION_KEYS.includes(key.slice(7))) return { error: `Unknown action "${key.slice(7)}". Run with --help for the list.` };
+  } else if (!(API_KEYS as readonly string[]).includes(key)) return { error: `Unknown resolver key "${key}". Run with --help for the list.` };
   return { command: { kind: 'invoke', key, accountId: user, contentId: content, payload, wait }, ...(url ? { url } : {}) };
 }
 
@@ -141,9 +149,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 2;
   }
   const result = args.url ? await send(args.url, args.command) : await once(args.command);
-  const output = result.output as { error?: unknown };
-  if (result.exit !== 0 && typeof output.error === 'string') io.stderr(output.error);
-  else io.stdout(JSON.stringify(result.output, null, 2));
+  const output = result.output as { error?: unknown } | undefined;
+  if (result.exit !== 0 && typeof output?.error === 'string') io.stderr(output.error);
+  else io.stdout(typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2));
   return result.exit;
 }
 

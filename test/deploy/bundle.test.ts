@@ -13,6 +13,8 @@ import { SEED } from '../../sandbox/confluence/seed';
 import { pageUpdatedEvent } from '../../sandbox/forge/events';
 import { ensureBundle, NODE_DIR } from '../../sandbox/forge/artifact';
 import { copyArtifact, startBundledApp, type BundledApp } from '../../sandbox/forge/bundled-app';
+import { confluenceContext } from '../../sandbox/forge/action';
+import { readManifest } from '../../sandbox/harness';
 import { API_KEYS, type ApiKey, type PayloadOf, type ResultOf } from '../../src/shared/api';
 import type { Envelope } from '../../src/shared/envelope';
 import { EXPORT_CSS } from '../../src/export/stylesheet';
@@ -49,7 +51,9 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(readdirSync(app.dir).filter((f) => !f.endsWith('.map')).sort()).toEqual(['index.cjs', 'manifest.yml']);
     // The bundle carries its dependencies: nothing falls back to our node_modules.
     expect(app.resolvable).toEqual([]);
-    expect([...app.exports].sort()).toEqual(['autoExportConsumer', 'events', 'resolver', 'treeExportConsumer']);
+    expect([...app.exports].sort()).toEqual(
+      ['activityAction', 'autoExportConsumer', 'commentsAction', 'databaseAction', 'events', 'pageMarkdownAction', 'resolver', 'treeExportAction', 'treeExportConsumer'],
+    );
   });
 
   test('page/info', async () => {
@@ -166,6 +170,30 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
 
   test('every resolver key was called from the bundle', () => {
     expect([...called].sort()).toEqual([...API_KEYS].sort());
+  });
+
+  test('every Rovo action of manifest.yml, as Rovo calls it, from the bundle', async () => {
+    const on = (id: string) => confluenceContext(confluence.site, confluence.url, id);
+    const act = <T>(key: string, content: string | undefined, inputs: Record<string, unknown> = {}, accountId: string = alice) =>
+      app.callAction<T>(key, { accountId, inputs, confluence: content ? on(content) : undefined });
+    const called: string[] = [];
+    const ok = async (key: string, content: string | undefined, inputs?: Record<string, unknown>) => {
+      called.push(key);
+      const answer = await act<unknown>(key, content, inputs);
+      if (answer && typeof answer === 'object' && 'error' in answer) throw new Error(`${key}: ${JSON.stringify(answer)}\n${app.logs()}`);
+      return typeof answer === 'string' ? answer : JSON.stringify(answer);
+    };
+    expect(await ok('get-page-markdown', SEED.pages.rich)).toContain('# Rich page');
+    expect(await ok('get-comment-threads', SEED.pages.rich, { status: 'resolved' })).toContain(SEED.comments.inlineResolved);
+    expect(await ok('inspect-database', undefined, { database: SEED.database })).toContain('FAILURE_CLIENT_SCOPE_CHECK');
+    expect(await ok('get-page-activity', SEED.pages.rich)).toContain('"version"');
+    expect(await ok('start-tree-export', SEED.pages.section)).toContain('"started":true');
+    await app.drain();
+    // Bob, on the restricted page: not found, and its title never appears.
+    const refused = await act<{ error: { code: string } }>('get-page-markdown', SEED.pages.restricted, {}, SEED.users.bob);
+    expect(refused.error.code).toBe('NOT_FOUND');
+    expect(JSON.stringify(refused)).not.toContain(confluence.site.content(SEED.pages.restricted)?.title);
+    expect(called.sort()).toEqual((readManifest().modules?.action ?? []).map((a) => a.key).sort());
   });
 
   test('the app logged nothing unexpected', () => {
