@@ -170,12 +170,13 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     },
 
     /**
-     * The children of a page with their own read restrictions: one request per 100 children instead
-     * of one per child (v1 CQL content search, `expand=restrictions.read...`).
+     * The own read restrictions of the content under `id`: its children (`parent`) or all its
+     * descendants (`ancestor`), 100 per request instead of one request per item (v1 CQL content
+     * search, `expand=restrictions.read...`).
      */
-    async *childReadRestrictions(parentId: string): AsyncGenerator<{ id: string; restriction: ReadRestriction }, void, undefined> {
-      const params = q({ cql: `parent=${parentId}`, expand: 'restrictions.read.restrictions.user,restrictions.read.restrictions.group', limit: 100 });
-      const items = list<{ id?: string; restrictions?: { read?: RestrictionBody } }>((p, h) => p.requestConfluence(route`/wiki/rest/api/content/search?${params}`, { headers: h }), `children of ${parentId}`);
+    async *readRestrictionsUnder(id: string, under: 'parent' | 'ancestor' = 'parent'): AsyncGenerator<{ id: string; restriction: ReadRestriction }, void, undefined> {
+      const params = q({ cql: `${under}=${id}`, expand: 'restrictions.read.restrictions.user,restrictions.read.restrictions.group', limit: 100 });
+      const items = list<{ id?: string; restrictions?: { read?: RestrictionBody } }>((p, h) => p.requestConfluence(route`/wiki/rest/api/content/search?${params}`, { headers: h }), `content under ${id}`);
       for await (const item of items) if (item.id && item.restrictions?.read) yield { id: item.id, restriction: restrictionOf(item.restrictions.read) };
     },
 

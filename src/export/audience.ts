@@ -102,14 +102,14 @@ export function pageAudience(deps: AudienceDeps, page: { id: string; spaceId?: s
 }
 
 /** The deps from a Confluence client. The identity must be able to read the page and its ancestors. */
-export function confluenceAudience(client: Pick<Confluence, 'readRestriction' | 'ancestors' | 'childReadRestrictions'>, page: { id: string; spaceId?: string }): Audience {
+export function confluenceAudience(client: Pick<Confluence, 'readRestriction' | 'ancestors' | 'readRestrictionsUnder'>, page: { id: string; spaceId?: string }): Audience {
   return pageAudience(
     {
       readRestriction: (id) => client.readRestriction(id),
       ancestorIds: async (id) => (await client.ancestors(id)).map((a) => a.id),
       childRestrictions: async (parentId) => {
         const out = new Map<string, ReadRestriction>();
-        for await (const c of client.childReadRestrictions(parentId)) out.set(c.id, c.restriction);
+        for await (const c of client.readRestrictionsUnder(parentId)) out.set(c.id, c.restriction);
         return out;
       },
     },

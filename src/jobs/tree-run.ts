@@ -189,7 +189,7 @@ export type RunClient = Pick<
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
-export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'readRestriction' | 'childReadRestrictions'>;
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'readRestriction' | 'readRestrictionsUnder'>;
 
 export interface RunDeps {
   /** Acts as the requester: what the job exports is what they can read when it runs. */
@@ -380,19 +380,18 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
  * reports only an item's own). Any restriction, even one naming every viewer, leaves X out: the API
  * cannot tell who "every viewer" is. A failed check leaves X out too.
  *
- * Read in bulk: one v1 content search per parent lists the own read restriction of up to 100
- * children (`childReadRestrictions`); an item missing from its parent's listing is asked alone.
+ * Read in bulk: one v1 content search (`ancestor=<root>`) lists the own read restriction of 100
+ * tree items per request; an item missing from it (not indexed yet, another type) is asked alone.
  * Once per job, in its first run (the export's point in time); the items found restricted are
  * stored with the job, so later runs decide without requests.
  */
 export async function restrictedItems(
   job: Pick<TreeJob, 'root'>,
-  nodes: ReadonlyArray<Pick<TreeNode, 'id' | 'parentId'>>,
-  app: Pick<AppReads, 'readRestriction' | 'childReadRestrictions'>,
+  nodes: ReadonlyArray<Pick<TreeNode, 'id'>>,
+  app: Pick<AppReads, 'readRestriction' | 'readRestrictionsUnder'>,
 ): Promise<string[]> {
-  const limit = pLimit(tuning.checkConcurrency);
   const own = (r: ReadRestriction): boolean => r.accountIds.length > 0 || r.groupIds.length > 0 || !r.complete;
-  /** Runs a read; a failure that a retry cannot mend counts as "restricted" (unsure: leave it out). */
+  /** Runs a read; a failure a retry cannot mend yields the fallback (unsure: leave the item out). */
   const unsure = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
     try {
       return await read();
@@ -401,32 +400,23 @@ export async function restrictedItems(
       return fallback;
     }
   };
-  const children = async (parentId: string): Promise<Map<string, ReadRestriction>> => {
-    const listed = new Map<string, ReadRestriction>();
-    for await (const c of app.childReadRestrictions(parentId)) listed.set(c.id, c.restriction);
-    return listed;
-  };
-  const byParent = new Map<string, string[]>();
-  for (const n of nodes) {
-    if (n.id === job.root.id) continue;
-    const ids = byParent.get(n.parentId ?? '') ?? [];
-    ids.push(n.id);
-    byParent.set(n.parentId ?? '', ids);
-  }
+  const listed = await unsure(async () => {
+    const out = new Map<string, ReadRestriction>();
+    for await (const c of app.readRestrictionsUnder(job.root.id, 'ancestor')) out.set(c.id, c.restriction);
+    return out;
+  }, new Map<string, ReadRestriction>());
+  const limit = pLimit(tuning.checkConcurrency);
   const hits = await Promise.all(
-    [...byParent].map(([parentId, ids]) =>
-      limit(async () => {
-        const listed = parentId ? await unsure(() => children(parentId), new Map<string, ReadRestriction>()) : new Map<string, ReadRestriction>();
-        const out: string[] = [];
-        for (const id of ids) {
-          const r = listed.get(id) ?? (await unsure(() => app.readRestriction(id), undefined));
-          if (!r || own(r)) out.push(id);
-        }
-        return out;
-      }),
-    ),
+    nodes
+      .filter((n) => n.id !== job.root.id)
+      .map((n) =>
+        limit(async () => {
+          const r = listed.get(n.id) ?? (await unsure(() => app.readRestriction(n.id), undefined));
+          return !r || own(r) ? n.id : undefined;
+        }),
+      ),
   );
-  return hits.flat();
+  return hits.filter((id): id is string => id !== undefined);
 }
 
 /** Ids of the items every viewer of the root can read, given the items restricted themselves. */
