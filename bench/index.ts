@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<Result>> = {
   activity: async () => (await import('./activity')).benchActivity(),
   deploy: async () => (await import('./deploy')).benchDeploy(),
   audience: async () => (await import('./audience')).benchAudience(),
+  'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
 };
 
 const CHILD_FLAG = '--bench-child';
