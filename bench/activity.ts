@@ -10,6 +10,7 @@ import { SEED } from '../sandbox/confluence/seed';
 import { commentCreatedEvent, pageUpdatedEvent } from '../sandbox/forge/events';
 import { startSandbox } from '../sandbox/harness';
 import { logPrefix } from '../src/activity/log';
+import { pointsOf } from './points';
 
 const EDITS = 200;
 const LATENCY_MS = 20;
@@ -58,6 +59,8 @@ export async function benchActivity(): Promise<Record<string, unknown>> {
       attachmentVersionsWritten: exports,
       oneVersionPerPageVersion: exports === EDITS,
       confluenceRequests: sb.confluence.requests.length,
+      points: pointsOf(sb.confluence.requests),
+      pointsPerAutoExport: Number((pointsOf(sb.confluence.requests) / Math.max(1, exports)).toFixed(2)),
       requestsPerAutoExport: Number((sb.confluence.requests.length / Math.max(1, exports)).toFixed(2)),
       // Trigger and consumer together (the consumer's reads and writes are spread over the deliveries).
       kvsOpsPerDelivery: Number(((sb.platform.kvs.ops.length - kvsBefore) / deliveries).toFixed(2)),

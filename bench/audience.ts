@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import * as a from '../sandbox/confluence/adf';
 import { SEED } from '../sandbox/confluence/seed';
 import { startSandbox } from '../sandbox/harness';
+import { pointsOf } from './points';
 
 const CHILDREN = 1000;
 
@@ -25,7 +26,7 @@ export async function benchAudience(): Promise<Record<string, unknown>> {
       const t = performance.now();
       const env = (await sb.invoke(key, { accountId: SEED.users.alice, content: { id: parent.id, type: 'page' }, payload: { format: 'md', frontMatter: false } })) as { ok: boolean; data?: { report: Array<{ kind: string }> } };
       if (!env.ok) throw new Error(`${key} failed`);
-      return { ms: Math.round(performance.now() - t), requests: sb.confluence.requests.length, withheld: (env.data?.report ?? []).filter((e) => e.kind === 'withheld').length };
+      return { ms: Math.round(performance.now() - t), requests: sb.confluence.requests.length, points: pointsOf(sb.confluence.requests), withheld: (env.data?.report ?? []).filter((e) => e.kind === 'withheld').length };
     };
     await call('export/page'); // warm-up
     const download = await call('export/page');
@@ -34,8 +35,11 @@ export async function benchAudience(): Promise<Record<string, unknown>> {
       children: CHILDREN,
       latencyMs: 2,
       downloadRequests: download.requests,
+      downloadPoints: download.points,
       downloadMs: download.ms,
       attachRequests: attach.requests,
+      attachPoints: attach.points,
+      points: download.points + attach.points,
       attachMs: attach.ms,
       checkRequestsPer1000: Math.round(((attach.requests - download.requests - 1) / CHILDREN) * 1000),
       withheld: attach.withheld,

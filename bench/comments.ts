@@ -13,6 +13,7 @@ import { createClient } from '../src/confluence/client';
 import { countComments, exportComments, readComments, selectThreads, type CommentsModel } from '../src/comments';
 import type { Envelope } from '../src/shared/envelope';
 import type { CommentsResult } from '../src/shared/comments';
+import { pointsOf } from './points';
 
 const USERS = ['712020:bench-0000-0000-0000-000000000001', '712020:bench-0000-0000-0000-000000000002', '712020:bench-0000-0000-0000-000000000003'];
 const PAGE = '500001';
@@ -104,6 +105,7 @@ export async function benchComments(): Promise<Record<string, unknown>> {
     if (!env.ok) throw new Error(`comments/list failed: ${env.error.code} ${env.error.message}`);
     const r = env.data;
     const requests = sb.confluence.requests.length;
+    const points = pointsOf(sb.confluence.requests);
     const byKind: Record<string, number> = {};
     for (const q of sb.confluence.requests) byKind[kindOf(q.path)] = (byKind[kindOf(q.path)] ?? 0) + 1;
 
@@ -135,6 +137,8 @@ export async function benchComments(): Promise<Record<string, unknown>> {
       latencyMs: LATENCY_MS,
       resolverConcurrency: 16,
       requests,
+      points,
+      pointsPerComment: Number((points / r.counts.total).toFixed(3)),
       // The floor set by latency alone: requests / concurrency × latency (the rest is sandbox and app CPU).
       latencyFloorMs: Math.round((requests / 16) * LATENCY_MS),
       requestsByKind: byKind,

@@ -9,6 +9,7 @@ import { SEED, seedSite } from '../sandbox/confluence/seed';
 import { startSandbox } from '../sandbox/harness';
 import type { DatabaseInspection, DatabaseList } from '../src/shared/databases';
 import type { Envelope } from '../src/shared/envelope';
+import { pointsOf } from './points';
 
 const ROOT = '700000';
 const BIG_DB = '700001';
@@ -51,7 +52,7 @@ async function measure(latencyMs: number) {
         const kind = r.path.split('?')[0]!.replace(/\/\d+/g, '/{id}').replace('/wiki/api/v2', '');
         kinds[kind] = (kinds[kind] ?? 0) + 1;
       }
-      return { out: out.data, ms, requests: sb.confluence.requests.length, kinds, bytes: JSON.stringify(out.data).length };
+      return { out: out.data, ms, requests: sb.confluence.requests.length, points: pointsOf(sb.confluence.requests), kinds, bytes: JSON.stringify(out.data).length };
     };
     const list = await run<DatabaseList>('databases/list', {});
     const inspect = await run<DatabaseInspection>('databases/inspect', { database: BIG_DB });
@@ -59,8 +60,8 @@ async function measure(latencyMs: number) {
     const desc = inspect.out.descendants.ok ? inspect.out.descendants.data : undefined;
     return {
       latencyMs,
-      list: { found: list.out.databases.length + list.out.more, scanned: list.out.scanned, requests: list.requests, ms: list.ms, kinds: list.kinds },
-      inspect: { properties: props, descendants: desc?.total, returned: desc?.items.length, requests: inspect.requests, ms: inspect.ms, responseBytes: inspect.bytes, kinds: inspect.kinds },
+      list: { found: list.out.databases.length + list.out.more, scanned: list.out.scanned, requests: list.requests, points: list.points, ms: list.ms, kinds: list.kinds },
+      inspect: { properties: props, descendants: desc?.total, returned: desc?.items.length, requests: inspect.requests, points: inspect.points, ms: inspect.ms, responseBytes: inspect.bytes, kinds: inspect.kinds },
     };
   } finally {
     await sb.close();
@@ -70,7 +71,8 @@ async function measure(latencyMs: number) {
 export async function benchDatabases(): Promise<Record<string, unknown>> {
   const fast = await measure(0);
   const slow = await measure(50);
-  return { bench: 'databases', tree: TREE + DATABASES, databases: DATABASES + 1, properties: PROPERTIES, runs: [fast, slow] };
+  // Points do not depend on latency: the fast run's are the line's.
+  return { bench: 'databases', tree: TREE + DATABASES, databases: DATABASES + 1, properties: PROPERTIES, points: fast.list.points + fast.inspect.points, runs: [fast, slow] };
 }
 
 if (require.main === module) {

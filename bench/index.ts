@@ -7,6 +7,7 @@
  * one's peak memory figure.
  */
 import { fork } from 'node:child_process';
+import { meterWithoutLimit } from './points';
 
 type Result = Record<string, unknown> | Array<Record<string, unknown>>;
 
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<Result>> = {
   deploy: async () => (await import('./deploy')).benchDeploy(),
   audience: async () => (await import('./audience')).benchAudience(),
   rovo: async () => (await import('./rovo')).benchRovo(),
+  'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
 };
 
 const CHILD_FLAG = '--bench-child';
@@ -27,6 +29,7 @@ const CHILD_FLAG = '--bench-child';
 async function runOne(name: string): Promise<void> {
   const run = benches[name];
   if (!run) throw new Error(`Unknown benchmark ${name}`);
+  meterWithoutLimit();
   const result = await run();
   for (const line of Array.isArray(result) ? result : [result]) {
     const { bench, name: _name, ...rest } = line;

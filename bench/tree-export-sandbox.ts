@@ -7,15 +7,17 @@
  */
 import { generateSite, type GenerateOptions } from '../sandbox/confluence/generate';
 import { startConfluence } from '../sandbox/confluence/server';
+import { meterWithoutLimit } from './points';
 
 export type ChildCommand = { cmd: 'latency'; ms: number } | { cmd: 'reset' } | { cmd: 'requests' };
 
 export type ChildMessage =
   | { ready: true; url: string; rootId: string; pages: number }
   | { ok: true }
-  | { requests: Array<{ method: string; path: string; principal: string; status: number }>; maxRssMB: number };
+  | { requests: Array<{ method: string; path: string; principal: string; status: number; points: number }>; maxRssMB: number };
 
 async function main(options: GenerateOptions): Promise<void> {
+  meterWithoutLimit();
   const { site, rootId } = generateSite(options);
   const sandbox = await startConfluence({ site });
   const send = (m: ChildMessage): void => {

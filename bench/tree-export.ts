@@ -32,6 +32,7 @@ import { restrictedItems, tuning } from '../src/jobs/tree-run';
 import type { Envelope } from '../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../src/shared/export';
 import type { ChildCommand, ChildMessage } from './tree-export-sandbox';
+import { pointsOf } from './points';
 
 // Overridable for one-off runs (e.g. the 10,000-page check: BENCH_TREE_PAGES=10000 BENCH_TREE_LATENCY=0).
 const PAGES = Number(process.env.BENCH_TREE_PAGES ?? 1000);
@@ -79,7 +80,9 @@ async function runShape(shape: string, siteOptions: GenerateOptions): Promise<Re
       for await (const d of allDescendants(client, child.rootId)) if (d.type === 'page') ids.push(d.id);
       for (const id of ids) await client.getPage(id, { bodyFormat: 'atlas_doc_format' });
     });
-    const baselineRequests = (await child.requests()).requests.length + 1; // + the upload
+    const baseline = (await child.requests()).requests;
+    const baselineRequests = baseline.length + 1; // + the upload
+    const baselinePoints = pointsOf(baseline) + 1; // + the upload (a write: the base only)
     const { served: _s, ...main } = priv;
     return {
       bench: 'tree-export',
@@ -87,12 +90,14 @@ async function runShape(shape: string, siteOptions: GenerateOptions): Promise<Re
       ...main,
       maxDepth: siteOptions.maxDepth ?? null,
       baselineRequestsPerPage: round(baselineRequests / priv.pages, 4),
+      baselinePointsPerPage: round(baselinePoints / priv.pages, 4),
       latencyMs: LATENCY_MS,
       // Reads as the requester (impersonated) cost no request more than reads as the app did.
       bodiesAsRequester: priv.served.filter((r) => r.path.startsWith('/wiki/api/v2/pages?')).every((r) => r.principal === `user:${accountId}`),
       attach: {
         pages: attached.pages,
         requests: attached.requests,
+        points: attached.points,
         seconds: attached.seconds,
         restrictionChecks: checks,
         uploads: attached.served.filter((r) => r.method === 'PUT').length,
@@ -140,6 +145,7 @@ async function exportOnce(child: Sandbox, app: App, o: { accountId: string; cont
   if (!st.ok || st.data.phase !== 'done') throw new Error(`export did not finish: ${JSON.stringify(st)}`);
   const served = await child.requests();
   const requests = served.requests.length;
+  const points = pointsOf(served.requests);
   // The user's listing (/descendants) vs. the job's own requests (bodies, space, upload).
   const listingRequests = served.requests.filter((r) => r.path.includes('/descendants')).length;
   const failed = served.requests.filter((r) => r.status >= 400 || r.status === 0).length;
@@ -149,6 +155,8 @@ async function exportOnce(child: Sandbox, app: App, o: { accountId: string; cont
     pages,
     requests,
     requestsPerPage: round(requests / pages, 4),
+    points,
+    pointsPerPage: round(points / pages, 4),
     listingRequests,
     jobRequests: requests - listingRequests,
     jobRequestsPerPage: round((requests - listingRequests) / pages, 4),

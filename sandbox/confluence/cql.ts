@@ -1,13 +1,29 @@
 // A small subset of CQL: clauses joined by AND, with =, !=, ~, !~, IN and NOT IN over the fields
-// type, space (space.key), ancestor, parent, id, title, label and text, plus ORDER BY. Anything
-// else is a 400, as Confluence answers queries it cannot parse.
+// type, space (space.key), ancestor, parent, id, title, label and text, the date fields lastmodified
+// and created (=, !=, >, >=, <, <=), plus ORDER BY. Anything else is a 400, as Confluence answers
+// queries it cannot parse.
+// Date values follow the CQL field reference (https://developer.atlassian.com/cloud/confluence/cql-fields/,
+// "Last modified" / "Created"): "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy/MM/dd" or "yyyy-MM-dd".
+// Real sites read them in the searcher's time zone; the sandbox reads them as UTC (ASSUMED). Dates
+// have minute precision, so a change search must overlap its window and dedupe by version.
 import { HttpError } from './paging';
 
-export type CqlOp = '=' | '!=' | '~' | '!~' | 'in' | 'not in';
+export type CqlOp = '=' | '!=' | '~' | '!~' | 'in' | 'not in' | '>' | '>=' | '<' | '<=';
 export interface CqlClause { field: string; op: CqlOp; values: string[] }
 export interface CqlQuery { clauses: CqlClause[]; orderBy?: { field: string; desc: boolean } }
 
-const FIELDS = new Set(['type', 'space', 'space.key', 'ancestor', 'parent', 'id', 'content', 'title', 'label', 'text']);
+const FIELDS = new Set(['type', 'space', 'space.key', 'ancestor', 'parent', 'id', 'content', 'title', 'label', 'text', 'lastmodified', 'created']);
+const DATE_FIELDS = new Set(['lastmodified', 'created']);
+
+/** A CQL date value as epoch ms (UTC), or a 400. */
+export function parseCqlDate(v: string): number {
+  const m = /^(\d{4})[/-](\d{2})[/-](\d{2})(?: (\d{2}):(\d{2}))?$/.exec(v.trim());
+  if (!m) throw new HttpError(400, `CQL: invalid date '${v}' (expected yyyy/MM/dd HH:mm, yyyy-MM-dd HH:mm, yyyy/MM/dd or yyyy-MM-dd)`);
+  const [, y, mo, d, h, mi] = m;
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0));
+  if (new Date(t).getUTCDate() !== Number(d)) throw new HttpError(400, `CQL: invalid date '${v}'`);
+  return t;
+}
 
 type Tok = { t: 'word' | 'str' | 'op' | '(' | ')' | ','; v: string };
 
@@ -74,7 +90,9 @@ export function parseCql(src: string): CqlQuery {
       op = 'not in'; i++;
     } else {
       const t = toks[i++];
-      if (!t || t.t !== 'op' || !['=', '!=', '~', '!~'].includes(t.v)) throw new HttpError(400, 'CQL: operator expected');
+      const ordered = ['>', '>=', '<', '<='];
+      if (!t || t.t !== 'op' || !['=', '!=', '~', '!~', ...ordered].includes(t.v)) throw new HttpError(400, 'CQL: operator expected');
+      if (DATE_FIELDS.has(field) ? t.v === '~' || t.v === '!~' : ordered.includes(t.v)) throw new HttpError(400, `CQL: operator ${t.v} is not supported by '${field}'`);
       op = t.v as CqlOp;
     }
     const values: string[] = [];
@@ -88,6 +106,7 @@ export function parseCql(src: string): CqlQuery {
         if (t?.t !== ',') throw new HttpError(400, 'CQL: , or ) expected');
       }
     } else values.push(value());
+    if (DATE_FIELDS.has(field)) values.forEach(parseCqlDate); // a bad date is a 400 before any match
     q.clauses.push({ field, op, values });
     if (i >= toks.length) break;
     if (word('and')) { i++; continue; }
@@ -99,13 +118,32 @@ export function parseCql(src: string): CqlQuery {
 }
 
 /** Field values of one item, as the evaluator sees them. */
-export interface CqlItem { type: string; space: string; ancestors: string[]; parent: string; id: string; title: string; labels: string[]; text: string }
+export interface CqlItem {
+  type: string; space: string; ancestors: string[]; parent: string; id: string; title: string; labels: string[]; text: string;
+  /** ISO instants: when the current version was made, and when the item was created. */
+  lastmodified?: string; created?: string;
+}
 
 const contains = (hay: string, needle: string): boolean =>
   hay.toLowerCase().includes(needle.toLowerCase().replace(/[*?]/g, ''));
 
 export function matches(q: CqlQuery, it: CqlItem): boolean {
   return q.clauses.every((c) => {
+    if (DATE_FIELDS.has(c.field)) {
+      const at = Date.parse((c.field === 'created' ? it.created : it.lastmodified) ?? '');
+      if (Number.isNaN(at)) return false;
+      const hit = c.values.some((v) => {
+        const t = parseCqlDate(v);
+        switch (c.op) {
+          case '>': return at > t;
+          case '>=': return at >= t;
+          case '<': return at < t;
+          case '<=': return at <= t;
+          default: return at >= t && at < t + 60_000; // = matches within the value's minute
+        }
+      });
+      return c.op === '!=' || c.op === 'not in' ? !hit : hit;
+    }
     const one = (v: string): boolean => {
       switch (c.field) {
         case 'type': return it.type === v;

@@ -445,7 +445,7 @@ function search(ctx: Ctx): Reply {
   let items = [...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => {
     const it: CqlItem = {
       type: c.type, space: site.spaces.get(c.spaceId)?.key ?? '', ancestors: site.ancestorIds(c.id), parent: c.parentId ?? '',
-      id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '',
+      id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '', lastmodified: c.version.createdAt, created: c.createdAt,
     };
     return matches(parsed, it);
   });
@@ -657,7 +657,7 @@ function contentSearch(ctx: Ctx): Reply {
   const site = ctx.site;
   const items = sortBy([...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => matches(parsed, {
     type: c.type, space: site.spaces.get(c.spaceId)?.key ?? '', ancestors: site.ancestorIds(c.id), parent: c.parentId ?? '',
-    id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '',
+    id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '', lastmodified: c.version.createdAt, created: c.createdAt,
   })), (c) => Number(c.id), false);
   const route = `${ctx.pathname}|${cql}`;
   const cursor = q.get('cursor');

@@ -1,13 +1,15 @@
 // A local Confluence Cloud: a plain node:http server on 127.0.0.1 that answers the REST v2/v1
 // routes in routes.ts for a Site. On top of the routes it emulates what a client must survive on
 // real sites: identity (x-sandbox-principal), latency, rate limits (429 + Retry-After), injected
-// faults (5xx, dropped sockets) and the database row paths that the gateway refuses.
+// faults (5xx, dropped sockets) and the database row paths that the gateway refuses. Every answer is
+// metered in points against an app-wide hourly budget (points.ts), as Confluence Cloud does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Site, type Principal } from './site';
 import { seedSite } from './seed';
 import { Cursors, HttpError } from './paging';
 import { dispatch, type Ctx, type Reply } from './routes';
+import { appBudget, costOf, type PointsBudget } from './points';
 
 export interface RateLimit { budget: number; retryAfterSeconds: number }
 
@@ -18,6 +20,8 @@ export interface SandboxOptions {
   site?: Site;
   latencyMs?: number;
   rateLimit?: RateLimit | null;
+  /** The points budget to charge; default the process-wide one (Tier 1: shared by every site). */
+  points?: PointsBudget;
 }
 
 export interface RequestRecord {
@@ -28,6 +32,8 @@ export interface RequestRecord {
   principal: string;
   /** 0 when the socket was dropped. */
   status: number;
+  /** Points charged for it (0 for refused, faulted or dropped requests). */
+  points: number;
 }
 
 export interface Fault {
@@ -44,6 +50,8 @@ export interface ConfluenceSandbox {
   url: string;
   /** The live, mutable store. */
   site: Site;
+  /** The points budget this server charges (shared with every sandbox in the process by default). */
+  points: PointsBudget;
   /** Every request served, in order. */
   requests: RequestRecord[];
   resetRequests(): void;
@@ -99,6 +107,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
   const cursors = new Cursors();
   const faults: Fault[] = [];
   const sockets = new Set<Socket>();
+  const points = opts.points ?? appBudget;
   let latency = opts.latencyMs ?? 0;
   let limit: RateLimit | null = null;
   let used = 0;
@@ -144,6 +153,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
   const sandbox: ConfluenceSandbox = {
     url: '',
     site,
+    points,
     requests: [],
     resetRequests: () => { sandbox.requests.length = 0; },
     setLatency: (ms) => { latency = ms; },
@@ -155,8 +165,14 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     }),
   };
 
-  const send = (res: ServerResponse, rec: RequestRecord, reply: Reply, extra: Record<string, string>): void => {
+  /** `metered`: the request reached Confluence proper, so it is charged in points. */
+  const send = (res: ServerResponse, rec: RequestRecord, reply: Reply, extra: Record<string, string>, metered = false): void => {
     rec.status = reply.status;
+    if (metered) {
+      rec.points = costOf({ method: rec.method, pathname: rec.path.split('?')[0] ?? rec.path, status: reply.status, json: reply.json, binary: !!reply.bytes });
+      // A request-count limit set by a test (setRateLimit) reports its own headers over the points'.
+      extra = { ...points.charge(rec.points), ...extra };
+    }
     const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
     let payload: Buffer | undefined;
     if (reply.json !== undefined) {
@@ -183,7 +199,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     const method = (req.method ?? 'GET').toUpperCase();
     const path = req.url ?? '/';
     const rawPrincipal = req.headers['x-sandbox-principal'];
-    const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0 };
+    const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0, points: 0 };
     sandbox.requests.push(rec);
     const isV1 = path.startsWith('/wiki/rest/');
     const error = (status: number, message: string, headers: Record<string, string> = {}): Reply =>
@@ -216,15 +232,20 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       send(res, rec, error(429, 'Rate limit exceeded'), metered.headers);
       return;
     }
+    const quota = points.check();
+    if (quota.refuse) {
+      send(res, rec, error(429, 'Rate limit exceeded'), quota.headers);
+      return;
+    }
     const url = new URL(path, 'http://sandbox.invalid');
     if (ROW_PATHS.test(url.pathname)) {
       // Real sites refuse these at the gateway whatever the caller's scopes or identity.
-      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized; scope does not match' }, headers: { 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' } }, metered.headers);
+      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized; scope does not match' }, headers: { 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' } }, metered.headers, true);
       return;
     }
     const principal = parsePrincipal(rawPrincipal, site);
     if (!principal) {
-      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized: missing or unknown x-sandbox-principal' } }, metered.headers);
+      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized: missing or unknown x-sandbox-principal' } }, metered.headers, true);
       return;
     }
     const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors };
@@ -234,7 +255,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     } catch (e) {
       reply = e instanceof HttpError ? error(e.status, e.message, e.headers) : error(500, `Sandbox error: ${(e as Error).message}`);
     }
-    send(res, rec, reply, metered.headers);
+    send(res, rec, reply, metered.headers, true);
   };
 
   const server = createServer((req, res) => {
