@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import * as a from '../sandbox/confluence/adf';
 import { SEED } from '../sandbox/confluence/seed';
 import { startSandbox, type Sandbox } from '../sandbox/harness';
+import { pointsOf } from './points';
 
 const LATENCY_MS = 20;
 const P = SEED.pages;
@@ -31,6 +32,7 @@ async function measure(sb: Sandbox, c: Case, accountId: string = SEED.users.alic
     action: c.action,
     case: c.what,
     requests: sb.confluence.requests.length,
+    points: pointsOf(sb.confluence.requests),
     bytes: Buffer.byteLength(JSON.stringify(answer)),
     ms: Math.round(ms),
     latencyMs: LATENCY_MS,
