@@ -516,9 +516,12 @@ async function convertBatch(
   }
 
   const limit = pLimit(tuning.concurrency);
+  const reports: ReportEntry[][] = present.map(() => []);
   const pages = await Promise.all(
-    present.map(({ node, page }) =>
+    present.map(({ node, page }, i) =>
       limit(async (): Promise<PageOutput | undefined> => {
+        // Entries are kept per page and joined in batch order: pages finish in any order.
+        const report = reports[i] ?? [];
         const ref: ContentRef = { id: page.id, type: 'page' };
         const file = fileOf.get(page.id) ?? `${node.dir}/index`;
         const [comments, attachments] = await Promise.all([
@@ -575,6 +578,7 @@ async function convertBatch(
       }),
     ),
   );
+  for (const r of reports) report.push(...r);
   return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
 }
 

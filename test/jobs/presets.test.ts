@@ -1,7 +1,7 @@
 /**
  * Target presets of tree exports, end to end over the seed site: the real resolvers and queue
  * consumer against the sandbox, the zip read back. Each preset has a golden file of every text
- * entry of the zip (test/fixtures/presets/<preset>.golden; `UPDATE=1` rewrites, review the diff);
+ * entry of the zip (test/jobs/presets-golden/<preset>.golden; `UPDATE=1` rewrites, review the diff);
  * the site URL is replaced by a placeholder since the sandbox's port varies. The Obsidian export is
  * checked the way Obsidian would read it: every wikilink and embed resolves to a file of the export.
  */
@@ -57,7 +57,7 @@ function goldenText(files: Record<string, string>): string {
 }
 
 function golden(name: string, actual: string): void {
-  const file = join(__dirname, '..', 'fixtures', 'presets', `${name}.golden`);
+  const file = join(__dirname, 'presets-golden', `${name}.golden`);
   if (update || !existsSync(file)) writeFileSync(file, actual);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
