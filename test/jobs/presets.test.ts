@@ -123,7 +123,6 @@ describe('tree export presets', () => {
       expect(text).not.toMatch(/\]\((?!https?:|#|mailto:)[^)]*\)/);
     }
     expect(checked).toBeGreaterThanOrEqual(8);
-    if (process.env.SHOW_REPORT) console.log(JSON.stringify(status.report, null, 1));
     golden('obsidian', goldenText(files));
   });
 

@@ -148,7 +148,7 @@ const BAD_TARGET = /[[\]|#^\n]/;
 /** `[[target|label]]` (the `|` escaped inside tables); a page's target drops its `.md`. */
 export function wikilink(path: string, label: string, inTable: boolean): string {
   const target = path.replace(/\.md$/, '');
-  const alias = label.replace(/[[\]|\n]/g, ' ').trim();
+  const alias = label.replace(/[[\]|\s]+/g, ' ').trim();
   const shown = target.slice(target.lastIndexOf('/') + 1);
   const bar = inTable ? '\\|' : '|';
   return alias === '' || alias === shown ? `[[${target}]]` : `[[${target}${bar}${alias}]]`;
