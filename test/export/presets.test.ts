@@ -2,7 +2,7 @@
 import { adfToMarkdown } from '../../src/export/markdown';
 import { normaliseKey, pageProperties, reportQuery } from '../../src/export/presets/properties';
 import { resolveHref, rewriteTree, wikilink } from '../../src/export/presets/rewrite';
-import { propertiesTable, treePlaces } from '../../src/export/presets/site';
+import { propertiesTable, treePlaces, type PropertyRow } from '../../src/export/presets/site';
 import type { AdfNode } from '../../src/export/adf';
 
 const row = (k: string, v: AdfNode[]): AdfNode => ({ type: 'tableRow', content: [
@@ -51,7 +51,7 @@ describe('page properties', () => {
   });
 
   it('a properties table links pages, re-bases link values, escapes cells, filters by known labels', () => {
-    const rows = [
+    const rows: PropertyRow[] = [
       { id: '1', title: 'A | B', file: 'R/A/index.md', properties: { owner: 'x*y', see: '../C/index.md' }, labels: ['docs'] },
       { id: '2', title: 'C', file: 'R/C/index.md', properties: { owner: 'z' }, labels: ['other'] },
     ];
