@@ -280,7 +280,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   const pages: TreeNode[] = [];
   for (const n of nodes) {
     if (n.type !== 'page') continue;
-    fileOf.set(n.id, look.preset.pageFile(n.dir, ext));
+    fileOf.set(n.id, look.pageFile(n.dir, ext));
     pages.push(n);
   }
   const users = new Map<string, string>();

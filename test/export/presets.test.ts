@@ -4,6 +4,7 @@ import { normaliseKey, pageProperties, reportQuery } from '../../src/export/pres
 import { resolveHref, rewriteTree, wikilink } from '../../src/export/presets/rewrite';
 import { propertiesTable, treePlaces, type PropertyRow } from '../../src/export/presets/site';
 import type { AdfNode } from '../../src/export/adf';
+import { presetRun } from '../../src/export/presets/tree';
 
 const row = (k: string, v: AdfNode[]): AdfNode => ({ type: 'tableRow', content: [
   { type: 'tableHeader', content: [{ type: 'paragraph', content: [{ type: 'text', text: k }] }] },
@@ -110,5 +111,21 @@ describe('preset rewrites', () => {
       { slug: '/root/a-b-2', position: 2 },
       { slug: '/root/a-b-2/c', position: 1 },
     ]);
+  });
+});
+
+describe('preset layout', () => {
+  it('an Obsidian folder note gives way to index.md when a child page\'s folder has its name', () => {
+    const run = presetRun({ format: 'md', preset: 'obsidian', frontMatter: true, comments: false, anchors: false, attachments: false }, [
+      { id: '1', title: 'Foo', type: 'page', dir: 'Foo' },
+      { id: '2', title: 'Foo.md', type: 'page', parentId: '1', dir: 'Foo/Foo.md' },
+    ]);
+    expect(run.pageFile('Foo', 'md')).toBe('Foo/index.md');
+    expect(run.pageFile('Foo/Foo.md', 'md')).toBe('Foo/Foo.md/Foo.md.md');
+    // MkDocs puts every page under docs/, beside mkdocs.yml.
+    const mk = presetRun({ format: 'md', preset: 'mkdocs', frontMatter: true, comments: false, anchors: false, attachments: false }, [{ id: '1', title: 'R', type: 'page', dir: 'R' }]);
+    expect(mk.nodes[0]?.dir).toBe('docs/R');
+    // Presets shape Markdown only: an HTML tree keeps the generic layout.
+    expect(presetRun({ format: 'html', preset: 'mkdocs', frontMatter: true, comments: false, anchors: false, attachments: false }, []).preset.name).toBe('gfm');
   });
 });

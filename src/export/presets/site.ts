@@ -47,13 +47,24 @@ export interface SiteFile {
 /** Children of every item, in tree order (folders too: their child pages are exported). */
 function childrenOf(nodes: readonly TreeNode[]): Map<string, TreeNode[]> {
   const kids = new Map<string, TreeNode[]>();
-  for (const n of nodes) if (n.parentId) kids.set(n.parentId, [...(kids.get(n.parentId) ?? []), n]);
+  for (const n of nodes) {
+    if (!n.parentId) continue;
+    const list = kids.get(n.parentId);
+    if (list) list.push(n);
+    else kids.set(n.parentId, [n]);
+  }
   return kids;
 }
 
-/** Whether an item or anything below it is an exported page. */
-function holdsPages(n: TreeNode, kids: ReadonlyMap<string, TreeNode[]>, fileOf: ReadonlyMap<string, string>): boolean {
-  return fileOf.has(n.id) || (kids.get(n.id) ?? []).some((k) => holdsPages(k, kids, fileOf));
+/** Items that are, or have below them, an exported page (nodes come parents first). */
+function holdingPages(nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>): Set<string> {
+  const parent = new Map(nodes.map((n) => [n.id, n.parentId]));
+  const out = new Set<string>();
+  for (const n of nodes) {
+    if (!fileOf.has(n.id)) continue;
+    for (let cur: string | undefined = n.id; cur && !out.has(cur); cur = parent.get(cur)) out.add(cur);
+  }
+  return out;
 }
 
 type NavItem = Record<string, string | NavItem[]>;
@@ -84,8 +95,9 @@ export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[]
 /** A `_category_.json` in every folder that holds exported child pages: its label and sidebar position. */
 export function docusaurusCategories(nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>, places: ReadonlyMap<string, TreePlace>): SiteFile[] {
   const kids = childrenOf(nodes);
+  const holding = holdingPages(nodes, fileOf);
   return nodes
-    .filter((n) => holdsPages(n, kids, fileOf) && (kids.get(n.id) ?? []).some((k) => holdsPages(k, kids, fileOf)))
+    .filter((n) => holding.has(n.id) && (kids.get(n.id) ?? []).some((k) => holding.has(k.id)))
     .map((n) => ({
       path: `${n.dir}/_category_.json`,
       text: `${JSON.stringify({ label: n.title || n.id, position: places.get(n.id)?.position ?? 1 }, null, 2)}\n`,

@@ -35,6 +35,8 @@ export interface PresetRun {
   /** The job's nodes, their folders under the preset's root. */
   nodes: TreeNode[];
   places: Map<string, TreePlace>;
+  /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
+  pageFile(dir: string, ext: string): string;
   page(o: { id: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
 }
 
@@ -43,16 +45,29 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
   const nodes = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
   const places = treePlaces(nodes);
+  // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
+  const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
+  const filesOf = (fileOf: ReadonlyMap<string, string>): ReadonlySet<string> => {
+    let set = pageFiles.get(fileOf);
+    if (!set) pageFiles.set(fileOf, (set = new Set(fileOf.values())));
+    return set;
+  };
+  const dirs = new Set(nodes.map((n) => n.dir));
   return {
     preset,
     nodes,
     places,
+    pageFile(dir, ext) {
+      // Obsidian's `Foo/Foo.md` would clash with a child page titled "Foo.md" (its folder).
+      const file = preset.pageFile(dir, ext);
+      return dirs.has(file) ? `${dir}/index.${ext}` : file;
+    },
     page(o) {
       const fields: Record<string, unknown> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
       let properties: Properties | undefined;
       const reports: ReportQuery[] = [];
-      const files = new Set([...o.fileOf.values(), ...o.attachments]);
-      const exists = (path: string): boolean => files.has(path);
+      const files = filesOf(o.fileOf);
+      const exists = (path: string): boolean => files.has(path) || o.attachments.includes(path);
       // An exported page's link as a property value: Obsidian wants it as a wikilink.
       const rewrite = (href: string): string | undefined => {
         const local = o.linkRewrite?.(href);
