@@ -117,6 +117,12 @@ export const macro = (key: string, params: Record<string, string>, localId: stri
   },
 });
 
+/** A bodied macro (`bodiedExtension`): its body is user content, e.g. the `details` table. */
+export const bodiedMacro = (key: string, params: Record<string, string>, localId: string, ...blocks: AdfNode[]): AdfNode => {
+  const m = macro(key, params, localId);
+  return { ...m, type: 'bodiedExtension', content: blocks };
+};
+
 /** Walks every node (depth first), e.g. to collect annotation ids or headings. */
 export function walk(node: AdfNode | AdfDoc, visit: (n: AdfNode) => void): void {
   for (const child of node.content ?? []) {

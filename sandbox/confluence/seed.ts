@@ -199,10 +199,14 @@ export function seedSite(): Site {
     site.addPage({ id, parentId, title, spaceId, authorId: U.alice, adf: body, labels });
   };
   page(P.home, null, 'Demo Home', ['home'], simple('Demo Home', a.macro('children', {}, 'mac-home-children')));
-  page(P.guide, P.home, 'User Guide', ['guide', 'docs']);
-  page(P.chapter, P.guide, 'Chapter One', ['docs']);
+  // Page properties (`details`) on two pages, and a Page Properties Report over them on the guide.
+  page(P.guide, P.home, 'User Guide', ['guide', 'docs'], simple('User Guide', a.macro('detailssummary', { label: 'docs', cql: 'label = "docs" and space = currentSpace()' }, 'mac-guide-report')));
+  page(P.chapter, P.guide, 'Chapter One', ['docs'], simple('Chapter One', a.bodiedMacro('details', {}, 'mac-chapter-props',
+    a.table(['Owner', { text: [a.mention(U.bob, 'Bob Builder')] }], ['Status', 'Draft'], ['Review date', '2024-07-01']))));
   page(P.section, P.chapter, 'Section 1.1', [], simple('Section 1.1', a.p('Back to ', a.inlineCard(pageUrl(P.guide, 'User Guide')), '.')));
-  page(P.install, P.home, 'Installation', ['docs', 'setup'], simple('Installation', a.codeBlock('bash', 'npm install\nnpm start')));
+  page(P.install, P.home, 'Installation', ['docs', 'setup'], simple('Installation', a.codeBlock('bash', 'npm install\nnpm start'),
+    a.bodiedMacro('details', {}, 'mac-install-props',
+      a.table(['Owner', 'Alice Author'], ['Status', 'Final'], ['Platforms', { blocks: [a.ul(['Linux'], ['macOS'])] }], ['See also', { text: [a.text('the FAQ', a.link(pageUrl(P.faq, 'FAQ')))] }]))));
   page(P.faq, P.home, 'FAQ', ['docs']);
   // Bob may read the FAQ but not edit it: the "cannot edit" paths (auto-export settings) need a page like this.
   site.restrictEdit(P.faq, [SEED.users.alice]);

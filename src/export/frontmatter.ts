@@ -17,7 +17,7 @@ export interface PageMeta {
  * colons, leading `#`/`-`/quotes, words YAML would read as booleans or numbers, newlines. Writing
  * for YAML 1.1 also quotes `yes`/`no`/`on`/dates, which 1.1 parsers (Jekyll, PyYAML) would convert.
  */
-export function frontMatter(meta: PageMeta): string {
+export function frontMatter(meta: PageMeta, extra: Record<string, unknown> = {}): string {
   const data: Record<string, unknown> = { id: String(meta.id), title: meta.title };
   if (meta.spaceKey !== undefined) data.space = meta.spaceKey;
   if (meta.version !== undefined) data.version = meta.version;
@@ -26,5 +26,7 @@ export function frontMatter(meta: PageMeta): string {
   if (meta.updated !== undefined) data.updated = meta.updated;
   if (meta.labels !== undefined && meta.labels.length > 0) data.labels = [...meta.labels];
   if (meta.url !== undefined) data.url = meta.url;
+  // Extra fields (page properties, preset fields) never replace the page's own.
+  for (const [k, v] of Object.entries(extra)) if (!Object.hasOwn(data, k) && v !== undefined) data[k] = v;
   return `---\n${stringify(data, { lineWidth: 0, version: '1.1' })}---\n`;
 }

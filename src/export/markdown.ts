@@ -28,6 +28,12 @@ export interface MarkdownOptions {
   children?: () => ChildLink[] | undefined;
   handlers?: Partial<Handlers>;
   marks?: Partial<MarkHandlers>;
+  /** Rewrites the converted tree before it is serialized (tree-export presets); `serialize` writes blocks. */
+  rewrite?: (tree: Md.Root, serialize: (children: Flow[]) => string) => void;
+  /** How the verifier predicts a link in the output, when a rewrite changed links (Obsidian wikilinks). */
+  verifyHref?: (href: string) => string | undefined;
+  /** More front-matter fields (page properties, preset fields); the page's own fields win. */
+  extraFrontMatter?: Record<string, unknown>;
   /** Check the output against the source with the independent verifier (default true). */
   verify?: boolean;
 }
@@ -114,8 +120,9 @@ function mdastToMarkdown(tree: Md.Root): string {
  */
 export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
+  options.rewrite?.(tree, (children) => mdastToMarkdown({ type: 'root', children }));
   const body = mdastToMarkdown(tree);
-  const head = options.frontMatter ? `${frontMatter(options.frontMatter)}\n` : '';
+  const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter)}\n` : '';
   const fidelity = verified(doc, body, options, report);
   return fidelity ? { markdown: head + body, report, fidelity } : { markdown: head + body, report };
 }
@@ -131,7 +138,7 @@ export function verified(doc: unknown, output: string, options: MarkdownOptions,
   if (options.verify === false) return undefined;
   const { units, missing } = verifyExport(doc, output, {
     users: options.users,
-    linkRewrite: options.linkRewrite,
+    linkRewrite: options.verifyHref ?? options.linkRewrite,
     pageId: options.pageId ?? options.frontMatter?.id,
   });
   report.push(...missing);

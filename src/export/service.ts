@@ -22,7 +22,7 @@ import type { AdfNode, ChildLink, MediaAttrs, MediaResolver, MediaTarget } from 
 import type { Audience } from './audience';
 import { commentBlocks, type CommentNode, type InlineThread } from './anchors';
 import { adfToHtml, sanitizeOptions } from './html';
-import { adfToMarkdown, AdfError } from './markdown';
+import { adfToMarkdown, AdfError, type MarkdownOptions } from './markdown';
 import { mdastToHtml } from './mdast-html';
 import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
@@ -80,6 +80,8 @@ export interface RenderContext {
   css?: string;
   /** Child pages with links, for the `children` macro (tree export). */
   children?: () => ChildLink[] | undefined;
+  /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
+  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref'>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,7 +268,7 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       pageId: page.id,
     };
     if (options.format === 'md') {
-      const out = adfToMarkdown(adf, { ...common, frontMatter: options.frontMatter ? meta : undefined });
+      const out = adfToMarkdown(adf, { ...common, ...ctx.markdown, frontMatter: options.frontMatter ? meta : undefined });
       report.push(...out.report);
       text = out.markdown;
       if (options.comments && data.footer && data.footer.length > 0) text = `${text.replace(/\n*$/, '\n')}\n${footerMarkdown(data.footer)}`;

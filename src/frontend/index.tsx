@@ -5,7 +5,7 @@
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, useProductContext } from '@forge/react';
 import { showFlag } from '@forge/bridge';
-import type { TreeDownloadResult } from '../shared/export';
+import type { ExportPreset, TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
 import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
@@ -154,9 +154,11 @@ export function App() {
     onTreeStart: () => {
       polls.current = 0;
       dispatch({ type: 'clearJob' });
-      void run('treeStart', () => api.treeStart({ ...s.current.options, attach: s.current.treeAttach }));
+      const preset = s.current.options.format === 'md' ? s.current.treePreset : undefined;
+      void run('treeStart', () => api.treeStart({ ...s.current.options, attach: s.current.treeAttach, ...(preset && preset !== 'gfm' ? { preset } : {}) }));
     },
     onTreeAttach: (on: boolean) => dispatch({ type: 'treeAttach', on }),
+    onTreePreset: (preset: ExportPreset) => dispatch({ type: 'treePreset', preset }),
     onTreeDownload: async () => {
       const job = s.current.job;
       if (!job?.status.download) throw new Error('No zip to download');

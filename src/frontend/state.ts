@@ -7,7 +7,7 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
-import type { ExportAttachResult, ExportOptions, ExportPageResult, ExportReportEntry, TreeStartResult, TreeStatus } from '../shared/export';
+import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeStartResult, TreeStatus } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
@@ -87,6 +87,8 @@ export interface State {
   tree: boolean;
   /** Attach the tree zip to the page (only pages every viewer can read) instead of a private download. */
   treeAttach: boolean;
+  /** Target preset of a Markdown tree export (absent: GFM). */
+  treePreset?: ExportPreset;
   job?: TreeJob;
   reportOpen: boolean;
   commentForm: CommentForm;
@@ -120,6 +122,7 @@ export type Action =
   | { type: 'options'; patch: Partial<ExportOptions> }
   | { type: 'tree'; on: boolean }
   | { type: 'treeAttach'; on: boolean }
+  | { type: 'treePreset'; preset: ExportPreset }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
   | { type: 'fold'; threadId: string }
@@ -160,6 +163,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, tree: action.on };
     case 'treeAttach':
       return { ...state, treeAttach: action.on };
+    case 'treePreset':
+      return { ...state, treePreset: action.preset };
     case 'toggleReport':
       return { ...state, reportOpen: !state.reportOpen };
     case 'commentForm':

@@ -24,6 +24,7 @@ import { summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, planTree, type TreeNode } from '../export/tree/plan';
+import { presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
 import { markFinished } from './tree-limits';
@@ -272,13 +273,14 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   };
   if (await cancelled()) return 'cancelled';
 
-  const nodes = await loadNodes(kv, job);
+  const look = presetRun(job.options, await loadNodes(kv, job));
+  const nodes = look.nodes;
   const ext = FORMAT_INFO[job.options.format].ext;
   const fileOf = new Map<string, string>();
   const pages: TreeNode[] = [];
   for (const n of nodes) {
     if (n.type !== 'page') continue;
-    fileOf.set(n.id, `${n.dir}/index.${ext}`);
+    fileOf.set(n.id, look.pageFile(n.dir, ext));
     pages.push(n);
   }
   const users = new Map<string, string>();
@@ -309,7 +311,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       const batch = pages.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();
       const wanted = batch.filter((n) => fileOf.has(n.id));
-      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps);
+      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look);
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
@@ -329,7 +331,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       return await later(0);
     }
     await setProgress(kv, jobId, status('zipping'));
-    const { bytes, report } = await buildZip(job, nodes, fileOf, ckpt, deps, shared);
+    const { bytes, report } = await buildZip(job, nodes, fileOf, ckpt, deps, look, shared);
     summary = summarize(report);
     let more: Partial<TreeStatus>;
     let attachmentId: string | undefined;
@@ -466,6 +468,7 @@ async function convertBatch(
   users: Map<string, string>,
   ckpt: Checkpoint,
   deps: RunDeps,
+  look: PresetRun,
 ): Promise<OutputChunk> {
   const { client } = deps;
   const options = job.options;
@@ -503,9 +506,12 @@ async function convertBatch(
   }
 
   const limit = pLimit(tuning.concurrency);
+  const reports: ReportEntry[][] = present.map(() => []);
   const pages = await Promise.all(
-    present.map(({ node, page }) =>
+    present.map(({ node, page }, i) =>
       limit(async (): Promise<PageOutput | undefined> => {
+        // Entries are kept per page and joined in batch order: pages finish in any order.
+        const report = reports[i] ?? [];
         const ref: ContentRef = { id: page.id, type: 'page' };
         const file = fileOf.get(page.id) ?? `${node.dir}/index`;
         const [comments, attachments] = await Promise.all([
@@ -534,6 +540,8 @@ async function convertBatch(
           media = downloadMedia(page.id, job.siteUrl);
         }
         const links = new Set<string>();
+        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) });
+        const shape = storage ? undefined : look.page({ id: page.id, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,
           type: 'page',
@@ -547,7 +555,8 @@ async function convertBatch(
         const out = readable(() => renderPage(data, options, {
           css: deps.css,
           children: () => (kids.get(page.id) ?? []).map((k) => ({ title: k.title, href: relativeHref(file, fileOf.get(k.id) ?? `${k.dir}/index.${FORMAT_INFO[options.format].ext}`) })),
-          linkRewrite: storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) }),
+          linkRewrite,
+          ...(shape ? { markdown: shape.markdown(page) } : {}),
         }));
         if (!out) {
           // One page Confluence returned with a body the converter cannot read must not fail the job.
@@ -555,10 +564,11 @@ async function convertBatch(
           return undefined;
         }
         report.push(...out.report, ...(comments?.skipped ?? []));
-        return { id: page.id, file, text: out.text, links: [...links], files };
+        return { id: page.id, file, text: out.text, links: [...links], files, ...shape?.output() };
       }),
     ),
   );
+  for (const r of reports) report.push(...r);
   return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
 }
 
@@ -607,6 +617,7 @@ async function buildZip(
   fileOf: ReadonlyMap<string, string>,
   ckpt: Checkpoint,
   deps: RunDeps,
+  look: PresetRun,
   shared?: ReadonlySet<string>,
 ): Promise<{ bytes: Uint8Array; report: ReportEntry[] }> {
   const zip = new ZipBuilder(new Date(job.createdAt));
@@ -628,9 +639,11 @@ async function buildZip(
   const exported = new Set<string>();
   const graph: Array<{ from: string; to: string[] }> = [];
   const downloads: Array<{ pageId: string } & PageOutput['files'][number]> = [];
+  const extras = presetZip(look, job, nodes, fileOf);
   for await (const chunk of readOutput(deps.kv, job.jobId, ckpt.outChunks)) {
     for (const p of chunk.pages) {
-      zip.add(p.file, p.text, mediaType);
+      // A page holding a properties report waits until every page's properties are known.
+      if (extras.hold(p)) zip.add(p.file, p.text, mediaType);
       exported.add(p.id);
       if (p.links.length > 0) graph.push({ from: p.id, to: p.links });
       for (const f of p.files) downloads.push({ pageId: p.id, ...f });
@@ -654,6 +667,7 @@ async function buildZip(
       }),
     ),
   );
+  for (const f of extras.finish(exported, report)) zip.add(f.path, f.text, f.path.endsWith('.json') ? 'application/json' : mediaType);
   // Added in listing order, after the downloads, so the zip does not depend on which finished first.
   for (const f of files) if (f) zip.add(f.d.path, f.bytes, f.d.mediaType);
   const manifest = {

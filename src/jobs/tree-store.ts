@@ -55,6 +55,10 @@ export interface PageOutput {
   links: string[];
   /** Attachments to put into the zip (downloaded in the zip phase). */
   files: Array<{ id: string; path: string; mediaType: string }>;
+  /** Page properties (`details` macros), for Page Properties Reports in the zip phase. */
+  properties?: Record<string, string | string[]>;
+  /** The Page Properties Reports on the page, in marker order. */
+  reports?: Array<{ labels: string[]; cql?: string }>;
 }
 
 export interface OutputChunk {

@@ -14,6 +14,8 @@ import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
+  EXPORT_PRESETS,
+  type ExportPreset,
   type ExportAttachResult,
   type ExportOptions,
   type ExportPageResult,
@@ -42,7 +44,7 @@ const pagePayload = object({ ...optionFields, children: optional(bool()) });
 const optionsPayload = object(optionFields);
 const jobId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ });
 const jobPayload = object({ jobId });
-const treePayload = object({ ...optionFields, attach: optional(bool()) });
+const treePayload = object({ ...optionFields, attach: optional(bool()), preset: optional(oneOf(EXPORT_PRESETS)) });
 /** A download's slice (10,000 slices of 200 KiB would be 2 GB, far beyond any zip a job makes). */
 const downloadPayload = object({ jobId, part: int({ min: 0, max: 10_000 }) });
 /**
@@ -51,8 +53,9 @@ const downloadPayload = object({ jobId, part: int({ min: 0, max: 10_000 }) });
  */
 export const PIECES_PER_PART = 16;
 
-function options(input: { format: ExportOptions['format']; frontMatter?: boolean; comments?: boolean; anchors?: boolean; attachments?: boolean }): ExportOptions {
+function options(input: { format: ExportOptions['format']; frontMatter?: boolean; comments?: boolean; anchors?: boolean; attachments?: boolean; preset?: ExportPreset }): ExportOptions {
   return {
+    ...(input.preset && input.preset !== 'gfm' ? { preset: input.preset } : {}),
     format: input.format,
     frontMatter: input.frontMatter ?? DEFAULT_OPTIONS.frontMatter,
     comments: input.comments ?? DEFAULT_OPTIONS.comments,
@@ -136,6 +139,9 @@ export function registerExportResolvers(resolver: Resolver): void {
     const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
     const { attach, ...rest } = input;
+    if (rest.preset && rest.preset !== 'gfm' && rest.format !== 'md') {
+      throw new AppError('BAD_REQUEST', `The ${rest.preset} preset shapes Markdown; it cannot be used with the ${rest.format} format.`, 'Choose Markdown, or the GFM preset.');
+    }
     try {
       return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true, listUntil: deadlineWithin(LISTING_BUDGET_MS) });
     } catch (e) {

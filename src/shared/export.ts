@@ -4,6 +4,9 @@
  */
 export const EXPORT_FORMATS = ['md', 'html', 'json', 'storage'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** Target presets of Markdown tree exports; `gfm` is the generic output. */
+export const EXPORT_PRESETS = ['gfm', 'obsidian', 'mkdocs', 'docusaurus'] as const;
+export type ExportPreset = (typeof EXPORT_PRESETS)[number];
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -15,6 +18,8 @@ export interface ExportOptions {
   anchors: boolean;
   /** Attachments: files in the zip for trees; links to the attachments for single pages. */
   attachments: boolean;
+  /** Target of a Markdown tree export (tree exports only; default `gfm`). */
+  preset?: ExportPreset;
 }
 
 /** A fidelity-report entry, as the converter emits it (kept structural so no converter import is needed). */

@@ -83,3 +83,21 @@ it('cancels a running tree export', async () => {
   await sandbox.platform.drain();
   await host.idle();
 });
+
+it('exports for the chosen target: the Obsidian preset gives folder notes; the select only shows for Markdown', async () => {
+  await host.click(byTestId(host, 'tree-reset'));
+  sandbox.platform.manualDelivery = false;
+  await host.change(byTestId(host, 'tree-preset'), { label: 'Obsidian vault', value: 'obsidian' });
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  await host.waitFor((h) => h.find(by.testId('tree-download'))[0], 10_000);
+  const download = byTestId(host, 'tree-download').props.onDownload as () => Promise<Blob>;
+  const files = Object.keys(unzipSync(new Uint8Array(await (await download()).arrayBuffer())));
+  expect(files).toContain('User Guide/User Guide.md');
+  expect(files).not.toContain('User Guide/index.md');
+  await host.change(byTestId(host, 'export-format'), { label: 'HTML', value: 'html' });
+  expect(has(host, 'tree-preset')).toBe(false);
+  await host.change(byTestId(host, 'export-format'), { label: 'Markdown', value: 'md' });
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.idle();
+});

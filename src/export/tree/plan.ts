@@ -35,7 +35,8 @@ const encoder = new TextEncoder();
 
 /** Names a page folder holds besides its children's folders. */
 export const ATTACHMENTS_DIR = '_attachments';
-const RESERVED = ['index.md', 'index.html', 'index.json', 'index.xhtml', ATTACHMENTS_DIR];
+// `_category_.json`: the Docusaurus preset writes one into folders with child pages.
+const RESERVED = ['index.md', 'index.html', 'index.json', 'index.xhtml', ATTACHMENTS_DIR, '_category_.json'];
 
 /**
  * Plans the bundle from the root and its descendants (as listed for the user). Items whose parent is

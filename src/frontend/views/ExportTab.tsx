@@ -3,7 +3,7 @@ import React from 'react';
 import {
   Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text,
 } from '@forge/react';
-import type { ExportFormat, ExportOptions, ReportSummaryItem } from '../../shared/export';
+import type { ExportFormat, ExportOptions, ExportPreset, ReportSummaryItem } from '../../shared/export';
 import { jobRunning, summarizeReport, treeProgress, type State } from '../state';
 import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
 
@@ -12,6 +12,14 @@ const FORMATS: Array<{ label: string; value: ExportFormat }> = [
   { label: 'HTML', value: 'html' },
   { label: 'JSON', value: 'json' },
   { label: 'Storage (XHTML)', value: 'storage' },
+];
+
+/** Where a Markdown tree goes (README "Target presets" has the mapping of each). */
+const PRESETS: Array<{ label: string; value: ExportPreset }> = [
+  { label: 'GitHub Markdown', value: 'gfm' },
+  { label: 'Obsidian vault', value: 'obsidian' },
+  { label: 'MkDocs (Material)', value: 'mkdocs' },
+  { label: 'Docusaurus docs', value: 'docusaurus' },
 ];
 
 const LANGUAGE = { md: 'markdown', html: 'html', json: 'json', storage: 'xml' } as const satisfies Record<ExportFormat, string>;
@@ -29,6 +37,7 @@ export interface ExportHandlers {
   onTreeCancel: () => void;
   onTreeReset: () => void;
   onTreeAttach: (on: boolean) => void;
+  onTreePreset: (preset: ExportPreset) => void;
   /** The finished private zip, fetched slice by slice. */
   onTreeDownload: () => Promise<Blob>;
   onToggleReport: () => void;
@@ -126,6 +135,14 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
   const progress = job ? treeProgress(job.status) : undefined;
   return (
     <Stack space="space.200">
+      {state.options.format === 'md' ? (
+        <Stack space="space.050">
+          <Label labelFor="tree-preset">Target</Label>
+          <Select id="tree-preset" testId="tree-preset" options={PRESETS} isDisabled={running}
+            value={PRESETS.find((p) => p.value === (state.treePreset ?? 'gfm')) ?? PRESETS[0]}
+            onChange={(v: { value: ExportPreset } | null) => v && on.onTreePreset(v.value)} />
+        </Stack>
+      ) : null}
       <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
         onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
       <Inline space="space.100">

@@ -1,0 +1,59 @@
+/**
+ * Target presets of tree exports: the same ADF → mdast conversion, then small rewrites so the
+ * output drops into Obsidian, MkDocs (Material) or Docusaurus unchanged. GFM is today's output.
+ * Each preset is data plus a few hooks; the tree job calls them (src/jobs/tree-run.ts).
+ */
+import type { ExportPreset } from '../../shared/export';
+import { rewriteTree, type RewriteContext } from './rewrite';
+
+export interface Preset {
+  name: ExportPreset;
+  /** Separator of normalised property keys in front matter. */
+  keySep: '_' | '-';
+  /** Folder all pages go under (MkDocs wants them beside, not next to, mkdocs.yml). */
+  root: string;
+  /** The page's file in its folder: `index.md`, or Obsidian's folder note `<Folder>/<Folder>.md`. */
+  pageFile(dir: string, ext: string): string;
+  /** Front-matter fields the preset adds (Docusaurus: slug, sidebar_position). */
+  fields?(place: TreePlace): Record<string, unknown>;
+  /** Rewrites a converted page (panels, expands, links) before it is serialized. */
+  rewrite?: RewriteContext['style'];
+}
+
+/** Where a page sits in the tree, for presets that need it. */
+export interface TreePlace {
+  /** URL path from the tree's slugs (`/demo-home/user-guide`). */
+  slug: string;
+  /** 1-based position among its siblings, in tree order. */
+  position: number;
+}
+
+const indexFile = (dir: string, ext: string): string => `${dir}/index.${ext}`;
+
+export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
+  gfm: { name: 'gfm', keySep: '_', root: '', pageFile: indexFile },
+  obsidian: {
+    name: 'obsidian',
+    keySep: '-',
+    root: '',
+    // Obsidian names a note after its file: every page called "index" would be unreadable.
+    pageFile: (dir, ext) => `${dir}/${dir.slice(dir.lastIndexOf('/') + 1)}.${ext}`,
+    rewrite: 'obsidian',
+  },
+  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, rewrite: 'mkdocs' },
+  docusaurus: {
+    name: 'docusaurus',
+    keySep: '_',
+    root: '',
+    pageFile: indexFile,
+    fields: (place) => ({ slug: place.slug, sidebar_position: place.position }),
+    rewrite: 'docusaurus',
+  },
+};
+
+export function presetOf(name: ExportPreset | undefined): Preset {
+  return PRESETS[name ?? 'gfm'] ?? PRESETS.gfm;
+}
+
+export { rewriteTree };
+export type { RewriteContext };

@@ -1,0 +1,163 @@
+/**
+ * The tree job's side of presets: which preset a job uses, the hooks each page's conversion gets
+ * (page properties into front matter, report markers, rewrites), and what the zip phase adds
+ * (report tables from every exported page's properties, MkDocs and Docusaurus files).
+ */
+import type { Handler, Handlers } from '../adf';
+import { nodeHandlers } from '../adf';
+import { macroParams } from '../adf/macros';
+import { attrString } from '../adf/types';
+import type { RenderContext } from '../service';
+import type { ReportEntry } from '../report';
+import type { TreeNode } from '../tree/plan';
+import type { ExportOptions } from '../../shared/export';
+import type { Page } from '../../confluence/types';
+import { presetOf, type Preset, type TreePlace } from './index';
+import { pageProperties, reportQuery, type Properties, type ReportQuery } from './properties';
+import { resolveHref, rewriteTree, wikilink } from './rewrite';
+import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
+
+/** What a page's conversion hands to the zip phase. */
+export interface PresetOutput {
+  properties?: Properties;
+  reports?: ReportQuery[];
+}
+
+export interface PagePreset {
+  /** Options for this page's Markdown conversion. */
+  markdown(page: Page): NonNullable<RenderContext['markdown']>;
+  /** Properties and reports met while converting (call after the conversion). */
+  output(): PresetOutput;
+}
+
+export interface PresetRun {
+  preset: Preset;
+  /** The job's nodes, their folders under the preset's root. */
+  nodes: TreeNode[];
+  places: Map<string, TreePlace>;
+  /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
+  pageFile(dir: string, ext: string): string;
+  page(o: { id: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
+}
+
+export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): PresetRun {
+  // Presets shape Markdown; other formats keep the generic layout.
+  const preset = presetOf(options.format === 'md' ? options.preset : undefined);
+  const nodes = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
+  const places = treePlaces(nodes);
+  // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
+  const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
+  const filesOf = (fileOf: ReadonlyMap<string, string>): ReadonlySet<string> => {
+    let set = pageFiles.get(fileOf);
+    if (!set) pageFiles.set(fileOf, (set = new Set(fileOf.values())));
+    return set;
+  };
+  const dirs = new Set(nodes.map((n) => n.dir));
+  return {
+    preset,
+    nodes,
+    places,
+    pageFile(dir, ext) {
+      // Obsidian's `Foo/Foo.md` would clash with a child page titled "Foo.md" (its folder).
+      const file = preset.pageFile(dir, ext);
+      return dirs.has(file) ? `${dir}/index.${ext}` : file;
+    },
+    page(o) {
+      const fields: Record<string, unknown> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
+      let properties: Properties | undefined;
+      const reports: ReportQuery[] = [];
+      const files = filesOf(o.fileOf);
+      const exists = (path: string): boolean => files.has(path) || o.attachments.includes(path);
+      // An exported page's link as a property value: Obsidian wants it as a wikilink.
+      const rewrite = (href: string): string | undefined => {
+        const local = o.linkRewrite?.(href);
+        if (local === undefined || preset.name !== 'obsidian') return local;
+        const at = resolveHref(o.file, local);
+        return at && exists(at.path) ? wikilink(at.path, '', false) : local;
+      };
+      // What the verifier must find for a link: the wikilink's target once Obsidian rewrote it.
+      const verifyHref = (href: string): string | undefined => {
+        const local = o.linkRewrite?.(href);
+        const at = local === undefined ? undefined : resolveHref(o.file, local);
+        return at && exists(at.path) ? at.path.replace(/\.md$/, '') : local;
+      };
+      const details: Handler = (state, node, parent) => {
+        if (attrString(node, 'extensionKey') !== 'details') return nodeHandlers.bodiedExtension?.(state, node, parent);
+        const found = pageProperties(node, { sep: preset.keySep, rewrite, pageId: o.id });
+        for (const e of found.report) state.report(e.kind, e.what, e.detail);
+        properties ??= Object.create(null) as Properties;
+        for (const [k, v] of Object.entries(found.properties)) {
+          if (Object.hasOwn(properties, k)) continue;
+          properties[k] = v;
+          // Filled during conversion: the front matter is written after it (see adfToMarkdown).
+          if (!Object.hasOwn(fields, k)) fields[k] = v;
+        }
+        // The table stays on the page too, as Confluence shows it.
+        return state.blocks(node);
+      };
+      const summary: Handler = (state, node, parent) => {
+        if (attrString(node, 'extensionKey') !== 'detailssummary') return nodeHandlers.extension?.(state, node, parent);
+        reports.push(reportQuery(macroParams(node)));
+        return { type: 'html', value: reportMarker(reports.length - 1) };
+      };
+      const handlers: Partial<Handlers> = { bodiedExtension: details, extension: summary };
+      return {
+        markdown: () => ({
+          handlers,
+          extraFrontMatter: fields,
+          ...(preset.name === 'obsidian' ? { verifyHref } : {}),
+          ...(preset.rewrite ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize }) } : {}),
+        }),
+        output: () => ({ ...(properties ? { properties: { ...properties } } : {}), ...(reports.length > 0 ? { reports } : {}) }),
+      };
+    },
+  };
+}
+
+interface OutputPage {
+  id: string;
+  file: string;
+  text: string;
+  properties?: Properties;
+  reports?: ReportQuery[];
+}
+
+/**
+ * The zip phase: `hold` says whether a page can go into the zip now (false: it holds a report,
+ * kept until every page's properties are known); `finish` gives the held pages with their tables
+ * and the preset's extra files.
+ */
+export function presetZip(look: PresetRun, root: { root: { title: string } }, nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>) {
+  const titles = new Map(nodes.map((n) => [n.id, n.title]));
+  const rows: PropertyRow[] = [];
+  const held: OutputPage[] = [];
+  return {
+    hold(p: OutputPage): boolean {
+      if (p.properties && Object.keys(p.properties).length > 0) rows.push({ id: p.id, title: titles.get(p.id) || p.id, file: p.file, properties: p.properties });
+      if (!p.reports || p.reports.length === 0) return true;
+      held.push(p);
+      return false;
+    },
+    finish(exported: ReadonlySet<string>, report: ReportEntry[]): SiteFile[] {
+      const out: SiteFile[] = [];
+      const files = new Set([...fileOf].filter(([id]) => exported.has(id)).map(([, f]) => f));
+      for (const p of held) {
+        const text = p.text.replace(REPORT_MARKER, (_m, i: string) => {
+          const q = p.reports?.[Number(i)] ?? { labels: [] };
+          const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files });
+          const filter = [q.labels.length > 0 ? `label ${q.labels.map((l) => `"${l}"`).join(', ')}` : '', q.cql ? `CQL "${q.cql}"` : ''].filter((s) => s).join(' and ');
+          report.push({
+            kind: 'approximated',
+            what: 'detailssummary',
+            pageId: p.id,
+            detail: `A Page Properties Report${filter ? ` (${filter})` : ''} became a table of the ${count} exported pages with page properties; pages outside this export are not in it${filter ? ', and its filter was not applied (a tree export does not read labels)' : ''}.`,
+          });
+          return count > 0 ? table : '*[Page Properties Report: no exported page has page properties]*';
+        });
+        out.push({ path: p.file, text });
+      }
+      out.push(...siteFiles(look.preset, root.root, nodes, new Map([...fileOf].filter(([id]) => exported.has(id))), look.places));
+      return out;
+    },
+  };
+}
