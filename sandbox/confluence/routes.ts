@@ -427,31 +427,45 @@ function guessType(name: string): string {
   return types[ext] ?? 'application/octet-stream';
 }
 
-function search(ctx: Ctx): Reply {
+/**
+ * The shared part of both v1 CQL routes: the parsed query, the page size (v1 does not reject large
+ * limits, it caps them at `maxLimit`), and the items the caller may see that match, by id.
+ */
+function cqlMatches(ctx: Ctx, maxLimit: number): Reply | { cql: string; parsed: ReturnType<typeof parseCql>; limit: number; items: Content[] } {
   const q = ctx.query;
   const cql = q.get('cql');
   if (!cql) return v1Error(400, 'cql is required');
-  let parsed;
+  let parsed: ReturnType<typeof parseCql>;
   try {
     parsed = parseCql(cql);
   } catch (e) {
     if (e instanceof HttpError) return v1Error(400, `Could not parse cql : ${cql} (${e.message})`);
     throw e;
   }
-  // v1 does not reject large limits; it caps them (here at 250, like v2's page size).
   const rawLimit = q.get('limit');
-  const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.max(0, Math.min(250, Number(rawLimit))) : 25;
+  const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.max(0, Math.min(maxLimit, Number(rawLimit))) : 25;
   const site = ctx.site;
-  let items = [...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => {
+  const withText = parsed.clauses.some((k) => k.field === 'text');
+  const items = sortBy([...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => {
     const it: CqlItem = {
       type: c.type, space: site.spaces.get(c.spaceId)?.key ?? '', ancestors: site.ancestorIds(c.id), parent: c.parentId ?? '',
-      id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '', lastmodified: c.version.createdAt, created: c.createdAt,
+      id: c.id, title: c.title, labels: c.labels, text: withText ? plainText(c.adf) : '', lastmodified: c.version.createdAt, created: c.createdAt,
     };
     return matches(parsed, it);
-  });
+  }), (c) => Number(c.id), false);
+  return { cql, parsed, limit, items };
+}
+
+function search(ctx: Ctx): Reply {
+  const q = ctx.query;
+  // Capped at 250, like v2's page size.
+  const found = cqlMatches(ctx, 250);
+  if (!('items' in found)) return found;
+  const { cql, parsed, limit } = found;
+  let items = found.items;
+  const site = ctx.site;
   const ob = parsed.orderBy;
-  items = ob ? sortBy(items, (c) => (ob.field === 'title' ? c.title : ob.field === 'created' ? c.createdAt : ob.field === 'id' ? Number(c.id) : c.version.createdAt), ob.desc)
-    : sortBy(items, (c) => Number(c.id), false);
+  if (ob) items = sortBy(items, (c) => (ob.field === 'title' ? c.title : ob.field === 'created' ? c.createdAt : ob.field === 'id' ? Number(c.id) : c.version.createdAt), ob.desc);
   const route = `${ctx.pathname}|${cql}`;
   const cursor = q.get('cursor');
   const startParam = q.get('start');
@@ -642,23 +656,10 @@ function restrictionJson(ctx: Ctx, c: Content, operation: 'read' | 'update', sta
  */
 function contentSearch(ctx: Ctx): Reply {
   const q = ctx.query;
-  const cql = q.get('cql');
-  if (!cql) return v1Error(400, 'cql is required');
-  let parsed;
-  try {
-    parsed = parseCql(cql);
-  } catch (e) {
-    if (e instanceof HttpError) return v1Error(400, `Could not parse cql : ${cql} (${e.message})`);
-    throw e;
-  }
-  const rawLimit = q.get('limit');
-  const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.max(0, Math.min(100, Number(rawLimit))) : 25;
+  const found = cqlMatches(ctx, 100);
+  if (!('items' in found)) return found;
+  const { cql, limit, items } = found;
   const withRestrictions = multi(q, 'expand').some((x) => x.startsWith('restrictions.read'));
-  const site = ctx.site;
-  const items = sortBy([...site.contents.values()].filter((c) => site.canSee(ctx.principal, c.id)).filter((c) => matches(parsed, {
-    type: c.type, space: site.spaces.get(c.spaceId)?.key ?? '', ancestors: site.ancestorIds(c.id), parent: c.parentId ?? '',
-    id: c.id, title: c.title, labels: c.labels, text: parsed.clauses.some((k) => k.field === 'text') ? plainText(c.adf) : '', lastmodified: c.version.createdAt, created: c.createdAt,
-  })), (c) => Number(c.id), false);
   const route = `${ctx.pathname}|${cql}`;
   const cursor = q.get('cursor');
   const start = cursor ? ctx.cursors.decode(cursor, route) : 0;
