@@ -6,7 +6,7 @@
  * and Docusaurus.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { unzipSync } from 'fflate';
 import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeStartResult, type TreeStatus } from '../src/shared/export';
 import type { Envelope } from '../src/shared/envelope';
@@ -70,7 +70,7 @@ export async function exportToDir(args: ExportArgs): Promise<{ files: string[]; 
     if (status.phase !== 'done') throw new Error(`export ended in phase ${status.phase}`);
     const slices: Buffer[] = [];
     for (let part: number | undefined = 0; part !== undefined; ) {
-      const got = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
+      const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
       slices.push(Buffer.from(got.data, 'base64'));
       part = got.next;
     }
@@ -101,7 +101,7 @@ export async function run(argv: readonly string[], io: { stdout: (t: string) => 
     return 2;
   }
   const { files, status } = await exportToDir(args);
-  io.stdout(JSON.stringify({ out: join(resolve(args.out)), preset: args.preset, files: files.length, report: status.report.length }));
+  io.stdout(JSON.stringify({ out: resolve(args.out), preset: args.preset, files: files.length, report: status.report.length }));
   return 0;
 }
 
