@@ -1,0 +1,115 @@
+/**
+ * `npm run export:sandbox -- --preset <gfm|obsidian|mkdocs|docusaurus> --out <dir> [--root <pageId>] [--user alice|bob]`
+ * Runs a real tree export against the seed site, as that user from the panel on the root page
+ * (resolver `export/tree/start`, the queue drained, `export/tree/download` slices reassembled), and
+ * unpacks the zip into <dir>. The real-tool checks (.ci/real-tools) build its output with MkDocs
+ * and Docusaurus.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { unzipSync } from 'fflate';
+import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeStartResult, type TreeStatus } from '../src/shared/export';
+import type { Envelope } from '../src/shared/envelope';
+import { SEED } from './confluence/seed';
+import { startSandbox } from './harness';
+
+const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
+
+export interface ExportArgs {
+  preset: ExportPreset;
+  out: string;
+  root: string;
+  user: string;
+}
+
+export function usage(): string {
+  return [
+    'Usage: npm run export:sandbox -- --preset <gfm|obsidian|mkdocs|docusaurus> --out <dir> [--root <pageId>] [--user alice|bob]',
+    '',
+    'Exports a page tree of the offline seed site (default: the home page) as Markdown with the preset,',
+    'through the real resolvers and queue consumer, as the user (default: alice), and unzips it into <dir>.',
+  ].join('\n');
+}
+
+export function parseArgs(argv: readonly string[]): ExportArgs | { help: true } | { error: string } {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  const got: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i] ?? '';
+    const value = argv[i + 1];
+    if (!['--preset', '--out', '--root', '--user'].includes(flag)) return { error: `unknown argument ${flag}` };
+    if (value === undefined || value.startsWith('--')) return { error: `${flag} needs a value` };
+    if (flag in got) return { error: `${flag} given twice` };
+    got[flag] = value;
+  }
+  const preset = got['--preset'];
+  if (!preset) return { error: '--preset is required' };
+  if (!(EXPORT_PRESETS as readonly string[]).includes(preset)) return { error: `--preset must be one of ${EXPORT_PRESETS.join(', ')}` };
+  const out = got['--out'];
+  if (!out) return { error: '--out is required' };
+  const root = got['--root'] ?? SEED.pages.home;
+  if (!/^\d+$/.test(root)) return { error: '--root must be a page id' };
+  const user = USERS[got['--user'] ?? 'alice'];
+  if (!user) return { error: `--user must be one of ${Object.keys(USERS).join(', ')}` };
+  return { preset: preset as ExportPreset, out, root, user };
+}
+
+function ok<T>(env: Envelope<T>): T {
+  if (!env.ok) throw new Error(`${env.error.code}: ${env.error.message}`);
+  return env.data;
+}
+
+/** Runs the export and writes every zip entry under `out`; returns the entry names and the job's status. */
+export async function exportToDir(args: ExportArgs): Promise<{ files: string[]; status: TreeStatus }> {
+  const sb = await startSandbox();
+  try {
+    const who = { accountId: args.user, content: { id: args.root, type: 'page' as const } };
+    const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { ...who, payload: { format: 'md', preset: args.preset, attachments: true, frontMatter: true } }));
+    await sb.platform.drain();
+    const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { ...who, payload: { jobId: started.jobId } }));
+    if (status.phase !== 'done') throw new Error(`export ended in phase ${status.phase}`);
+    const slices: Buffer[] = [];
+    for (let part: number | undefined = 0; part !== undefined; ) {
+      const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
+      slices.push(Buffer.from(got.data, 'base64'));
+      part = got.next;
+    }
+    const base = resolve(args.out);
+    const entries = unzipSync(new Uint8Array(Buffer.concat(slices)));
+    for (const [name, bytes] of Object.entries(entries)) {
+      if (name.endsWith('/')) continue;
+      const target = resolve(base, name);
+      // Entry names come from page titles: never write outside <dir>.
+      if (!target.startsWith(base + sep)) throw new Error(`zip entry outside the output folder: ${name}`);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, bytes);
+    }
+    return { files: Object.keys(entries).filter((n) => !n.endsWith('/')), status };
+  } finally {
+    await sb.close();
+  }
+}
+
+export async function run(argv: readonly string[], io: { stdout: (t: string) => void; stderr: (t: string) => void }): Promise<number> {
+  const args = parseArgs(argv);
+  if ('help' in args) {
+    io.stdout(usage());
+    return 0;
+  }
+  if ('error' in args) {
+    io.stderr(`${args.error}\n\n${usage()}`);
+    return 2;
+  }
+  const { files, status } = await exportToDir(args);
+  io.stdout(JSON.stringify({ out: resolve(args.out), preset: args.preset, files: files.length, report: status.report.length }));
+  return 0;
+}
+
+if (process.argv[1] && /export-cli\.ts$/.test(process.argv[1])) {
+  run(process.argv.slice(2), { stdout: (t) => console.log(t), stderr: (t) => console.error(t) })
+    .then((code) => process.exit(code))
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    });
+}
