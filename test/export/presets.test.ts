@@ -4,7 +4,8 @@ import { normaliseKey, pageProperties, reportQuery } from '../../src/export/pres
 import { resolveHref, rewriteTree, wikilink } from '../../src/export/presets/rewrite';
 import { propertiesTable, treePlaces, type PropertyRow } from '../../src/export/presets/site';
 import type { AdfNode } from '../../src/export/adf';
-import { presetRun } from '../../src/export/presets/tree';
+import { presetRun, relativeUrl } from '../../src/export/presets/tree';
+import { mkdocsHome } from '../../src/export/presets/site';
 
 const row = (k: string, v: AdfNode[]): AdfNode => ({ type: 'tableRow', content: [
   { type: 'tableHeader', content: [{ type: 'paragraph', content: [{ type: 'text', text: k }] }] },
@@ -127,5 +128,37 @@ describe('preset layout', () => {
     expect(mk.nodes[0]?.dir).toBe('docs/R');
     // Presets shape Markdown only: an HTML tree keeps the generic layout.
     expect(presetRun({ format: 'html', preset: 'mkdocs', frontMatter: true, comments: false, anchors: false, attachments: false }, []).preset.name).toBe('gfm');
+  });
+});
+
+describe('addresses as the site generators serve pages (links in raw HTML)', () => {
+  it('relates two URL paths', () => {
+    expect(relativeUrl('/demo-home/installation', '/demo-home/faq')).toBe('./faq');
+    expect(relativeUrl('/demo-home', '/demo-home/faq')).toBe('./demo-home/faq');
+    expect(relativeUrl('/a/b/c', '/a/x')).toBe('../x');
+    expect(relativeUrl('/a/b/c', '/a/b')).toBe('../b');
+  });
+
+  it('rewrites href in raw HTML, and Docusaurus drops the link to its title anchor', () => {
+    const tree = {
+      type: 'root' as const,
+      children: [
+        { type: 'heading' as const, depth: 1 as const, children: [{ type: 'text' as const, value: 'Rich page' }] },
+        { type: 'list' as const, ordered: false, spread: false, children: [{ type: 'listItem' as const, spread: false, children: [{ type: 'paragraph' as const, children: [{ type: 'link' as const, url: '#rich-page', children: [{ type: 'text' as const, value: 'Rich page' }] }] }] }] },
+        { type: 'html' as const, value: '<table><tr><td><a href="../FAQ/index.md">FAQ</a> <a href="https://x.test/?a=1&amp;b=2">out</a></td></tr></table>' },
+      ],
+    };
+    rewriteTree(tree, { style: 'docusaurus', file: 'A/Rich/index.md', exists: () => true, serialize: () => '', htmlHref: (h) => (h === '../FAQ/index.md' ? './faq' : undefined) });
+    const html = tree.children[2] as { value: string };
+    expect(html.value).toContain('href="./faq"');
+    expect(html.value).toContain('href="https://x.test/?a=1&amp;b=2"');
+    expect(JSON.stringify(tree.children[1])).not.toContain('#rich-page');
+    expect(JSON.stringify(tree.children[1])).toContain('Rich page');
+  });
+
+  it('gives MkDocs a home page at the docs root that leads to the root page', () => {
+    const home = mkdocsHome({ title: 'Demo [Home]' }, 'docs/Demo Home/index.md', 'docs');
+    expect(home.path).toBe('docs/index.md');
+    expect(home.text).toBe('# Demo \\[Home\\]\n\nStart at [Demo \\[Home\\]](Demo%20Home/index.md).\n');
   });
 });

@@ -5,7 +5,7 @@
  * panels are blockquotes led by an alert marker, expands `<details>` … `</details>` html siblings.
  */
 import type * as Md from 'mdast';
-import { own, renderData, withData, type Flow, type MdNode, type Phrasing } from '../adf/state';
+import { githubSlug, own, renderData, withData, type Flow, type MdNode, type Phrasing } from '../adf/state';
 import { plainText } from '../adf/build';
 
 export interface RewriteContext {
@@ -16,6 +16,11 @@ export interface RewriteContext {
   exists(path: string): boolean;
   /** Serializes blocks to Markdown (for admonitions whose body is indented or fenced). */
   serialize(children: Flow[]): string;
+  /**
+   * The address a site generator serves an exported page at, relative to this page, for a link in
+   * raw HTML (a table that needs HTML): MkDocs and Docusaurus rewrite Markdown links, never these.
+   */
+  htmlHref?(href: string): string | undefined;
 }
 
 /** Confluence panel types to each target's kinds (MkDocs Material and Obsidian share theirs). */
@@ -186,4 +191,37 @@ function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phr
 /** Applies a preset's rewrites to a whole page, in place. */
 export function rewriteTree(tree: Md.Root, ctx: RewriteContext): void {
   tree.children = flow(ctx, tree.children, false) as Md.RootContent[];
+  if (ctx.htmlHref) rewriteHtmlLinks(tree, ctx.htmlHref);
+  if (ctx.style === 'docusaurus') unlinkTitleAnchor(tree);
+}
+
+const HREF = /(\shref=")([^"]*)(")/g;
+
+/** Every `href="…"` in raw HTML pointing at an exported page, as the site serves it. */
+function rewriteHtmlLinks(node: MdNode | Md.Root, htmlHref: (href: string) => string | undefined): void {
+  if (node.type === 'html') node.value = node.value.replace(HREF, (all, pre: string, href: string, post: string) => {
+    const to = htmlHref(href.replace(/&amp;/g, '&'));
+    return to === undefined ? all : `${pre}${to.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}${post}`;
+  });
+  if ('children' in node) for (const c of node.children as MdNode[]) rewriteHtmlLinks(c, htmlHref);
+}
+
+/**
+ * Docusaurus makes a page's leading `# Title` its title, with no anchor: a link to it (a table of
+ * contents listing the title) would be broken, so it keeps its text without the link.
+ */
+function unlinkTitleAnchor(tree: Md.Root): void {
+  const first = tree.children.find((c) => c.type !== 'html' && c.type !== 'yaml');
+  if (first?.type !== 'heading' || first.depth !== 1) return;
+  const target = `#${githubSlug(plainText(first.children))}`;
+  const strip = (node: MdNode | Md.Root): void => {
+    if (!('children' in node)) return;
+    const kids = node.children as MdNode[];
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i]!;
+      if (k.type === 'link' && k.url === target) kids.splice(i, 1, ...(k.children as MdNode[]));
+      else strip(k);
+    }
+  };
+  strip(tree);
 }

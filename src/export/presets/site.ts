@@ -87,9 +87,20 @@ export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[]
     docs_dir: docsDir,
     // admonition and pymdownx.details render panels and expands; footnotes the inline comments.
     markdown_extensions: ['admonition', 'pymdownx.details', 'pymdownx.superfences', 'tables', 'footnotes', 'attr_list', 'md_in_html'],
-    nav: top ? [top] : [],
+    // The site's home (docs/index.md) comes first: every theme links its header to the site root.
+    nav: [{ Home: 'index.md' }, ...(top ? [top] : [])],
   };
   return { path: 'mkdocs.yml', text: stringify(config, { lineWidth: 0 }) };
+}
+
+/**
+ * `docs/index.md`: MkDocs serves it at the site root, which every page's header links to; the
+ * export's pages sit in folders below it, so without it that link is broken. It leads to the root page.
+ */
+export function mkdocsHome(root: { title: string }, rootFile: string | undefined, docsDir: string): SiteFile {
+  const title = (root.title || 'Export').replace(/[\\`*_[\]<>#]/g, '\\$&');
+  const href = rootFile ? rootFile.slice(docsDir.length + 1).split('/').map(encodeURIComponent).join('/') : undefined;
+  return { path: `${docsDir}/index.md`, text: `# ${title}\n\n${href ? `Start at [${title}](${href}).\n` : ''}` };
 }
 
 /** A `_category_.json` in every folder that holds exported child pages: its label and sidebar position. */
@@ -106,7 +117,7 @@ export function docusaurusCategories(nodes: readonly TreeNode[], fileOf: Readonl
 
 /** The files a preset adds to the zip. */
 export function siteFiles(preset: Preset, root: { title: string }, nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>, places: ReadonlyMap<string, TreePlace>): SiteFile[] {
-  if (preset.name === 'mkdocs') return [mkdocsConfig(root, nodes, fileOf, preset.root)];
+  if (preset.name === 'mkdocs') return [mkdocsConfig(root, nodes, fileOf, preset.root), mkdocsHome(root, nodes[0] ? fileOf.get(nodes[0].id) : undefined, preset.root)];
   if (preset.name === 'docusaurus') return docusaurusCategories(nodes, fileOf, places);
   return [];
 }

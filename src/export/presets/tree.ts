@@ -53,6 +53,13 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
     return set;
   };
   const dirs = new Set(nodes.map((n) => n.dir));
+  // Page id by file, once per job run, for addresses built from the tree's slugs (Docusaurus).
+  const pageIds = new WeakMap<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
+  const idsOf = (fileOf: ReadonlyMap<string, string>): ReadonlyMap<string, string> => {
+    let map = pageIds.get(fileOf);
+    if (!map) pageIds.set(fileOf, (map = new Map([...fileOf].map(([id, file]) => [file, id]))));
+    return map;
+  };
   return {
     preset,
     nodes,
@@ -81,6 +88,16 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
         const at = local === undefined ? undefined : resolveHref(o.file, local);
         return at && exists(at.path) ? at.path.replace(/\.md$/, '') : local;
       };
+      // A link in raw HTML (a table that needs HTML) as the site generator serves the page.
+      const htmlHref = (href: string): string | undefined => {
+        const at = resolveHref(o.file, href);
+        if (!at || !files.has(at.path)) return undefined;
+        const hash = at.hash ? `#${at.hash}` : '';
+        if (preset.name === 'mkdocs') return at.path.endsWith('/index.md') ? `${href.slice(0, href.length - hash.length).replace(/index\.md$/, '')}${hash}` : undefined;
+        const to = places.get(idsOf(o.fileOf).get(at.path) ?? '')?.slug;
+        const from = places.get(o.id)?.slug;
+        return to !== undefined && from !== undefined ? `${relativeUrl(from, to)}${hash}` : undefined;
+      };
       const details: Handler = (state, node, parent) => {
         if (attrString(node, 'extensionKey') !== 'details') return nodeHandlers.bodiedExtension?.(state, node, parent);
         const found = pageProperties(node, { sep: preset.keySep, rewrite, pageId: o.id });
@@ -106,12 +123,23 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
           handlers,
           extraFrontMatter: fields,
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
-          ...(preset.rewrite ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize }) } : {}),
+          ...(preset.rewrite ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) } : {}),
         }),
         output: () => ({ ...(properties ? { properties: { ...properties } } : {}), ...(reports.length > 0 ? { reports } : {}) }),
       };
     },
   };
+}
+
+/** `to` relative to a page served at `from` (both URL paths such as `/demo-home/faq`). */
+export function relativeUrl(from: string, to: string): string {
+  const dir = from.split('/').slice(1, -1);
+  const target = to.split('/').slice(1);
+  let common = 0;
+  while (common < dir.length && common < target.length - 1 && dir[common] === target[common]) common++;
+  const up = dir.length - common;
+  const rest = target.slice(common).join('/');
+  return `${up > 0 ? '../'.repeat(up) : './'}${rest}`;
 }
 
 interface OutputPage {
