@@ -24,7 +24,8 @@ export const VALUE_BUDGET = 200 * 1024;
 
 export interface TreeJob {
   jobId: string;
-  root: { id: string; type: 'page' | 'blogpost'; title: string; version: number };
+  /** The page whose tree is exported, or the space exported whole (its id; version 0). */
+  root: { id: string; type: 'page' | 'blogpost' | 'space'; title: string; version: number };
   requester: string;
   options: ExportOptions;
   siteUrl: string;
