@@ -378,6 +378,13 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return fromV1(first);
     },
 
+    /** How many items a CQL query matches: the `totalSize` of one search of limit 1 (one request, one object). */
+    async countContent(cql: string): Promise<number | undefined> {
+      const params = q({ cql, limit: 1 });
+      const body = await requestJson<{ totalSize?: number }>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');
+      return typeof body.totalSize === 'number' ? body.totalSize : undefined;
+    },
+
     search(cql: string, limit = 100): AsyncGenerator<SearchResult, void, undefined> {
       const params = q({ cql, limit });
       return list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');

@@ -66,7 +66,7 @@ export function startTreeExport(input: { root: ContentRef; requester: string; si
 
 /** Lists a whole space as the user, stores the job and queues it. Called by `export/space/start`. */
 export function startSpaceExport(input: { space: Space; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
-  return createSpaceJob({ ...creating(input.requester), client: createClient('user') }, input);
+  return createSpaceJob({ ...creating(input.requester), client: createClient('user'), app: createClient('app') }, input);
 }
 
 /** Time left in this invocation; the platform's own clock when the app context lacks it. */

@@ -86,7 +86,11 @@ export interface CreateDeps {
 }
 
 /** The same, listing a whole space instead of a page's tree. */
-export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & { client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'> };
+export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
+  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'>;
+  /** As the app: only counts the space's pages and blog posts, to say how many the user could not read. */
+  app?: Pick<Confluence, 'countContent'>;
+};
 
 /** At most this many unlisted subtrees are named in the report; the rest are counted. */
 const MAX_UNLISTED = 200;
@@ -154,10 +158,16 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     }
     const title = space.name || space.key || space.id;
     const plan = planTree({ id: space.id, title, type: 'space' }, planSpace(space.id, pages, posts));
+    // A space the user can only partly read: the export says how many items it left out, never which.
+    // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
+    const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
+    const hidden = all === undefined ? 0 : all - pages.length - posts.length;
+
     return storeJob(deps, { ...input, attach: false }, jobId, plan, {
       root: { id: space.id, type: 'space', title, version: 0 },
       fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
       baseUrl: space._links?.base,
+      ...(hidden > 0 ? { unreadable: hidden } : {}),
     });
   });
 }
@@ -198,7 +208,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();
@@ -690,6 +700,9 @@ async function buildZip(
   }
   if (shared) {
     for (const n of nodes) if (!shared.has(n.id)) report.push({ ...WITHHELD });
+  }
+  if (job.unreadable) {
+    report.push({ kind: 'page-skipped', what: 'unreadable', detail: `${job.unreadable} pages or blog posts of this space are not in the export: you cannot read them (counted from the search index, which can lag behind).` });
   }
   if (job.unlistedMore) {
     report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });

@@ -85,6 +85,7 @@ describe('whole-space export', () => {
     expect(started.total).toBe(expected);
     expect(manifest.tree.find((n) => n.id === looseChild)?.parentId).toBe(loose);
     expect(manifest.tree.find((n) => n.id === secretPost)?.type).toBe('blogpost');
+    expect(status.report.some((r) => r.what === 'unreadable')).toBe(false);
   });
 
   it("Bob's export leaves out what he cannot read", async () => {
@@ -98,6 +99,9 @@ describe('whole-space export', () => {
     // What he can read is all there.
     expect(files['Demo space/Loose Notes/Loose Child/index.md']).toBeDefined();
     expect(files['Demo space/_blog/Release Notes 1.0/index.md']).toBeDefined();
+    // And says how many items it left out, without naming them: Secret Plans, its child, the post.
+    const left = status.report.find((r) => r.what === 'unreadable');
+    expect(left?.detail).toMatch(/^3 pages or blog posts of this space are not in the export/);
   });
 
   it('shapes a space with a preset (docusaurus: front matter and categories; mkdocs: nav with the blog)', async () => {
