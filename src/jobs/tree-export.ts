@@ -65,7 +65,7 @@ export function startTreeExport(input: { root: ContentRef; requester: string; si
 }
 
 /** Lists a whole space as the user, stores the job and queues it. Called by `export/space/start`. */
-export function startSpaceExport(input: { space: Space; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
+export function startSpaceExport(input: { space: Space; startedOn?: string; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
   return createSpaceJob({ ...creating(input.requester), client: createClient('user'), app: createClient('app') }, input);
 }
 

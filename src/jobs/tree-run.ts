@@ -142,7 +142,7 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
  * tree too) and the blog posts, listed as the user. Delivered privately only: an attached copy would
  * need every item checked against the viewers of one page, which a space-wide export does not have.
  */
-export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { space: Space }): Promise<TreeStartResult> {
+export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { space: Space; startedOn?: string }): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const space = input.space;
   return admitted(deps, async (jobId) => {
@@ -162,12 +162,12 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
     const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
     const hidden = all === undefined ? 0 : all - pages.length - posts.length;
-
     return storeJob(deps, { ...input, attach: false }, jobId, plan, {
       root: { id: space.id, type: 'space', title, version: 0 },
       fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
       baseUrl: space._links?.base,
       ...(hidden > 0 ? { unreadable: hidden } : {}),
+      ...(input.startedOn ? { startedOn: input.startedOn } : {}),
     });
   });
 }
@@ -208,7 +208,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();

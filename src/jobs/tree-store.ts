@@ -44,6 +44,8 @@ export interface TreeJob {
   unlisted?: Array<{ id: string; title: string; type: string }>;
   /** How many more there were beyond the ones named in `unlisted`. */
   unlistedMore?: number;
+  /** Space exports: the page or blog post it was started from (absent: the global page). */
+  startedOn?: string;
   /** Space exports: how many of the space's pages and blog posts the requester cannot read (a count only). */
   unreadable?: number;
 }

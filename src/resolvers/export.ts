@@ -118,7 +118,9 @@ async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; 
  */
 function startedHere(job: TreeJob, ctx: CallContext): boolean {
   if (job.root.type !== 'space') return job.root.id === requireContentId(ctx);
-  return ctx.space?.id ? ctx.space.id === job.root.id : !ctx.content;
+  if (ctx.space?.id) return ctx.space.id === job.root.id;
+  // Without a space in the context: the page it was started on, or the global page (any of yours).
+  return ctx.content ? ctx.content.id === job.startedOn : true;
 }
 
 /** Rejects a preset with a format it cannot shape. */
@@ -139,7 +141,14 @@ async function spaceToExport(ctx: CallContext, key: string | undefined): Promise
     if (key !== undefined) throw new AppError('BAD_REQUEST', 'The space comes from the page the panel is on; do not name one.', 'Leave out "space", or use the global page to export another space.');
     return client.getSpace(here);
   }
-  if (ctx.content) throw new AppError('NO_SPACE', 'Confluence did not say which space this page is in.', 'Export the space from the Content Toolkit global page.');
+  if (ctx.content) {
+    // The byline and ••• contexts document `space`; without it, the page's own space (read as the user).
+    const ref = await requireContent(ctx);
+    const { spaceId } = ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id);
+    if (!spaceId) throw new AppError('NO_SPACE', 'Confluence did not say which space this page is in.', 'Export the space from the Content Toolkit global page.');
+    if (key !== undefined) throw new AppError('BAD_REQUEST', 'The space comes from the page the panel is on; do not name one.', 'Leave out "space", or use the global page to export another space.');
+    return client.getSpace(spaceId);
+  }
   if (key === undefined) throw new AppError('BAD_REQUEST', 'Name the space to export (its key).', 'Type the space key, as shown in the space\'s address (/wiki/spaces/KEY).');
   const found = await client.spaceByKey(key);
   if (!found) throw new AppError('NOT_FOUND', `No space with the key "${key}" that you can see.`, 'Check the key; it is case-sensitive, and you need permission to view the space.');
@@ -216,7 +225,7 @@ export function registerExportResolvers(resolver: Resolver): void {
     checkPreset(rest);
     const space = await spaceToExport(ctx, key);
     try {
-      return await startSpaceExport({ space, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), listUntil: deadlineWithin(LISTING_BUDGET_MS) });
+      return await startSpaceExport({ space, ...(ctx.content ? { startedOn: ctx.content.id } : {}), requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), listUntil: deadlineWithin(LISTING_BUDGET_MS) });
     } catch (e) {
       throw jobError(e, 'space');
     }
