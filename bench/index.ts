@@ -14,6 +14,7 @@ type Result = Record<string, unknown> | Array<Record<string, unknown>>;
 const benches: Record<string, () => Promise<Result>> = {
   'adf-to-markdown': async () => (await import('./adf-to-markdown')).benchAdfToMarkdown(),
   'tree-export': async () => (await import('./tree-export')).benchTreeExport(),
+  'space-export': async () => (await import('./space-export')).benchSpaceExport(),
   comments: async () => (await import('./comments')).benchComments(),
   databases: async () => (await import('./databases')).benchDatabases(),
   activity: async () => (await import('./activity')).benchActivity(),

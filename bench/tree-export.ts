@@ -203,9 +203,9 @@ async function downloadAll(app: App, accountId: string, content: { id: string; t
 }
 
 /** The app's handlers wired from manifest.yml, as sandbox/harness.ts does, against a remote sandbox. */
-function startApp(confluenceUrl: string): {
+export function startApp(confluenceUrl: string): {
   platform: ForgePlatform;
-  invoke<T>(key: string, o: { accountId: string; content: { id: string; type: 'page' }; payload: unknown }): Promise<T>;
+  invoke<T>(key: string, o: { accountId: string; content: { id: string; type: 'page' }; space?: { id: string; key: string }; payload: unknown }): Promise<T>;
 } {
   const manifest = readManifest();
   const platform = installForgePlatform({ confluenceUrl, impersonationScopes: impersonationScopes((manifest as { permissions?: { scopes?: unknown } }).permissions?.scopes) });
@@ -219,14 +219,14 @@ function startApp(confluenceUrl: string): {
   const resolver = handler('resolver') as (req: unknown, rt: unknown) => Promise<unknown>;
   return {
     platform,
-    async invoke<T>(key: string, o: { accountId: string; content: { id: string; type: 'page' }; payload: unknown }) {
-      return (await invokeResolver(platform, resolver, { key, accountId: o.accountId, content: o.content, payload: o.payload })) as T;
+    async invoke<T>(key: string, o: { accountId: string; content: { id: string; type: 'page' }; space?: { id: string; key: string }; payload: unknown }) {
+      return (await invokeResolver(platform, resolver, { key, accountId: o.accountId, content: o.content, space: o.space, payload: o.payload })) as T;
     },
   };
 }
 
 /** The child process serving the generated site; one command at a time over IPC. */
-class Sandbox {
+export class Sandbox {
   private constructor(private readonly proc: ChildProcess, readonly url: string, readonly rootId: string) {}
 
   static async start(site: GenerateOptions): Promise<Sandbox> {
@@ -270,9 +270,9 @@ function next(proc: ChildProcess): Promise<ChildMessage> {
   });
 }
 
-const mb = (bytes: number): number => Math.round(bytes / (1024 * 1024));
+export const mb = (bytes: number): number => Math.round(bytes / (1024 * 1024));
 
-function round(n: number, digits: number): number {
+export function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }

@@ -19,7 +19,17 @@ export interface GenerateOptions {
    * limit, and the first pages form a chain 12 levels deep; with a limit the chain stops there.
    */
   maxDepth?: number;
+  /**
+   * Of `pages`, how many sit at the space's root level besides the homepage (the first ones after
+   * the spine), each starting a tree of its own outside the homepage's (default 0).
+   */
+  rootPages?: number;
+  /** Blog posts in the space, besides the pages (default 0). */
+  blogPosts?: number;
 }
+
+/** The generated space. */
+export const GEN_SPACE = { id: '200001', key: 'GEN' } as const;
 
 /** mulberry32: tiny, fast, deterministic. */
 function rng(seed: number): () => number {
@@ -63,7 +73,8 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   site.addUser({ accountId: SEED.users.alice, displayName: 'Alice Author', email: 'alice@example.com', accountType: 'atlassian' });
   site.addUser({ accountId: SEED.users.bob, displayName: 'Bob Builder', email: 'bob@example.com', accountType: 'atlassian' });
   const authors = [SEED.users.alice, SEED.users.bob];
-  const spaceId = '200001';
+  const spaceId: string = GEN_SPACE.id;
+  const rootPages = o.rootPages ?? 0;
   const ids: string[] = [];
   const titles: string[] = [];
   const childCount: number[] = [];
@@ -95,6 +106,7 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   for (let i = 0; i < o.pages; i++) {
     let parent: number | null = null;
     if (i > 0 && i < spine) parent = i - 1;
+    else if (i >= spine && i < spine + rootPages) parent = null;
     else if (i >= spine) {
       const slot = Math.floor(rand() * open.length);
       parent = open[slot] ?? 0;
@@ -115,6 +127,10 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
     for (let k = 0; k < comments; k++) {
       site.addComment({ kind: 'footer', pageId: id, authorId: pick(authors), adf: a.doc(a.p(sentence())) });
     }
+  }
+  for (let i = 0; i < (o.blogPosts ?? 0); i++) {
+    const title = `${words(2).replace(/^./, (c) => c.toUpperCase())} post ${i}`;
+    site.addContent({ type: 'blogpost', parentId: null, title, spaceId, authorId: pick(authors), adf: a.doc(a.h(1, title), ...Array.from({ length: paragraphs }, () => a.p(sentence(), ' ', sentence()))) });
   }
   const rootId = ids[0] ?? '';
   const space = site.spaces.get(spaceId);

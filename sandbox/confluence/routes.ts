@@ -103,7 +103,7 @@ function sortContents(items: Content[], sort: string | undefined): Content[] {
 
 const PAGE_SORTS = ['id', '-id', 'created-date', '-created-date', 'modified-date', '-modified-date', 'title', '-title'] as const;
 
-function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[]): Reply {
+function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[], rootOnly = false): Reply {
   const q = ctx.query;
   const ids = multi(q, 'id');
   if (ids.length > 250) throw new HttpError(400, 'id: at most 250 ids');
@@ -120,7 +120,7 @@ function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[]):
   const pool = idSet ? [...idSet].map((id) => ctx.site.content(id)).filter((c): c is Content => !!c) : [...ctx.site.contents.values()];
   const items = pool.filter((c) => c.type === type && wanted.includes(c.status)
     && (!spaces.length || spaces.includes(c.spaceId)) && (title === null || c.title === title)
-    && ctx.site.canSee(ctx.principal, c.id));
+    && (!rootOnly || !c.parentId) && ctx.site.canSee(ctx.principal, c.id));
   // Bodies are rendered only for the slice that is returned, not the whole site.
   return list(ctx, sortContents(items, sort), { map: (c) => S.pageBase(ctx.site, c, c.version, c.title, S.body(src(ctx, c), format), true) });
 }
@@ -587,7 +587,10 @@ function routes(): Route[] {
   get(`${V2}/spaces/${ID}/pages`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
     if (!s) throw notFound();
-    return listContents(ctx, 'page', [s.id]);
+    // `depth`: `all` (the default) lists every page of the space wherever it sits, `root` only the
+    // pages at the space's root level (v2 spec, "Get pages in space").
+    const depth = enumParam(ctx.query, 'depth', ['all', 'root'] as const) ?? 'all';
+    return listContents(ctx, 'page', [s.id], depth === 'root');
   });
   get(`${V2}/spaces/${ID}/blogposts`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));

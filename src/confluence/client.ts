@@ -144,6 +144,21 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return list<Page>((p, h) => p.requestConfluence(route`/wiki/api/v2/blogposts?${params}`, { headers: h }), `${ids.length} blog posts`);
     },
 
+    /**
+     * Every current page of a space wherever it sits in the page tree (`depth=all`, pages outside the
+     * homepage's tree too), with `parentId` and `position`: 250 per request, no bodies.
+     */
+    spacePages(spaceId: string): AsyncGenerator<Page, void, undefined> {
+      const params = q({ depth: 'all', status: 'current', limit: MAX_LIMIT });
+      return list<Page>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/pages?${params}`, { headers: h }), `pages of space ${spaceId}`);
+    },
+
+    /** Every current blog post of a space, 250 per request, no bodies. */
+    spaceBlogPosts(spaceId: string): AsyncGenerator<Page, void, undefined> {
+      const params = q({ status: 'current', limit: MAX_LIMIT });
+      return list<Page>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/blogposts?${params}`, { headers: h }), `blog posts of space ${spaceId}`);
+    },
+
     /** One level of `/descendants` (depth ≤ 10). Use `allDescendants` for whole trees. */
     descendants(id: string, depth = MAX_DEPTH): AsyncGenerator<Descendant, void, undefined> {
       const params = q({ depth: Math.min(depth, MAX_DEPTH), limit: MAX_LIMIT });
@@ -216,6 +231,13 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     async blogPostOperations(id: string): Promise<Operation[]> {
       const body = await requestJson<{ operations?: Operation[] }>((p, h) => p.requestConfluence(route`/wiki/api/v2/blogposts/${id}/operations`, { headers: h }), `blog post ${id}`);
       return body.operations ?? [];
+    },
+
+    /** The space with this key, when the caller can see it (`GET /spaces?keys=`, one request). */
+    async spaceByKey(key: string): Promise<Space | undefined> {
+      const params = q({ keys: key, limit: 1 });
+      const body = await requestJson<MultiEntityResult<Space>>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces?${params}`, { headers: h }), `space ${key}`);
+      return body.results?.find((s) => s.key === key);
     },
 
     async getSpace(id: string): Promise<Space> {
@@ -354,6 +376,13 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       const first = res.results?.[0];
       if (!first) throw new ConfluenceError({ status: 200, code: 'UPSTREAM', message: 'Confluence accepted the upload but returned no attachment', hint: 'Check the page attachments; try again if it is missing.' });
       return fromV1(first);
+    },
+
+    /** How many items a CQL query matches: the `totalSize` of one search of limit 1 (one request, one object). */
+    async countContent(cql: string): Promise<number | undefined> {
+      const params = q({ cql, limit: 1 });
+      const body = await requestJson<{ totalSize?: number }>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');
+      return typeof body.totalSize === 'number' ? body.totalSize : undefined;
     },
 
     search(cql: string, limit = 100): AsyncGenerator<SearchResult, void, undefined> {

@@ -45,6 +45,7 @@ export const api = {
   exportPage: (p: PayloadOf<'export/page'>) => call('export/page', p),
   exportAttach: (p: PayloadOf<'export/attach'>) => call('export/attach', p),
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
+  spaceStart: (p: PayloadOf<'export/space/start'>) => call('export/space/start', p),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),
   treeDownload: (p: PayloadOf<'export/tree/download'>) => call('export/tree/download', p),

@@ -11,7 +11,7 @@ import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, redu
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
-import { ExportTab } from './views/ExportTab';
+import { ExportTab, SpaceExport } from './views/ExportTab';
 import { Loading } from './views/common';
 import { Header } from './views/Header';
 
@@ -127,8 +127,8 @@ export function App() {
   useEffect(() => {
     if (phase === 'done') {
       const description = job?.status.attachment ? 'The zip is attached to this page.' : 'Your zip is ready to download.';
-      showFlag({ id: `tree-${job?.jobId}`, type: 'success', title: 'Page tree exported', description, isAutoDismiss: true });
-      loadActivity();
+      showFlag({ id: `tree-${job?.jobId}`, type: 'success', title: current.current.treeSpace || current.current.mode === 'global' ? 'Space exported' : 'Page tree exported', description, isAutoDismiss: true });
+      if (current.current.mode !== 'global') loadActivity();
     }
   }, [phase]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -154,11 +154,17 @@ export function App() {
     onTreeStart: () => {
       polls.current = 0;
       dispatch({ type: 'clearJob' });
-      const preset = s.current.options.format === 'md' ? s.current.treePreset : undefined;
-      void run('treeStart', () => api.treeStart({ ...s.current.options, attach: s.current.treeAttach, ...(preset && preset !== 'gfm' ? { preset } : {}) }));
+      const st = s.current;
+      const preset = st.options.format === 'md' && st.treePreset && st.treePreset !== 'gfm' ? { preset: st.treePreset } : {};
+      // A whole space: the panel's space on its homepage, or the key typed on the global page.
+      if (st.mode === 'global') void run('treeStart', () => api.spaceStart({ ...st.options, ...preset, space: st.spaceKey.trim() }));
+      else if (st.treeSpace) void run('treeStart', () => api.spaceStart({ ...st.options, ...preset }));
+      else void run('treeStart', () => api.treeStart({ ...st.options, attach: st.treeAttach, ...preset }));
     },
     onTreeAttach: (on: boolean) => dispatch({ type: 'treeAttach', on }),
     onTreePreset: (preset: ExportPreset) => dispatch({ type: 'treePreset', preset }),
+    onTreeSpace: (on: boolean) => dispatch({ type: 'treeSpace', on }),
+    onSpaceKey: (text: string) => dispatch({ type: 'spaceKey', text }),
     onTreeDownload: async () => {
       const job = s.current.job;
       if (!job?.status.download) throw new Error('No zip to download');
@@ -253,6 +259,8 @@ export function App() {
         <Heading size="medium">Database inspector</Heading>
         <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
         <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
+        <Heading size="medium">Export a space</Heading>
+        <SpaceExport state={state} on={onExport} />
       </Stack>
     );
   }
@@ -270,7 +278,7 @@ export function App() {
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
-            <ExportTab state={state} canTree={!isBlog} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+            <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>

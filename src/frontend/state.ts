@@ -87,6 +87,10 @@ export interface State {
   tree: boolean;
   /** Attach the tree zip to the page (only pages every viewer can read) instead of a private download. */
   treeAttach: boolean;
+  /** On the space's homepage: export the whole space instead of this page's tree. */
+  treeSpace: boolean;
+  /** Global page: the key of the space to export. */
+  spaceKey: string;
   /** Target preset of a Markdown tree export (absent: GFM). */
   treePreset?: ExportPreset;
   job?: TreeJob;
@@ -106,6 +110,8 @@ export const initialState: State = {
   options: DEFAULT_OPTIONS,
   tree: false,
   treeAttach: false,
+  treeSpace: false,
+  spaceKey: '',
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
   folded: [],
@@ -123,6 +129,8 @@ export type Action =
   | { type: 'tree'; on: boolean }
   | { type: 'treeAttach'; on: boolean }
   | { type: 'treePreset'; preset: ExportPreset }
+  | { type: 'treeSpace'; on: boolean }
+  | { type: 'spaceKey'; text: string }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
   | { type: 'fold'; threadId: string }
@@ -165,6 +173,10 @@ export function reducer(state: State, action: Action): State {
       return { ...state, treeAttach: action.on };
     case 'treePreset':
       return { ...state, treePreset: action.preset };
+    case 'treeSpace':
+      return { ...state, treeSpace: action.on };
+    case 'spaceKey':
+      return { ...state, spaceKey: action.text };
     case 'toggleReport':
       return { ...state, reportOpen: !state.reportOpen };
     case 'commentForm':

@@ -8,10 +8,11 @@ import { kvs, WhereConditions } from '@forge/kvs';
 import { randomUUID } from 'node:crypto';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
+import type { Space } from '../confluence/types';
 import type { ExportOptions, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
 import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
-import { createTreeJob, runTreeJob, tuning, type RunOutcome } from './tree-run';
+import { createSpaceJob, createTreeJob, runTreeJob, tuning, type CreateDeps, type RunOutcome } from './tree-run';
 import { keys, type TreeJob } from './tree-store';
 
 /** The queue key in manifest.yml (consumer `tree-export-consumer`). */
@@ -46,20 +47,26 @@ const createOnly: CreateOnly = async (key, value) => {
   }
 };
 
+/** The job's Forge side when it is created: limits, queue, ids and clock. */
+function creating(requester: string): Omit<CreateDeps, 'client'> {
+  return {
+    kv: forgeKv,
+    admit: (jobId) => admit(forgeKv, listByPrefix, createOnly, { jobId, requester, createdAt: new Date().toISOString() }, new Date()),
+    release: (jobId) => release(forgeKv, jobId),
+    push: async (jobId) => void (await queue().push({ body: { jobId } })),
+    newId: () => randomUUID(),
+    now: () => new Date(),
+  };
+}
+
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
 export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach: boolean; listUntil?: number }): Promise<TreeStartResult> {
-  return createTreeJob(
-    {
-      client: createClient('user'),
-      kv: forgeKv,
-      admit: (jobId) => admit(forgeKv, listByPrefix, createOnly, { jobId, requester: input.requester, createdAt: new Date().toISOString() }, new Date()),
-      release: (jobId) => release(forgeKv, jobId),
-      push: async (jobId) => void (await queue().push({ body: { jobId } })),
-      newId: () => randomUUID(),
-      now: () => new Date(),
-    },
-    input,
-  );
+  return createTreeJob({ ...creating(input.requester), client: createClient('user') }, input);
+}
+
+/** Lists a whole space as the user, stores the job and queues it. Called by `export/space/start`. */
+export function startSpaceExport(input: { space: Space; startedOn?: string; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
+  return createSpaceJob({ ...creating(input.requester), client: createClient('user'), app: createClient('app') }, input);
 }
 
 /** Time left in this invocation; the platform's own clock when the app context lacks it. */
@@ -91,6 +98,8 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown } }):
     continueLater: async (id, delaySeconds) => void (await queue().push({ body: { jobId: id }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
     now: () => new Date(),
     onDone: async (done) => {
+      // Freshness is kept per page; a space export has no root page to record it on.
+      if (done.root.type === 'space') return;
       await recordExport(forgeKv, done.root.id, { version: done.root.version, format: done.options.format, at: new Date().toISOString(), accountId: done.requester, kind: 'tree' });
     },
   });

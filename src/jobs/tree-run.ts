@@ -16,14 +16,15 @@ import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
 import { siteUrlFrom } from '../confluence/site';
 import { allDescendants } from '../confluence/tree';
-import type { Attachment, Page, ReadRestriction } from '../confluence/types';
+import type { Attachment, Page, ReadRestriction, Space } from '../confluence/types';
 import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
 import { summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
-import { ATTACHMENTS_DIR, planTree, type TreeNode } from '../export/tree/plan';
+import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
+import { planSpace } from '../export/tree/space';
 import { presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
@@ -84,6 +85,13 @@ export interface CreateDeps {
   now(): Date;
 }
 
+/** The same, listing a whole space instead of a page's tree. */
+export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
+  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'>;
+  /** As the app: only counts the space's pages and blog posts, to say how many the user could not read. */
+  app?: Pick<Confluence, 'countContent'>;
+};
+
 /** At most this many unlisted subtrees are named in the report; the rest are counted. */
 const MAX_UNLISTED = 200;
 /** Time the user-scoped listing may take inside `export/tree/start` (resolvers get 25 s). */
@@ -108,32 +116,75 @@ export class TreeTooLarge extends Error {
   }
 }
 
-export async function createTreeJob(
-  deps: CreateDeps,
-  input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number },
-): Promise<TreeStartResult> {
+type JobInput = { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number };
+
+export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: ContentRef }): Promise<TreeStartResult> {
   const started = deps.now().getTime();
   const root = await deps.client.getPage(input.root.id);
   // Writes only where the user may write, decided before any work: the same answer Confluence
   // gives the user for this page (`update` among their permitted operations).
   if (input.attach && !(await deps.client.pageOperations(root.id)).some((o) => o.operation === 'update')) throw new TreeWriteForbidden();
+  return admitted(deps, async (jobId) => {
+    const { plan, unlisted, unlistedMore } = await listTree(deps, input, root, started);
+    const title = root.title ?? 'Export';
+    return storeJob(deps, input, jobId, plan, {
+      root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
+      fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
+      baseUrl: root._links?.base,
+      ...(unlisted.length > 0 ? { unlisted } : {}),
+      ...(unlistedMore > 0 ? { unlistedMore } : {}),
+    });
+  });
+}
+
+/**
+ * A whole space: every page wherever it sits in the space's page tree (pages outside the homepage's
+ * tree too) and the blog posts, listed as the user. Delivered privately only: an attached copy would
+ * need every item checked against the viewers of one page, which a space-wide export does not have.
+ */
+export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { space: Space; startedOn?: string }): Promise<TreeStartResult> {
+  const started = deps.now().getTime();
+  const space = input.space;
+  return admitted(deps, async (jobId) => {
+    const deadline = input.listUntil ?? started + LISTING_BUDGET_MS;
+    const pages: Page[] = [];
+    const posts: Page[] = [];
+    for (const [from, into] of [[deps.client.spacePages(space.id), pages], [deps.client.spaceBlogPosts(space.id), posts]] as const) {
+      for await (const p of from) {
+        into.push(p);
+        if (pages.length + posts.length > MAX_ITEMS) throw new TreeTooLarge(pages.length + posts.length);
+        if (deps.now().getTime() > deadline) throw new TreeListingTooSlow(pages.length + posts.length);
+      }
+    }
+    const title = space.name || space.key || space.id;
+    const plan = planTree({ id: space.id, title, type: 'space' }, planSpace(space.id, pages, posts));
+    // A space the user can only partly read: the export says how many items it left out, never which.
+    // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
+    const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
+    const hidden = all === undefined ? 0 : all - pages.length - posts.length;
+    return storeJob(deps, { ...input, attach: false }, jobId, plan, {
+      root: { id: space.id, type: 'space', title, version: 0 },
+      fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
+      baseUrl: space._links?.base,
+      ...(hidden > 0 ? { unreadable: hidden } : {}),
+      ...(input.startedOn ? { startedOn: input.startedOn } : {}),
+    });
+  });
+}
+
+/** Runs `create` under a slot of the job limits, giving the slot back when creating fails. */
+async function admitted(deps: Pick<CreateDeps, 'admit' | 'release' | 'newId'>, create: (jobId: string) => Promise<TreeStartResult>): Promise<TreeStartResult> {
   const jobId = deps.newId();
   await deps.admit?.(jobId);
   try {
-    return await listAndStore(deps, input, root, jobId, started);
+    return await create(jobId);
   } catch (e) {
     await deps.release?.(jobId);
     throw e;
   }
 }
 
-async function listAndStore(
-  deps: CreateDeps,
-  input: { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number },
-  root: Page,
-  jobId: string,
-  started: number,
-): Promise<TreeStartResult> {
+async function listTree(deps: CreateDeps, input: JobInput, root: Page, started: number) {
   const listed = [];
   const unlisted: NonNullable<TreeJob['unlisted']> = [];
   let unlistedMore = 0;
@@ -148,23 +199,31 @@ async function listAndStore(
     // The listing runs inside the 25 s resolver; stop with a clear answer rather than time out.
     if (deps.now().getTime() > (input.listUntil ?? started + LISTING_BUDGET_MS)) throw new TreeListingTooSlow(listed.length);
   }
-  const plan = planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed);
+  return { plan: planTree({ id: root.id, title: root.title ?? 'Export', type: 'page' }, listed), unlisted, unlistedMore };
+}
+
+/** Stores the planned job and its first progress, and queues it. */
+async function storeJob(
+  deps: Pick<CreateDeps, 'kv' | 'push' | 'now'>,
+  input: JobInput,
+  jobId: string,
+  plan: TreePlan,
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn'> & { baseUrl?: string },
+): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();
+  const { baseUrl, ...fields } = shape;
   const job: TreeJob = {
     jobId,
-    root: { id: root.id, type: 'page', title: root.title ?? 'Export', version: root.version?.number ?? 0 },
+    ...fields,
     requester: input.requester,
     options: input.options,
     // Stored for the consumer, which runs without a Forge context; `siteUrl` is only "if available".
-    siteUrl: siteUrlFrom(input.siteUrl, root._links?.base) ?? '',
+    siteUrl: siteUrlFrom(input.siteUrl, baseUrl) ?? '',
     createdAt,
     total: plan.pageIds.length,
     nodeChunks,
-    fileName: fileName(`${root.title ?? 'Export'} (tree, ${input.options.format})`, 'zip'),
     delivery: input.attach ? 'attach' : 'download',
-    ...(unlisted.length > 0 ? { unlisted } : {}),
-    ...(unlistedMore > 0 ? { unlistedMore } : {}),
   };
   await deps.kv.set(keys.job(jobId), job);
   await setProgress(deps.kv, jobId, {
@@ -186,7 +245,7 @@ async function listAndStore(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
+  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
@@ -279,7 +338,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   const fileOf = new Map<string, string>();
   const pages: TreeNode[] = [];
   for (const n of nodes) {
-    if (n.type !== 'page') continue;
+    if (!isExported(n.type)) continue;
     fileOf.set(n.id, look.pageFile(n.dir, ext));
     pages.push(n);
   }
@@ -475,9 +534,18 @@ async function convertBatch(
   const storage = options.format === 'storage';
   const wanted = new Set(batch.map((n) => n.id));
   const fetched = new Map<string, Page>();
-  for await (const p of client.pagesByIds([...wanted], storage ? 'storage' : 'atlas_doc_format')) {
-    // Only ids asked for: whatever else came back is ignored.
-    if (wanted.has(p.id)) fetched.set(p.id, p);
+  const format = storage ? 'storage' : 'atlas_doc_format';
+  // A space export's blog posts come from their own bulk route (they sit together at the end of the
+  // tree order, so a batch rarely needs both).
+  const posts = batch.filter((n) => n.type === 'blogpost').map((n) => n.id);
+  const pageIds = batch.filter((n) => n.type !== 'blogpost').map((n) => n.id);
+  const lists = [pageIds.length > 0 ? client.pagesByIds(pageIds, format) : undefined, posts.length > 0 ? client.blogPostsByIds(posts, format) : undefined];
+  for (const found of lists) {
+    if (!found) continue;
+    for await (const p of found) {
+      // Only ids asked for: whatever else came back is ignored.
+      if (wanted.has(p.id)) fetched.set(p.id, p);
+    }
   }
   const report: ReportEntry[] = [];
   const present: Array<{ node: TreeNode; page: Page }> = [];
@@ -512,7 +580,7 @@ async function convertBatch(
       limit(async (): Promise<PageOutput | undefined> => {
         // Entries are kept per page and joined in batch order: pages finish in any order.
         const report = reports[i] ?? [];
-        const ref: ContentRef = { id: page.id, type: 'page' };
+        const ref: ContentRef = { id: page.id, type: node.type === 'blogpost' ? 'blogpost' : 'page' };
         const file = fileOf.get(page.id) ?? `${node.dir}/index`;
         const [comments, attachments] = await Promise.all([
           options.comments && !storage ? loadComments(client, ref) : Promise.resolve(undefined),
@@ -544,7 +612,7 @@ async function convertBatch(
         const shape = storage ? undefined : look.page({ id: page.id, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,
-          type: 'page',
+          type: ref.type,
           spaceKey: page.spaceId ? ckpt.spaceKeys[page.spaceId] || undefined : undefined,
           users,
           inline: comments?.inline(users),
@@ -624,7 +692,7 @@ async function buildZip(
   const mediaType = FORMAT_INFO[job.options.format].mediaType;
   const named = (id: string | undefined): boolean => !shared || (id !== undefined && shared.has(id));
   const report: ReportEntry[] = nodes
-    .filter((n) => n.type !== 'page' && named(n.id))
+    .filter((n) => isSkipped(n.type) && named(n.id))
     .map((n) => ({ kind: 'page-skipped' as const, what: n.type, pageId: n.id, detail: `"${n.title}" is a ${n.type}, not a page; only pages are exported (its child pages are).` }));
   for (const u of job.unlisted ?? []) {
     if (!named(u.id)) continue;
@@ -632,6 +700,9 @@ async function buildZip(
   }
   if (shared) {
     for (const n of nodes) if (!shared.has(n.id)) report.push({ ...WITHHELD });
+  }
+  if (job.unreadable) {
+    report.push({ kind: 'page-skipped', what: 'unreadable', detail: `${job.unreadable} pages or blog posts of this space are not in the export: you cannot read them (counted from the search index, which can lag behind).` });
   }
   if (job.unlistedMore) {
     report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });
@@ -676,7 +747,7 @@ async function buildZip(
     exportedAt: job.createdAt,
     options: job.options,
     pages: exported.size,
-    tree: nodes.filter((n) => !shared || (shared.has(n.id) && (n.type !== 'page' || exported.has(n.id)))).map((n) => ({
+    tree: nodes.filter((n) => !shared || (shared.has(n.id) && (!isExported(n.type) || exported.has(n.id)))).map((n) => ({
       id: n.id,
       title: n.title,
       type: n.type,

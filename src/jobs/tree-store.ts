@@ -24,7 +24,8 @@ export const VALUE_BUDGET = 200 * 1024;
 
 export interface TreeJob {
   jobId: string;
-  root: { id: string; type: 'page' | 'blogpost'; title: string; version: number };
+  /** The page whose tree is exported, or the space exported whole (its id; version 0). */
+  root: { id: string; type: 'page' | 'blogpost' | 'space'; title: string; version: number };
   requester: string;
   options: ExportOptions;
   siteUrl: string;
@@ -43,6 +44,10 @@ export interface TreeJob {
   unlisted?: Array<{ id: string; title: string; type: string }>;
   /** How many more there were beyond the ones named in `unlisted`. */
   unlistedMore?: number;
+  /** Space exports: the page or blog post it was started from (absent: the global page). */
+  startedOn?: string;
+  /** Space exports: how many of the space's pages and blog posts the requester cannot read (a count only). */
+  unreadable?: number;
 }
 
 /** One converted page as stored between invocations. */

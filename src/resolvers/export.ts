@@ -5,11 +5,12 @@
 import type Resolver from '@forge/resolver';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
+import type { Space } from '../confluence/types';
 import { AdfError } from '../export/adf';
 import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
-import { listByPrefix, startTreeExport } from '../jobs/tree-export';
+import { listByPrefix, startSpaceExport, startTreeExport } from '../jobs/tree-export';
 import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
@@ -45,6 +46,12 @@ const optionsPayload = object(optionFields);
 const jobId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ });
 const jobPayload = object({ jobId });
 const treePayload = object({ ...optionFields, attach: optional(bool()), preset: optional(oneOf(EXPORT_PRESETS)) });
+/**
+ * A space key: letters and digits for team spaces, `~` and an account id (letters, digits, `:`,
+ * `-`) for personal ones.
+ */
+const spaceKey = str({ min: 1, max: 255, pattern: /^~?[A-Za-z0-9][A-Za-z0-9_:-]*$/ });
+const spacePayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), space: optional(spaceKey) });
 /** A download's slice (10,000 slices of 200 KiB would be 2 GB, far beyond any zip a job makes). */
 const downloadPayload = object({ jobId, part: int({ min: 0, max: 10_000 }) });
 /**
@@ -99,11 +106,75 @@ function fitInResponse(result: ExportPageResult): ExportPageResult {
  * id alone (or one from another page) never reveals an export.
  */
 async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; status: TreeStatus }> {
-  const here = requireContentId(ctx);
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
-  const status = job && job.requester === ctx.accountId && job.root.id === here ? await forgeKv.get<TreeStatus>(keys.progress(job.jobId)) : undefined;
+  const status = job && job.requester === ctx.accountId && startedHere(job, ctx) ? await forgeKv.get<TreeStatus>(keys.progress(job.jobId)) : undefined;
   if (!job || !status) throw new AppError('NOT_FOUND', 'No such export job.', 'Start the tree export again from the page.');
   return { job, status };
+}
+
+/**
+ * A tree job belongs to the page it was started on; a space job to its space (from a page of that
+ * space) or to the global page (no content, no space in its context).
+ */
+function startedHere(job: TreeJob, ctx: CallContext): boolean {
+  if (job.root.type !== 'space') return job.root.id === requireContentId(ctx);
+  if (ctx.space?.id) return ctx.space.id === job.root.id;
+  // Without a space in the context: the page it was started on, or the global page (any of yours).
+  return ctx.content ? ctx.content.id === job.startedOn : true;
+}
+
+/** Rejects a preset with a format it cannot shape. */
+function checkPreset(o: { preset?: ExportPreset; format: ExportOptions['format'] }): void {
+  if (o.preset && o.preset !== 'gfm' && o.format !== 'md') {
+    throw new AppError('BAD_REQUEST', `The ${o.preset} preset shapes Markdown; it cannot be used with the ${o.format} format.`, 'Choose Markdown, or the GFM preset.');
+  }
+}
+
+/**
+ * The space to export, read as the user (so one they cannot see answers NOT_FOUND): the one the
+ * module's context names (a page's panel), or on the global page, which has none, the key given.
+ */
+async function spaceToExport(ctx: CallContext, key: string | undefined): Promise<Space> {
+  const client = createClient('user');
+  const here = ctx.space?.id;
+  if (here) {
+    if (key !== undefined) throw new AppError('BAD_REQUEST', 'The space comes from the page the panel is on; do not name one.', 'Leave out "space", or use the global page to export another space.');
+    return client.getSpace(here);
+  }
+  if (ctx.content) {
+    // The byline and ••• contexts document `space`; without it, the page's own space (read as the user).
+    const ref = await requireContent(ctx);
+    const { spaceId } = ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id);
+    if (!spaceId) throw new AppError('NO_SPACE', 'Confluence did not say which space this page is in.', 'Export the space from the Content Toolkit global page.');
+    if (key !== undefined) throw new AppError('BAD_REQUEST', 'The space comes from the page the panel is on; do not name one.', 'Leave out "space", or use the global page to export another space.');
+    return client.getSpace(spaceId);
+  }
+  if (key === undefined) throw new AppError('BAD_REQUEST', 'Name the space to export (its key).', 'Type the space key, as shown in the space\'s address (/wiki/spaces/KEY).');
+  const found = await client.spaceByKey(key);
+  if (!found) throw new AppError('NOT_FOUND', `No space with the key "${key}" that you can see.`, 'Check the key; it is case-sensitive, and you need permission to view the space.');
+  return found;
+}
+
+/** The tree job's refusals, in the user's words. */
+function jobError(e: unknown, what: 'tree' | 'space'): unknown {
+  if (e instanceof TreeWriteForbidden) {
+    return new AppError('FORBIDDEN', 'You cannot add attachments to this page, so the tree export cannot be attached to it.', 'Export without "Attach to the page": the zip is then downloaded by you only.');
+  }
+  if (e instanceof TreeJobLimit) {
+    return new AppError(
+      'TOO_MANY_JOBS',
+      e.scope === 'user' ? `You already have ${e.limit} page tree exports running.` : `This site already has ${e.limit} page tree exports running.`,
+      'Wait for one to finish (or cancel one), then start again.',
+    );
+  }
+  const smaller = what === 'tree' ? 'Export a smaller branch: open the export from a page further down the tree' : 'Export the space in parts: open the tree export from pages of the space';
+  if (e instanceof TreeListingTooSlow) {
+    return new AppError('TOO_SLOW', `Confluence took too long to list this ${what} (${e.listed} items listed so far).`, `${smaller}, or try again when the site is less busy.`);
+  }
+  if (e instanceof TreeTooLarge) {
+    return new AppError('TOO_LARGE', `This ${what} has more than ${MAX_ITEMS} items.`, `${smaller}.`);
+  }
+  return e;
 }
 
 export function registerExportResolvers(resolver: Resolver): void {
@@ -139,29 +210,24 @@ export function registerExportResolvers(resolver: Resolver): void {
     const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
     const { attach, ...rest } = input;
-    if (rest.preset && rest.preset !== 'gfm' && rest.format !== 'md') {
-      throw new AppError('BAD_REQUEST', `The ${rest.preset} preset shapes Markdown; it cannot be used with the ${rest.format} format.`, 'Choose Markdown, or the GFM preset.');
-    }
+    checkPreset(rest);
     try {
       return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true, listUntil: deadlineWithin(LISTING_BUDGET_MS) });
     } catch (e) {
-      if (e instanceof TreeWriteForbidden) {
-        throw new AppError('FORBIDDEN', 'You cannot add attachments to this page, so the tree export cannot be attached to it.', 'Export without "Attach to the page": the zip is then downloaded by you only.');
-      }
-      if (e instanceof TreeJobLimit) {
-        throw new AppError(
-          'TOO_MANY_JOBS',
-          e.scope === 'user' ? `You already have ${e.limit} page tree exports running.` : `This site already has ${e.limit} page tree exports running.`,
-          'Wait for one to finish (or cancel one), then start again.',
-        );
-      }
-      if (e instanceof TreeListingTooSlow) {
-        throw new AppError('TOO_SLOW', `Confluence took too long to list this tree (${e.listed} items listed so far).`, 'Export a smaller branch: open the export from a page further down the tree, or try again when the site is less busy.');
-      }
-      if (e instanceof TreeTooLarge) {
-        throw new AppError('TOO_LARGE', `This tree has more than ${MAX_ITEMS} items.`, 'Export a smaller branch: open the export from a page further down the tree.');
-      }
-      throw e;
+      throw jobError(e, 'tree');
+    }
+  });
+
+  // A whole space, to the requester only (no attach: see createSpaceJob). Status, download and
+  // cancel go through the export/tree/* keys, which check the job's space (startedHere).
+  defineResolver(resolver, 'export/space/start', spacePayload, async (input, ctx): Promise<TreeStartResult> => {
+    const { space: key, ...rest } = input;
+    checkPreset(rest);
+    const space = await spaceToExport(ctx, key);
+    try {
+      return await startSpaceExport({ space, ...(ctx.content ? { startedOn: ctx.content.id } : {}), requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), listUntil: deadlineWithin(LISTING_BUDGET_MS) });
+    } catch (e) {
+      throw jobError(e, 'space');
     }
   });
 

@@ -25,6 +25,7 @@ export function registerPageResolvers(resolver: Resolver): void {
       spaceId: page.spaceId,
       spaceKey: space?.key,
       spaceName: space?.name,
+      ...(space?.homepageId === page.id ? { spaceHome: true } : {}),
       url: page._links?.webui && site ? `${site}/wiki${page._links.webui}` : undefined,
       canEdit: operations.some((o) => o.operation === 'update'),
     };

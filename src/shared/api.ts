@@ -23,6 +23,7 @@ import type {
   ExportAttachResult,
   ExportPagePayload,
   ExportPageResult,
+  SpaceExportPayload,
   TreeDownloadPayload,
   TreeDownloadResult,
   TreeExportPayload,
@@ -42,6 +43,7 @@ export interface Api {
   'export/page': Call<ExportPagePayload, ExportPageResult>;
   'export/attach': Call<ExportAttachPayload, ExportAttachResult>;
   'export/tree/start': Call<TreeExportPayload, TreeStartResult>;
+  'export/space/start': Call<SpaceExportPayload, TreeStartResult>;
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
   'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
   'export/tree/download': Call<TreeDownloadPayload, TreeDownloadResult>;
@@ -65,6 +67,7 @@ export const API_KEYS = [
   'export/page',
   'export/attach',
   'export/tree/start',
+  'export/space/start',
   'export/tree/status',
   'export/tree/cancel',
   'export/tree/download',

@@ -62,6 +62,13 @@ export interface ExportAttachResult {
  */
 export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat; attach?: boolean };
 
+/**
+ * `export/space/start` payload: a whole space (every page wherever it sits, blog posts in `_blog/`),
+ * always a private download. The space is the one the panel is on; only the global page, which has
+ * no space, names it by `space` (its key).
+ */
+export type SpaceExportPayload = Partial<ExportOptions> & { format: ExportFormat; space?: string };
+
 /** `export/tree/download` payload: which slice of the finished zip (0, 1, …). */
 export interface TreeDownloadPayload {
   jobId: string;

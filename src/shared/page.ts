@@ -8,6 +8,8 @@ export interface PageInfo {
   spaceKey?: string;
   spaceName?: string;
   url?: string;
+  /** It is its space's homepage (the panel then offers to export the whole space). */
+  spaceHome?: boolean;
   /** Can the current user edit it (for auto-export settings). */
   canEdit: boolean;
 }

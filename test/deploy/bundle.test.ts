@@ -120,6 +120,21 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect((await call('export/tree/status', { jobId: second.jobId }, home)).phase).toBe('cancelled');
   });
 
+  test('export/space/start: the whole space, blog posts included, read by the consumer as Alice', async () => {
+    const started = await call('export/space/start', { format: 'md' }, home);
+    await app.drain();
+    expect((await call('export/tree/status', { jobId: started.jobId }, home)).phase).toBe('done');
+    let base64 = '';
+    for (let part: number | undefined = 0; part !== undefined; ) {
+      const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId: started.jobId, part }, home);
+      base64 += slice.data;
+      part = slice.next;
+    }
+    const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+    expect(strFromU8(files['Demo space/_blog/Release Notes 1.0/index.md'] ?? new Uint8Array())).toContain('Release 1.0');
+    expect(files['Demo space/Archived Notes/index.md']).toBeDefined();
+  });
+
   test('comments/list and comments/export', async () => {
     const list = await call('comments/list', {});
     expect(list.threads.map((t) => t.id)).toContain(SEED.comments.footerRoot);

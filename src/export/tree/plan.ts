@@ -33,6 +33,16 @@ export interface TreePlan {
 export const DIR_MAX_BYTES = ENTRY_MAX_BYTES - 128;
 const encoder = new TextEncoder();
 
+/** Content a tree export converts: pages, and the blog posts of a whole-space export. */
+export const isExported = (type: string): boolean => type === 'page' || type === 'blogpost';
+/**
+ * Folders the export makes itself (a space export's root, its blog folder): neither exported nor
+ * reported as skipped.
+ */
+export const SECTION = 'section';
+/** Items reported as "not a page" (folders, databases, whiteboards …). */
+export const isSkipped = (type: string): boolean => !isExported(type) && type !== SECTION && type !== 'space';
+
 /** Names a page folder holds besides its children's folders. */
 export const ATTACHMENTS_DIR = '_attachments';
 // `_category_.json`: the Docusaurus preset writes one into folders with child pages.
@@ -66,7 +76,7 @@ export function planTree(root: { id: string; title: string; type?: string }, des
     const node: TreeNode = { id: d.id, title, type: d.type ?? 'page', parentId: parent.id, dir };
     byId.set(d.id, node);
     nodes.push(node);
-    if (node.type !== 'page') {
+    if (isSkipped(node.type)) {
       skipped.push({ kind: 'page-skipped', what: node.type, pageId: node.id, detail: `"${title}" is a ${node.type}, not a page; only pages are exported (its child pages are).` });
     }
   }
@@ -84,7 +94,7 @@ export function planTree(root: { id: string; title: string; type?: string }, des
   while (stack.length > 0) {
     const n = stack.pop()!;
     sorted.push(n);
-    if (n.type === 'page') pageIds.push(n.id);
+    if (isExported(n.type)) pageIds.push(n.id);
     stack.push(...[...(children.get(n.id) ?? [])].reverse());
   }
   return { nodes: sorted, pageIds, skipped };

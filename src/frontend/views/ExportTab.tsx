@@ -1,7 +1,7 @@
 /** Export: format and options, preview, download, attach to the page, and whole-tree exports. */
 import React from 'react';
 import {
-  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text,
+  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
 import type { ExportFormat, ExportOptions, ExportPreset, ReportSummaryItem } from '../../shared/export';
 import { jobRunning, summarizeReport, treeProgress, type State } from '../state';
@@ -38,14 +38,18 @@ export interface ExportHandlers {
   onTreeReset: () => void;
   onTreeAttach: (on: boolean) => void;
   onTreePreset: (preset: ExportPreset) => void;
+  onTreeSpace: (on: boolean) => void;
+  onSpaceKey: (text: string) => void;
   /** The finished private zip, fetched slice by slice. */
   onTreeDownload: () => Promise<Blob>;
   onToggleReport: () => void;
 }
 
-export function ExportTab({ state, canTree, freshness, on }: {
+export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
   state: State;
   canTree: boolean;
+  /** On the space's homepage: the tree export may cover the whole space. */
+  canSpace?: boolean;
   freshness?: { text: string; stale: boolean };
   on: ExportHandlers;
 }) {
@@ -76,7 +80,7 @@ export function ExportTab({ state, canTree, freshness, on }: {
       {freshness ? (
         <Text testId="freshness" color={freshness.stale ? 'color.text.warning' : 'color.text.subtle'}>{freshness.text}</Text>
       ) : null}
-      {state.tree ? <TreeExport state={state} on={on} /> : <PageExport state={state} on={on} />}
+      {state.tree ? <TreeExport state={state} on={on} canSpace={canSpace} /> : <PageExport state={state} on={on} />}
     </Stack>
   );
 }
@@ -126,13 +130,25 @@ function PageExport({ state, on }: { state: State; on: ExportHandlers }) {
   );
 }
 
-function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
+/** The global page: a space by key, Markdown with a target, as a private zip. */
+export function SpaceExport({ state, on }: { state: State; on: ExportHandlers }) {
+  return (
+    <Stack space="space.100" testId="space-export">
+      <Label labelFor="space-key">Space key</Label>
+      <Textfield id="space-key" testId="space-key" value={state.spaceKey} placeholder="DOCS" onChange={(e) => on.onSpaceKey(String(e.target.value ?? ''))} />
+      <TreeExport state={state} on={on} global />
+    </Stack>
+  );
+}
+
+function TreeExport({ state, on, canSpace = false, global = false }: { state: State; on: ExportHandlers; canSpace?: boolean; global?: boolean }) {
   const start = state.requests.treeStart;
   const poll = state.requests.treeStatus;
   const cancel = state.requests.treeCancel;
   const job = state.job;
   const running = jobRunning(job);
   const progress = job ? treeProgress(job.status) : undefined;
+  const space = global || (canSpace && state.treeSpace);
   return (
     <Stack space="space.200">
       {state.options.format === 'md' ? (
@@ -143,10 +159,16 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
             onChange={(v: { value: ExportPreset } | null) => v && on.onTreePreset(v.value)} />
         </Stack>
       ) : null}
-      <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
-        onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
+      {canSpace ? (
+        <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={running}
+          onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
+      ) : null}
+      {!space ? (
+        <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
+          onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
+      ) : null}
       <Inline space="space.100">
-        <Button appearance="primary" testId="tree-start" isDisabled={!!start?.pending || running} onClick={on.onTreeStart}>Export page tree</Button>
+        <Button appearance="primary" testId="tree-start" isDisabled={!!start?.pending || running || (global && !state.spaceKey.trim())} onClick={on.onTreeStart}>{space ? 'Export whole space' : 'Export page tree'}</Button>
         {running ? <Button testId="tree-cancel" isDisabled={!!cancel?.pending} onClick={on.onTreeCancel}>Cancel</Button> : null}
         {job && !running ? <Button testId="tree-reset" appearance="subtle" onClick={on.onTreeReset}>Clear</Button> : null}
       </Inline>
@@ -183,7 +205,9 @@ function TreeExport({ state, on }: { state: State; on: ExportHandlers }) {
         </Stack>
       ) : null}
       {!job && !start?.pending && !start?.error ? (
-        <Text color="color.text.subtle">Exports this page and every page below it into one zip, in the background, for you alone to download (or attached here, if you choose).</Text>
+        <Text color="color.text.subtle">{space
+          ? 'Exports every page of the space, wherever it sits in the page tree, and its blog posts (in _blog/) into one zip, in the background, for you alone to download.'
+          : 'Exports this page and every page below it into one zip, in the background, for you alone to download (or attached here, if you choose).'}</Text>
       ) : null}
     </Stack>
   );
