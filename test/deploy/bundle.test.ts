@@ -35,6 +35,17 @@ async function call<K extends ApiKey>(key: K, payload: PayloadOf<K>, content: { 
   return env.data;
 }
 
+/** A private zip, slice by slice as the panel fetches it, unzipped. */
+async function download(jobId: string): Promise<Record<string, Uint8Array>> {
+  let base64 = '';
+  for (let part: number | undefined = 0; part !== undefined; ) {
+    const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId, part }, home);
+    base64 += slice.data;
+    part = slice.next;
+  }
+  return unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+}
+
 beforeAll(async () => {
   await ensureBundle((line) => console.log(line));
   confluence = await startConfluence();
@@ -90,13 +101,7 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(status.attachment).toBeUndefined();
     const bob = await app.invoke<Envelope<unknown>>('export/tree/download', { accountId: SEED.users.bob, content: home, payload: { jobId: started.jobId, part: 0 } });
     expect(bob).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    let base64 = '';
-    for (let part: number | undefined = 0; part !== undefined; ) {
-      const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId: started.jobId, part }, home);
-      base64 += slice.data;
-      part = slice.next;
-    }
-    const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+    const files = await download(started.jobId);
     const manifest = JSON.parse(strFromU8(files['manifest.json'] ?? new Uint8Array())) as { tree: Array<{ type: string }> };
     expect(manifest.tree.filter((n) => n.type === 'page')).toHaveLength(started.total);
     const runs = await app.runs();
@@ -124,13 +129,7 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     const started = await call('export/space/start', { format: 'md' }, home);
     await app.drain();
     expect((await call('export/tree/status', { jobId: started.jobId }, home)).phase).toBe('done');
-    let base64 = '';
-    for (let part: number | undefined = 0; part !== undefined; ) {
-      const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId: started.jobId, part }, home);
-      base64 += slice.data;
-      part = slice.next;
-    }
-    const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+    const files = await download(started.jobId);
     expect(strFromU8(files['Demo space/_blog/Release Notes 1.0/index.md'] ?? new Uint8Array())).toContain('Release 1.0');
     expect(files['Demo space/Archived Notes/index.md']).toBeDefined();
   });
