@@ -13,6 +13,7 @@ import type { Envelope } from '../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../src/shared/export';
 import { pointsOf } from './points';
 import { mb, round, Sandbox, startApp } from './tree-export';
+import { downloadZip } from '../sandbox/forge/download';
 
 const PAGES = Number(process.env.BENCH_SPACE_PAGES ?? 10_000);
 const ROOTS = Number(process.env.BENCH_SPACE_ROOTS ?? 50);
@@ -53,14 +54,9 @@ export async function benchSpaceExport(): Promise<Record<string, unknown>> {
     const bodies = served.requests.filter((r) => /^\/wiki\/api\/v2\/(pages|blogposts)\?/.test(r.path));
     const pages = st.data.done;
     // The private zip, slice by slice, as the panel fetches it.
-    let parts = 0;
-    let zipBytes = 0;
-    for (let part: number | undefined = 0; part !== undefined; parts++) {
-      const got: Envelope<TreeDownloadResult> = await app.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...where, payload: { jobId: st.data.jobId, part } });
-      if (!got.ok) throw new Error(`download failed: ${got.error.code}`);
-      zipBytes += Buffer.from(got.data.data, 'base64').byteLength;
-      part = got.data.next;
-    }
+    const jobId = st.data.jobId;
+    const { zip, parts } = await downloadZip((part) => app.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...where, payload: { jobId, part } }));
+    const zipBytes = zip.byteLength;
     const points = pointsOf(served.requests);
     return {
       bench: 'space-export',

@@ -33,6 +33,7 @@ import type { Envelope } from '../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../src/shared/export';
 import type { ChildCommand, ChildMessage } from './tree-export-sandbox';
 import { pointsOf } from './points';
+import { downloadZip } from '../sandbox/forge/download';
 
 // Overridable for one-off runs (e.g. the 10,000-page check: BENCH_TREE_PAGES=10000 BENCH_TREE_LATENCY=0).
 const PAGES = Number(process.env.BENCH_TREE_PAGES ?? 1000);
@@ -179,17 +180,9 @@ async function exportOnce(child: Sandbox, app: App, o: { accountId: string; cont
 /** The private zip through `export/tree/download`, slice by slice, as the panel fetches it. */
 async function downloadAll(app: App, accountId: string, content: { id: string; type: 'page' }, jobId: string) {
   const t0 = performance.now();
-  let invokes = 0;
-  let bytes = 0;
-  let answerMaxBytes = 0;
-  for (let part: number | undefined = 0; part !== undefined; ) {
-    const got: Envelope<TreeDownloadResult> = await app.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } });
-    invokes++;
-    if (!got.ok) throw new Error(`download failed: ${got.error.code}`);
-    answerMaxBytes = Math.max(answerMaxBytes, JSON.stringify(got).length);
-    bytes += Buffer.from(got.data.data, 'base64').byteLength;
-    part = got.data.next;
-  }
+  const got = await downloadZip((part) => app.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } }));
+  const { parts: invokes, answerMaxBytes } = got;
+  const bytes = got.zip.byteLength;
   const seconds = (performance.now() - t0) / 1000;
   const megabytes = bytes / 1e6;
   return {

@@ -12,6 +12,7 @@ import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeSt
 import type { Envelope } from '../src/shared/envelope';
 import { SEED } from './confluence/seed';
 import { startSandbox } from './harness';
+import { downloadZip } from './forge/download';
 
 const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
 
@@ -68,14 +69,9 @@ export async function exportToDir(args: ExportArgs): Promise<{ files: string[]; 
     await sb.platform.drain();
     const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { ...who, payload: { jobId: started.jobId } }));
     if (status.phase !== 'done') throw new Error(`export ended in phase ${status.phase}`);
-    const slices: Buffer[] = [];
-    for (let part: number | undefined = 0; part !== undefined; ) {
-      const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
-      slices.push(Buffer.from(got.data, 'base64'));
-      part = got.next;
-    }
+    const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
     const base = resolve(args.out);
-    const entries = unzipSync(new Uint8Array(Buffer.concat(slices)));
+    const entries = unzipSync(zip);
     for (const [name, bytes] of Object.entries(entries)) {
       if (name.endsWith('/')) continue;
       const target = resolve(base, name);

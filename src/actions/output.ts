@@ -120,10 +120,15 @@ export function packParts(all: readonly Section[], budget: number): Part[] {
 
 /** Cuts an oversized section at blank lines, else at line ends, else at a character boundary. */
 function pieces(text: string, budget: number): string[] {
+  const fit = (u: string): boolean => Buffer.byteLength(u) <= budget;
+  return pack(text.split(/(?<=\n\n)/).flatMap((u) => (fit(u) ? [u] : u.split(/(?<=\n)/).flatMap((l) => (fit(l) ? [l] : pack([...l], budget))))), budget);
+}
+
+/** Joins consecutive units into strings of at most `budget` UTF-8 bytes (a unit over it stands alone). */
+function pack(units: readonly string[], budget: number): string[] {
   const out: string[] = [];
   let cur = '';
   let size = 0;
-  const units = text.split(/(?<=\n\n)/).flatMap((u) => (Buffer.byteLength(u) <= budget ? [u] : u.split(/(?<=\n)/).flatMap((l) => hardCut(l, budget))));
   for (const u of units) {
     const b = Buffer.byteLength(u);
     if (size + b > budget && cur) {
@@ -132,25 +137,6 @@ function pieces(text: string, budget: number): string[] {
       size = 0;
     }
     cur += u;
-    size += b;
-  }
-  if (cur) out.push(cur);
-  return out;
-}
-
-function hardCut(line: string, budget: number): string[] {
-  if (Buffer.byteLength(line) <= budget) return [line];
-  const out: string[] = [];
-  let cur = '';
-  let size = 0;
-  for (const ch of line) {
-    const b = Buffer.byteLength(ch);
-    if (size + b > budget) {
-      out.push(cur);
-      cur = '';
-      size = 0;
-    }
-    cur += ch;
     size += b;
   }
   if (cur) out.push(cur);

@@ -9,6 +9,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import * as a from '../../sandbox/confluence/adf';
 import { SEED } from '../../sandbox/confluence/seed';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { downloadZip } from '../../sandbox/forge/download';
+import type { Envelope } from '../../src/shared/envelope';
+import type { TreeDownloadResult } from '../../src/shared/export';
 
 const { alice, bob } = SEED.users;
 const P = SEED.pages;
@@ -213,15 +216,10 @@ describe('start-tree-export', () => {
     const home = { id: P.home, type: 'page' as const };
     const alicesTry = await sb.invoke<{ ok: boolean; error?: { code: string } }>('export/tree/download', { accountId: alice, content: home, payload: { jobId: answer.jobId, part: 0 } });
     expect(alicesTry).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    let base64 = '';
-    for (let part: number | undefined = 0; part !== undefined; ) {
-      const slice: { ok: boolean; data: { data: string; next?: number } } = await sb.invoke<{ ok: boolean; data: { data: string; next?: number } }>('export/tree/download', { accountId: bob, content: home, payload: { jobId: answer.jobId, part } });
-      expect(slice.ok).toBe(true);
-      base64 += slice.data.data;
-      part = slice.data.next;
-    }
+    // Every slice must answer ok (downloadZip throws otherwise).
+    const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId: bob, content: home, payload: { jobId: answer.jobId, part } }));
     // The listing and the bodies were read as Bob: the restricted pages are not in the tree.
-    const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+    const files = unzipSync(zip);
     const all = Object.values(files).map((f) => strFromU8(f)).join('\n');
     expect(all).not.toContain(title(P.restricted));
     expect(all).not.toContain(title(P.restrictedChild));

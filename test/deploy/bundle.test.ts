@@ -18,6 +18,7 @@ import { readManifest } from '../../sandbox/harness';
 import { API_KEYS, type ApiKey, type PayloadOf, type ResultOf } from '../../src/shared/api';
 import type { Envelope } from '../../src/shared/envelope';
 import { EXPORT_CSS } from '../../src/export/stylesheet';
+import { downloadZip } from '../../sandbox/forge/download';
 
 const { alice } = SEED.users;
 const page = (id: string) => ({ id, type: 'page' as const });
@@ -37,13 +38,8 @@ async function call<K extends ApiKey>(key: K, payload: PayloadOf<K>, content: { 
 
 /** A private zip, slice by slice as the panel fetches it, unzipped. */
 async function download(jobId: string): Promise<Record<string, Uint8Array>> {
-  let base64 = '';
-  for (let part: number | undefined = 0; part !== undefined; ) {
-    const slice: ResultOf<'export/tree/download'> = await call('export/tree/download', { jobId, part }, home);
-    base64 += slice.data;
-    part = slice.next;
-  }
-  return unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
+  const { zip } = await downloadZip(async (part) => ({ ok: true, data: await call('export/tree/download', { jobId, part }, home) }));
+  return unzipSync(zip);
 }
 
 beforeAll(async () => {

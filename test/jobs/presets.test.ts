@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { downloadZip } from '../../sandbox/forge/download';
 
 const alice = SEED.users.alice;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -35,14 +36,9 @@ async function exportTree(payload: unknown): Promise<{ status: TreeStatus; files
   const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload }));
   await sb.platform.drain();
   const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
-  const slices: Buffer[] = [];
-  for (let part: number | undefined = 0; part !== undefined; ) {
-    const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId: alice, content: home, payload: { jobId: started.jobId, part } }));
-    slices.push(Buffer.from(got.data, 'base64'));
-    part = got.next;
-  }
+  const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId: alice, content: home, payload: { jobId: started.jobId, part } }));
   const files: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(unzipSync(new Uint8Array(Buffer.concat(slices))))) files[name] = /\.(md|yml|json|txt)$/.test(name) ? strFromU8(bytes) : `(${bytes.length} bytes)`;
+  for (const [name, bytes] of Object.entries(unzipSync(zip))) files[name] = /\.(md|yml|json|txt)$/.test(name) ? strFromU8(bytes) : `(${bytes.length} bytes)`;
   return { status, files };
 }
 

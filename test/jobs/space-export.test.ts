@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { downloadZip } from '../../sandbox/forge/download';
 
 const { alice, bob } = SEED.users;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -49,13 +50,8 @@ async function exportSpace(accountId: string, payload: unknown, where: Where = {
   const started = ok(await start(accountId, payload, where));
   await sb.platform.drain();
   const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, payload: { jobId: started.jobId }, ...where }));
-  const slices: Buffer[] = [];
-  for (let part: number | undefined = 0; part !== undefined; ) {
-    const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, payload: { jobId: started.jobId, part }, ...where }));
-    slices.push(Buffer.from(got.data, 'base64'));
-    part = got.next;
-  }
-  const files = Object.fromEntries(Object.entries(unzipSync(new Uint8Array(Buffer.concat(slices)))).map(([n, b]) => [n, strFromU8(b)]));
+  const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, payload: { jobId: started.jobId, part }, ...where }));
+  const files = Object.fromEntries(Object.entries(unzipSync(zip)).map(([n, b]) => [n, strFromU8(b)]));
   return { started, status, files };
 }
 

@@ -12,6 +12,7 @@ import { treeExportConsumer } from '../../src/index';
 import { LIMITS } from '../../src/jobs/tree-limits';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { downloadZip } from '../../sandbox/forge/download';
 
 const { alice, bob } = SEED.users;
 const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
@@ -37,13 +38,7 @@ const status = (accountId: string, jobId: string, content = home) => sb.invoke<E
 const part = (accountId: string, jobId: string, n: number, content = home) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part: n } });
 
 async function download(accountId: string, jobId: string): Promise<Record<string, Uint8Array>> {
-  const slices: Buffer[] = [];
-  for (let n: number | undefined = 0; n !== undefined; ) {
-    const got: TreeDownloadResult = ok(await part(accountId, jobId, n));
-    slices.push(Buffer.from(got.data, 'base64'));
-    n = got.next;
-  }
-  return unzipSync(new Uint8Array(Buffer.concat(slices)));
+  return unzipSync((await downloadZip((n) => part(accountId, jobId, n))).zip);
 }
 
 const everything = (files: Record<string, Uint8Array>): string => Object.entries(files).map(([name, bytes]) => `${name}\n${strFromU8(bytes)}`).join('\n');

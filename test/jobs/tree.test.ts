@@ -9,6 +9,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { tuning } from '../../src/jobs/tree-run';
+import { downloadZip } from '../../sandbox/forge/download';
 
 const alice = SEED.users.alice;
 const bob = SEED.users.bob;
@@ -39,14 +40,7 @@ async function status(accountId: string, jobId: string, content = home): Promise
 
 /** The private zip, slice by slice, as the panel fetches it. */
 async function download(accountId: string, jobId: string, content = home): Promise<Uint8Array> {
-  const slices: Buffer[] = [];
-  let part: number | undefined = 0;
-  while (part !== undefined) {
-    const got: TreeDownloadResult = ok(await sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } }));
-    slices.push(Buffer.from(got.data, 'base64'));
-    part = got.next;
-  }
-  return new Uint8Array(Buffer.concat(slices));
+  return (await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId, part } }))).zip;
 }
 
 /** Runs a whole export and returns its final status and the unzipped files. */
