@@ -8,6 +8,7 @@ const esmOnly = [
   // sanitize-html's parser and its (nested) DOM helpers ship only as ESM.
   'htmlparser2', 'domhandler', 'domutils', 'dom-serializer', 'domelementtype', 'entities',
   'html-void-elements', 'property-information', 'space-separated-tokens', 'comma-separated-tokens',
+  'github-slugger',
 ];
 module.exports = {
   testEnvironment: 'node',
