@@ -159,7 +159,11 @@ export const nodeHandlers: Handlers = {
     return { type: 'listItem', spread: false, children: [paragraph(children)] };
   },
   codeBlock(state, node) {
-    const value = (node.content ?? []).map((c) => c.text ?? adfText(c)).join('');
+    // Code holds text only by schema, but pasted content brings emoji, mentions and hard breaks:
+    // each shows the text its inline handler gives it, and a hard break stays a line break.
+    const value = (node.content ?? [])
+      .map((c, i) => (typeof c.text === 'string' ? c.text : c.type === 'hardBreak' ? '\n' : plainText(state.one(c, node, i)) || adfText(c)))
+      .join('');
     const lang = attrString(node, 'language');
     return { type: 'code', lang: lang && lang !== 'none' ? lang : null, meta: null, value };
   },
