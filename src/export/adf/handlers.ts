@@ -87,13 +87,17 @@ function media(state: State, node: AdfNode): Phrasing {
 }
 
 function card(state: State, node: AdfNode): Phrasing | undefined {
-  const data = node.attrs?.data as { url?: unknown; name?: unknown } | undefined;
-  const url = attrString(node, 'url') ?? (typeof data?.url === 'string' ? data.url : undefined);
+  // A card holds a URL, or JSON-LD `data` (Jira issues imported elsewhere): its `@id` is the
+  // resource's address and `name` its title.
+  const data = node.attrs?.data as { url?: unknown; name?: unknown; '@id'?: unknown } | undefined;
+  const id = typeof data?.['@id'] === 'string' && /^https?:\/\//i.test(data['@id']) ? data['@id'] : undefined;
+  const url = attrString(node, 'url') ?? (typeof data?.url === 'string' ? data.url : id);
+  const title = typeof data?.name === 'string' && data.name ? data.name : undefined;
   if (!url) {
-    state.report('unsupported-node', node.type, 'A smart link without a URL was replaced by a placeholder.');
-    return placeholder('Link');
+    state.report('unsupported-node', node.type, `A smart link without a URL was replaced by ${title ? 'its title' : 'a placeholder'}.`);
+    return title ? text(title) : placeholder('Link');
   }
-  const name = typeof data?.name === 'string' && data.name ? data.name : url;
+  const name = title ?? url;
   const href = state.href(url);
   return href === undefined ? text(name) : { type: 'link', url: href, title: null, children: [text(name)] };
 }
