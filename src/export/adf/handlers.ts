@@ -13,16 +13,19 @@ function asItem(node: MdNode): Md.ListItem {
   return { type: 'listItem', spread: false, children: [isPhrasing(node) ? paragraph([node as Phrasing]) : (node as Flow)] };
 }
 
-/** Empty items (no text at all) are dropped: Markdown would show a bare bullet. */
-function items(state: State, node: AdfNode): Md.ListItem[] {
+/**
+ * Empty items (no text at all) are dropped from bullet lists: Markdown would show a bare bullet.
+ * A numbered list keeps them, so the items after one keep the numbers readers refer to.
+ */
+function items(state: State, node: AdfNode, keepEmpty = false): Md.ListItem[] {
   const out: Md.ListItem[] = [];
   (node.content ?? []).forEach((child, i) => {
     for (const md of state.one(child, node, i)) {
       const item = asItem(md);
-      if (item.children.length > 0) out.push(item);
+      if (item.children.length > 0 || keepEmpty) out.push(item);
     }
   });
-  return out;
+  return keepEmpty && out.every((item) => item.children.length === 0) ? [] : out;
 }
 
 function list(ordered: boolean, children: Md.ListItem[], start?: number): Md.List | undefined {
@@ -146,7 +149,7 @@ export const nodeHandlers: Handlers = {
   },
   hardBreak: () => ({ type: 'break' }),
   bulletList: (state, node) => list(false, items(state, node)),
-  orderedList: (state, node) => list(true, items(state, node), attrNumber(node, 'order')),
+  orderedList: (state, node) => list(true, items(state, node, true), attrNumber(node, 'order')),
   listItem: (state, node) => ({ type: 'listItem', spread: false, children: state.blocks(node) }),
   taskList: (state, node) => list(false, nestedItems(state, node)),
   taskItem: (state, node) => taskItem(state, node, false),
