@@ -12,6 +12,10 @@ export interface HtmlOptions extends MarkdownOptions {
 }
 
 const headings = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+/** Schemes a link keeps as its href in HTML (sanitize-html's defaults: none can run script). */
+const linkSchemes = ['http', 'https', 'mailto', 'tel', 'ftp'];
+/** Schemes that can run or smuggle content: their links are dropped, not even kept as a title. */
+const scriptSchemes = ['javascript', 'vbscript', 'data', 'file'];
 
 /**
  * The allowlist every HTML export passes through. Text is escaped before this point; this is the
@@ -38,13 +42,21 @@ export const sanitizeOptions: sanitizeHtml.IOptions = {
     sup: ['class'],
     input: ['type', 'checked', 'disabled'],
   },
-  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemes: linkSchemes,
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
   // Only the disabled checkbox of task lists is ever wanted from <input>.
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
   transformTags: {
     input: (tagName, attribs) => ({ tagName, attribs: { ...attribs, disabled: '' } }),
+    // A link to another scheme (Confluence pages carry tel:, sftp:, notes:, app links …) loses
+    // its href here; its target stays visible as the link's title instead of vanishing.
+    a: (tagName, attribs) => {
+      const scheme = /^([a-z][a-z0-9+.-]*):/i.exec((attribs.href ?? '').replace(/[\u0000-\u0020\u007f]/g, ''))?.[1]?.toLowerCase();
+      if (scheme === undefined || linkSchemes.includes(scheme) || scriptSchemes.includes(scheme) || attribs.title) return { tagName, attribs };
+      const { href, ...rest } = attribs;
+      return { tagName, attribs: { ...rest, title: href ?? '' } };
+    },
   },
 };
 

@@ -119,7 +119,9 @@ function collect(doc: unknown, options: VerifyOptions, frames: Frame[]): Unit[] 
   const url = (href: unknown, frame: number, what: string): void => {
     const raw = str(href);
     if (!raw || removedOnPurpose(raw)) return;
-    add(options.linkRewrite?.(raw) ?? raw, frame, what);
+    // Markdown writes a mail link whose text is its address as the autolink `<a@b.c>`: no "mailto:".
+    const shown = options.linkRewrite?.(raw) ?? raw;
+    add(/^mailto:/i.test(shown) ? shown.slice(7) : shown, frame, what);
   };
   const stack: Frame[] = [{ node: doc, parent: -1, index: -1, type: 'doc' }];
   while (stack.length > 0) {

@@ -2,6 +2,8 @@
  * Diagram macros through the real attachment resolver of single-page exports: the preview is
  * found by name among the page's attachments, linked to the source, named in the alt text.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { adfToMarkdown } from '../../src/export/markdown';
 import { attachmentMedia } from '../../src/export/service';
 import { diagramPreviewNames } from '../../src/export/adf/macros';
@@ -50,4 +52,19 @@ test('a non-image attachment with the preview name is not shown as a picture', (
   const media = attachmentMedia([attachment('1', 'Odd.png', 'application/octet-stream')], site);
   const { report } = adfToMarkdown(doc(drawio('Odd')), { media });
   expect(report).toEqual([expect.objectContaining({ kind: 'attachment-missing' })]);
+});
+
+test('draw.io for Cloud (a Forge app: key …/static/drawio, name in guestParams) becomes its preview too', () => {
+  // A real page's ADF (test/corpus/real/README.md): the Forge macro keeps its name in parameters.guestParams.
+  const page = JSON.parse(readFileSync(join(__dirname, '../corpus/real/atlas-doc-parser/node_extension_draw_io_diagram.adf.json'), 'utf8')) as unknown;
+  const name = 'atlas doc format - node media - example draw.io diagram.drawio';
+  const media = attachmentMedia([attachment('1', name, 'application/vnd.jgraph.mxfile'), attachment('2', `${name}.png`, 'image/png')], site);
+  const { markdown, report } = adfToMarkdown(page, { media });
+  const url = (file: string): string => `${site}/wiki/download/attachments/42/${encodeURIComponent(file)}?version=1`;
+  expect(markdown.trim()).toBe(`[![atlas doc format - node media - example draw.io diagram](${url(`${name}.png`)})](${url(name)})`);
+  expect(report).toEqual([]);
+  // Without its attachments the diagram's name still shows, and the report says what is missing.
+  const bare = adfToMarkdown(page, {});
+  expect(bare.markdown).toContain('Diagram: atlas doc format - node media - example draw\\.io diagram');
+  expect(bare.report.map((e) => [e.kind, e.what])).toEqual([['attachment-missing', 'drawio']]);
 });

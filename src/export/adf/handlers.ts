@@ -13,16 +13,19 @@ function asItem(node: MdNode): Md.ListItem {
   return { type: 'listItem', spread: false, children: [isPhrasing(node) ? paragraph([node as Phrasing]) : (node as Flow)] };
 }
 
-/** Empty items (no text at all) are dropped: Markdown would show a bare bullet. */
-function items(state: State, node: AdfNode): Md.ListItem[] {
+/**
+ * Empty items (no text at all) are dropped from bullet lists: Markdown would show a bare bullet.
+ * A numbered list keeps them, so the items after one keep the numbers readers refer to.
+ */
+function items(state: State, node: AdfNode, keepEmpty = false): Md.ListItem[] {
   const out: Md.ListItem[] = [];
   (node.content ?? []).forEach((child, i) => {
     for (const md of state.one(child, node, i)) {
       const item = asItem(md);
-      if (item.children.length > 0) out.push(item);
+      if (item.children.length > 0 || keepEmpty) out.push(item);
     }
   });
-  return out;
+  return keepEmpty && out.every((item) => item.children.length === 0) ? [] : out;
 }
 
 function list(ordered: boolean, children: Md.ListItem[], start?: number): Md.List | undefined {
@@ -87,13 +90,17 @@ function media(state: State, node: AdfNode): Phrasing {
 }
 
 function card(state: State, node: AdfNode): Phrasing | undefined {
-  const data = node.attrs?.data as { url?: unknown; name?: unknown } | undefined;
-  const url = attrString(node, 'url') ?? (typeof data?.url === 'string' ? data.url : undefined);
+  // A card holds a URL, or JSON-LD `data` (Jira issues imported elsewhere): its `@id` is the
+  // resource's address and `name` its title.
+  const data = node.attrs?.data as { url?: unknown; name?: unknown; '@id'?: unknown } | undefined;
+  const id = typeof data?.['@id'] === 'string' && /^https?:\/\//i.test(data['@id']) ? data['@id'] : undefined;
+  const url = attrString(node, 'url') ?? (typeof data?.url === 'string' ? data.url : id);
+  const title = typeof data?.name === 'string' && data.name ? data.name : undefined;
   if (!url) {
-    state.report('unsupported-node', node.type, 'A smart link without a URL was replaced by a placeholder.');
-    return placeholder('Link');
+    state.report('unsupported-node', node.type, `A smart link without a URL was replaced by ${title ? 'its title' : 'a placeholder'}.`);
+    return title ? text(title) : placeholder('Link');
   }
-  const name = typeof data?.name === 'string' && data.name ? data.name : url;
+  const name = title ?? url;
   const href = state.href(url);
   return href === undefined ? text(name) : { type: 'link', url: href, title: null, children: [text(name)] };
 }
@@ -142,7 +149,7 @@ export const nodeHandlers: Handlers = {
   },
   hardBreak: () => ({ type: 'break' }),
   bulletList: (state, node) => list(false, items(state, node)),
-  orderedList: (state, node) => list(true, items(state, node), attrNumber(node, 'order')),
+  orderedList: (state, node) => list(true, items(state, node, true), attrNumber(node, 'order')),
   listItem: (state, node) => ({ type: 'listItem', spread: false, children: state.blocks(node) }),
   taskList: (state, node) => list(false, nestedItems(state, node)),
   taskItem: (state, node) => taskItem(state, node, false),
@@ -159,7 +166,11 @@ export const nodeHandlers: Handlers = {
     return { type: 'listItem', spread: false, children: [paragraph(children)] };
   },
   codeBlock(state, node) {
-    const value = (node.content ?? []).map((c) => c.text ?? adfText(c)).join('');
+    // Code holds text only by schema, but pasted content brings emoji, mentions and hard breaks:
+    // each shows the text its inline handler gives it, and a hard break stays a line break.
+    const value = (node.content ?? [])
+      .map((c, i) => (typeof c.text === 'string' ? c.text : c.type === 'hardBreak' ? '\n' : plainText(state.one(c, node, i)) || adfText(c)))
+      .join('');
     const lang = attrString(node, 'language');
     return { type: 'code', lang: lang && lang !== 'none' ? lang : null, meta: null, value };
   },

@@ -8,12 +8,16 @@ import { alert, details, escapeHtml, paragraph, placeholder, text, trimEdges } f
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
 
-/** `parameters.macroParams.{name}.value`, flattened to strings. */
+/**
+ * `parameters.macroParams.{name}.value`, flattened to strings. Macros of Forge apps (draw.io on
+ * Cloud today) keep plain values in `parameters.guestParams` instead; macroParams win a clash.
+ */
 export function macroParams(node: AdfNode): Params {
   // Null prototype: a parameter named `constructor` or `__proto__` is just a parameter.
   const out: Params = Object.create(null) as Params;
-  const raw = (node.attrs?.parameters as { macroParams?: Record<string, unknown> } | undefined)?.macroParams;
-  for (const [k, v] of Object.entries(raw ?? {})) {
+  const parameters = node.attrs?.parameters as { macroParams?: Record<string, unknown>; guestParams?: unknown } | undefined;
+  const guest = typeof parameters?.guestParams === 'object' && parameters.guestParams !== null ? (parameters.guestParams as Record<string, unknown>) : {};
+  for (const [k, v] of [...Object.entries(guest), ...Object.entries(parameters?.macroParams ?? {})]) {
     const value = typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[k] = String(value);
   }
@@ -169,7 +173,7 @@ export function diagramPreviewNames(file: string): string[] {
  * attachments (the media resolver matches names), linked to the source file, named in the alt text.
  */
 function diagram(state: State, node: AdfNode, params: Params): MdNode {
-  const key = attrString(node, 'extensionKey') ?? 'diagram';
+  const key = macroKey(attrString(node, 'extensionKey') ?? 'diagram');
   const source = diagramSource(params);
   const label = source?.label || macroName(node, key);
   const resolve = state.options.media;
@@ -222,6 +226,15 @@ export function embeddedDocs(node: AdfNode): AdfNode[] {
   return docs;
 }
 
+/**
+ * A Forge app's macro is keyed `<app id>/<environment id>/static/<module key>` (draw.io for Cloud:
+ * `…/static/drawio`): the module key names the macro, like a Connect or server macro's key.
+ */
+export function macroKey(extensionKey: string): string {
+  const forge = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/static\/([^/]+)$/i.exec(extensionKey);
+  return forge?.[1] ?? extensionKey;
+}
+
 function macroName(node: AdfNode, key: string): string {
   const title = (node.attrs?.parameters as { macroMetadata?: { title?: unknown } } | undefined)?.macroMetadata?.title;
   return typeof title === 'string' && title ? title : attrString(node, 'text') || key;
@@ -245,7 +258,7 @@ function inlineOnly(nodes: MdNode[]): Phrasing[] {
  * a bodied macro's body is user content. Inline macros always get an inline rendering.
  */
 export const extension: Handler = (state, node) => {
-  const key = attrString(node, 'extensionKey') ?? 'unknown';
+  const key = macroKey(attrString(node, 'extensionKey') ?? 'unknown');
   const known = own(macros, key);
   const docs = embeddedDocs(node);
   const out: MdNode[] = [];
