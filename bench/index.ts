@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<Result>> = {
   audience: async () => (await import('./audience')).benchAudience(),
   rovo: async () => (await import('./rovo')).benchRovo(),
   'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
+  'fair-share': async () => (await import('./fair-share')).benchFairShare(),
 };
 
 const CHILD_FLAG = '--bench-child';

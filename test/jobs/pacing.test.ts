@@ -50,13 +50,13 @@ describe('decide', () => {
     expect(d(0.999)).toMatchObject({ delaySeconds: 90 });
   });
 
-  it('spreads the last half of the usable budget evenly over the rest of the window', () => {
-    // Usable = 52,000 (65,000 less the 13,000 reserve); its last half, 26,000, should last the hour:
-    // with 10 minutes to go, 26,000/6 ≈ 4,333 usable points should still be left.
-    expect(go(at({ remaining: 13_000 + 5_000, resetAt: reset }))).toEqual({ go: true });
+  it('spreads 80% of the usable budget evenly over the window', () => {
+    // Usable = 52,000 (65,000 less the 13,000 reserve); 80% of it, 41,600, should last the hour:
+    // with 10 minutes to go, 41,600/6 ≈ 6,933 usable points should still be left.
+    expect(go(at({ remaining: 13_000 + 8_000, resetAt: reset }))).toEqual({ go: true });
     const ahead = go(at({ remaining: 13_000 + 2_000, resetAt: reset }));
-    // 2,000 points are the line's last 277 s: it comes down to them in 600 - 277 = 323 s.
-    expect(ahead).toEqual({ go: false, reason: 'schedule', delaySeconds: 324 });
+    // 2,000 points are the line's last 173 s: it comes down to them in 600 - 173 = 427 s.
+    expect(ahead).toEqual({ go: false, reason: 'schedule', delaySeconds: 427 });
   });
 
   it('yields after a slice of batches so other jobs interleave', () => {
