@@ -138,3 +138,27 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     return pace.delaySeconds;
   };
 }
+
+/**
+ * Background work done in one piece (an auto-export of one page) cannot stop between batches; it is
+ * deferred instead while a pause one of its runs recorded lasts. Kept per installation: the budget
+ * is the app's, so what one run saw holds for the next.
+ */
+export const HOLD_KEY = 'pacing:hold';
+
+type Store = { get<T>(key: string): Promise<T | undefined>; set(key: string, value: unknown): Promise<void> };
+
+/** Seconds to defer by (≤ the queue maximum, jittered), or undefined to run now. */
+export async function heldFor(kv: Store, now: number, random: () => number, policy: PacePolicy = PACING): Promise<number | undefined> {
+  if (!policy.enabled) return undefined;
+  const hold = await kv.get<{ until: number }>(HOLD_KEY);
+  if (!hold || hold.until <= now) return undefined;
+  return Math.min(policy.maxDelaySeconds, Math.max(1, Math.ceil((hold.until - now) / 1000 + random() * policy.jitterSeconds)));
+}
+
+/** After a run: records a pause when what its answers reported says the budget is nearly spent. */
+export async function recordHold(kv: Store, state: RateLimitState | undefined, now: number, policy: PacePolicy = PACING): Promise<void> {
+  const pace = decide(state, { batches: 0, now, random: () => 0 }, policy);
+  if (pace.go || pace.reason !== 'reserve') return;
+  await kv.set(HOLD_KEY, { until: pace.until ?? now + pace.delaySeconds * 1000 });
+}

@@ -59,6 +59,14 @@ describe('PointsBudget', () => {
     expect(b.total).toBe(14);
   });
 
+  it('gives Reset to the second when a benchmark runs an "hour" in seconds', () => {
+    const now = Date.UTC(2026, 10, 25, 14, 0, 3, 500);
+    const b = new PointsBudget({ limit: 5, windowMs: 10_000, now: () => now });
+    b.charge(5);
+    expect(b.check().headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-reset': '2026-11-25T14:00:10Z' });
+    expect(b.charge(0)).toMatchObject({ 'beta-ratelimit-policy': '"global-app-quota";q=5;w=10', 'beta-ratelimit': '"global-app-quota";r=0;t=7' });
+  });
+
   it('meters without refusing when the limit is null', () => {
     const b = new PointsBudget({ limit: null });
     b.charge(1e9);
