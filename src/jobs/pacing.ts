@@ -158,6 +158,9 @@ export async function heldFor(kv: Store, now: number, random: () => number, poli
 
 /** After a run: records a pause when what its answers reported says the budget is nearly spent. */
 export async function recordHold(kv: Store, state: RateLimitState | undefined, now: number, policy: PacePolicy = PACING): Promise<void> {
+  // A run refused with 429 goes back to the platform with Retry-After already; a hold would defer
+  // that very retry again. A refusal costs next to nothing, so other jobs may learn of it the same way.
+  if (!state || state.status === 429) return;
   const pace = decide(state, { batches: 0, now, random: () => 0 }, policy);
   if (pace.go || pace.reason !== 'reserve') return;
   await kv.set(HOLD_KEY, { until: pace.until ?? now + pace.delaySeconds * 1000 });
