@@ -4,9 +4,8 @@
  * attachment lands on that same page, so it is visible to exactly the people who see the page; what
  * the app reads from elsewhere (the child page list) goes in only if all of them may read it.
  */
-import type { AsyncEvent } from '@forge/events';
+import { InvocationErrorCode, type AsyncEvent } from '@forge/events';
 import { parseJob, recordFailure, runAutoExport, type ExportedFile } from '../activity/autoexport';
-import { InvocationErrorCode } from '@forge/events';
 import { createClient } from '../confluence/client';
 import { RateMeter } from '../confluence/rate-limit';
 import { heldFor, recordHold } from '../jobs/pacing';
