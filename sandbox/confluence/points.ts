@@ -14,6 +14,10 @@
 //     refused, and X-RateLimit-NearLimit: true when less than 20% of a budget remains;
 //   - Tier 1 ("Global Pool"): one hourly quota for the app, shared by all its tenants; 65,000 points
 //     per hour (Atlassian's reply on the developer community thread "2026 point-based rate limits").
+// Observed on real answers (same thread, Jira, March 2026), not documented: the quota also comes as
+// IETF-draft structured fields, `Beta-RateLimit-Policy: "<name>";q=<quota>;w=<window s>` and
+// `Beta-RateLimit: "<name>";r=<remaining>;t=<s to reset>` (t pointed at the next full hour). The
+// meter sends them too (QUOTA_NAME is ASSUMED); src/confluence/rate-limit.ts reads both kinds.
 // Everything marked ASSUMED below could not be read from those pages (the per-type cost table was
 // cut off in every copy available here) and is our best reading, not a documented fact.
 
@@ -32,6 +36,8 @@ export const TIER1_POINTS_PER_HOUR = 65_000;
 const HOUR_MS = 3_600_000;
 /** ASSUMED: the value RateLimit-Reason takes for the app quota (Jira's is jira-quota-global-based). */
 export const QUOTA_REASON = 'confluence-quota-global-based';
+/** ASSUMED: the policy name in Beta-RateLimit(-Policy) for the app-wide quota (Jira's tenant one was "tenant-app-quota"). */
+export const QUOTA_NAME = 'global-app-quota';
 
 /** POST routes that only read (their body is a query), so they are charged per object. ASSUMED. */
 const READ_POSTS = [/\/wiki\/api\/v2\/users-bulk$/, /\/wiki\/api\/v2\/content\/convert-ids-to-types$/];
@@ -129,7 +135,7 @@ export class PointsBudget {
         refuse: true,
         headers: {
           'retry-after': String(Math.max(1, Math.ceil((resetAt - t) / 1000))),
-          'x-ratelimit-reset': isoMinute(resetAt),
+          'x-ratelimit-reset': this.iso(resetAt),
           'x-ratelimit-limit': String(this.limit),
           'x-ratelimit-remaining': '0',
           'x-ratelimit-nearlimit': 'true',
@@ -142,22 +148,29 @@ export class PointsBudget {
 
   /** After serving: charge the points and return the headers that report the state. */
   charge(points: number): Record<string, string> {
-    this.roll();
+    const t = this.roll();
     this.used += points;
     this.total += points;
     if (this.limit === null) return {};
     const remaining = Math.max(0, this.limit - this.used);
+    const toReset = Math.max(0, Math.ceil((this.windowStart + this.windowMs - t) / 1000));
     return {
       'x-ratelimit-limit': String(this.limit),
       'x-ratelimit-remaining': String(remaining),
       ...(remaining < this.limit * 0.2 ? { 'x-ratelimit-nearlimit': 'true' } : {}),
+      'beta-ratelimit-policy': `"${QUOTA_NAME}";q=${this.limit};w=${Math.round(this.windowMs / 1000)}`,
+      'beta-ratelimit': `"${QUOTA_NAME}";r=${remaining};t=${toReset}`,
     };
   }
-}
 
-/** "yyyy-MM-ddTHH:mmZ", the documented X-RateLimit-Reset format (rounded up to the minute). */
-function isoMinute(ms: number): string {
-  return new Date(Math.ceil(ms / 60_000) * 60_000).toISOString().slice(0, 16) + 'Z';
+  /**
+   * "yyyy-MM-ddTHH:mmZ", the documented X-RateLimit-Reset format (rounded up to the minute). A window
+   * shorter than a minute exists only in benchmarks that run an "hour" in seconds: to the second there.
+   */
+  private iso(ms: number): string {
+    if (this.windowMs < 60_000) return new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19) + 'Z';
+    return new Date(Math.ceil(ms / 60_000) * 60_000).toISOString().slice(0, 16) + 'Z';
+  }
 }
 
 /** The process's app-wide budget: every sandbox site in this process shares it, as Tier 1 does. */

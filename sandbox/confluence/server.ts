@@ -170,8 +170,10 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     rec.status = reply.status;
     if (metered) {
       rec.points = costOf({ method: rec.method, pathname: rec.path.split('?')[0] ?? rec.path, status: reply.status, json: reply.json, binary: !!reply.bytes });
-      // A request-count limit set by a test (setRateLimit) reports its own headers over the points'.
-      extra = { ...points.charge(rec.points), ...extra };
+      const quota = points.charge(rec.points);
+      // A request-count limit set by a test (setRateLimit) reports its own headers instead of the
+      // points' (mixing the two would tell a client two budgets at once).
+      if (!limit) extra = { ...quota, ...extra };
     }
     const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
     let payload: Buffer | undefined;

@@ -87,6 +87,11 @@ export class ForgePlatform {
   private readonly als = new AsyncLocalStorage<Invocation>();
   /** Set when delivery should wait for an explicit `drain()` instead of running at once. */
   manualDelivery = false;
+  /**
+   * Longest real wait for an event's `delayInSeconds` (and a retry's `retryAfter`): tests fast-forward
+   * them; a simulation that runs on the clock (bench/fair-share.ts) sets Infinity.
+   */
+  delayCapMs = 50;
   /** asUser() requests the proxy refused for want of consent, in order, for assertions. */
   readonly consentRefusals: Array<{ accountId: string; path: string }> = [];
   private readonly withoutConsent: Set<string>;
@@ -231,7 +236,7 @@ export class ForgePlatform {
 
   private deliver(p: Pending): void {
     // Delivery starts after the pushing invocation continues, as on the platform, and with no user.
-    const task = new Promise<void>((resolve) => setTimeout(resolve, Math.min(p.delayMs, 50)))
+    const task = new Promise<void>((resolve) => setTimeout(resolve, Math.min(p.delayMs, this.delayCapMs)))
       .then(() => this.consumeInSlot(p))
       .finally(() => this.inflight.delete(task));
     this.inflight.add(task);

@@ -9,7 +9,8 @@
 import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type RequestProductMethod } from '@forge/api';
 import { ConfluenceError, passConsent } from './errors';
 import { paginate, type FetchPage } from './paginate';
-import { RESOLVER_RETRY, withRetry, type RetryDeps, type RetryPolicy } from './retry';
+import { readRateLimit, type RateLimitState } from './rate-limit';
+import { RESOLVER_RETRY, realDeps, withRetry, type RetryDeps, type RetryPolicy } from './retry';
 import type {
   Ancestor,
   Attachment,
@@ -50,6 +51,11 @@ export interface ClientOptions {
   /** Called after every HTTP answer (for request counting in benchmarks and progress). */
   onResponse?: (status: number) => void;
   /**
+   * Called with the rate-limit state every answer reports (retried 429s included), read from its
+   * headers only. Background jobs pace themselves on it (src/jobs/pacing.ts).
+   */
+  onRateLimit?: (state: RateLimitState) => void;
+  /**
    * With auth 'user': act as this account outside its own invocation (offline impersonation, only
    * for scopes marked allowImpersonation in manifest.yml). Background jobs pass the requester.
    */
@@ -80,9 +86,17 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
 
   async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT): Promise<APIResponse> {
     const product: Product = auth === 'user' ? asUser(options.accountId) : asApp();
+    const observe = options.onRateLimit;
+    const now = (options.retryDeps ?? realDeps).now;
+    const sendOnce = async (): Promise<APIResponse> => {
+      const res = await send(product, headers);
+      const state = observe ? readRateLimit(res.headers, res.status, now()) : undefined;
+      if (state) observe?.(state);
+      return res;
+    };
     let res: APIResponse;
     try {
-      res = await withRetry(() => send(product, headers), policy, options.retryDeps);
+      res = await withRetry(sendOnce, policy, options.retryDeps);
     } catch (e) {
       throw networkError(e, what);
     }

@@ -4,9 +4,11 @@
  * attachment lands on that same page, so it is visible to exactly the people who see the page; what
  * the app reads from elsewhere (the child page list) goes in only if all of them may read it.
  */
-import type { AsyncEvent } from '@forge/events';
+import { InvocationErrorCode, type AsyncEvent } from '@forge/events';
 import { parseJob, recordFailure, runAutoExport, type ExportedFile } from '../activity/autoexport';
 import { createClient } from '../confluence/client';
+import { RateMeter } from '../confluence/rate-limit';
+import { heldFor, recordHold } from '../jobs/pacing';
 import { confluenceAudience } from '../export/audience';
 import { exportPage } from '../export/service';
 import type { ExportOptions } from '../shared/export';
@@ -20,7 +22,12 @@ export async function autoExportConsumer(event: AsyncEvent): Promise<unknown> {
     return undefined;
   }
   const attempt = event.retryContext?.retryCount ?? 0;
-  const client = createClient('app', { retry: EVENT_RETRY });
+  // Background work spares the app-wide points budget (src/jobs/pacing.ts): while an earlier run saw
+  // it nearly spent, the export waits for the reset (on its last platform retry it runs anyway).
+  const deferBy = attempt < MAX_PLATFORM_RETRIES ? await heldFor(forgeKv, Date.now(), Math.random).catch(() => undefined) : undefined;
+  if (deferBy !== undefined) return invocationError({ retryAfter: deferBy, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
+  const rate = new RateMeter();
+  const client = createClient('app', { retry: EVENT_RETRY, onRateLimit: rate.record });
   try {
     await runAutoExport(
       {
@@ -43,5 +50,7 @@ export async function autoExportConsumer(event: AsyncEvent): Promise<unknown> {
     // Best effort: if KVS itself is failing there is nowhere to record it.
     await recordFailure(forgeKv, job, failureCode(e), new Date().toISOString()).catch(() => undefined);
     return undefined;
+  } finally {
+    await recordHold(forgeKv, rate.last, Date.now()).catch(() => undefined);
   }
 }

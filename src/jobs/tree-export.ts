@@ -8,11 +8,13 @@ import { kvs, WhereConditions } from '@forge/kvs';
 import { randomUUID } from 'node:crypto';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
+import { RateMeter } from '../confluence/rate-limit';
 import type { Space } from '../confluence/types';
 import type { ExportOptions, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
 import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
 import { createSpaceJob, createTreeJob, runTreeJob, tuning, type CreateDeps, type RunOutcome } from './tree-run';
+import { pacer } from './pacing';
 import { keys, type TreeJob } from './tree-store';
 
 /** The queue key in manifest.yml (consumer `tree-export-consumer`). */
@@ -90,9 +92,12 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown } }):
   if (typeof jobId !== 'string' || !jobId) return undefined;
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
   if (!job) return { outcome: 'missing' };
+  // Both identities draw on the one app-wide points budget; the job paces itself on what they see.
+  const rate = new RateMeter();
   const outcome = await runTreeJob(jobId, {
-    client: createClient('user', { retry: tuning.retry, accountId: job.requester }),
-    app: createClient('app', { retry: tuning.retry }),
+    client: createClient('user', { retry: tuning.retry, accountId: job.requester, onRateLimit: rate.record }),
+    app: createClient('app', { retry: tuning.retry, onRateLimit: rate.record }),
+    pace: pacer(() => rate.last, { now: Date.now, random: Math.random }),
     kv: forgeKv,
     remainingMs,
     continueLater: async (id, delaySeconds) => void (await queue().push({ body: { jobId: id }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),

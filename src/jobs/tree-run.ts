@@ -266,6 +266,8 @@ export interface RunDeps {
   css?: string;
   /** Identifies this run (for the lease); random when absent. */
   runId?: string;
+  /** Before each batch: seconds to re-queue after to spare the app's points budget, or go on (./pacing). */
+  pace?(ckpt: Checkpoint, batches: number): number | undefined;
 }
 
 export type RunOutcome = 'done' | 'continued' | 'cancelled' | 'failed' | 'missing' | 'finished-before' | 'busy';
@@ -365,7 +367,12 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       if (list) list.push(n);
       else kids.set(n.parentId, [n]);
     }
-    while (ckpt.next < pages.length) {
+    for (let batches = 0; ckpt.next < pages.length; batches++) {
+      const paced = deps.pace?.(ckpt, batches);
+      if (paced !== undefined) {
+        await kv.set(keys.ckpt(jobId), ckpt);
+        return await later(paced);
+      }
       await setProgress(kv, jobId, status('converting'));
       const batch = pages.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();

@@ -91,6 +91,8 @@ export interface Checkpoint {
    * their own (unset until checked). Pages under them, or restricted themselves, stay out.
    */
   restrictedChunks?: number;
+  /** Paced (./pacing): the app's points budget is spent until then (ms since epoch). */
+  pausedUntil?: number;
 }
 
 /** Which consumer run owns the job until when (ISO); another run backs off until then. */

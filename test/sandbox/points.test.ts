@@ -36,8 +36,12 @@ describe('PointsBudget', () => {
     let now = Date.UTC(2026, 10, 25, 14, 59, 30); // 30 s before the hour
     const b = new PointsBudget({ limit: 10, now: () => now });
     expect(b.check().refuse).toBe(false);
-    expect(b.charge(7)).toEqual({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '3' });
-    expect(b.charge(2)).toEqual({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1', 'x-ratelimit-nearlimit': 'true' });
+    expect(b.charge(7)).toEqual({
+      'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '3',
+      // The quota as real answers were observed to carry it: 30 s to the hour.
+      'beta-ratelimit-policy': '"global-app-quota";q=10;w=3600', 'beta-ratelimit': '"global-app-quota";r=3;t=30',
+    });
+    expect(b.charge(2)).toMatchObject({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1', 'x-ratelimit-nearlimit': 'true', 'beta-ratelimit': '"global-app-quota";r=1;t=30' });
     expect(b.check().refuse).toBe(false);
     b.charge(5); // the request that crosses the line is served and charged in full
     expect(b.spent()).toBe(14);
@@ -53,6 +57,14 @@ describe('PointsBudget', () => {
     expect(b.check().refuse).toBe(false);
     expect(b.spent()).toBe(0);
     expect(b.total).toBe(14);
+  });
+
+  it('gives Reset to the second when a benchmark runs an "hour" in seconds', () => {
+    const now = Date.UTC(2026, 10, 25, 14, 0, 3, 500);
+    const b = new PointsBudget({ limit: 5, windowMs: 10_000, now: () => now });
+    b.charge(5);
+    expect(b.check().headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-reset': '2026-11-25T14:00:10Z' });
+    expect(b.charge(0)).toMatchObject({ 'beta-ratelimit-policy': '"global-app-quota";q=5;w=10', 'beta-ratelimit': '"global-app-quota";r=0;t=7' });
   });
 
   it('meters without refusing when the limit is null', () => {
