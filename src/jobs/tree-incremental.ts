@@ -202,8 +202,9 @@ async function listAgain(client: PlanClient, root: TreeJob['root'], tick: (liste
 export function rewriteHrefs(text: string, map: ReadonlyMap<string, string>): string {
   if (map.size === 0) return text;
   const escaped = [...map.keys()].sort((x, y) => y.length - x.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  // Only where a link target starts (Markdown `](`, HTML and JSON quotes) and ends (`)`, `#`, quotes).
-  const re = new RegExp(`(?<=[("'=])(${escaped.join('|')})(?=[)#"'\\\\])`, 'g');
+  // Only where a link target starts (Markdown `](`, HTML and JSON quotes, a YAML value or list item
+  // in front matter) and ends (`)`, `#`, quotes, end of line).
+  const re = new RegExp(`(?<=[("'=]|: |- )(${escaped.join('|')})(?=[)#"'\\\\]|$)`, 'gm');
   return text.replace(re, (m) => map.get(m) ?? m);
 }
 
