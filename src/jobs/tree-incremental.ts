@@ -77,12 +77,14 @@ interface Base {
   links: Map<string, string[]>;
   report: ReportEntry[];
   siteTime: string;
+  /** The search's count of pages in scope when the base was planned. */
+  scopeCount?: number;
   /** The files asked for, by path. */
   files: Record<string, Uint8Array>;
 }
 
 /** The search's scope: the pages under the root, or the space's pages and blog posts. */
-export function scopeCql(job: Pick<TreeJob, 'root' | 'spaceKey'>): string | undefined {
+export function scopeCql(job: { root: Pick<TreeJob['root'], 'type' | 'id'>; spaceKey?: string }): string | undefined {
   if (job.root.type !== 'space') return /^\d+$/.test(job.root.id) ? `ancestor = ${job.root.id} and type = page` : undefined;
   return job.spaceKey ? `space = "${job.spaceKey.replace(/["\\]/g, '')}" and type in (page, blogpost)` : undefined;
 }
@@ -124,7 +126,7 @@ async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: st
     return 'the earlier export is not a readable zip';
   }
   if (!manifest || typeof manifest !== 'object') return 'the earlier export has no manifest';
-  const m = manifest as { format?: unknown; root?: { id?: unknown }; tree?: unknown; links?: unknown; report?: unknown; siteTime?: unknown };
+  const m = manifest as { format?: unknown; root?: { id?: unknown }; tree?: unknown; links?: unknown; report?: unknown; siteTime?: unknown; scopeCount?: unknown };
   if (m.format !== BASE_FORMAT) return `the earlier export was written in an older format (${String(m.format ?? 1)})`;
   if (m.root?.id !== expect.rootId) return 'the earlier export is of another root';
   if (!Array.isArray(m.tree) || typeof m.siteTime !== 'string' || Number.isNaN(Date.parse(m.siteTime))) return "the earlier export's manifest is damaged";
@@ -142,7 +144,8 @@ async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: st
     if (typeof l.from === 'string' && Array.isArray(l.to)) links.set(l.from, l.to.filter((t): t is string => typeof t === 'string'));
   }
   const report = Array.isArray(m.report) ? (m.report as ReportEntry[]).filter((r) => r && typeof r.kind === 'string' && typeof r.detail === 'string') : [];
-  return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files };
+  const scopeCount = typeof m.scopeCount === 'number' && Number.isInteger(m.scopeCount) && m.scopeCount >= 0 ? m.scopeCount : undefined;
+  return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files, ...(scopeCount !== undefined ? { scopeCount } : {}) };
 }
 
 interface Item {
@@ -262,11 +265,18 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   let unknownParent = false;
   const versions = new Map<string, number>(base.entries.map((e) => [e.id, e.version]));
   const seenAt: string[] = [];
+  // A space export holds what the space's page listing returns, which leaves out pages under
+  // folders (and other non-pages): hits there are not the export's business.
+  const outside = new Set<string>();
   for (const m of meta.values()) {
     if (m.version?.number !== undefined) versions.set(m.id, m.version.number);
     if (m.id === rootId) continue;
     if (m.version?.createdAt) seenAt.push(m.version.createdAt);
     const post = hitPosts.has(m.id);
+    if (isSpace && !post && m.parentType && m.parentType !== 'page') {
+      outside.add(m.id);
+      continue;
+    }
     // A space's top-level pages have no parent in the plan; a tree's children hang from the root.
     const parent = post ? blog : isSpace ? (m.parentId && cur.has(m.parentId) ? m.parentId : m.parentId ? '?' : undefined) : m.parentId ?? rootId;
     const known = parent === undefined || parent === rootId || cur.has(parent);
@@ -282,9 +292,14 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
       cur.set(m.id, { id: m.id, title: m.title ?? m.id, type: post ? 'blogpost' : 'page', ...(parent ? { parentId: parent } : {}) });
     }
   }
+  // The same count as the base's, plus the pages created since: anything else means pages left the
+  // scope (deleted, moved out, restricted) or came in by a move, and only a listing says which.
+  const before = new Set(base.tree.map((e) => e.id));
+  const window = Math.floor((Date.parse(base.siteTime) - PRECISION_MS) / 60_000) * 60_000;
+  const createdSince = (m: Page): boolean => m.createdAt !== undefined && Date.parse(m.createdAt) >= window;
+  const created = [...meta.values()].filter((m) => m.id !== rootId && !before.has(m.id) && (!outside.has(m.id) || createdSince(m))).length;
   const count = await client.countContent(scope);
-  const expected = [...cur.values()].filter((i) => isExported(i.type)).length;
-  const listed = unknownParent || count === undefined || count !== expected;
+  const listed = unknownParent || count === undefined || base.scopeCount === undefined || count !== base.scopeCount + created;
   const items = listed ? await listAgain(client, baseJob.root, input.tick ?? (() => undefined)) : [...cur.values()];
 
   const rootTitle = isSpace ? baseJob.root.title : rootMeta?.title ?? baseJob.root.title;
@@ -347,6 +362,7 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
       delivery: 'download',
       ...(baseJob.spaceKey ? { spaceKey: baseJob.spaceKey } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
+      ...(count !== undefined ? { scopeCount: count } : {}),
       incremental: {
         baseJobId: input.base.jobId,
         baseExportedAt: input.base.exportedAt,
@@ -499,6 +515,7 @@ export function manifestFields(job: TreeJob, siteTime: string | undefined): Reco
   return {
     format: BASE_FORMAT,
     siteTime: siteTime ?? job.createdAt,
+    ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}),
     ...(spec
       ? {
           incremental: {
@@ -535,11 +552,9 @@ export async function countChanges(client: Pick<Confluence, 'countContent'>, job
   const about = { base: { exportedAt: base.exportedAt, pages: base.pages } };
   if (!scope || !base.siteTime) return about;
   const [changed, total] = await Promise.all([client.countContent(changesCql(scope, base.siteTime)), client.countContent(scope)]);
-  // A tree's count leaves out the root, which the base counted.
-  const own = job.root.type === 'space' ? 0 : 1;
   return {
     ...about,
     ...(changed !== undefined ? { changed } : {}),
-    ...(total !== undefined ? { total: total + own, removed: total + own < base.pages } : {}),
+    ...(total !== undefined ? { total, ...(base.scopeCount !== undefined ? { removed: total < base.scopeCount } : {}) } : {}),
   };
 }

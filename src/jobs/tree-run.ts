@@ -30,7 +30,7 @@ import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/expor
 import type { KeyValue } from '../storage/kv';
 import { markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
-import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
+import { carryOver, incrementalReport, loadChanges, manifestFields, scopeCql, siteFloor } from './tree-incremental';
 import {
   cleanup,
   keys,
@@ -75,7 +75,7 @@ export const MAX_ITEMS = 20_000;
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
+  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'> & Partial<Pick<Confluence, 'countContent'>>;
   kv: KeyValue;
   /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
   admit?(jobId: string): Promise<void>;
@@ -89,7 +89,7 @@ export interface CreateDeps {
 
 /** The same, listing a whole space instead of a page's tree. */
 export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
-  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'>;
+  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'> & Partial<Pick<Confluence, 'countContent'>>;
   /** As the app: only counts the space's pages and blog posts, to say how many the user could not read. */
   app?: Pick<Confluence, 'countContent'>;
 };
@@ -129,12 +129,14 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
   return admitted(deps, async (jobId) => {
     const { plan, unlisted, unlistedMore } = await listTree(deps, input, root, started);
     const title = root.title ?? 'Export';
+    const scopeCount = await countScope(deps.client, { root: { type: 'page', id: root.id } });
     return storeJob(deps, input, jobId, plan, {
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
       fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
       baseUrl: root._links?.base,
       ...(unlisted.length > 0 ? { unlisted } : {}),
       ...(unlistedMore > 0 ? { unlistedMore } : {}),
+      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
 }
@@ -160,6 +162,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     }
     const title = space.name || space.key || space.id;
     const plan = planTree({ id: space.id, title, type: 'space' }, planSpace(space.id, pages, posts));
+    const scopeCount = await countScope(deps.client, { root: { type: 'space', id: space.id }, ...(space.key ? { spaceKey: space.key } : {}) });
     // A space the user can only partly read: the export says how many items it left out, never which.
     // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
     const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
@@ -171,8 +174,18 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
       ...(hidden > 0 ? { unreadable: hidden } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
       ...(space.key ? { spaceKey: space.key } : {}),
+      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
+}
+
+/**
+ * The search's count of the pages in the export's scope, as the user, right after the listing: the
+ * next (incremental) export compares its own count with it (./tree-incremental). Unknown on failure.
+ */
+async function countScope(client: Partial<Pick<Confluence, 'countContent'>>, job: Parameters<typeof scopeCql>[0]): Promise<number | undefined> {
+  const scope = scopeCql(job);
+  return scope && client.countContent ? client.countContent(scope).catch(orElse(undefined)) : undefined;
 }
 
 /** Runs `create` under a slot of the job limits, giving the slot back when creating fails. */
@@ -211,7 +224,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey' | 'scopeCount'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();

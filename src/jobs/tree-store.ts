@@ -53,6 +53,8 @@ export interface TreeJob {
   spaceKey?: string;
   /** Incremental exports: the base it builds on and what changed since (./tree-incremental). */
   incremental?: IncrementalSpec;
+  /** The search's count of pages in scope when the job was planned (./tree-incremental). */
+  scopeCount?: number;
   /** A full export asked to be incremental: why it could not be. */
   fullBecause?: string;
 }

@@ -111,9 +111,9 @@ export interface TreeChanges {
   base?: { exportedAt: string; pages: number };
   /** Pages created or changed since (a count from the search index; can include a few unchanged near the export time). */
   changed?: number;
-  /** Pages in the tree or space now. */
+  /** Pages the search finds in the tree (under its root) or space now. */
   total?: number;
-  /** True when fewer pages are there than the earlier export had plus the changed ones: some were removed, moved out or restricted. */
+  /** True when the search finds fewer pages than at the earlier export: some were removed, moved out or restricted. */
   removed?: boolean;
   reason?: string;
 }
