@@ -97,15 +97,33 @@ export async function keepAsBase(kv: KeyValue, list: ListByPrefix, job: TreeJob,
   const previous = await kv.get<BaseRecord>(key);
   const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
   await kv.set(key, record);
-  if (previous && previous.jobId !== job.jobId) await forgetJob(kv, list, previous.jobId);
+  if (previous && previous.jobId !== job.jobId) await demote(kv, list, previous.jobId);
   const entry = await kv.get<JobIndex>(indexKey(job.jobId));
   if (entry) await kv.set(indexKey(job.jobId), { ...entry, keepUntil: new Date(now.getTime() + BASE_KEEP_MS).toISOString() } satisfies JobIndex);
   const mine = (await list(userPrefix(job.requester))).flatMap(({ key: k, value }) => (isRecord(value) ? [{ key: k, value }] : []));
   mine.sort((a, b) => b.value.exportedAt.localeCompare(a.value.exportedAt));
   for (const old of mine.slice(MAX_BASES_PER_USER)) {
     await kv.delete(old.key);
-    await forgetJob(kv, list, old.value.jobId);
+    await demote(kv, list, old.value.jobId);
   }
+}
+
+/**
+ * A base no longer needed as one: deleted now if its zip was downloaded, else back to the rules of
+ * any private zip (deleted once downloaded, or RETENTION_MS after it finished), so an export the
+ * requester has not fetched yet is not lost because a newer one of the same root finished first.
+ */
+async function demote(kv: KeyValue, list: ListByPrefix, jobId: string): Promise<void> {
+  const entry = await kv.get<JobIndex>(indexKey(jobId));
+  if (!entry || entry.downloadedAt) return forgetJob(kv, list, jobId);
+  const { keepUntil: _kept, ...rest } = entry;
+  await kv.set(indexKey(jobId), rest satisfies JobIndex);
+}
+
+/** Notes that a base's zip was downloaded (a base is kept after its download, see `demote`). */
+export async function markDownloaded(kv: KeyValue, jobId: string, now: Date): Promise<void> {
+  const entry = await kv.get<JobIndex>(indexKey(jobId));
+  if (entry) await kv.set(indexKey(jobId), { ...entry, downloadedAt: now.toISOString() } satisfies JobIndex);
 }
 
 function isRecord(v: unknown): v is BaseRecord {

@@ -40,6 +40,8 @@ export interface JobIndex {
   slots?: string[];
   /** Set when the job became the base of incremental exports (./tree-base): kept until then instead. */
   keepUntil?: string;
+  /** Set when a base's zip was downloaded (./tree-base): once replaced, it goes at once. */
+  downloadedAt?: string;
 }
 
 /** Every key/value under a prefix (the KVS query API, all pages). */

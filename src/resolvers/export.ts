@@ -11,7 +11,7 @@ import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
-import { isBase, NO_BASE } from '../jobs/tree-base';
+import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
@@ -275,7 +275,10 @@ export function registerExportResolvers(resolver: Resolver): void {
     if (pieces.some((p) => typeof p !== 'string')) throw new AppError('NOT_FOUND', 'Part of the zip is missing.', 'Start the tree export again.');
     const last = input.part === parts - 1;
     // The newest private export of a root stays (for BASE_KEEP_MS) as the base of the next one.
-    if (last && !(await isBase(forgeKv, job))) await forgetJob(forgeKv, listByPrefix, job.jobId);
+    if (last) {
+      if (await isBase(forgeKv, job)) await markDownloaded(forgeKv, job.jobId, new Date());
+      else await forgetJob(forgeKv, listByPrefix, job.jobId);
+    }
     return { part: input.part, parts, data: pieces.join(''), fileName: download.fileName, bytes: download.bytes, ...(last ? {} : { next: input.part + 1 }) };
   });
 
