@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<Result>> = {
   audience: async () => (await import('./audience')).benchAudience(),
   rovo: async () => (await import('./rovo')).benchRovo(),
   'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
+  incremental: async () => (await import('./incremental')).benchIncremental(),
 };
 
 const CHILD_FLAG = '--bench-child';
