@@ -265,21 +265,20 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   let unknownParent = false;
   const versions = new Map<string, number>(base.entries.map((e) => [e.id, e.version]));
   const seenAt: string[] = [];
-  // A space export holds what the space's page listing returns, which leaves out pages under
-  // folders (and other non-pages): hits there are not the export's business.
-  const outside = new Set<string>();
+  // Where a space export puts a page (as planSpace does): under its parent page, at the top when
+  // its parent is no page (a folder) or there is none. '?': a parent page the plan does not know.
+  const spaceParent = (m: Page): string | undefined => {
+    if (!m.parentId || (m.parentType && m.parentType !== 'page')) return undefined;
+    return cur.has(m.parentId) || hitPages.has(m.parentId) ? m.parentId : '?';
+  };
   for (const m of meta.values()) {
     if (m.version?.number !== undefined) versions.set(m.id, m.version.number);
     if (m.id === rootId) continue;
     if (m.version?.createdAt) seenAt.push(m.version.createdAt);
     const post = hitPosts.has(m.id);
-    if (isSpace && !post && m.parentType && m.parentType !== 'page') {
-      outside.add(m.id);
-      continue;
-    }
-    // A space's top-level pages have no parent in the plan; a tree's children hang from the root.
-    const parent = post ? blog : isSpace ? (m.parentId && cur.has(m.parentId) ? m.parentId : m.parentId ? '?' : undefined) : m.parentId ?? rootId;
-    const known = parent === undefined || parent === rootId || cur.has(parent);
+    // A tree's children hang from the root; a space's top-level pages have no parent in the plan.
+    const parent = post ? blog : isSpace ? spaceParent(m) : m.parentId ?? rootId;
+    const known = parent === undefined || parent === rootId || cur.has(parent) || hitPages.has(parent);
     if (!known) unknownParent = true;
     const was = cur.get(m.id);
     if (was) {
@@ -295,9 +294,7 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   // The same count as the base's, plus the pages created since: anything else means pages left the
   // scope (deleted, moved out, restricted) or came in by a move, and only a listing says which.
   const before = new Set(base.tree.map((e) => e.id));
-  const window = Math.floor((Date.parse(base.siteTime) - PRECISION_MS) / 60_000) * 60_000;
-  const createdSince = (m: Page): boolean => m.createdAt !== undefined && Date.parse(m.createdAt) >= window;
-  const created = [...meta.values()].filter((m) => m.id !== rootId && !before.has(m.id) && (!outside.has(m.id) || createdSince(m))).length;
+  const created = [...meta.values()].filter((m) => m.id !== rootId && !before.has(m.id)).length;
   const count = await client.countContent(scope);
   const listed = unknownParent || count === undefined || base.scopeCount === undefined || count !== base.scopeCount + created;
   const items = listed ? await listAgain(client, baseJob.root, input.tick ?? (() => undefined)) : [...cur.values()];
