@@ -293,7 +293,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   const { kv } = deps;
   const found = await kv.get<TreeJob>(keys.job(jobId));
   if (!found) return 'missing';
-  // An incremental job's first run plans it (nodes, carried pages); then it runs like any other.
+  // An incremental job's first run carries the unchanged pages over; then it runs like any other.
   let job: TreeJob = found;
   const progress = await kv.get<TreeStatus>(keys.progress(jobId));
   // Events can be delivered twice: a finished job stays finished.
