@@ -24,6 +24,7 @@ const benches: Record<string, () => Promise<Result>> = {
   'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
   corpus: async () => (await import('./corpus')).benchCorpus(),
   'fair-share': async () => (await import('./fair-share')).benchFairShare(),
+  incremental: async () => (await import('./incremental')).benchIncremental(),
 };
 
 const CHILD_FLAG = '--bench-child';

@@ -300,6 +300,36 @@ export class Site {
     c.restrictedTo = accountIds ? [...accountIds] : null;
   }
 
+  /**
+   * Moves a page (with its subtree) to the end of `parentId`'s children, as v1
+   * `PUT /wiki/rest/api/content/{pageId}/move/append/{targetId}` does (confluence-openapi v1.json).
+   * ASSUMED: a move writes no new version and leaves the last-modified date alone (the spec says
+   * nothing about versions; Confluence's page history shows no entry for a move), so neither the
+   * version nor a `lastmodified` search sees it.
+   */
+  movePage(id: string, parentId: string): void {
+    const c = this.mustContent(id);
+    if (id === parentId || this.ancestorIds(parentId).includes(id)) throw new Error(`cannot move ${id} under itself`);
+    if (c.parentId) this.kids.set(c.parentId, this.childIds(c.parentId).filter((k) => k !== id));
+    const siblings = [...this.childIds(parentId), id];
+    this.kids.set(parentId, siblings);
+    c.parentId = parentId;
+    c.childPosition = siblings.length - 1;
+    c.spaceId = this.mustContent(parentId).spaceId;
+  }
+
+  /**
+   * Deletes a page for good (as purging it from the trash does); its children move up to its parent
+   * (ASSUMED: what the Cloud editor does when only the page, not its children, is deleted).
+   */
+  deletePage(id: string): void {
+    const c = this.mustContent(id);
+    for (const k of [...this.childIds(id)]) if (c.parentId) this.movePage(k, c.parentId);
+    if (c.parentId) this.kids.set(c.parentId, this.childIds(c.parentId).filter((k) => k !== id));
+    this.kids.delete(id);
+    this.contents.delete(id);
+  }
+
   /** Replaces title and/or body and stores a new version. Returns the new version number. */
   updatePage(id: string, change: { title?: string; adf?: AdfDoc; storage?: string; message?: string; minorEdit?: boolean }, byAccountId: string): number {
     const c = this.mustContent(id);

@@ -47,6 +47,7 @@ export const api = {
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
   spaceStart: (p: PayloadOf<'export/space/start'>) => call('export/space/start', p),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
+  treeChanges: (p: PayloadOf<'export/tree/changes'>) => call('export/tree/changes', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),
   treeDownload: (p: PayloadOf<'export/tree/download'>) => call('export/tree/download', p),
   commentsList: (p: PayloadOf<'comments/list'>) => call('comments/list', p),

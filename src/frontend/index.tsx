@@ -122,6 +122,17 @@ export function App() {
     return () => clearTimeout(timer);
   }, [job?.jobId, running, polling, state.requests.treeStatus?.seq, run]);
 
+  // What a re-export would do: asked (two counts) when the tree export is chosen, when the options
+  // that pick the earlier export change, and after an export (it is the next one's base).
+  const o = state.options;
+  const changesKey = [state.tree, state.treeAttach, state.treeSpace, state.treePreset, o.format, o.frontMatter, o.comments, o.anchors, o.attachments, job?.status.phase === 'done'].join('|');
+  useEffect(() => {
+    const st = current.current;
+    if (!onPage || !st.tree || st.treeAttach || jobRunning(st.job)) return;
+    const preset = st.options.format === 'md' && st.treePreset && st.treePreset !== 'gfm' ? { preset: st.treePreset } : {};
+    void run('treeChanges', () => api.treeChanges({ ...st.options, ...preset, scope: st.treeSpace ? 'space' : 'tree' }), false);
+  }, [onPage, changesKey, run]); // eslint-disable-line react-hooks/exhaustive-deps
+
   // When the job ends: say so, and refresh the freshness line.
   const phase = job?.status.phase;
   useEffect(() => {
@@ -158,12 +169,13 @@ export function App() {
       const preset = st.options.format === 'md' && st.treePreset && st.treePreset !== 'gfm' ? { preset: st.treePreset } : {};
       // A whole space: the panel's space on its homepage, or the key typed on the global page.
       if (st.mode === 'global') void run('treeStart', () => api.spaceStart({ ...st.options, ...preset, space: st.spaceKey.trim() }));
-      else if (st.treeSpace) void run('treeStart', () => api.spaceStart({ ...st.options, ...preset }));
-      else void run('treeStart', () => api.treeStart({ ...st.options, attach: st.treeAttach, ...preset }));
+      else if (st.treeSpace) void run('treeStart', () => api.spaceStart({ ...st.options, ...preset, mode: st.treeFull ? 'full' : 'incremental' }));
+      else void run('treeStart', () => api.treeStart({ ...st.options, attach: st.treeAttach, ...preset, ...(st.treeAttach ? {} : { mode: st.treeFull ? 'full' : 'incremental' }) }));
     },
     onTreeAttach: (on: boolean) => dispatch({ type: 'treeAttach', on }),
     onTreePreset: (preset: ExportPreset) => dispatch({ type: 'treePreset', preset }),
     onTreeSpace: (on: boolean) => dispatch({ type: 'treeSpace', on }),
+    onTreeFull: (on: boolean) => dispatch({ type: 'treeFull', on }),
     onSpaceKey: (text: string) => dispatch({ type: 'spaceKey', text }),
     onTreeDownload: async () => {
       const job = s.current.job;

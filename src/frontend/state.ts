@@ -7,7 +7,7 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
-import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeStartResult, TreeStatus } from '../shared/export';
+import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
@@ -41,6 +41,7 @@ export interface SlotData {
   preview: ExportPageResult;
   attach: ExportAttachResult;
   treeStart: TreeStartResult;
+  treeChanges: TreeChanges;
   treeStatus: TreeStatus;
   treeCancel: TreeStatus;
   comments: CommentsResult;
@@ -93,6 +94,8 @@ export interface State {
   spaceKey: string;
   /** Target preset of a Markdown tree export (absent: GFM). */
   treePreset?: ExportPreset;
+  /** Export everything again instead of building on the earlier export (incremental is the default). */
+  treeFull: boolean;
   job?: TreeJob;
   reportOpen: boolean;
   commentForm: CommentForm;
@@ -111,6 +114,7 @@ export const initialState: State = {
   tree: false,
   treeAttach: false,
   treeSpace: false,
+  treeFull: false,
   spaceKey: '',
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
@@ -130,6 +134,7 @@ export type Action =
   | { type: 'treeAttach'; on: boolean }
   | { type: 'treePreset'; preset: ExportPreset }
   | { type: 'treeSpace'; on: boolean }
+  | { type: 'treeFull'; on: boolean }
   | { type: 'spaceKey'; text: string }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
@@ -175,6 +180,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, treePreset: action.preset };
     case 'treeSpace':
       return { ...state, treeSpace: action.on };
+    case 'treeFull':
+      return { ...state, treeFull: action.on };
     case 'spaceKey':
       return { ...state, spaceKey: action.text };
     case 'toggleReport':
@@ -314,6 +321,19 @@ export function freshnessLine(activity: ActivityList | undefined, page: PageInfo
   const when = f.at ? `, ${relativeTime(f.at, now)}` : '';
   const head = `${EXPORTED[f.kind] ?? 'Last exported'} at v${f.exportedVersion}${when}`;
   return { text: stale ? `${head}; the page is now at v${current}.` : `${head} (the current version).`, stale };
+}
+
+/**
+ * What a re-export will do, before it runs (export/tree/changes): "37 pages changed since your
+ * export of 2 days ago." Undefined while unknown or when there is no earlier export to build on.
+ */
+export function changesLine(c: TreeChanges | undefined, now: number): string | undefined {
+  if (!c?.base) return undefined;
+  const when = `your export of ${relativeTime(c.base.exportedAt, now)}`;
+  const n = c.changed;
+  const head = n === undefined ? `Builds on ${when}.` : n === 0 ? `No page changed since ${when}.` : `${n} page${n === 1 ? '' : 's'} changed since ${when}.`;
+  const gone = c.removed ? ' Some pages were removed, moved out or hidden from you: the tree is listed again to find them.' : '';
+  return `${head}${gone} Only what changed is fetched; the rest comes from that export.`;
 }
 
 /** "3 minutes ago", "yesterday", or the date for older times. */

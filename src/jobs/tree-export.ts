@@ -10,12 +10,14 @@ import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
 import { RateMeter } from '../confluence/rate-limit';
 import type { Space } from '../confluence/types';
-import type { ExportOptions, TreeStartResult } from '../shared/export';
+import type { ExportOptions, TreeChanges, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
 import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
-import { createSpaceJob, createTreeJob, runTreeJob, tuning, type CreateDeps, type RunOutcome } from './tree-run';
+import { createSpaceJob, createTreeJob, LISTING_BUDGET_MS, MAX_ITEMS, runTreeJob, TreeListingTooSlow, TreeTooLarge, tuning, type CreateDeps, type RunOutcome } from './tree-run';
 import { pacer } from './pacing';
 import { keys, type TreeJob } from './tree-store';
+import { findBase } from './tree-base';
+import { countChanges, createIncrementalJob } from './tree-incremental';
 
 /** The queue key in manifest.yml (consumer `tree-export-consumer`). */
 export const TREE_QUEUE = 'tree-export';
@@ -62,13 +64,38 @@ function creating(requester: string): Omit<CreateDeps, 'client'> {
 }
 
 /** Lists the tree as the user, stores the job and queues it. Called by `export/tree/start`. */
-export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach: boolean; listUntil?: number }): Promise<TreeStartResult> {
+export function startTreeExport(input: { root: ContentRef; requester: string; siteUrl?: string; options: ExportOptions; attach: boolean; listUntil?: number; fullBecause?: string }): Promise<TreeStartResult> {
   return createTreeJob({ ...creating(input.requester), client: createClient('user') }, input);
 }
 
 /** Lists a whole space as the user, stores the job and queues it. Called by `export/space/start`. */
-export function startSpaceExport(input: { space: Space; startedOn?: string; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult> {
+export function startSpaceExport(input: { space: Space; startedOn?: string; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number; fullBecause?: string }): Promise<TreeStartResult> {
   return createSpaceJob({ ...creating(input.requester), client: createClient('user'), app: createClient('app') }, input);
+}
+
+/**
+ * Builds on the requester's earlier export of the same root and options (./tree-base), as the user;
+ * the reason when it cannot (the caller then exports in full and says why).
+ */
+export async function startIncrementalExport(input: { root: Pick<TreeJob['root'], 'type' | 'id'>; startedOn?: string; requester: string; siteUrl?: string; options: ExportOptions; listUntil?: number }): Promise<TreeStartResult | { reason: string }> {
+  const found = await findBase(forgeKv, input.requester, input.root, input.options);
+  if (!found.base) return { reason: found.reason };
+  const until = input.listUntil ?? Date.now() + LISTING_BUDGET_MS;
+  // The same bounds as a full listing, when the count says the tree must be listed again.
+  const tick = (listed: number): void => {
+    if (listed > MAX_ITEMS) throw new TreeTooLarge(listed);
+    if (Date.now() > until) throw new TreeListingTooSlow(listed);
+  };
+  return createIncrementalJob({ ...creating(input.requester), client: createClient('user') }, { ...input, base: found.base, tick });
+}
+
+/** Counts what changed since the earlier export (for the panel, before it starts anything). */
+export async function treeChanges(input: { root: Pick<TreeJob['root'], 'type' | 'id'>; requester: string; options: ExportOptions }): Promise<TreeChanges> {
+  const found = await findBase(forgeKv, input.requester, input.root, input.options);
+  if (!found.base) return { reason: found.reason };
+  const base = await forgeKv.get<TreeJob>(keys.job(found.base.jobId));
+  if (!base) return { reason: 'the earlier export is no longer stored' };
+  return countChanges(createClient('user'), base, found.base);
 }
 
 /** Time left in this invocation; the platform's own clock when the app context lacks it. */

@@ -10,7 +10,8 @@
  *
  * Retention: one index record per job (`tree-export-index:<job>`), listed by prefix on every start.
  * A zip is deleted once downloaded (export/tree/download), a finished job after RETENTION_MS, a lost
- * one after STALE_MS. (KVS also offers a per-value TTL; sweeping on access keeps one rule that the
+ * one after STALE_MS; the base of incremental exports (./tree-base) at its `keepUntil`. (KVS also
+ * offers a per-value TTL; sweeping on access keeps one rule that the
  * sandbox and the unit tests can check, and deletes the whole job at once.)
  */
 import type { KeyValue } from '../storage/kv';
@@ -37,6 +38,10 @@ export interface JobIndex {
   finishedAt?: string;
   /** The slot keys the job holds while it runs. */
   slots?: string[];
+  /** Set when the job became the base of incremental exports (./tree-base): kept until then instead. */
+  keepUntil?: string;
+  /** Set when a base's zip was downloaded (./tree-base): once replaced, it goes at once. */
+  downloadedAt?: string;
 }
 
 /** Every key/value under a prefix (the KVS query API, all pages). */
@@ -106,7 +111,9 @@ export async function sweep(kv: KeyValue, list: ListByPrefix, now: Date): Promis
   const t = now.getTime();
   for (const { value } of await list(INDEX_PREFIX)) {
     if (!isIndex(value)) continue;
-    const expired = value.finishedAt ? t - Date.parse(value.finishedAt) > LIMITS.retentionMs : t - Date.parse(value.createdAt) > LIMITS.staleMs;
+    const expired = value.keepUntil
+      ? t > Date.parse(value.keepUntil)
+      : value.finishedAt ? t - Date.parse(value.finishedAt) > LIMITS.retentionMs : t - Date.parse(value.createdAt) > LIMITS.staleMs;
     if (expired) await forgetJob(kv, list, value.jobId);
     else alive.push(value);
   }

@@ -29,6 +29,8 @@ import { presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
 import { markFinished } from './tree-limits';
+import { keepAsBase } from './tree-base';
+import { carryOver, incrementalReport, loadChanges, manifestFields, scopeCql, siteFloor } from './tree-incremental';
 import {
   cleanup,
   keys,
@@ -73,7 +75,7 @@ export const MAX_ITEMS = 20_000;
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
+  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'> & Partial<Pick<Confluence, 'countContent'>>;
   kv: KeyValue;
   /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
   admit?(jobId: string): Promise<void>;
@@ -87,7 +89,7 @@ export interface CreateDeps {
 
 /** The same, listing a whole space instead of a page's tree. */
 export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
-  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'>;
+  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'> & Partial<Pick<Confluence, 'countContent'>>;
   /** As the app: only counts the space's pages and blog posts, to say how many the user could not read. */
   app?: Pick<Confluence, 'countContent'>;
 };
@@ -116,7 +118,7 @@ export class TreeTooLarge extends Error {
   }
 }
 
-type JobInput = { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number };
+type JobInput = { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number; fullBecause?: string };
 
 export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: ContentRef }): Promise<TreeStartResult> {
   const started = deps.now().getTime();
@@ -127,12 +129,14 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
   return admitted(deps, async (jobId) => {
     const { plan, unlisted, unlistedMore } = await listTree(deps, input, root, started);
     const title = root.title ?? 'Export';
+    const scopeCount = await countScope(deps.client, { root: { type: 'page', id: root.id } });
     return storeJob(deps, input, jobId, plan, {
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
       fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
       baseUrl: root._links?.base,
       ...(unlisted.length > 0 ? { unlisted } : {}),
       ...(unlistedMore > 0 ? { unlistedMore } : {}),
+      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
 }
@@ -158,6 +162,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     }
     const title = space.name || space.key || space.id;
     const plan = planTree({ id: space.id, title, type: 'space' }, planSpace(space.id, pages, posts));
+    const scopeCount = await countScope(deps.client, { root: { type: 'space', id: space.id }, ...(space.key ? { spaceKey: space.key } : {}) });
     // A space the user can only partly read: the export says how many items it left out, never which.
     // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
     const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
@@ -168,8 +173,19 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
       baseUrl: space._links?.base,
       ...(hidden > 0 ? { unreadable: hidden } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
+      ...(space.key ? { spaceKey: space.key } : {}),
+      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
+}
+
+/**
+ * The search's count of the pages in the export's scope, as the user, right after the listing: the
+ * next (incremental) export compares its own count with it (./tree-incremental). Unknown on failure.
+ */
+async function countScope(client: Partial<Pick<Confluence, 'countContent'>>, job: Parameters<typeof scopeCql>[0]): Promise<number | undefined> {
+  const scope = scopeCql(job);
+  return scope && client.countContent ? client.countContent(scope).catch(orElse(undefined)) : undefined;
 }
 
 /** Runs `create` under a slot of the job limits, giving the slot back when creating fails. */
@@ -208,7 +224,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey' | 'scopeCount'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();
@@ -218,6 +234,7 @@ async function storeJob(
     ...fields,
     requester: input.requester,
     options: input.options,
+    ...(input.fullBecause ? { fullBecause: input.fullBecause } : {}),
     // Stored for the consumer, which runs without a Forge context; `siteUrl` is only "if available".
     siteUrl: siteUrlFrom(input.siteUrl, baseUrl) ?? '',
     createdAt,
@@ -276,8 +293,10 @@ const FINISHED: ReadonlySet<TreeStatus['phase']> = new Set(['done', 'failed', 'c
 
 export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutcome> {
   const { kv } = deps;
-  const job = await kv.get<TreeJob>(keys.job(jobId));
-  if (!job) return 'missing';
+  const found = await kv.get<TreeJob>(keys.job(jobId));
+  if (!found) return 'missing';
+  // An incremental job's first run carries the unchanged pages over; then it runs like any other.
+  let job: TreeJob = found;
   const progress = await kv.get<TreeStatus>(keys.progress(jobId));
   // Events can be delivered twice: a finished job stays finished.
   if (progress && FINISHED.has(progress.phase)) return 'finished-before';
@@ -334,20 +353,24 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   };
   if (await cancelled()) return 'cancelled';
 
-  const look = presetRun(job.options, await loadNodes(kv, job));
-  const nodes = look.nodes;
-  const ext = FORMAT_INFO[job.options.format].ext;
-  const fileOf = new Map<string, string>();
-  const pages: TreeNode[] = [];
-  for (const n of nodes) {
-    if (!isExported(n.type)) continue;
-    fileOf.set(n.id, look.pageFile(n.dir, ext));
-    pages.push(n);
-  }
-  const users = new Map<string, string>();
-  let slowest = 0;
-
   try {
+    if (job.incremental && !ckpt.planned) job = await carryOver(job, ckpt, kv);
+    const inc = job.incremental ? await loadChanges(kv, job) : undefined;
+    const look = presetRun(job.options, await loadNodes(kv, job));
+    const nodes = look.nodes;
+    const ext = FORMAT_INFO[job.options.format].ext;
+    const fileOf = new Map<string, string>();
+    const pages: TreeNode[] = [];
+    for (const n of nodes) {
+      if (!isExported(n.type)) continue;
+      fileOf.set(n.id, look.pageFile(n.dir, ext));
+      pages.push(n);
+    }
+    const users = new Map<string, string>();
+    let slowest = 0;
+    // Incremental: only new, changed and dependent pages are fetched; the rest were carried over.
+    const todo = inc ? pages.filter((n) => inc.fetch.has(n.id)) : pages;
+
     // Attaching: only what every viewer of the root can read. Left-out pages get no file, so no
     // link, child list or manifest entry names them.
     let shared: Set<string> | undefined;
@@ -367,14 +390,14 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       if (list) list.push(n);
       else kids.set(n.parentId, [n]);
     }
-    for (let batches = 0; ckpt.next < pages.length; batches++) {
+    for (let batches = 0; ckpt.next < todo.length; batches++) {
       const paced = deps.pace?.(ckpt, batches);
       if (paced !== undefined) {
         await kv.set(keys.ckpt(jobId), ckpt);
         return await later(paced);
       }
       await setProgress(kv, jobId, status('converting'));
-      const batch = pages.slice(ckpt.next, ckpt.next + tuning.batchSize);
+      const batch = todo.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();
       const wanted = batch.filter((n) => fileOf.has(n.id));
       const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look);
@@ -388,7 +411,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       await setProgress(kv, jobId, status('converting'));
       slowest = Math.max(slowest, Date.now() - t0);
       if (await cancelled()) return 'cancelled';
-      if (ckpt.next < pages.length && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) return await later(0);
+      if (ckpt.next < todo.length && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) return await later(0);
     }
     // The zip phase is not split; give it a fresh invocation when this one has run long.
     if (deps.remainingMs() < tuning.zipReserveMs && !ckpt.zipDeferred) {
@@ -397,7 +420,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       return await later(0);
     }
     await setProgress(kv, jobId, status('zipping'));
-    const { bytes, report } = await buildZip(job, nodes, fileOf, ckpt, deps, look, shared);
+    const { bytes, report, siteTime } = await buildZip(job, nodes, fileOf, ckpt, deps, look, shared, inc?.changeOf);
     summary = summarize(report);
     let more: Partial<TreeStatus>;
     let attachmentId: string | undefined;
@@ -418,6 +441,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     }
     if (!(await finish(status('done', more)))) return 'finished-before';
     await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    // A private zip stays as the base of the next export of the same root (./tree-base).
+    if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, ...(siteTime ? { siteTime } : {}) }, deps.now());
     await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
     return 'done';
   } catch (e) {
@@ -639,7 +664,8 @@ async function convertBatch(
           return undefined;
         }
         report.push(...out.report, ...(comments?.skipped ?? []));
-        return { id: page.id, file, text: out.text, links: [...links], files, ...shape?.output() };
+        const version = page.version?.number !== undefined ? { version: page.version.number, ...(page.version.createdAt ? { versionAt: page.version.createdAt } : {}) } : {};
+        return { id: page.id, file, text: out.text, links: [...links], files, ...version, ...shape?.output() };
       }),
     ),
   );
@@ -694,7 +720,8 @@ async function buildZip(
   deps: RunDeps,
   look: PresetRun,
   shared?: ReadonlySet<string>,
-): Promise<{ bytes: Uint8Array; report: ReportEntry[] }> {
+  changeOf?: ReadonlyMap<string, string>,
+): Promise<{ bytes: Uint8Array; report: ReportEntry[]; siteTime?: string }> {
   const zip = new ZipBuilder(new Date(job.createdAt));
   const mediaType = FORMAT_INFO[job.options.format].mediaType;
   const named = (id: string | undefined): boolean => !shared || (id !== undefined && shared.has(id));
@@ -714,12 +741,19 @@ async function buildZip(
   if (job.unlistedMore) {
     report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });
   }
+  const incremental = incrementalReport(job);
+  if (incremental) report.push(incremental);
   const exported = new Set<string>();
+  // What the next (incremental) export needs of each page: its version, files, properties, reports.
+  const kept = new Map<string, Pick<PageOutput, 'version' | 'files' | 'properties' | 'reports'>>();
+  const floor = siteFloor();
   const graph: Array<{ from: string; to: string[] }> = [];
   const downloads: Array<{ pageId: string } & PageOutput['files'][number]> = [];
   const extras = presetZip(look, job, nodes, fileOf);
   for await (const chunk of readOutput(deps.kv, job.jobId, ckpt.outChunks)) {
+    floor.add(chunk.pages);
     for (const p of chunk.pages) {
+      kept.set(p.id, { version: p.version, files: p.files, properties: p.properties, reports: p.reports });
       // A page holding a properties report waits until every page's properties are known.
       if (extras.hold(p)) zip.add(p.file, p.text, mediaType);
       exported.add(p.id);
@@ -748,10 +782,12 @@ async function buildZip(
   for (const f of extras.finish(exported, report)) zip.add(f.path, f.text, f.path.endsWith('.json') ? 'application/json' : mediaType);
   // Added in listing order, after the downloads, so the zip does not depend on which finished first.
   for (const f of files) if (f) zip.add(f.d.path, f.bytes, f.d.mediaType);
+  const siteTime = floor.value(job.incremental?.fallback ? undefined : job.incremental?.carriedFloor);
   const manifest = {
     generator: 'Content Toolkit',
     root: { id: job.root.id, title: job.root.title },
     exportedAt: job.createdAt,
+    ...manifestFields(job, siteTime),
     options: job.options,
     pages: exported.size,
     tree: nodes.filter((n) => !shared || (shared.has(n.id) && (!isExported(n.type) || exported.has(n.id)))).map((n) => ({
@@ -760,11 +796,22 @@ async function buildZip(
       type: n.type,
       ...(n.parentId ? { parentId: n.parentId } : {}),
       dir: n.dir,
-      ...(exported.has(n.id) ? { file: fileOf.get(n.id) } : { skipped: true }),
+      ...(exported.has(n.id) ? { file: fileOf.get(n.id), ...pageFields(kept.get(n.id), changeOf?.get(n.id) ?? (changeOf ? 'unchanged' : undefined)) } : { skipped: true }),
     })),
     links: graph,
     report,
   };
   zip.add('manifest.json', JSON.stringify(manifest, null, 2), 'application/json');
-  return { bytes: zip.finish(), report };
+  return { bytes: zip.finish(), report, ...(siteTime ? { siteTime } : {}) };
+}
+
+/** A page's manifest fields for the next incremental export (and for people: what changed). */
+function pageFields(p: Pick<PageOutput, 'version' | 'files' | 'properties' | 'reports'> | undefined, change: string | undefined): Record<string, unknown> {
+  return {
+    ...(p?.version !== undefined ? { version: p.version } : {}),
+    ...(change ? { change } : {}),
+    ...(p && p.files.length > 0 ? { files: p.files } : {}),
+    ...(p?.properties ? { properties: p.properties } : {}),
+    ...(p?.reports && p.reports.length > 0 ? { reports: true } : {}),
+  };
 }

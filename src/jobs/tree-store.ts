@@ -11,6 +11,7 @@
  *   tree-export:<job>:restricted:<n>  attach only: items with a read restriction, in chunks
  *   tree-export:<job>:lease      which consumer run owns the job now (duplicate deliveries back off)
  *   tree-export:<job>:zip:<n>    the finished zip (private delivery), base64, in chunks
+ *   tree-export:<job>:changes:<n>  incremental only: `<id>:<change>` of the pages not unchanged
  *   tree-export-index:<job>      one small record per job: limits and retention (./tree-limits)
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
@@ -48,6 +49,34 @@ export interface TreeJob {
   startedOn?: string;
   /** Space exports: how many of the space's pages and blog posts the requester cannot read (a count only). */
   unreadable?: number;
+  /** Space exports: the space key (for the change search of the next, incremental, export). */
+  spaceKey?: string;
+  /** Incremental exports: the base it builds on and what changed since (./tree-incremental). */
+  incremental?: IncrementalSpec;
+  /** The search's count of pages in scope when the job was planned (./tree-incremental). */
+  scopeCount?: number;
+  /** A full export asked to be incremental: why it could not be. */
+  fullBecause?: string;
+}
+
+export interface IncrementalSpec {
+  /** The earlier export whose zip and manifest are the base. */
+  baseJobId: string;
+  /** When that export started. */
+  baseExportedAt: string;
+  /** Set when the base vanished before its pages were carried over, so they were fetched: why. */
+  fallback?: string;
+  /** Chunks of `changes` keys: `<id>:<change>:<1 to fetch, 0 to carry>` of every page not unchanged-and-carried. */
+  changeChunks?: number;
+  /** What the export found. */
+  counts?: { unchanged: number; changed: number; new: number; moved: number; deleted: number };
+  /** Whether the tree was listed again (the count of pages said some left, or the base was unusable). */
+  listed?: boolean;
+  /** Deleted pages (their old files), at most 200 named. */
+  deleted?: Array<{ id: string; path: string }>;
+  deletedMore?: number;
+  /** Site-clock time the carried pages were unchanged at (./tree-incremental siteFloor). */
+  carriedFloor?: string;
 }
 
 /** One converted page as stored between invocations. */
@@ -64,6 +93,12 @@ export interface PageOutput {
   properties?: Record<string, string | string[]>;
   /** The Page Properties Reports on the page, in marker order. */
   reports?: Array<{ labels: string[]; cql?: string }>;
+  /** The version whose body this is (recorded in the manifest: the next incremental export compares it). */
+  version?: number;
+  /** When that version was written (site clock). */
+  versionAt?: string;
+  /** Carried over from the base of an incremental export, not fetched. */
+  carried?: boolean;
 }
 
 export interface OutputChunk {
@@ -93,6 +128,8 @@ export interface Checkpoint {
   restrictedChunks?: number;
   /** Paced (./pacing): the app's points budget is spent until then (ms since epoch). */
   pausedUntil?: number;
+  /** Incremental only: set once the carried pages are stored (the first `outChunks`). */
+  planned?: boolean;
 }
 
 /** Which consumer run owns the job until when (ISO); another run backs off until then. */
@@ -112,6 +149,7 @@ export const keys = {
   lease: (id: string) => `${base(id)}:lease`,
   restricted: (id: string, n: number) => `${base(id)}:restricted:${n}`,
   zip: (id: string, n: number) => `${base(id)}:zip:${n}`,
+  changes: (id: string, n: number) => `${base(id)}:changes:${n}`,
   /** Every key of one job starts with this (for deleting a job whole). */
   prefix: (id: string) => `${base(id)}:`,
 };
@@ -212,6 +250,7 @@ export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number, ckp
   for (let i = 0; i < job.nodeChunks; i++) await kv.delete(keys.nodes(job.jobId, i));
   for (let i = 0; i < outChunks; i++) await kv.delete(keys.out(job.jobId, i));
   for (let i = 0; i < (ckptRestricted ?? 0); i++) await kv.delete(keys.restricted(job.jobId, i));
+  for (let i = 0; i < (job.incremental?.changeChunks ?? 0); i++) await kv.delete(keys.changes(job.jobId, i));
   await kv.delete(keys.ckpt(job.jobId));
   await kv.delete(keys.cancel(job.jobId));
   await kv.delete(keys.lease(job.jobId));

@@ -10,12 +10,16 @@ import { AdfError } from '../export/adf';
 import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
 import { keys, type TreeJob } from '../jobs/tree-store';
-import { listByPrefix, startSpaceExport, startTreeExport } from '../jobs/tree-export';
+import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
+import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
+  EXPORT_MODES,
   EXPORT_PRESETS,
+  type ExportMode,
+  type TreeChanges,
   type ExportPreset,
   type ExportAttachResult,
   type ExportOptions,
@@ -45,13 +49,16 @@ const pagePayload = object({ ...optionFields, children: optional(bool()) });
 const optionsPayload = object(optionFields);
 const jobId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9-]+$/ });
 const jobPayload = object({ jobId });
-const treePayload = object({ ...optionFields, attach: optional(bool()), preset: optional(oneOf(EXPORT_PRESETS)) });
+/** `mode`: incremental (the default) builds on the caller's earlier export of the same root when there is one. */
+const treePayload = object({ ...optionFields, attach: optional(bool()), preset: optional(oneOf(EXPORT_PRESETS)), mode: optional(oneOf(EXPORT_MODES)) });
 /**
  * A space key: letters and digits for team spaces, `~` and an account id (letters, digits, `:`,
  * `-`) for personal ones.
  */
 const spaceKey = str({ min: 1, max: 255, pattern: /^~?[A-Za-z0-9][A-Za-z0-9_:-]*$/ });
-const spacePayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), space: optional(spaceKey) });
+const spacePayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), space: optional(spaceKey), mode: optional(oneOf(EXPORT_MODES)) });
+/** `export/tree/changes`: the options of the export the panel would start, and whether it is the tree's or the space's. */
+const changesPayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), scope: oneOf(['tree', 'space'] as const), space: optional(spaceKey) });
 /** A download's slice (10,000 slices of 200 KiB would be 2 GB, far beyond any zip a job makes). */
 const downloadPayload = object({ jobId, part: int({ min: 0, max: 10_000 }) });
 /**
@@ -177,6 +184,14 @@ function jobError(e: unknown, what: 'tree' | 'space'): unknown {
   return e;
 }
 
+const started = (r: TreeStartResult | { reason?: string }): r is TreeStartResult => typeof (r as { jobId?: unknown }).jobId === 'string';
+
+/** Starts an incremental export unless `mode` is full or there is nothing to build on (then: why). */
+async function incremental(mode: ExportMode | undefined, input: Parameters<typeof startIncrementalExport>[0]): Promise<TreeStartResult | { reason?: string }> {
+  if (mode === 'full') return {};
+  return startIncrementalExport(input);
+}
+
 export function registerExportResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'export/page', pagePayload, async (input, ctx): Promise<ExportPageResult> => {
     if (input.children) {
@@ -209,10 +224,16 @@ export function registerExportResolvers(resolver: Resolver): void {
   defineResolver(resolver, 'export/tree/start', treePayload, async (input, ctx): Promise<TreeStartResult> => {
     const ref = await requireContent(ctx);
     if (ref.type !== 'page') throw new AppError('NOT_A_PAGE', 'Only pages have a page tree.', 'Open the tree export from a page.');
-    const { attach, ...rest } = input;
+    const { attach, mode, ...rest } = input;
     checkPreset(rest);
+    const opts = options(rest);
     try {
-      return await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), attach: attach === true, listUntil: deadlineWithin(LISTING_BUDGET_MS) });
+      const listUntil = deadlineWithin(LISTING_BUDGET_MS);
+      const inc = attach === true ? { reason: 'an export attached to the page is always complete' } : await incremental(mode, { root: { type: 'page', id: ref.id }, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
+      if (started(inc)) return inc;
+      const reason = mode !== 'full' ? inc.reason : undefined;
+      const full = await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, attach: attach === true, listUntil, ...(reason && reason !== NO_BASE ? { fullBecause: reason } : {}) });
+      return { ...full, mode: 'full', ...(reason ? { reason } : {}) };
     } catch (e) {
       throw jobError(e, 'tree');
     }
@@ -221,11 +242,18 @@ export function registerExportResolvers(resolver: Resolver): void {
   // A whole space, to the requester only (no attach: see createSpaceJob). Status, download and
   // cancel go through the export/tree/* keys, which check the job's space (startedHere).
   defineResolver(resolver, 'export/space/start', spacePayload, async (input, ctx): Promise<TreeStartResult> => {
-    const { space: key, ...rest } = input;
+    const { space: key, mode, ...rest } = input;
     checkPreset(rest);
     const space = await spaceToExport(ctx, key);
+    const opts = options(rest);
+    const startedOn = ctx.content ? { startedOn: ctx.content.id } : {};
     try {
-      return await startSpaceExport({ space, ...(ctx.content ? { startedOn: ctx.content.id } : {}), requester: ctx.accountId, siteUrl: ctx.siteUrl, options: options(rest), listUntil: deadlineWithin(LISTING_BUDGET_MS) });
+      const listUntil = deadlineWithin(LISTING_BUDGET_MS);
+      const inc = await incremental(mode, { root: { type: 'space', id: space.id }, ...startedOn, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
+      if (started(inc)) return inc;
+      const reason = mode !== 'full' ? inc.reason : undefined;
+      const full = await startSpaceExport({ space, ...startedOn, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil, ...(reason && reason !== NO_BASE ? { fullBecause: reason } : {}) });
+      return { ...full, mode: 'full', ...(reason ? { reason } : {}) };
     } catch (e) {
       throw jobError(e, 'space');
     }
@@ -246,8 +274,20 @@ export function registerExportResolvers(resolver: Resolver): void {
     const pieces = await Promise.all(Array.from({ length: count }, (_, i) => forgeKv.get<string>(keys.zip(job.jobId, first + i))));
     if (pieces.some((p) => typeof p !== 'string')) throw new AppError('NOT_FOUND', 'Part of the zip is missing.', 'Start the tree export again.');
     const last = input.part === parts - 1;
-    if (last) await forgetJob(forgeKv, listByPrefix, job.jobId);
+    // The newest private export of a root stays (for BASE_KEEP_MS) as the base of the next one.
+    if (last) {
+      if (await isBase(forgeKv, job)) await markDownloaded(forgeKv, job.jobId, new Date());
+      else await forgetJob(forgeKv, listByPrefix, job.jobId);
+    }
     return { part: input.part, parts, data: pieces.join(''), fileName: download.fileName, bytes: download.bytes, ...(last ? {} : { next: input.part + 1 }) };
+  });
+
+  // What a re-export would do, before it runs: counts from two searches as the caller (a few points).
+  defineResolver(resolver, 'export/tree/changes', changesPayload, async (input, ctx): Promise<TreeChanges> => {
+    const { scope, space: key, ...rest } = input;
+    checkPreset(rest);
+    const root = scope === 'space' ? { type: 'space' as const, id: (await spaceToExport(ctx, key)).id } : { type: 'page' as const, id: (await requireContent(ctx)).id };
+    return treeChanges({ root, requester: ctx.accountId, options: options(rest) });
   });
 
   defineResolver(resolver, 'export/tree/cancel', jobPayload, async (input, ctx): Promise<TreeStatus> => {

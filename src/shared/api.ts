@@ -27,6 +27,8 @@ import type {
   TreeDownloadPayload,
   TreeDownloadResult,
   TreeExportPayload,
+  TreeChanges,
+  TreeChangesPayload,
   TreeJobPayload,
   TreeStartResult,
   TreeStatus,
@@ -47,6 +49,7 @@ export interface Api {
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
   'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
   'export/tree/download': Call<TreeDownloadPayload, TreeDownloadResult>;
+  'export/tree/changes': Call<TreeChangesPayload, TreeChanges>;
   'comments/list': Call<CommentsListPayload, CommentsResult>;
   'comments/export': Call<CommentsExportPayload, CommentsExport>;
   'databases/list': Call<DatabaseListPayload, DatabaseList>;
@@ -71,6 +74,7 @@ export const API_KEYS = [
   'export/tree/status',
   'export/tree/cancel',
   'export/tree/download',
+  'export/tree/changes',
   'comments/list',
   'comments/export',
   'databases/list',

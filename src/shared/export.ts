@@ -60,14 +60,17 @@ export interface ExportAttachResult {
  * panel) unless `attach` is set: then it is attached to the page, and only pages every viewer of the
  * page can read go in.
  */
-export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat; attach?: boolean };
+export type TreeExportPayload = Partial<ExportOptions> & { format: ExportFormat; attach?: boolean; mode?: ExportMode };
 
 /**
  * `export/space/start` payload: a whole space (every page wherever it sits, blog posts in `_blog/`),
  * always a private download. The space is the one the panel is on; only the global page, which has
  * no space, names it by `space` (its key).
  */
-export type SpaceExportPayload = Partial<ExportOptions> & { format: ExportFormat; space?: string };
+export type SpaceExportPayload = Partial<ExportOptions> & { format: ExportFormat; space?: string; mode?: ExportMode };
+
+/** `export/tree/changes` payload: the options of the export to compare with, tree (of the page) or space. */
+export type TreeChangesPayload = Partial<ExportOptions> & { format: ExportFormat; scope: 'tree' | 'space'; space?: string };
 
 /** `export/tree/download` payload: which slice of the finished zip (0, 1, …). */
 export interface TreeDownloadPayload {
@@ -87,10 +90,32 @@ export interface TreeDownloadResult {
 
 export interface TreeStartResult {
   jobId: string;
-  /** Pages that will be exported. */
+  /** Pages that will be exported (an incremental export: the earlier export's count until planned). */
   total: number;
   /** Items in the tree that are not pages (folders, databases, whiteboards): listed in the report. */
   skipped: number;
+  /** Incremental: built on the earlier export of `base`; full: everything fetched again. */
+  mode?: ExportMode;
+  base?: string;
+  /** Why an incremental export was asked for and a full one runs. */
+  reason?: string;
+}
+
+/** `mode` of export/tree/start and export/space/start (default: incremental when an earlier export exists). */
+export const EXPORT_MODES = ['incremental', 'full'] as const;
+export type ExportMode = (typeof EXPORT_MODES)[number];
+
+/** `export/tree/changes`: what a re-export would do, from two counts (no listing, no bodies). */
+export interface TreeChanges {
+  /** The earlier export an incremental one builds on; absent: there is none (`reason` says why). */
+  base?: { exportedAt: string; pages: number };
+  /** Pages created or changed since (a count from the search index; can include a few unchanged near the export time). */
+  changed?: number;
+  /** Pages the search finds in the tree (under its root) or space now. */
+  total?: number;
+  /** True when the search finds fewer pages than at the earlier export: some were removed, moved out or restricted. */
+  removed?: boolean;
+  reason?: string;
 }
 
 export type TreePhase = 'queued' | 'converting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';

@@ -103,6 +103,19 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     const runs = await app.runs();
     expect(runs.consumerRuns.filter((r) => r.queueName === 'tree-export' && r.jobId === runs.pushed.find((p) => p.queueName === 'tree-export')?.jobId && !r.error).length).toBeGreaterThan(0);
 
+    // The next export of the tree builds on that one: what changed is counted first, then only it is fetched.
+    confluence.site.updatePage(SEED.pages.faq, { title: 'Questions' }, SEED.users.alice);
+    const changes = await call('export/tree/changes', { format: 'md', scope: 'tree' }, home);
+    expect(changes.base?.pages).toBe(started.total);
+    expect(changes.changed).toBeGreaterThanOrEqual(1);
+    const again = await call('export/tree/start', { format: 'md' }, home);
+    expect(again.mode).toBe('incremental');
+    await app.drain();
+    const next = await download(again.jobId);
+    const nextManifest = JSON.parse(strFromU8(next['manifest.json'] ?? new Uint8Array())) as { changes?: { changed: number } };
+    expect(nextManifest.changes?.changed).toBe(1);
+    expect(next['Demo Home/Questions/index.md']).toBeDefined();
+
     // Attached on request, read as Alice through offline impersonation, with no restricted page in it.
     const attached = await call('export/tree/start', { format: 'md', attach: true }, home);
     await app.drain();

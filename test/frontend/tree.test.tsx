@@ -101,3 +101,40 @@ it('exports for the chosen target: the Obsidian preset gives folder notes; the s
   await host.click(byTestId(host, 'tree-reset'));
   await host.idle();
 });
+
+it('says what a re-export will do before it runs, builds on the earlier export by default, and exports everything on request', async () => {
+  await host.change(byTestId(host, 'tree-preset'), { label: 'GitHub Markdown', value: 'gfm' });
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  await host.waitFor((h) => h.find(by.testId('tree-download'))[0], 10_000);
+  const site = sandbox.confluence.site;
+  site.updatePage(SEED.pages.section, { adf: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Changed.' }] }] } }, SEED.users.alice);
+  await host.click(byTestId(host, 'tree-reset'));
+  // Asked again when the options change (here: the format, and back).
+  await host.change(byTestId(host, 'export-format'), { label: 'HTML', value: 'html' });
+  await host.change(byTestId(host, 'export-format'), { label: 'Markdown', value: 'md' });
+  const line = await host.waitFor((h) => {
+    const n = h.find(by.testId('tree-changes'))[0];
+    return n && /changed since your export of just now/.test(host.text(n)) ? n : undefined;
+  });
+  expect(host.text(line)).toMatch(/\d+ pages? changed since your export of just now\. Only what changed is fetched/);
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  await host.waitFor((h) => h.find(by.testId('tree-download'))[0], 10_000);
+  expect(host.text(byTestId(host, 'tree-mode'))).toContain('Building on your earlier export');
+  const starts = sandbox.platform.consumerRuns.length;
+  expect(starts).toBeGreaterThan(0);
+  // A full export on request.
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.waitFor((h) => has(h, 'tree-full'));
+  await host.change(byTestId(host, 'tree-full'), true);
+  sandbox.confluence.resetRequests();
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  await host.waitFor((h) => h.find(by.testId('tree-download'))[0], 10_000);
+  expect(has(host, 'tree-mode')).toBe(false);
+  expect(sandbox.confluence.requests.some((r) => r.path.includes('/descendants'))).toBe(true);
+  await host.change(byTestId(host, 'tree-full'), false);
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.idle();
+});

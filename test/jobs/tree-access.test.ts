@@ -62,7 +62,13 @@ describe('tree exports go privately to the person who asked', () => {
     const files = await download(alice, job.jobId);
     expect(files['Demo Home/Secret Plans/index.md']).toBeDefined();
     expect(files['Demo Home/Secret Plans/Secret Appendix/index.md']).toBeDefined();
-    // Downloaded: the job is gone, for her too.
+    // Downloaded, it stays as the base of her next export of this tree (tree-base.ts): still hers
+    // alone, and gone once a newer export of hers replaced it and she downloaded that one.
+    expect((await status(alice, job.jobId)).ok).toBe(true);
+    for (const env of [await status(bob, job.jobId), await part(bob, job.jobId, 0)]) expect(env.ok).toBe(false);
+    const next = ok(await start(alice, { format: 'md' }));
+    await sb.platform.drain();
+    await download(alice, next.jobId);
     expect((await status(alice, job.jobId)).ok).toBe(false);
   });
 

@@ -4,7 +4,7 @@ import {
   Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
 import type { ExportFormat, ExportOptions, ExportPreset, ReportSummaryItem } from '../../shared/export';
-import { jobRunning, summarizeReport, treeProgress, type State } from '../state';
+import { changesLine, jobRunning, summarizeReport, treeProgress, type State } from '../state';
 import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
 
 const FORMATS: Array<{ label: string; value: ExportFormat }> = [
@@ -39,6 +39,8 @@ export interface ExportHandlers {
   onTreeAttach: (on: boolean) => void;
   onTreePreset: (preset: ExportPreset) => void;
   onTreeSpace: (on: boolean) => void;
+  /** Export everything again rather than only what changed since the earlier export. */
+  onTreeFull?: (on: boolean) => void;
   onSpaceKey: (text: string) => void;
   /** The finished private zip, fetched slice by slice. */
   onTreeDownload: () => Promise<Blob>;
@@ -149,6 +151,8 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
   const running = jobRunning(job);
   const progress = job ? treeProgress(job.status) : undefined;
   const space = global || (canSpace && state.treeSpace);
+  const changes = !state.treeAttach && !global ? changesLine(state.requests.treeChanges?.data, Date.now()) : undefined;
+  const began = start?.data && !start.pending ? start.data : undefined;
   return (
     <Stack space="space.200">
       {state.options.format === 'md' ? (
@@ -167,12 +171,23 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
         <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
           onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
       ) : null}
+      {changes ? (
+        <Stack space="space.050" testId="tree-changes">
+          <Text>{changes}</Text>
+          {on.onTreeFull ? (
+            <Checkbox testId="tree-full" label="Export every page again (a full export)" isChecked={state.treeFull} isDisabled={running}
+              onChange={(e) => on.onTreeFull?.(!!e.target.checked)} />
+          ) : null}
+        </Stack>
+      ) : null}
       <Inline space="space.100">
         <Button appearance="primary" testId="tree-start" isDisabled={!!start?.pending || running || (global && !state.spaceKey.trim())} onClick={on.onTreeStart}>{space ? 'Export whole space' : 'Export page tree'}</Button>
         {running ? <Button testId="tree-cancel" isDisabled={!!cancel?.pending} onClick={on.onTreeCancel}>Cancel</Button> : null}
         {job && !running ? <Button testId="tree-reset" appearance="subtle" onClick={on.onTreeReset}>Clear</Button> : null}
       </Inline>
       {start?.pending ? <Loading label="Listing the pages…" /> : null}
+      {began?.mode === 'incremental' ? <Text testId="tree-mode">Building on your earlier export: only what changed is fetched.</Text> : null}
+      {began?.mode === 'full' && began.reason && !/no earlier export/.test(began.reason) ? <Text testId="tree-mode">{`Exporting every page: ${began.reason}.`}</Text> : null}
       {start?.error ? <ErrorBox error={start.error} onRetry={on.onTreeStart} title="Could not start the export" testId="tree-error" /> : null}
       {cancel?.error ? <ErrorBox error={cancel.error} onRetry={on.onTreeCancel} title="Could not cancel" /> : null}
       {job && progress ? (
@@ -192,7 +207,7 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
           {job.status.phase === 'done' && job.status.download ? (
             <SectionMessage appearance="success" title="Your zip is ready" testId="tree-done">
               <Stack space="space.100">
-                <Text>Only you can download it. It is deleted from the app once downloaded, or after a day.</Text>
+                <Text>Only you can download it. The app keeps your newest export of this tree for 7 days so the next one fetches only what changed; otherwise it is deleted once downloaded, or after a day.</Text>
                 <FileCard testId="tree-download" fileName={job.status.download.fileName} fileType="application/zip" fileSize={job.status.download.bytes} onDownload={on.onTreeDownload} />
               </Stack>
             </SectionMessage>

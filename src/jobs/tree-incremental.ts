@@ -1,0 +1,557 @@
+/**
+ * Incremental tree and space exports (issue 17): the next export of a root the requester exported
+ * before (the base, ./tree-base) pays only for what changed.
+ *
+ * Starting (`export/tree/start`, `export/space/start`; as the user, like a full export's listing):
+ *  1. The base's manifest (inflated alone from its stored zip) gives each page's id, version, file,
+ *     parent and title, and `siteTime`: a time on the SITE's clock that every change the base did
+ *     not see is later than (see `siteFloor`), so a skewed app clock drops nothing.
+ *  2. One CQL search for the pages under the root (or in the space) last modified since `siteTime`
+ *     (minus CQL's minute precision): one point per hit. Versions decide: a hit whose version equals
+ *     the manifest's is not a change.
+ *  3. The hits' metadata (no bodies) in bulk, with the root page: versions, titles, parents.
+ *  4. A count of the pages under the root (one search of limit 1). When it differs from the base's
+ *     pages plus the new ones, pages left the tree (deleted, moved out, restricted from the
+ *     requester): only then is the tree listed again (about one point per page), which says which.
+ *     A hit whose parent is unknown (a new folder, a subtree moved in) also pays the listing.
+ *  The plan (nodes, the change of each page, what to fetch) is stored with the job.
+ *
+ * Blind spots, stated: a page moved INSIDE the tree keeps its version and modification date, so
+ * neither the search nor the count sees it; it is found when the listing runs (a count change, or
+ * `mode: 'full'`). As many pages leaving as arriving keeps the count. The search index can lag an
+ * edit by seconds (the edit is then found by the next export).
+ *
+ * Running (the consumer's first run, `carryOver`): pages planned `unchanged` or `moved` are carried
+ * over from the base zip, with the relative links to pages that moved rewritten; the others go
+ * through the normal batches. Fetched again besides new and changed pages, because their output shows
+ * other pages: the parents (old and new) of pages added, removed, moved or renamed (children macro),
+ * pages linking to a removed page (the link becomes absolute), and pages holding a Page Properties
+ * Report when anything changed. Attachments of carried pages are downloaded again in the zip phase
+ * (by id: an updated file comes in new; a file added without editing the page is not seen).
+ *
+ * A base that is missing, unreadable, of an older format or of another root, and presets other than
+ * GFM (their navigation depends on the whole tree), give a full export that says why.
+ */
+import { unzipSync, strFromU8 } from 'fflate';
+import { BULK_IDS, type Confluence } from '../confluence/client';
+import { collect } from '../confluence/paginate';
+import { allDescendants } from '../confluence/tree';
+import type { Descendant, Page } from '../confluence/types';
+import { planIncremental, readManifest, MANIFEST_FORMAT, type Change, type ListedPage, type ManifestEntry } from '../export/incremental';
+import { relativeHref } from '../export/links';
+import type { ReportEntry } from '../export/report';
+import { FORMAT_INFO } from '../export/service';
+import { isExported, planTree, SECTION, type TreeNode } from '../export/tree/plan';
+import { planSpace } from '../export/tree/space';
+import { presetRun } from '../export/presets/tree';
+import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
+import type { KeyValue } from '../storage/kv';
+import { BASE_FORMAT, type BaseRecord } from './tree-base';
+import { keys, loadIds, loadNodes, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
+
+/** What starting reads, as the user. */
+export type PlanClient = Pick<Confluence, 'search' | 'countContent' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;
+
+/** CQL dates have minute precision: the search starts this much before the base's site time. */
+const PRECISION_MS = 120_000;
+/** Deleted pages named in the job and manifest (the rest are counted). */
+const MAX_NAMED_DELETED = 200;
+
+/** One item of the tree as the manifest records it. */
+interface TreeEntry {
+  id: string;
+  title: string;
+  type: string;
+  parentId?: string;
+  dir: string;
+  file?: string;
+  version?: number;
+  files?: PageOutput['files'];
+  properties?: PageOutput['properties'];
+  reports?: boolean;
+}
+
+interface Base {
+  tree: TreeEntry[];
+  entries: ManifestEntry[];
+  links: Map<string, string[]>;
+  report: ReportEntry[];
+  siteTime: string;
+  /** The search's count of pages in scope when the base was planned. */
+  scopeCount?: number;
+  /** The files asked for, by path. */
+  files: Record<string, Uint8Array>;
+}
+
+/** The search's scope: the pages under the root, or the space's pages and blog posts. */
+export function scopeCql(job: { root: Pick<TreeJob['root'], 'type' | 'id'>; spaceKey?: string }): string | undefined {
+  if (job.root.type !== 'space') return /^\d+$/.test(job.root.id) ? `ancestor = ${job.root.id} and type = page` : undefined;
+  return job.spaceKey ? `space = "${job.spaceKey.replace(/["\\]/g, '')}" and type in (page, blogpost)` : undefined;
+}
+
+const cqlDate = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** The CQL search for changes since a site time. */
+export function changesCql(scope: string, siteTime: string): string {
+  return `${scope} and lastmodified >= "${cqlDate(Date.parse(siteTime) - PRECISION_MS)}"`;
+}
+
+/**
+ * Reads the base's manifest (and the files `want` names) from its stored zip; a string says why it
+ * cannot be used. Only the entries asked for are inflated.
+ */
+async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: string; rootId: string }, want: (path: string) => boolean = () => false): Promise<Base | string> {
+  const baseJob = await kv.get<TreeJob>(keys.job(baseJobId));
+  const parts = (await kv.get<TreeStatus>(keys.progress(baseJobId)))?.download?.parts;
+  if (!baseJob || baseJob.requester !== expect.requester || baseJob.root.id !== expect.rootId || !parts) return 'the earlier export is no longer stored';
+  const pieces: string[] = [];
+  for (let i = 0; i < parts; i++) {
+    const p = await kv.get<string>(keys.zip(baseJobId, i));
+    if (typeof p !== 'string') return 'part of the earlier export is missing';
+    pieces.push(p);
+  }
+  const names = new Set<string>();
+  let files: Record<string, Uint8Array>;
+  let manifest: unknown;
+  try {
+    files = unzipSync(Buffer.from(pieces.join(''), 'base64'), {
+      filter: (f) => {
+        names.add(f.name);
+        return f.name === 'manifest.json' || want(f.name);
+      },
+    });
+    const m = files['manifest.json'];
+    manifest = m ? JSON.parse(strFromU8(m)) : undefined;
+  } catch {
+    return 'the earlier export is not a readable zip';
+  }
+  if (!manifest || typeof manifest !== 'object') return 'the earlier export has no manifest';
+  const m = manifest as { format?: unknown; root?: { id?: unknown }; tree?: unknown; links?: unknown; report?: unknown; siteTime?: unknown; scopeCount?: unknown };
+  if (m.format !== BASE_FORMAT) return `the earlier export was written in an older format (${String(m.format ?? 1)})`;
+  if (m.root?.id !== expect.rootId) return 'the earlier export is of another root';
+  if (!Array.isArray(m.tree) || typeof m.siteTime !== 'string' || Number.isNaN(Date.parse(m.siteTime))) return "the earlier export's manifest is damaged";
+  const tree: TreeEntry[] = [];
+  for (const raw of m.tree as unknown[]) {
+    const e = raw as Partial<TreeEntry> | null;
+    if (!e || typeof e.id !== 'string' || typeof e.title !== 'string' || typeof e.type !== 'string' || typeof e.dir !== 'string') return "the earlier export's manifest is damaged";
+    if (e.file !== undefined && (typeof e.file !== 'string' || !names.has(e.file))) return 'a page file of the earlier export is missing';
+    tree.push(e as TreeEntry);
+  }
+  const read = readManifest({ format: MANIFEST_FORMAT, pages: tree.filter((e) => e.file !== undefined).map((e) => ({ id: e.id, version: e.version, path: e.file })) });
+  if (!read.ok) return `the earlier export's manifest is damaged (${read.reason})`;
+  const links = new Map<string, string[]>();
+  for (const l of Array.isArray(m.links) ? (m.links as Array<{ from?: unknown; to?: unknown }>) : []) {
+    if (typeof l.from === 'string' && Array.isArray(l.to)) links.set(l.from, l.to.filter((t): t is string => typeof t === 'string'));
+  }
+  const report = Array.isArray(m.report) ? (m.report as ReportEntry[]).filter((r) => r && typeof r.kind === 'string' && typeof r.detail === 'string') : [];
+  const scopeCount = typeof m.scopeCount === 'number' && Number.isInteger(m.scopeCount) && m.scopeCount >= 0 ? m.scopeCount : undefined;
+  return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files, ...(scopeCount !== undefined ? { scopeCount } : {}) };
+}
+
+interface Item {
+  id: string;
+  title: string;
+  type: string;
+  parentId?: string;
+}
+
+/** Descendants (depth from parent chains) in the given order, for planTree. */
+function asDescendants(items: readonly Item[], rootId: string): Descendant[] {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const depth = new Map<string, number>();
+  const depthOf = (id: string): number => {
+    const chain: string[] = [];
+    const seen = new Set<string>();
+    let cur: string | undefined = id;
+    while (cur && cur !== rootId && byId.has(cur) && !depth.has(cur) && !seen.has(cur)) {
+      seen.add(cur);
+      chain.push(cur);
+      cur = byId.get(cur)?.parentId;
+    }
+    let d = cur && depth.has(cur) ? depth.get(cur)! : 0;
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i]!, ++d);
+    return depth.get(id) ?? 1;
+  };
+  return items.map((i) => ({ id: i.id, title: i.title, type: i.type, depth: depthOf(i.id), ...(i.parentId ? { parentId: i.parentId } : {}) }));
+}
+
+/** Metadata (version, title, parent; no body) of pages and blog posts by id, in bulk. */
+async function metadata(client: PlanClient, pageIds: readonly string[], postIds: readonly string[]): Promise<Map<string, Page>> {
+  const out = new Map<string, Page>();
+  for (const [ids, get] of [[pageIds, (b: string[]) => client.pagesByIds(b)], [postIds, (b: string[]) => client.blogPostsByIds(b)]] as const) {
+    for (let i = 0; i < ids.length; i += BULK_IDS) {
+      const wanted = new Set(ids.slice(i, i + BULK_IDS));
+      for (const p of await collect(get([...wanted]))) if (wanted.has(p.id)) out.set(p.id, p);
+    }
+  }
+  return out;
+}
+
+/** The tree listed again as the user (what a full export lists). `tick` may stop a slow listing. */
+async function listAgain(client: PlanClient, root: TreeJob['root'], tick: (listed: number) => void): Promise<Item[]> {
+  if (root.type === 'space') {
+    const pages: Page[] = [];
+    for await (const p of client.spacePages(root.id)) tick(pages.push(p));
+    const posts: Page[] = [];
+    for await (const p of client.spaceBlogPosts(root.id)) tick(pages.length + posts.push(p));
+    return planSpace(root.id, pages, posts).map((d) => ({ id: d.id, title: d.title ?? '', type: d.type ?? 'page', ...(d.parentId ? { parentId: d.parentId } : {}) }));
+  }
+  const out: Item[] = [];
+  for await (const d of allDescendants(client, root.id)) tick(out.push({ id: d.id, title: d.title ?? '', type: d.type ?? 'page', parentId: d.parentId ?? root.id }));
+  return out;
+}
+
+/** Replaces each relative href of `map` in one pass (so a replacement is never replaced again). */
+export function rewriteHrefs(text: string, map: ReadonlyMap<string, string>): string {
+  if (map.size === 0) return text;
+  const escaped = [...map.keys()].sort((x, y) => y.length - x.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // Only where a link target starts (Markdown `](`, HTML and JSON quotes, a YAML value or list item
+  // in front matter) and ends (`)`, `#`, quotes, end of line).
+  const re = new RegExp(`(?<=[("'=]|: |- )(${escaped.join('|')})(?=[)#"'\\\\]|$)`, 'gm');
+  return text.replace(re, (m) => map.get(m) ?? m);
+}
+
+/** The job's Forge-free side when it is created (the same as ./tree-run's CreateDeps, less the client). */
+export interface IncrementalCreateDeps {
+  client: PlanClient;
+  kv: KeyValue;
+  admit?(jobId: string): Promise<void>;
+  release?(jobId: string): Promise<void>;
+  push(jobId: string): Promise<void>;
+  newId(): string;
+  now(): Date;
+}
+
+export interface IncrementalInput {
+  requester: string;
+  siteUrl?: string;
+  options: TreeJob['options'];
+  base: BaseRecord;
+  startedOn?: string;
+  /** Called as the listing grows (when it runs): throws to stop a listing that is too slow or too large. */
+  tick?(listed: number): void;
+}
+
+/**
+ * Plans an incremental export as the user and stores it (nodes, the change of every page, what to
+ * fetch), or says why it cannot be incremental (the caller then exports in full).
+ */
+export async function createIncrementalJob(deps: IncrementalCreateDeps, input: IncrementalInput): Promise<TreeStartResult | { reason: string }> {
+  const { client, kv } = deps;
+  const o = input.options;
+  if (o.format === 'md' && o.preset && o.preset !== 'gfm') return { reason: `the ${o.preset} preset is always exported in full (its navigation depends on the whole tree)` };
+  const baseJob = await kv.get<TreeJob>(keys.job(input.base.jobId));
+  if (!baseJob) return { reason: 'the earlier export is no longer stored' };
+  const rootId = baseJob.root.id;
+  const isSpace = baseJob.root.type === 'space';
+  const scope = scopeCql(baseJob);
+  if (!scope) return { reason: 'the space key of the earlier export is unknown' };
+  const base = await readBase(kv, input.base.jobId, { requester: input.requester, rootId });
+  if (typeof base === 'string') return { reason: base };
+
+  const hits = await collect(client.search(changesCql(scope, base.siteTime), 250));
+  const hitPages = new Set<string>();
+  const hitPosts = new Set<string>();
+  for (const h of hits) {
+    const id = h.content?.id;
+    if (id) (h.content?.type === 'blogpost' ? hitPosts : hitPages).add(id);
+  }
+  const meta = await metadata(client, [...hitPages, ...(isSpace ? [] : [rootId])], [...hitPosts]);
+  const rootMeta = meta.get(rootId);
+  if (!isSpace && !rootMeta) return { reason: 'the page the earlier export started from cannot be read' };
+  const cur = new Map<string, Item>();
+  for (const e of base.tree) if (e.id !== rootId) cur.set(e.id, { id: e.id, title: e.title, type: e.type, ...(e.parentId ? { parentId: e.parentId } : {}) });
+  const blog = `${SECTION}:${rootId}:blog`;
+  let unknownParent = false;
+  const versions = new Map<string, number>(base.entries.map((e) => [e.id, e.version]));
+  const seenAt: string[] = [];
+  // Where a space export puts a page (as planSpace does): under its parent page, at the top when
+  // its parent is no page (a folder) or there is none. '?': a parent page the plan does not know.
+  const spaceParent = (m: Page): string | undefined => {
+    if (!m.parentId || (m.parentType && m.parentType !== 'page')) return undefined;
+    return cur.has(m.parentId) || hitPages.has(m.parentId) ? m.parentId : '?';
+  };
+  for (const m of meta.values()) {
+    if (m.version?.number !== undefined) versions.set(m.id, m.version.number);
+    if (m.id === rootId) continue;
+    if (m.version?.createdAt) seenAt.push(m.version.createdAt);
+    const post = hitPosts.has(m.id);
+    // A tree's children hang from the root; a space's top-level pages have no parent in the plan.
+    const parent = post ? blog : isSpace ? spaceParent(m) : m.parentId ?? rootId;
+    const known = parent === undefined || parent === rootId || cur.has(parent) || hitPages.has(parent);
+    if (!known) unknownParent = true;
+    const was = cur.get(m.id);
+    if (was) {
+      was.title = m.title ?? was.title;
+      if (known) {
+        if (parent) was.parentId = parent;
+        else delete was.parentId;
+      }
+    } else if (known) {
+      cur.set(m.id, { id: m.id, title: m.title ?? m.id, type: post ? 'blogpost' : 'page', ...(parent ? { parentId: parent } : {}) });
+    }
+  }
+  // The same count as the base's, plus the pages created since: anything else means pages left the
+  // scope (deleted, moved out, restricted) or came in by a move, and only a listing says which.
+  const before = new Set(base.tree.map((e) => e.id));
+  const created = [...meta.values()].filter((m) => m.id !== rootId && !before.has(m.id)).length;
+  const count = await client.countContent(scope);
+  const listed = unknownParent || count === undefined || base.scopeCount === undefined || count !== base.scopeCount + created;
+  const items = listed ? await listAgain(client, baseJob.root, input.tick ?? (() => undefined)) : [...cur.values()];
+
+  const rootTitle = isSpace ? baseJob.root.title : rootMeta?.title ?? baseJob.root.title;
+  const plan = planTree({ id: rootId, title: rootTitle, type: isSpace ? 'space' : 'page' }, asDescendants(items, rootId));
+  const look = presetRun(o, plan.nodes);
+  const ext = FORMAT_INFO[o.format].ext;
+  const fileOf = new Map<string, string>();
+  const nodeOf = new Map<string, TreeNode>();
+  for (const n of look.nodes) {
+    nodeOf.set(n.id, n);
+    if (isExported(n.type)) fileOf.set(n.id, look.pageFile(n.dir, ext));
+  }
+  // A page listed now and in no search hit and not in the manifest (moved in from elsewhere): version 0, so `new`.
+  const current: ListedPage[] = look.nodes.filter((n) => isExported(n.type)).map((n) => ({ id: n.id, version: versions.get(n.id) ?? 0, parentId: n.parentId ?? null, title: n.title }));
+  const planned = planIncremental(base.entries, current, (id) => fileOf.get(id) ?? '');
+  const fetch = new Set(planned.fetch);
+  const oldTree = new Map(base.tree.map((e) => [e.id, e]));
+  const deletedIds = new Set(planned.deleted.map((d) => d.id));
+  const refresh = (id: string | undefined): void => {
+    if (id && fileOf.has(id)) fetch.add(id);
+  };
+  // Pages whose output shows other pages: parents list their children, links to a removed page
+  // become absolute, Page Properties Reports table every page.
+  const parentOf = (id: string, node?: { parentId?: string }): string | undefined => node?.parentId ?? (id === rootId ? undefined : rootId);
+  for (const p of planned.pages) {
+    if (p.change === 'new' || p.change === 'moved' || p.from !== undefined) {
+      refresh(parentOf(p.id, nodeOf.get(p.id)));
+      if (oldTree.has(p.id)) refresh(parentOf(p.id, oldTree.get(p.id)));
+    }
+  }
+  for (const d of planned.deleted) refresh(parentOf(d.id, oldTree.get(d.id)));
+  for (const [from, to] of base.links) if (to.some((t) => deletedIds.has(t))) refresh(from);
+  const c = planned.counts;
+  if (c.changed + c.new + c.moved + c.deleted > 0) for (const e of base.tree) if (e.reports) refresh(e.id);
+  // Pages the earlier export could not export (no file) are fetched again.
+  for (const n of current) if (!oldTree.get(n.id)?.file) fetch.add(n.id);
+
+  const changeList: string[] = [];
+  for (const p of planned.pages) {
+    const f = fetch.has(p.id);
+    if (f || p.change !== 'unchanged') changeList.push(`${p.id}:${p.change}:${f ? 1 : 0}`);
+  }
+  // Unchanged as of this search: the newest version it saw bounds what it could have missed.
+  const carriedFloor = [base.siteTime, ...seenAt].sort().at(-1) ?? base.siteTime;
+
+  const jobId = deps.newId();
+  await deps.admit?.(jobId);
+  try {
+    const createdAt = deps.now().toISOString();
+    const job: TreeJob = {
+      jobId,
+      root: { ...baseJob.root, title: rootTitle, version: rootMeta?.version?.number ?? baseJob.root.version },
+      requester: input.requester,
+      options: o,
+      siteUrl: input.siteUrl || baseJob.siteUrl,
+      createdAt,
+      total: current.length,
+      nodeChunks: await saveNodes(kv, jobId, plan.nodes),
+      fileName: baseJob.fileName,
+      delivery: 'download',
+      ...(baseJob.spaceKey ? { spaceKey: baseJob.spaceKey } : {}),
+      ...(input.startedOn ? { startedOn: input.startedOn } : {}),
+      ...(count !== undefined ? { scopeCount: count } : {}),
+      incremental: {
+        baseJobId: input.base.jobId,
+        baseExportedAt: input.base.exportedAt,
+        listed,
+        counts: { ...c },
+        carriedFloor,
+        changeChunks: await saveIds(kv, (n) => keys.changes(jobId, n), changeList),
+        deleted: planned.deleted.slice(0, MAX_NAMED_DELETED).map((d) => ({ id: d.id, path: d.path })),
+        ...(planned.deleted.length > MAX_NAMED_DELETED ? { deletedMore: planned.deleted.length - MAX_NAMED_DELETED } : {}),
+      },
+    };
+    await kv.set(keys.job(jobId), job);
+    await setProgress(kv, jobId, { jobId, phase: 'queued', done: 0, total: job.total, skipped: plan.skipped.length, report: [], invocations: 0, updatedAt: createdAt });
+    await deps.push(jobId);
+    return { jobId, total: job.total, skipped: plan.skipped.length, mode: 'incremental', base: input.base.exportedAt };
+  } catch (e) {
+    await deps.release?.(jobId);
+    throw e;
+  }
+}
+
+const CHANGES: ReadonlyArray<Change> = ['unchanged', 'changed', 'new', 'moved'];
+
+/** The plan as the run needs it: the change of each page (absent: unchanged) and the pages to fetch. */
+export async function loadChanges(kv: KeyValue, job: TreeJob): Promise<{ changeOf: Map<string, Change>; fetch: Set<string> }> {
+  const changeOf = new Map<string, Change>();
+  const fetch = new Set<string>();
+  for (const e of await loadIds(kv, (n) => keys.changes(job.jobId, n), job.incremental?.changeChunks ?? 0)) {
+    const [id, change, f] = e.split(':');
+    if (!id || !CHANGES.includes(change as Change)) continue;
+    changeOf.set(id, change as Change);
+    if (f === '1') fetch.add(id);
+  }
+  return { changeOf, fetch };
+}
+
+/**
+ * The consumer's first run of an incremental job: writes the carried pages (the first output
+ * chunks) from the base zip. Written again from scratch when a run dies before `ckpt.planned` is
+ * stored. A base gone since the start (replaced, swept) leaves those pages to be fetched instead.
+ */
+export async function carryOver(job: TreeJob, ckpt: Checkpoint, kv: KeyValue): Promise<TreeJob> {
+  const spec = job.incremental;
+  if (!spec || ckpt.planned) return job;
+  const { changeOf, fetch } = await loadChanges(kv, job);
+  const look = presetRun(job.options, await loadNodes(kv, job));
+  const ext = FORMAT_INFO[job.options.format].ext;
+  const fileOf = new Map<string, string>();
+  const nodeOf = new Map<string, TreeNode>();
+  for (const n of look.nodes) {
+    nodeOf.set(n.id, n);
+    if (isExported(n.type)) fileOf.set(n.id, look.pageFile(n.dir, ext));
+  }
+  const carry = [...fileOf.keys()].filter((id) => !fetch.has(id));
+  // First the manifest alone, to know which files to inflate.
+  const manifest = await readBase(kv, spec.baseJobId, { requester: job.requester, rootId: job.root.id });
+  const oldTree = typeof manifest === 'string' ? new Map<string, TreeEntry>() : new Map(manifest.tree.map((e) => [e.id, e]));
+  const wanted = new Set(carry.map((id) => oldTree.get(id)?.file).filter((f): f is string => !!f));
+  const base = typeof manifest === 'string' ? manifest : await readBase(kv, spec.baseJobId, { requester: job.requester, rootId: job.root.id }, (p) => wanted.has(p));
+  if (typeof base === 'string') {
+    // Fetch everything planned for carrying: a complete export rather than a broken one.
+    const entries = [...fileOf.keys()].map((id) => `${id}:${changeOf.get(id) ?? 'unchanged'}:1`);
+    const updated: TreeJob = { ...job, incremental: { ...spec, changeChunks: await saveIds(kv, (n) => keys.changes(job.jobId, n), entries), fallback: `${base}, so every page was fetched again` } };
+    await kv.set(keys.job(job.jobId), updated);
+    ckpt.planned = true;
+    await kv.set(keys.ckpt(job.jobId), ckpt);
+    return updated;
+  }
+  const carried: PageOutput[] = [];
+  const missing: string[] = [];
+  for (const id of carry) {
+    const was = oldTree.get(id);
+    const path = fileOf.get(id) ?? '';
+    const bytes = was?.file ? base.files[was.file] : undefined;
+    if (!was?.file || !bytes) {
+      missing.push(id);
+      continue;
+    }
+    const links = base.links.get(id) ?? [];
+    const hrefs = new Map<string, string>();
+    for (const t of links) {
+      const oldTo = oldTree.get(t)?.file;
+      const newTo = fileOf.get(t);
+      if (!oldTo || !newTo) continue;
+      const before = relativeHref(was.file, oldTo);
+      const after = relativeHref(path, newTo);
+      if (before !== after) hrefs.set(before, after);
+    }
+    const dir = nodeOf.get(id)?.dir ?? was.dir;
+    const files = (was.files ?? []).map((f) => (f.path.startsWith(`${was.dir}/`) ? { ...f, path: `${dir}${f.path.slice(was.dir.length)}` } : f));
+    carried.push({
+      id,
+      file: path,
+      text: rewriteHrefs(strFromU8(bytes), hrefs),
+      links: links.filter((t) => fileOf.has(t)),
+      files,
+      ...(was.properties ? { properties: was.properties } : {}),
+      ...(was.version !== undefined ? { version: was.version } : {}),
+      carried: true,
+    });
+  }
+  const ids = new Set(carried.map((p) => p.id));
+  const byPage = new Map<string, ReportEntry[]>();
+  for (const r of base.report) {
+    if (!r.pageId || !ids.has(r.pageId) || r.what === 'incremental') continue;
+    byPage.set(r.pageId, [...(byPage.get(r.pageId) ?? []), r]);
+  }
+  let out = 0;
+  for (let i = 0; i < carried.length; i += BULK_IDS) {
+    const pages = carried.slice(i, i + BULK_IDS);
+    out += await saveOutput(kv, job.jobId, out, { pages, report: pages.flatMap((p) => byPage.get(p.id) ?? []) });
+  }
+  let updated = job;
+  if (missing.length > 0) {
+    const entries = [...fileOf.keys()].filter((id) => fetch.has(id) || missing.includes(id) || changeOf.has(id)).map((id) => `${id}:${changeOf.get(id) ?? 'unchanged'}:${fetch.has(id) || missing.includes(id) ? 1 : 0}`);
+    updated = { ...job, incremental: { ...spec, changeChunks: await saveIds(kv, (n) => keys.changes(job.jobId, n), entries) } };
+    await kv.set(keys.job(job.jobId), updated);
+  }
+  ckpt.outChunks = out;
+  ckpt.done = carried.length;
+  ckpt.planned = true;
+  await kv.set(keys.ckpt(job.jobId), ckpt);
+  return updated;
+}
+
+/**
+ * The site-clock time the next change search may start from: every edit this export did not see is
+ * later. A page fetched in a batch was read after every version in that batch was written, so an
+ * edit it missed is later than the batch's newest version; the minimum over batches bounds them all
+ * (no app clock involved). Carried pages were unchanged as of this export's search (`carriedFloor`).
+ */
+export function siteFloor(): { add(pages: readonly PageOutput[]): void; value(carriedFloor?: string): string | undefined } {
+  let floor: string | undefined;
+  return {
+    add(pages) {
+      const fetched = pages.filter((p) => !p.carried && p.versionAt).map((p) => p.versionAt as string);
+      const newest = fetched.sort().at(-1);
+      if (newest !== undefined && (floor === undefined || newest < floor)) floor = newest;
+    },
+    value(carriedFloor) {
+      if (carriedFloor === undefined) return floor;
+      return floor === undefined || carriedFloor < floor ? carriedFloor : floor;
+    },
+  };
+}
+
+/** Manifest fields of an export that can be the base of the next one. */
+export function manifestFields(job: TreeJob, siteTime: string | undefined): Record<string, unknown> {
+  const spec = job.incremental;
+  return {
+    format: BASE_FORMAT,
+    siteTime: siteTime ?? job.createdAt,
+    ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}),
+    ...(spec
+      ? {
+          incremental: {
+            base: spec.baseExportedAt,
+            listed: spec.listed ?? false,
+            deleted: spec.deleted ?? [],
+            ...(spec.deletedMore ? { deletedMore: spec.deletedMore } : {}),
+            ...(spec.fallback ? { fallback: spec.fallback } : {}),
+          },
+          changes: spec.counts,
+        }
+      : {}),
+    ...(job.fullBecause ? { full: `Exported in full: ${job.fullBecause}.` } : {}),
+  };
+}
+
+/** The report line that says what an incremental export did, or why it exported everything. */
+export function incrementalReport(job: TreeJob): ReportEntry | undefined {
+  if (job.fullBecause) return { kind: 'approximated', what: 'incremental', detail: `Exported in full, not incrementally: ${job.fullBecause}.` };
+  const spec = job.incremental;
+  const c = spec?.counts;
+  if (!spec || !c) return undefined;
+  const how = spec.fallback ? ` (${spec.fallback})` : spec.listed ? ' (the tree was listed again to find them)' : '';
+  return {
+    kind: 'approximated',
+    what: 'incremental',
+    detail: `Built on your export of ${spec.baseExportedAt}: ${c.unchanged} pages unchanged, ${c.changed} changed, ${c.new} new, ${c.moved} moved, ${c.deleted} removed${how}.`,
+  };
+}
+
+/** What `export/tree/changes` answers: counts only, two searches (a few points). */
+export async function countChanges(client: Pick<Confluence, 'countContent'>, job: Pick<TreeJob, 'root' | 'spaceKey'>, base: BaseRecord): Promise<TreeChanges> {
+  const scope = scopeCql(job);
+  const about = { base: { exportedAt: base.exportedAt, pages: base.pages } };
+  if (!scope || !base.siteTime) return about;
+  const [changed, total] = await Promise.all([client.countContent(changesCql(scope, base.siteTime)), client.countContent(scope)]);
+  return {
+    ...about,
+    ...(changed !== undefined ? { changed } : {}),
+    ...(total !== undefined ? { total, ...(base.scopeCount !== undefined ? { removed: total < base.scopeCount } : {}) } : {}),
+  };
+}

@@ -1,0 +1,388 @@
+/**
+ * Incremental tree and space exports end to end (issue 17): the real resolvers and the real queue
+ * consumer against the sandbox. A first export becomes the base; the next export of the same root
+ * fetches only what changed, carries the rest over from the base zip, and says what changed.
+ */
+import { strFromU8, unzipSync } from 'fflate';
+import { startSandbox, type Sandbox } from '../../sandbox/harness';
+import { SEED } from '../../sandbox/confluence/seed';
+import * as a from '../../sandbox/confluence/adf';
+import type { Envelope } from '../../src/shared/envelope';
+import type { TreeChanges, TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { tuning } from '../../src/jobs/tree-run';
+import { runTreeJob } from '../../src/jobs/tree-run';
+import { keys } from '../../src/jobs/tree-store';
+import { createClient } from '../../src/confluence/client';
+import { forgeKv, type KeyValue } from '../../src/storage/kv';
+import { downloadZip } from '../../sandbox/forge/download';
+
+const alice = SEED.users.alice;
+const bob = SEED.users.bob;
+const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
+const defaults = { ...tuning };
+
+let sb: Sandbox;
+beforeEach(async () => {
+  sb = await startSandbox();
+});
+afterEach(async () => {
+  Object.assign(tuning, defaults);
+  await sb.close();
+});
+
+function ok<T>(env: Envelope<T>): T {
+  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
+  return env.data;
+}
+
+interface Entry { id: string; title: string; type: string; dir: string; file?: string; version?: number; change?: string; parentId?: string }
+interface Manifest {
+  format: number;
+  siteTime: string;
+  exportedAt: string;
+  tree: Entry[];
+  incremental?: { base: string; listed?: boolean; fallback?: string; deleted?: Array<{ id: string; path: string }> };
+  changes?: { unchanged: number; changed: number; new: number; moved: number; deleted: number };
+  report: Array<{ kind: string; what: string; detail: string; pageId?: string }>;
+}
+
+async function exportTree(accountId: string, payload: Record<string, unknown>, content = home) {
+  const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload: { format: 'md', comments: false, ...payload } }));
+  await sb.platform.drain();
+  return finished(accountId, started, content);
+}
+
+async function finished(accountId: string, started: TreeStartResult, content = home) {
+  const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId: started.jobId } }));
+  if (status.phase !== 'done') throw new Error(`export ended ${status.phase}: ${JSON.stringify(status.error)}`);
+  const zip = (await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId, content, payload: { jobId: started.jobId, part } }))).zip;
+  const files = unzipSync(zip);
+  const text = (name: string): string => {
+    const f = files[name];
+    if (!f) throw new Error(`no ${name} in zip; have ${Object.keys(files).join(', ')}`);
+    return strFromU8(f);
+  };
+  const manifest = JSON.parse(text('manifest.json')) as Manifest;
+  return { started, status, files, text, manifest, entry: (id: string) => manifest.tree.find((e) => e.id === id) };
+}
+
+const bodyFetches = (sb: Sandbox) => sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/api/v2/pages?') && r.path.includes('body-format'));
+const listings = (sb: Sandbox) => sb.confluence.requests.filter((r) => r.path.includes('/descendants'));
+const idsIn = (path: string): string[] => [...new URL(`http://x${path}`).searchParams.getAll('id')];
+
+describe('incremental tree export', () => {
+  it('carries everything over when nothing changed: no listing, no body', async () => {
+    const first = await exportTree(alice, {});
+    expect(first.started.mode).toBe('full');
+    expect(first.manifest.format).toBe(2);
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, {});
+    expect(again.started.mode).toBe('incremental');
+    expect(again.started.base).toBe(first.manifest.exportedAt);
+    expect(listings(sb)).toEqual([]);
+    expect(bodyFetches(sb)).toEqual([]);
+    expect(again.manifest.changes).toEqual({ unchanged: first.status.done, changed: 0, new: 0, moved: 0, deleted: 0 });
+    expect(again.manifest.incremental?.base).toBe(first.manifest.exportedAt);
+    const names = Object.keys(first.files).filter((n) => n !== 'manifest.json').sort();
+    expect(Object.keys(again.files).filter((n) => n !== 'manifest.json').sort()).toEqual(names);
+    for (const n of names) expect(again.text(n)).toBe(first.text(n));
+  });
+
+  it('fetches edited, new and renamed pages and the pages showing them; rewrites links to renamed ones', async () => {
+    const site = sb.confluence.site;
+    const first = await exportTree(alice, {});
+    expect(first.text('Demo Home/Installation/index.md')).toContain('href="../FAQ/index.md"');
+    site.updatePage(SEED.pages.section, { adf: a.doc(a.p('Section text, edited.')) }, alice);
+    site.updatePage(SEED.pages.faq, { title: 'Questions' }, alice);
+    const added = site.addPage({ parentId: SEED.pages.home, title: 'New Notes', spaceId: SEED.space.id, authorId: alice, adf: a.doc(a.p('Fresh.')) });
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, {});
+    expect(again.started.mode).toBe('incremental');
+    expect(listings(sb)).toEqual([]);
+    const fetched = new Set(bodyFetches(sb).flatMap((r) => idsIn(r.path)));
+    // Edited, renamed, new; the parent of the new and the renamed page (children macro); the page
+    // with a Page Properties Report (anything changed). Nothing else.
+    expect([...fetched].sort()).toEqual([SEED.pages.section, SEED.pages.faq, added.id, SEED.pages.home, SEED.pages.guide].sort());
+    const c = again.manifest.changes!;
+    expect({ changed: c.changed, new: c.new, moved: c.moved, deleted: c.deleted }).toEqual({ changed: 2, new: 1, moved: 0, deleted: 0 });
+    expect(c.unchanged).toBe(first.status.done - 2);
+    expect(again.entry(SEED.pages.section)?.change).toBe('changed');
+    expect(again.entry(added.id)?.change).toBe('new');
+    expect(again.entry(SEED.pages.install)?.change).toBe('unchanged');
+    expect(again.text('Demo Home/User Guide/Chapter One/Section 1.1/index.md')).toContain('Section text, edited.');
+    expect(again.text('Demo Home/New Notes/index.md')).toContain('Fresh.');
+    // The renamed page moved; the carried page linking to it (not fetched) links to its new file.
+    expect(again.files['Demo Home/FAQ/index.md']).toBeUndefined();
+    expect(again.text('Demo Home/Questions/index.md')).toContain('title: Questions');
+    expect(fetched.has(SEED.pages.install)).toBe(false);
+    const install = again.text('Demo Home/Installation/index.md');
+    expect(install).toContain('href="../Questions/index.md"');
+    expect(install).toContain('see_also: ../Questions/index.md');
+    expect(install).not.toContain('FAQ/index.md');
+    // The parent's children list shows the new page.
+    expect(again.text('Demo Home/index.md')).toContain('](New%20Notes/index.md)');
+    expect(again.text('Demo Home/index.md')).toContain('](Questions/index.md)');
+    // Versions recorded are the versions exported.
+    for (const e of again.manifest.tree.filter((t) => t.file)) {
+      expect(e.version).toBe(site.content(e.id)?.version.number);
+      expect(again.text(e.file!)).toContain(`version: ${e.version}`);
+    }
+    expect(again.status.report.some((r) => r.what === 'incremental' && /2 changed, 1 new/.test(r.detail))).toBe(true);
+  });
+
+  it('lists the tree again when the count drops: deleted and no-longer-readable pages are dropped, not carried', async () => {
+    const site = sb.confluence.site;
+    const first = await exportTree(alice, {});
+    expect(first.files['Demo Home/Installation/index.md']).toBeDefined();
+    site.deletePage(SEED.pages.section);
+    // Alice loses access to Installation: it must not come back from her earlier zip.
+    site.restrict(SEED.pages.install, [bob]);
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, {});
+    expect(again.started.mode).toBe('incremental');
+    expect(listings(sb).length).toBeGreaterThan(0);
+    expect(again.manifest.incremental?.listed).toBe(true);
+    expect(again.manifest.changes?.deleted).toBe(2);
+    expect(again.manifest.incremental?.deleted?.map((d) => d.id).sort()).toEqual([SEED.pages.section, SEED.pages.install].sort());
+    expect(again.files['Demo Home/Installation/index.md']).toBeUndefined();
+    expect(again.files['Demo Home/User Guide/Chapter One/Section 1.1/index.md']).toBeUndefined();
+    expect(again.manifest.tree.some((e) => e.id === SEED.pages.install || e.id === SEED.pages.section)).toBe(false);
+    // Pages that linked to Installation were converted again: the link is absolute now.
+    const rich = again.text('Demo Home/User Guide/Rich Page/index.md');
+    expect(rich).not.toContain('Installation/index.md');
+    expect(again.text('Demo Home/User Guide/Chapter One/index.md')).not.toContain('Section%201.1');
+    expect(Object.values(again.files).some((f) => strFromU8(f).includes('npm install'))).toBe(false);
+  });
+
+  it('moves a page moved inside the tree once the listing runs, rewriting its links; alone, a move is not seen', async () => {
+    const site = sb.confluence.site;
+    await exportTree(alice, {});
+    site.movePage(SEED.pages.section, SEED.pages.install);
+    // A move alone changes no version, no date and no count: the incremental export cannot see it.
+    const blind = await exportTree(alice, {});
+    expect(blind.manifest.changes?.moved).toBe(0);
+    expect(blind.files['Demo Home/User Guide/Chapter One/Section 1.1/index.md']).toBeDefined();
+    // A deletion elsewhere changes the count: the listing runs and finds the move too.
+    site.deletePage(SEED.pages.folderPage);
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, {});
+    expect(again.manifest.incremental?.listed).toBe(true);
+    expect(again.entry(SEED.pages.section)?.change).toBe('moved');
+    const fetched = new Set(bodyFetches(sb).flatMap((r) => idsIn(r.path)));
+    expect(fetched.has(SEED.pages.section)).toBe(false);
+    expect(again.files['Demo Home/User Guide/Chapter One/Section 1.1/index.md']).toBeUndefined();
+    const moved = again.text('Demo Home/Installation/Section 1.1/index.md');
+    // Carried over, its link back to the guide rewritten for its new place.
+    expect(moved).toContain('](../../User%20Guide/index.md)');
+    // Old and new parents list their children again.
+    expect(fetched.has(SEED.pages.chapter) && fetched.has(SEED.pages.install)).toBe(true);
+    // And a full export, on request, agrees with it.
+    const full = await exportTree(alice, { mode: 'full' });
+    expect(full.started.mode).toBe('full');
+    expect(full.text('Demo Home/Installation/Section 1.1/index.md')).toBe(moved);
+  });
+
+  it('falls back to a full export, and says why, when the base is corrupt or of an older format', async () => {
+    const first = await exportTree(alice, {});
+    await sb.platform.run({ moduleKey: 'test' }, () => forgeKv.set(keys.zip(first.started.jobId, 0), Buffer.from('not a zip at all').toString('base64')));
+    sb.confluence.resetRequests();
+    const corrupt = await exportTree(alice, {});
+    expect(corrupt.started.mode).toBe('full');
+    expect(corrupt.started.reason).toMatch(/not a readable zip/);
+    expect(listings(sb).length).toBeGreaterThan(0);
+    expect(corrupt.status.done).toBe(first.status.done);
+    expect(corrupt.status.report.some((r) => r.what === 'incremental' && /Exported in full.*not a readable zip/.test(r.detail))).toBe(true);
+    expect((corrupt.manifest as unknown as { full?: string }).full).toMatch(/not a readable zip/);
+    // That full export is the new base; mark it as written by an older format.
+    const baseKey = sb.platform.kvs.keys().find((k) => k.startsWith(`tree-base:${alice}:`))!;
+    const record = sb.platform.kvs.peek(baseKey) as Record<string, unknown>;
+    await sb.platform.run({ moduleKey: 'test' }, () => forgeKv.set(baseKey, { ...record, format: 1 }));
+    const older = await exportTree(alice, {});
+    expect(older.started.mode).toBe('full');
+    expect(older.started.reason).toMatch(/older format/);
+    // Asked for in full: no reason to give.
+    const full = await exportTree(alice, { mode: 'full' });
+    expect(full.started).toMatchObject({ mode: 'full' });
+    expect(full.started.reason).toBeUndefined();
+    // An attached export is never incremental, and says so.
+    const attached = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload: { format: 'md', attach: true, mode: 'incremental' } }));
+    expect(attached.mode).toBe('full');
+    expect(attached.reason).toMatch(/attached/);
+    await sb.platform.drain();
+    // A bad mode is refused.
+    const bad = await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload: { format: 'md', mode: 'partial' } });
+    expect(bad.ok).toBe(false);
+  });
+
+  it('versions decide, not clocks: an edit stamped before the app\'s export time is found, an unchanged hit is not fetched', async () => {
+    const site = sb.confluence.site;
+    // Just before the first export: inside the next search's window (minute precision), unchanged after.
+    site.updatePage(SEED.pages.install, { adf: a.doc(a.p('Edited before the first export.')) }, alice);
+    const first = await exportTree(alice, {});
+    site.updatePage(SEED.pages.faq, { adf: a.doc(a.p('Edited after the first export.')) }, alice);
+    // The site's clock is far behind the app's (2024 against now): the edit is stamped long before
+    // the export started by the app's clock, and is still found.
+    expect(Date.parse(site.content(SEED.pages.faq)!.version.createdAt)).toBeLessThan(Date.parse(first.manifest.exportedAt));
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, {});
+    const meta = sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/api/v2/pages?') && !r.path.includes('body-format')).flatMap((r) => idsIn(r.path));
+    expect(meta).toContain(SEED.pages.install);
+    expect(again.manifest.changes).toMatchObject({ changed: 1, new: 0, deleted: 0 });
+    expect(again.entry(SEED.pages.install)?.change).toBe('unchanged');
+    expect(again.entry(SEED.pages.faq)?.change).toBe('changed');
+    expect(again.text('Demo Home/FAQ/index.md')).toContain('Edited after the first export.');
+    expect(bodyFetches(sb).flatMap((r) => idsIn(r.path))).not.toContain(SEED.pages.install);
+  });
+
+  it('answers what a re-export would do from two counts: export/tree/changes', async () => {
+    const ask = async () => ok(await sb.invoke<Envelope<TreeChanges>>('export/tree/changes', { accountId: alice, content: home, payload: { format: 'md', comments: false, scope: 'tree' } }));
+    const none = await ask();
+    expect(none.base).toBeUndefined();
+    expect(none.reason).toMatch(/no earlier export/);
+    const first = await exportTree(alice, {});
+    sb.confluence.site.updatePage(SEED.pages.faq, { adf: a.doc(a.p('x')) }, alice);
+    sb.confluence.site.updatePage(SEED.pages.section, { adf: a.doc(a.p('y')) }, alice);
+    sb.confluence.site.deletePage(SEED.pages.folderPage);
+    sb.confluence.resetRequests();
+    const answer = await ask();
+    expect(answer.base).toEqual({ exportedAt: first.manifest.exportedAt, pages: first.status.done });
+    // The two edits, plus pages last modified within CQL's minute precision before the export's site time.
+    const from = Date.parse(first.manifest.siteTime) - 120_000;
+    const near = [...sb.confluence.site.contents.values()].filter((c) => c.type === 'page' && sb.confluence.site.ancestorIds(c.id).includes(SEED.pages.home)
+      && !([SEED.pages.faq, SEED.pages.section] as string[]).includes(c.id) && Date.parse(c.version.createdAt) >= Math.floor(from / 60_000) * 60_000).length;
+    expect(answer.changed).toBe(2 + near);
+    expect(answer.removed).toBe(true);
+    // Two searches, nothing else.
+    expect(sb.confluence.requests.map((r) => r.path.split('?')[0])).toEqual(['/wiki/rest/api/search', '/wiki/rest/api/search']);
+    // Other options: another base (none yet).
+    const other = ok(await sb.invoke<Envelope<TreeChanges>>('export/tree/changes', { accountId: alice, content: home, payload: { format: 'html', scope: 'tree' } }));
+    expect(other.base).toBeUndefined();
+    // Bob has no export of his own to build on.
+    const bobs = ok(await sb.invoke<Envelope<TreeChanges>>('export/tree/changes', { accountId: bob, content: home, payload: { format: 'md', comments: false, scope: 'tree' } }));
+    expect(bobs.base).toBeUndefined();
+  });
+
+  it('keeps one base per root: the next export replaces it, and only its requester can build on it', async () => {
+    const first = await exportTree(alice, {});
+    const second = await exportTree(alice, {});
+    expect(sb.platform.kvs.keys().some((k) => k.includes(first.started.jobId))).toBe(false);
+    expect(sb.platform.kvs.keys().filter((k) => k.startsWith('tree-base:'))).toHaveLength(1);
+    expect(second.started.base).toBe(first.manifest.exportedAt);
+    // Bob exports the same tree: in full (Alice's export is hers).
+    const bobs = await exportTree(bob, {});
+    expect(bobs.started.mode).toBe('full');
+  });
+});
+
+describe('incremental space export', () => {
+  it('fetches the changed page and the new blog post only', async () => {
+    const site = sb.confluence.site;
+    const run = async (payload: Record<string, unknown> = {}) => {
+      const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/space/start', { accountId: alice, content: home, payload: { format: 'md', comments: false, ...payload } }));
+      await sb.platform.drain();
+      return finished(alice, started);
+    };
+    const first = await run();
+    expect(first.started.mode).toBe('full');
+    site.updatePage(SEED.pages.install, { adf: a.doc(a.p('Space edit.')) }, alice);
+    const post = site.addContent({ type: 'blogpost', parentId: null, title: 'Weekly Notes', spaceId: SEED.space.id, authorId: alice, adf: a.doc(a.p('New post.')) });
+    sb.confluence.resetRequests();
+    const again = await run();
+    expect(again.started.mode).toBe('incremental');
+    expect(again.manifest.changes).toMatchObject({ changed: 1, new: 1, moved: 0, deleted: 0 });
+    const bodies = sb.confluence.requests.filter((r) => (r.path.startsWith('/wiki/api/v2/pages?') || r.path.startsWith('/wiki/api/v2/blogposts?')) && r.path.includes('body-format')).flatMap((r) => idsIn(r.path));
+    expect(bodies).toContain(SEED.pages.install);
+    expect(bodies).toContain(post.id);
+    expect(bodies.length).toBeLessThanOrEqual(4);
+    expect(sb.confluence.requests.some((r) => /\/spaces\/[^/]+\/(pages|blogposts)/.test(r.path))).toBe(false);
+    const postFile = again.manifest.tree.find((e) => e.id === post.id)?.file;
+    expect(postFile).toMatch(/_blog\/Weekly Notes\/index\.md$/);
+    expect(again.text(postFile!)).toContain('New post.');
+    const names = Object.keys(first.files).filter((n) => n !== 'manifest.json');
+    for (const n of names) expect(again.files[n]).toBeDefined();
+  });
+});
+
+describe('incremental export killed at any point', () => {
+  /** A store that dies after `after` operations: the killed run writes nothing more. */
+  function dying(after: number): { kv: KeyValue; ops: () => number } {
+    let ops = 0;
+    const step = () => {
+      if (++ops > after) throw new Error('killed');
+    };
+    return {
+      ops: () => ops,
+      kv: {
+        get: async (k) => (step(), forgeKv.get(k)),
+        set: async (k, v) => (step(), forgeKv.set(k, v)),
+        delete: async (k) => (step(), forgeKv.delete(k)),
+        list: async (p) => (step(), forgeKv.list(p)),
+      },
+    };
+  }
+
+  it('resumes without fetching again what it stored, and never mixes two versions of a page', async () => {
+    let total = Infinity;
+    const points: number[] = [];
+    for (let round = 0; round < 7; round++) {
+      if (round > 0) {
+        await sb.close();
+        sb = await startSandbox();
+      }
+      const site = sb.confluence.site;
+      const first = await exportTree(alice, {});
+      site.updatePage(SEED.pages.section, { adf: a.doc(a.p('Edited once.')) }, alice);
+      site.updatePage(SEED.pages.faq, { title: 'Questions' }, alice);
+      const added = site.addPage({ parentId: SEED.pages.home, title: 'New Notes', spaceId: SEED.space.id, authorId: alice, adf: a.doc(a.p('Fresh.')) });
+      tuning.batchSize = 1;
+      sb.platform.manualDelivery = true;
+      const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload: { format: 'md', comments: false } }));
+      expect(started.mode).toBe('incremental');
+      sb.confluence.resetRequests();
+      // Round 0 runs to the end to count the store operations; the others die part way through.
+      const kill = round === 0 ? Infinity : Math.max(1, Math.round((total * round) / 7));
+      const store = dying(kill);
+      const outcome = await sb.platform.run({ moduleKey: 'tree-export', budgetMs: 900_000 }, () =>
+        runTreeJob(started.jobId, {
+          client: createClient('user', { retry: tuning.retry, accountId: alice }),
+          app: createClient('app', { retry: tuning.retry }),
+          kv: store.kv,
+          remainingMs: () => 900_000,
+          continueLater: async () => undefined,
+          now: () => new Date(),
+        }).catch((e: unknown) => (e instanceof Error ? e.message : String(e))),
+      );
+      if (round === 0) {
+        expect(outcome).toBe('done');
+        total = store.ops();
+        await sb.platform.drain();
+        continue;
+      }
+      points.push(kill);
+      expect(outcome).toBe('killed');
+      const fetchedBefore = bodyFetches(sb).flatMap((r) => idsIn(r.path));
+      // Edited again after the kill: whichever version the export holds, file and manifest agree.
+      site.updatePage(SEED.pages.section, { adf: a.doc(a.p('Edited twice.')) }, alice);
+      // The killed run's lease has run out by the time the queue delivers the event again.
+      await sb.platform.run({ moduleKey: 'test' }, () => forgeKv.delete(keys.lease(started.jobId)));
+      sb.confluence.resetRequests();
+      await sb.platform.drain();
+      const fetchedAfter = bodyFetches(sb).flatMap((r) => idsIn(r.path));
+      const done = await finished(alice, started);
+      // Fetched again: at most the one page whose batch was under way when the run died.
+      expect(fetchedAfter.filter((id) => fetchedBefore.includes(id)).length).toBeLessThanOrEqual(1);
+      expect(new Set(fetchedAfter).size).toBe(fetchedAfter.length);
+      const names = Object.keys(first.files).filter((n) => n !== 'manifest.json' && n !== 'Demo Home/FAQ/index.md');
+      expect(Object.keys(done.files).filter((n) => n !== 'manifest.json').sort()).toEqual([...names, 'Demo Home/Questions/index.md', 'Demo Home/New Notes/index.md'].sort());
+      for (const e of done.manifest.tree.filter((t) => t.file)) {
+        expect(done.text(e.file!)).toContain(`version: ${e.version}`);
+        expect(done.manifest.tree.filter((t) => t.id === e.id)).toHaveLength(1);
+      }
+      expect(done.manifest.changes).toMatchObject({ changed: 2, new: 1, moved: 0, deleted: 0 });
+      expect(done.entry(added.id)?.change).toBe('new');
+      Object.assign(tuning, defaults);
+    }
+    expect(points.length).toBe(6);
+    expect(points[points.length - 1]).toBeLessThan(total);
+  });
+});
