@@ -81,7 +81,7 @@ export interface RenderContext {
   /** Child pages with links, for the `children` macro (tree export). */
   children?: () => ChildLink[] | undefined;
   /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
-  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref'>;
+  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
 }
 
 // ---------------------------------------------------------------------------------------------

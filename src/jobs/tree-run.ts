@@ -20,6 +20,7 @@ import type { Attachment, Page, ReadRestriction, Space } from '../confluence/typ
 import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
+import { brokenRefs, resolveRefs } from '../export/refs';
 import { summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
@@ -598,7 +599,7 @@ async function convertBatch(
           for (const a of attachments) {
             const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, safeSegment(a.title ?? a.id))}`;
             local.set(a.id, path);
-            files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream' });
+            files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });
           }
           media = attachmentMedia(attachments, job.siteUrl, (a) => {
             const path = local.get(a.id);
@@ -608,8 +609,10 @@ async function convertBatch(
           media = downloadMedia(page.id, job.siteUrl);
         }
         const links = new Set<string>();
-        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) });
-        const shape = storage ? undefined : look.page({ id: page.id, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
+        // Markdown links to headings and attachments are resolved against the output (../export/refs).
+        const refs = options.format === 'md' ? { self: page.id, attachments: options.attachments } : {};
+        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), ...refs });
+        const shape = storage ? undefined : look.page({ id: page.id, title: node.title, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,
           type: ref.type,
@@ -632,7 +635,17 @@ async function convertBatch(
           return undefined;
         }
         report.push(...out.report, ...(comments?.skipped ?? []));
-        return { id: page.id, file, text: out.text, links: [...links], files, ...shape?.output() };
+        const extra = shape?.output() ?? {};
+        // Links to this page's own headings and files resolve now; others' in the zip phase.
+        const own = resolveRefs(out.text, {
+          from: file,
+          anchors: (id) => (id === page.id ? extra.anchors ?? { title: '', headings: [], names: [] } : undefined),
+          attachment: (id, name) => (id === page.id ? files.find((f) => f.name === name)?.path : undefined),
+          final: false,
+          siteUrl: job.siteUrl,
+        });
+        if (own.broken > 0) report.push(brokenRefs(page.id, own.broken));
+        return { id: page.id, file, text: own.text, links: [...links], files, ...extra };
       }),
     ),
   );

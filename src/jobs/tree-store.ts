@@ -13,6 +13,7 @@
  *   tree-export:<job>:zip:<n>    the finished zip (private delivery), base64, in chunks
  *   tree-export-index:<job>      one small record per job: limits and retention (./tree-limits)
  */
+import type { PageAnchors } from '../export/refs';
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { ExportOptions, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
@@ -59,11 +60,13 @@ export interface PageOutput {
   /** Ids of exported pages this page links to. */
   links: string[];
   /** Attachments to put into the zip (downloaded in the zip phase). */
-  files: Array<{ id: string; path: string; mediaType: string }>;
+  files: Array<{ id: string; path: string; mediaType: string; name?: string }>;
   /** Page properties (`details` macros), for Page Properties Reports in the zip phase. */
   properties?: Record<string, string | string[]>;
   /** The Page Properties Reports on the page, in marker order. */
   reports?: Array<{ labels: string[]; cql?: string }>;
+  /** Headings and anchor macros as the output names them, for links from other pages. */
+  anchors?: PageAnchors;
 }
 
 export interface OutputChunk {
