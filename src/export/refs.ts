@@ -26,6 +26,7 @@ const unb64 = (s: string): string => Buffer.from(s, 'base64url').toString('utf8'
 
 export const anchorMarker = (pageId: string, fragment: string): string => `ct-anchor-${pageId}-${b64(fragment)}`;
 export const attachmentMarker = (pageId: string, name: string): string => `ct-attachment-${pageId}-${b64(name)}`;
+export const ATTACHMENT_MARKER = /^ct-attachment-\d+-[A-Za-z0-9_-]*$/;
 const MARKER = /#ct-anchor-(\d+)-([A-Za-z0-9_-]*)|ct-attachment-(\d+)-([A-Za-z0-9_-]*)/g;
 export const hasMarker = (text: string): boolean => /ct-(?:anchor|attachment)-\d+-/.test(text);
 
@@ -77,6 +78,13 @@ export interface RefLookup {
   /** False while other pages are still to come: unknown targets keep their markers. */
   final: boolean;
   siteUrl: string;
+  /**
+   * The page being written, and what stands for it in a link (its file name; Obsidian: its note):
+   * a link to its own top (a Docusaurus title, an anchor above every heading) has no `#` left.
+   */
+  self?: { id: string; link: string };
+  /** Obsidian: attachment links are wikilinks, which name the file by its path in the vault. */
+  vault?: boolean;
 }
 
 /**
@@ -90,18 +98,22 @@ export function resolveRefs(text: string, o: RefLookup): { text: string; pending
     if (anchorPage !== undefined) {
       const page = o.anchors(anchorPage);
       if (!page) {
-        if (!o.final) pending = true;
-        else broken += 1;
-        return o.final ? '' : all;
+        if (!o.final) {
+          pending = true;
+          return all;
+        }
+        broken += 1;
+        return '';
       }
       const anchor = resolveFragment(page, unb64(fragment ?? ''));
       // '' is the page itself (an Obsidian note, a Docusaurus title), not a miss.
       if (anchor === undefined) broken += 1;
-      return anchor ? `#${anchor}` : '';
+      if (anchor) return `#${anchor}`;
+      return anchorPage === o.self?.id ? o.self.link : '';
     }
     const name = unb64(file ?? '');
     const path = o.attachment(attPage ?? '', name);
-    if (path) return relativeHref(o.from, path);
+    if (path) return o.vault ? path : relativeHref(o.from, path);
     if (!o.final) {
       pending = true;
       return all;

@@ -643,6 +643,8 @@ async function convertBatch(
           attachment: (id, name) => (id === page.id ? files.find((f) => f.name === name)?.path : undefined),
           final: false,
           siteUrl: job.siteUrl,
+          vault: look.preset.name === 'obsidian',
+          self: { id: page.id, link: look.preset.name === 'obsidian' ? file.replace(/\.md$/, '') : relativeHref(file, file) },
         });
         if (own.broken > 0) report.push(brokenRefs(page.id, own.broken));
         return { id: page.id, file, text: own.text, links: [...links], files, ...extra };

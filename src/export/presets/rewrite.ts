@@ -7,6 +7,7 @@
 import type * as Md from 'mdast';
 import { githubSlug, own, renderData, withData, type Flow, type MdNode, type Phrasing } from '../adf/state';
 import { plainText } from '../adf/build';
+import { ATTACHMENT_MARKER } from '../refs';
 
 export interface RewriteContext {
   style: 'obsidian' | 'mkdocs' | 'docusaurus';
@@ -171,6 +172,11 @@ function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phr
     if (n.type === 'image') {
       const at = resolveHref(ctx.file, n.url);
       out.push(at && ctx.exists(at.path) && !BAD_TARGET.test(at.path) ? { type: 'html', value: `![[${at.path}]]` } : n);
+      continue;
+    }
+    if (n.type === 'link' && ATTACHMENT_MARKER.test(n.url) && n.children.every((c) => c.type !== 'image')) {
+      // Another page's file: its vault path replaces the marker in the zip phase (../refs).
+      out.push({ type: 'html', value: wikilink(n.url, plainText(n.children), inTable) });
       continue;
     }
     if (n.type === 'link' && n.url.startsWith('#') && n.url.length > 1 && n.children.every((c) => c.type !== 'image')) {

@@ -199,7 +199,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
       const out: SiteFile[] = [];
       const files = new Set([...fileOf].filter(([id]) => exported.has(id)).map(([, f]) => f));
       for (const p of held) {
-        const linked = resolveRefs(p.text, { from: p.file, anchors: (id) => anchors.get(id), attachment: (id, name) => attachments.get(id)?.get(name), final: true, siteUrl: job.siteUrl });
+        const linked = resolveRefs(p.text, { from: p.file, anchors: (id) => anchors.get(id), attachment: (id, name) => attachments.get(id)?.get(name), final: true, siteUrl: job.siteUrl, vault: look.preset.name === 'obsidian' });
         if (linked.broken > 0) report.push(brokenRefs(p.id, linked.broken));
         const text = linked.text.replace(REPORT_MARKER, (_m, i: string) => {
           const q = p.reports?.[Number(i)] ?? { labels: [] };
