@@ -33,9 +33,17 @@ function ok<T>(env: Envelope<T>): T {
   return env.data;
 }
 
-async function exportTree(preset: ExportPreset): Promise<{ status: TreeStatus; files: Map<string, string | Uint8Array> }> {
-  const who = { accountId: alice, content: home };
-  const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { ...who, payload: { format: 'md', preset, attachments: true, frontMatter: true } }));
+const globalPage = { key: 'database-inspector', type: 'confluence:globalPage' };
+
+/** The home page's tree, or (`space`) the whole seed space from the global page. */
+async function exportTree(preset: ExportPreset, space?: string): Promise<{ status: TreeStatus; files: Map<string, string | Uint8Array> }> {
+  const who = space ? { accountId: alice, module: globalPage } : { accountId: alice, content: home };
+  const payload = { format: 'md', preset, attachments: true, frontMatter: true };
+  const started = ok(
+    space
+      ? await sb.invoke<Envelope<TreeStartResult>>('export/space/start', { ...who, payload: { ...payload, space } })
+      : await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { ...who, payload }),
+  );
   await sb.platform.drain();
   const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { ...who, payload: { jobId: started.jobId } }));
   const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
@@ -200,5 +208,16 @@ describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the seed site', (pre
     // The attachment of another page is the exported file; a page outside the export stays on Confluence.
     expect(install).toMatch(/Rich(%20| )Page\/_attachments\/spec\.pdf/);
     expect(seen.absolute.some((h) => h.endsWith(`/wiki/spaces/OPS/pages/${SEED.pages.opsHome}/Operations+Home#Operations-Home`))).toBe(true);
+  });
+});
+
+describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the whole seed space', (preset) => {
+  it('resolves every relative link, heading anchor and embed, blog posts and pages outside the home tree included', async () => {
+    const { status, files } = await exportTree(preset, SEED.space.key);
+    expect(status.phase).toBe('done');
+    const seen = check(preset, files);
+    expect(seen.unresolved).toEqual([]);
+    expect([...files.keys()].some((n) => n.includes('/_blog/'))).toBe(true);
+    expect(seen.anchors).toBeGreaterThanOrEqual(preset === 'docusaurus' ? 16 : 17);
   });
 });
