@@ -209,7 +209,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
             kind: 'approximated',
             what: 'detailssummary',
             pageId: p.id,
-            detail: `A Page Properties Report${filter ? ` (${filter})` : ''} became a table of the ${count} exported pages with page properties; pages outside this export are not in it${filter ? ', and its filter was not applied (a tree export does not read labels)' : ''}.`,
+            detail: `A Page Properties Report${filter ? ` (${filter})` : ''} became a table of the ${count} exported pages with page properties; pages outside this export are not in it${filter ? ', and its filter was not applied (the bulk page reads of an export return no labels, and reading them would take a request per page)' : ''}.`,
           });
           return count > 0 ? table : '*[Page Properties Report: no exported page has page properties]*';
         });
