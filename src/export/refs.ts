@@ -128,3 +128,19 @@ export function resolveRefs(text: string, o: RefLookup): { text: string; pending
 export function brokenRefs(pageId: string, count: number): ReportEntry {
   return { kind: 'approximated', what: 'link', pageId, detail: `${count} link${count === 1 ? '' : 's'} to a heading or attachment that is not in the export: a heading link goes to its page, an attachment link to Confluence.` };
 }
+
+/**
+ * A one-page export's links to its own headings (`#Heading-Text`): marked while converting (the
+ * headings come later in the page), then resolved against the anchors the output gives them.
+ */
+export function samePageLinks(pageId: string, title: string, rules: SlugRules = 'github') {
+  let anchors: PageAnchors | undefined;
+  return {
+    linkRewrite: (href: string): string | undefined => (href.startsWith('#') && href.length > 1 ? `#${anchorMarker(pageId, href.slice(1))}` : undefined),
+    onAnchors(headings: ReadonlyArray<{ text: string; slug: string }>, names: ReadonlyArray<{ name: string; heading: number }>): void {
+      anchors = pageAnchors(title, headings, names, rules);
+    },
+    resolve: (text: string) =>
+      resolveRefs(text, { from: '', anchors: (id) => (id === pageId ? anchors : undefined), attachment: () => undefined, final: false, siteUrl: '', self: { id: pageId, link: '#' } }),
+  };
+}

@@ -7,6 +7,8 @@ import { createSlugger, explicitId, mkdocsSlug } from '../../src/export/slugs';
 import { GithubSlugger, slug } from '../../src/export/slugs/github-slugger';
 import { anchorMarker, attachmentMarker, confluenceKey, pageAnchors, resolveFragment, resolveRefs } from '../../src/export/refs';
 import { attachmentFromHref, createLinkRewriter } from '../../src/export/links';
+import { renderPage } from '../../src/export/service';
+import type { Page } from '../../src/confluence/types';
 
 const all = (rules: Parameters<typeof createSlugger>[0], texts: Array<[string, number]>): string[] => {
   const s = createSlugger(rules);
@@ -137,5 +139,32 @@ describe('link markers', () => {
       self: { id: '1', link: 'index.md' },
     });
     expect(done).toEqual({ text: '[a](B/index.md#setup-1) [b](B/_attachments/spec.pdf) [c](index.md)', pending: false, broken: 1 });
+  });
+});
+
+describe('one-page exports', () => {
+  const text = (t: string, href?: string) => ({ type: 'text', text: t, ...(href ? { marks: [{ type: 'link', attrs: { href } }] } : {}) });
+  const heading = (level: number, t: string) => ({ type: 'heading', attrs: { level }, content: [text(t)] });
+  const doc = {
+    type: 'doc',
+    version: 1,
+    content: [
+      { type: 'paragraph', content: [text('second', '#Setup.1'), text(' '), text('issues', '#known-issues'), text(' '), text('gone', '#Nowhere')] },
+      heading(2, 'Setup'),
+      heading(2, 'Setup'),
+      { type: 'extension', attrs: { extensionType: 'com.atlassian.confluence.macro.core', extensionKey: 'anchor', parameters: { macroParams: { '': { value: 'known-issues' } } } } },
+    ],
+  };
+  const page = { id: '42', title: 'Guide', body: { atlas_doc_format: { value: JSON.stringify(doc), representation: 'atlas_doc_format' } } } as unknown as Page;
+  const options = { frontMatter: false, comments: false, anchors: true, attachments: false } as const;
+
+  it.each([['md' as const], ['html' as const]])('%s: links to the page\'s own headings name their anchors; a missing one is reported', (format) => {
+    const out = renderPage({ page, type: 'page', users: new Map() }, { ...options, format });
+    const href = (h: string) => (format === 'md' ? `](${h})` : `href="${h}"`);
+    expect(out.text).toContain(href('#setup-1'));
+    expect(out.text).toContain(href('#known-issues'));
+    expect(out.text).toContain(href('#'));
+    expect(out.text).not.toContain('ct-anchor');
+    expect(out.report.filter((e) => e.what === 'link' && /not in the export/.test(e.detail))).toHaveLength(1);
   });
 });
