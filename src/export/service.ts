@@ -83,6 +83,8 @@ export interface RenderContext {
   children?: () => ChildLink[] | undefined;
   /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
   markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
+  /** Receives the converted page's headings and anchor macros (Markdown and HTML; tree export). */
+  onAnchors?: MarkdownOptions['onAnchors'];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       users: data.users,
       media: data.media,
       linkRewrite: ctx.linkRewrite ?? own?.linkRewrite,
-      ...(own ? { onAnchors: own.onAnchors } : {}),
+      onAnchors: own?.onAnchors ?? ctx.onAnchors,
       children: ctx.children,
       comments: options.comments ? data.inline : undefined,
       anchors: options.anchors,

@@ -609,8 +609,8 @@ async function convertBatch(
           media = downloadMedia(page.id, job.siteUrl);
         }
         const links = new Set<string>();
-        // Markdown links to headings and attachments are resolved against the output (../export/refs).
-        const refs = options.format === 'md' ? { self: page.id, attachments: options.attachments } : {};
+        // Links to headings and attachments are resolved against the output (../export/refs).
+        const refs = options.format === 'md' || options.format === 'html' ? { self: page.id, attachments: options.attachments } : {};
         const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), ...refs });
         const shape = storage ? undefined : look.page({ id: page.id, title: node.title, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
@@ -627,7 +627,7 @@ async function convertBatch(
           css: deps.css,
           children: () => (kids.get(page.id) ?? []).map((k) => ({ title: k.title, href: relativeHref(file, fileOf.get(k.id) ?? `${k.dir}/index.${FORMAT_INFO[options.format].ext}`) })),
           linkRewrite,
-          ...(shape ? { markdown: shape.markdown(page) } : {}),
+          ...(shape ? { markdown: shape.markdown(page), onAnchors: shape.onAnchors } : {}),
         }));
         if (!out) {
           // One page Confluence returned with a body the converter cannot read must not fail the job.

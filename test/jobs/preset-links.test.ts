@@ -36,9 +36,9 @@ function ok<T>(env: Envelope<T>): T {
 const globalPage = { key: 'database-inspector', type: 'confluence:globalPage' };
 
 /** The home page's tree, or (`space`) the whole seed space from the global page. */
-async function exportTree(preset: ExportPreset, space?: string): Promise<{ status: TreeStatus; files: Map<string, string | Uint8Array> }> {
+async function exportTree(preset: ExportPreset | 'html', space?: string): Promise<{ status: TreeStatus; files: Map<string, string | Uint8Array> }> {
   const who = space ? { accountId: alice, module: globalPage } : { accountId: alice, content: home };
-  const payload = { format: 'md', preset, attachments: true, frontMatter: true };
+  const payload = preset === 'html' ? { format: 'html', attachments: true, frontMatter: true } : { format: 'md', preset, attachments: true, frontMatter: true };
   const started = ok(
     space
       ? await sb.invoke<Envelope<TreeStartResult>>('export/space/start', { ...who, payload: { ...payload, space } })
@@ -48,7 +48,7 @@ async function exportTree(preset: ExportPreset, space?: string): Promise<{ statu
   const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { ...who, payload: { jobId: started.jobId } }));
   const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { ...who, payload: { jobId: started.jobId, part } }));
   const files = new Map<string, string | Uint8Array>();
-  for (const [name, bytes] of Object.entries(unzipSync(zip))) files.set(name, name.endsWith('.md') ? strFromU8(bytes) : bytes);
+  for (const [name, bytes] of Object.entries(unzipSync(zip))) files.set(name, /\.(md|html)$/.test(name) ? strFromU8(bytes) : bytes);
   return { status, files };
 }
 
@@ -219,5 +219,25 @@ describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the whole seed space
     expect(seen.unresolved).toEqual([]);
     expect([...files.keys()].some((n) => n.includes('/_blog/'))).toBe(true);
     expect(seen.anchors).toBeGreaterThanOrEqual(preset === 'docusaurus' ? 16 : 17);
+  });
+});
+
+describe('html tree export of the seed site', () => {
+  it('links to headings of other pages name the ids of their headings', async () => {
+    const { status, files } = await exportTree('html');
+    expect(status.phase).toBe('done');
+    let anchors = 0;
+    for (const [from, text] of files) {
+      if (typeof text !== 'string' || !from.endsWith('.html')) continue;
+      expect(text).not.toMatch(/ct-(anchor|attachment)-/);
+      for (const m of text.matchAll(/href="([^"#:]*)#([^"]+)"/g)) {
+        const file = (m[1] ?? '') === '' ? from : resolvePath(from, (m[1] ?? '').replace(/&amp;/g, '&'));
+        const target = file === undefined ? undefined : files.get(file);
+        expect(typeof target).toBe('string');
+        expect(target).toContain(`id="${decodeURIComponent(m[2] ?? '')}"`);
+        anchors += 1;
+      }
+    }
+    expect(anchors).toBeGreaterThanOrEqual(17);
   });
 });

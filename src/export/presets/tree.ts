@@ -32,6 +32,8 @@ export interface PagePreset {
   markdown(page: Page): NonNullable<RenderContext['markdown']>;
   /** Properties and reports met while converting (call after the conversion). */
   output(): PresetOutput;
+  /** Takes the converted page's headings (any format), for links from other pages. */
+  onAnchors: NonNullable<MarkdownOptions['onAnchors']>;
 }
 
 export interface PresetRun {
@@ -138,6 +140,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
             ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
             : {}),
         }),
+        onAnchors,
         output: () => {
           // Docusaurus shows a leading `# Title` as the page title, without an anchor: a link to it goes to the page.
           const first = anchors?.headings[0];
