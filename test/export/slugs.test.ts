@@ -68,6 +68,12 @@ describe('Docusaurus explicit ids', () => {
   it('reads `{#id}` at the end of a heading', () => {
     expect(explicitId('Install {#setup}')).toEqual({ text: 'Install', id: 'setup' });
     expect(explicitId('Plain')).toEqual({ text: 'Plain' });
+    expect(explicitId('Odd {#a b }')).toEqual({ text: 'Odd', id: 'a b' });
+  });
+
+  it('an explicit id wins and leaves the numbering of repeats alone', () => {
+    expect(all('docusaurus', [['Setup {#install}', 2], ['Setup', 2], ['Setup', 2]])).toEqual(['install', 'setup', 'setup-1']);
+    expect(all('github', [['Setup {#install}', 2]])).toEqual(['setup-install']);
   });
 });
 

@@ -15,7 +15,7 @@ import { downloadZip } from '../../sandbox/forge/download';
 import type { Envelope } from '../../src/shared/envelope';
 import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeStartResult, type TreeStatus } from '../../src/shared/export';
 import { PRESETS } from '../../src/export/presets';
-import { createSlugger, explicitId } from '../../src/export/slugs';
+import { createSlugger } from '../../src/export/slugs';
 
 const alice = SEED.users.alice;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -75,12 +75,12 @@ function anchorsOf(preset: ExportPreset, tree: Md.Root): Set<string> {
   walk(tree, (n) => {
     if (n.type === 'html') for (const m of n.value.matchAll(/\sid="([^"]+)"/g)) out.add(m[1] ?? '');
     if (n.type !== 'heading') return;
-    const { text, id } = preset === 'docusaurus' ? explicitId(headingText(n)) : { text: headingText(n) };
-    const slug = slugger.slug(text.trim(), n.depth);
+    // Docusaurus's rules read an explicit `{#id}` themselves.
+    const slug = slugger.slug(headingText(n).trim(), n.depth);
     // Docusaurus shows a leading `# Title` as the page title: it keeps no anchor.
     const title = preset === 'docusaurus' && first && n.depth === 1 && body[0] === n;
     first = false;
-    if (!title) out.add(id ?? slug);
+    if (!title) out.add(slug);
   });
   return out;
 }

@@ -51,7 +51,7 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     root: '',
     pageFile: indexFile,
     fields: (place) => ({ slug: place.slug, sidebar_position: place.position }),
-    slugs: 'github',
+    slugs: 'docusaurus',
     rewrite: 'docusaurus',
   },
 };

@@ -3,7 +3,8 @@
  * the id the tool that renders the page gives that heading, and the tools disagree:
  * - GitHub (GFM preset) and Docusaurus: github-slugger (./github-slugger.ts). Docusaurus also takes
  *   an explicit `## Heading {#id}` (https://docusaurus.io/docs/markdown-features/toc#heading-ids),
- *   which `explicitId` reads.
+ *   which `explicitId` reads the way @docusaurus/mdx-loader's remark `headings` plugin does (3.x:
+ *   the explicit id wins and is not counted by the slugger).
  * - MkDocs: Python-Markdown's `toc` extension, which MkDocs always enables, with its default
  *   `slugify` and `unique` (https://python-markdown.github.io/extensions/toc/, markdown/extensions/
  *   toc.py). Our mkdocs.yml sets no `toc: slugify`, so mkdocs-material keeps that default.
@@ -13,7 +14,7 @@
  */
 import { GithubSlugger } from './github-slugger';
 
-export type SlugRules = 'github' | 'mkdocs' | 'obsidian';
+export type SlugRules = 'github' | 'docusaurus' | 'mkdocs' | 'obsidian';
 
 /** Gives each heading of one document, in order, the anchor its target tool gives it. */
 export interface Slugger {
@@ -69,11 +70,16 @@ export function createSlugger(rules: SlugRules): Slugger {
     };
   }
   const slugger = new GithubSlugger();
+  if (rules === 'docusaurus') return { slug: (text) => explicitId(text).id ?? slugger.slug(text) };
   return { slug: (text) => slugger.slug(text) };
 }
 
-/** Docusaurus's explicit heading id: `Heading {#id}` at the end of the heading text. */
+/**
+ * Docusaurus's explicit heading id: `Heading {#id}` at the end of the heading text
+ * (@docusaurus/utils parseMarkdownHeadingId, 'classic' syntax; the id is trimmed).
+ */
 export function explicitId(text: string): { text: string; id?: string } {
-  const m = /\s*\{#([^}\s]+)\}\s*$/.exec(text);
-  return m ? { text: text.slice(0, m.index), id: m[1] } : { text };
+  const m = /\s*\{#((?:.(?!\{#|\}))*.)\}$/.exec(text);
+  const id = m?.[1]?.trim();
+  return m && id ? { text: text.slice(0, m.index), id } : { text };
 }
