@@ -8,6 +8,10 @@
  * What it removes (script/generate-regex.mjs of the package): Unicode Other_Number, every
  * punctuation category except `-`, symbols, controls, private use, format, unassigned and separators
  * except the ASCII space, keeping alphabetic characters. Spaces become `-`; no trimming.
+ * The package's tables are Unicode 13's, this regex the runtime's (newer): a character assigned
+ * since Unicode 13 is kept here and stripped by the package. Compared with github-slugger 1.5.0
+ * (what Docusaurus 3.10 uses) over U+0000–U+2FFFF, that is the only difference (6,310 code points
+ * assigned after Unicode 13, e.g. Arabic Extended-B U+0870…); repeats number the same.
  */
 const STRIP = /[^\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\p{Alphabetic} -]/gu;
 

@@ -7,7 +7,8 @@
  *   the explicit id wins and is not counted by the slugger).
  * - MkDocs: Python-Markdown's `toc` extension, which MkDocs always enables, with its default
  *   `slugify` and `unique` (https://python-markdown.github.io/extensions/toc/, markdown/extensions/
- *   toc.py). Our mkdocs.yml sets no `toc: slugify`, so mkdocs-material keeps that default.
+ *   toc.py). Our mkdocs.yml sets no `toc: slugify`, so mkdocs-material keeps that default. Checked
+ *   against Python-Markdown 3.4.1 (Debian's, under mkdocs 1.4.2) for U+0000–U+2FFF: identical.
  * - Obsidian links to a heading by its text, `[[Note#Heading]]`, and to a repeated heading through
  *   the headings above it, `[[Note#Parent#Heading]]` (https://help.obsidian.md/links, "Link to a
  *   heading in a note").
@@ -28,7 +29,8 @@ export interface Slugger {
  */
 export function mkdocsSlug(text: string): string {
   const ascii = text.normalize('NFKD').replace(/[^\x00-\x7f]/g, '');
-  return ascii.replace(/[^\w\s-]/g, '').trim().toLowerCase().replace(/[-\s]+/g, '-');
+  // Python's `\s` (str.isspace) also takes U+001C–U+001F, which JavaScript's does not.
+  return ascii.replace(/[^\w\s\x1c-\x1f-]/g, '').replace(/^[\s\x1c-\x1f]+|[\s\x1c-\x1f]+$/g, '').toLowerCase().replace(/[-\s\x1c-\x1f]+/g, '-');
 }
 
 const IDCOUNT = /^(.*)_([0-9]+)$/;
