@@ -9,6 +9,7 @@ import { anchorMarker, attachmentMarker, confluenceKey, pageAnchors, resolveFrag
 import { attachmentFromHref, createLinkRewriter } from '../../src/export/links';
 import { renderPage } from '../../src/export/service';
 import type { Page } from '../../src/confluence/types';
+import { withoutUnderscores } from '../../src/export/presets/tree';
 
 const all = (rules: Parameters<typeof createSlugger>[0], texts: Array<[string, number]>): string[] => {
   const s = createSlugger(rules);
@@ -172,5 +173,13 @@ describe('one-page exports', () => {
     expect(out.text).toContain(href('#'));
     expect(out.text).not.toContain('ct-anchor');
     expect(out.report.filter((e) => e.what === 'link' && /not in the export/.test(e.detail))).toHaveLength(1);
+  });
+});
+
+describe('Docusaurus folders', () => {
+  it('drops leading underscores (Docusaurus skips those folders), unique among siblings, children following', () => {
+    const node = (id: string, dir: string) => ({ id, title: id, type: 'page', dir }) as const;
+    const out = withoutUnderscores([node('s', 'Space'), node('b', 'Space/_blog'), node('p', 'Space/_blog/Post'), node('x', 'Space/Blog'), node('d', 'Space/__'), node('k', 'Space/Keep_me')]);
+    expect(out.map((n) => n.dir)).toEqual(['Space', 'Space/blog (2)', 'Space/blog (2)/Post', 'Space/Blog', 'Space/page', 'Space/Keep_me']);
   });
 });

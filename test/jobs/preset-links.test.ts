@@ -217,7 +217,7 @@ describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the whole seed space
     expect(status.phase).toBe('done');
     const seen = check(preset, files);
     expect(seen.unresolved).toEqual([]);
-    expect([...files.keys()].some((n) => n.includes('/_blog/'))).toBe(true);
+    expect([...files.keys()].some((n) => n.includes(preset === 'docusaurus' ? '/blog/' : '/_blog/'))).toBe(true);
     expect(seen.anchors).toBeGreaterThanOrEqual(preset === 'docusaurus' ? 16 : 17);
   });
 });

@@ -17,6 +17,7 @@ import { pageProperties, reportQuery, type Properties, type ReportQuery } from '
 import { resolveHref, rewriteTree, wikilink } from './rewrite';
 import { brokenRefs, hasMarker, pageAnchors, resolveRefs, type PageAnchors } from '../refs';
 import type { MarkdownOptions } from '../markdown';
+import { uniqueName } from '../names';
 import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
 
 /** What a page's conversion hands to the zip phase. */
@@ -49,7 +50,8 @@ export interface PresetRun {
 export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): PresetRun {
   // Presets shape Markdown; other formats keep the generic layout.
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
-  const nodes = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
+  const rooted = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
+  const nodes = preset.name === 'docusaurus' ? withoutUnderscores(rooted) : rooted;
   const places = treePlaces(nodes);
   // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
   const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
@@ -154,6 +156,35 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
       };
     },
   };
+}
+
+/**
+ * Docusaurus skips every doc under a folder whose name starts with `_` (the docs plugin's default
+ * `exclude` globs, in @docusaurus/utils globUtils): such a folder (a space's `_blog`, a page titled
+ * `_drafts`) loses its underscores, unique among its siblings. Nodes come parents first.
+ */
+export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
+  const split = (dir: string): [string, string] => {
+    const cut = dir.lastIndexOf('/');
+    return cut < 0 ? ['', dir] : [dir.slice(0, cut), dir.slice(cut + 1)];
+  };
+  const names = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const [parent, name] = split(n.dir);
+    const set = names.get(parent) ?? new Set<string>();
+    set.add(name.toLowerCase());
+    names.set(parent, set);
+  }
+  const moved = new Map<string, string>();
+  return nodes.map((n) => {
+    const [parent, name] = split(n.dir);
+    const to = moved.get(parent) ?? parent;
+    const renamed = name.startsWith('_') ? uniqueName(names.get(parent) ?? new Set(), name.replace(/^_+/, '') || 'page') : name;
+    const dir = to === '' ? renamed : `${to}/${renamed}`;
+    if (dir === n.dir) return n;
+    moved.set(n.dir, dir);
+    return { ...n, dir };
+  });
 }
 
 /** `to` relative to a page served at `from` (both URL paths such as `/demo-home/faq`). */
