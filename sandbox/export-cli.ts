@@ -1,9 +1,10 @@
 /**
- * `npm run export:sandbox -- --preset <gfm|obsidian|mkdocs|docusaurus> --out <dir> [--root <pageId>] [--user alice|bob]`
- * Runs a real tree export against the seed site, as that user from the panel on the root page
- * (resolver `export/tree/start`, the queue drained, `export/tree/download` slices reassembled), and
- * unpacks the zip into <dir>. The real-tool checks (.ci/real-tools) build its output with MkDocs
- * and Docusaurus.
+ * `npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] --out <dir>`
+ * Runs a real export against the seed site as that user: a page tree from the panel on that page
+ * (resolver `export/tree/start`), or a whole space from the global page (`export/space/start`); the
+ * queue is drained, `export/tree/download` slices reassembled, and the zip unpacked into <dir>. The
+ * real-tool checks (.ci/real-tools) build its output with MkDocs and Docusaurus. `--root` is the
+ * older name of `--page`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
@@ -16,21 +17,29 @@ import { downloadZip } from './forge/download';
 
 const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
 
+/** What to export: a page's tree, or a whole space by key. */
+export type ExportTarget = { page: string } | { space: string };
+
 export interface ExportArgs {
   preset: ExportPreset;
   out: string;
-  root: string;
+  target: ExportTarget;
   user: string;
 }
 
+const USAGE = 'Usage: npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] --out <dir>';
+
 export function usage(): string {
   return [
-    'Usage: npm run export:sandbox -- --preset <gfm|obsidian|mkdocs|docusaurus> --out <dir> [--root <pageId>] [--user alice|bob]',
+    USAGE,
     '',
-    'Exports a page tree of the offline seed site (default: the home page) as Markdown with the preset,',
-    'through the real resolvers and queue consumer, as the user (default: alice), and unzips it into <dir>.',
+    'Exports a page tree (--page, alias --root) or a whole space (--space, e.g. DEMO) of the offline seed site',
+    'as Markdown with the preset, through the real resolvers and queue consumer, as the user (default: alice),',
+    'and unzips it into <dir>.',
   ].join('\n');
 }
+
+const FLAGS = ['--preset', '--out', '--page', '--root', '--space', '--user'];
 
 export function parseArgs(argv: readonly string[]): ExportArgs | { help: true } | { error: string } {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
@@ -38,21 +47,27 @@ export function parseArgs(argv: readonly string[]): ExportArgs | { help: true } 
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i] ?? '';
     const value = argv[i + 1];
-    if (!['--preset', '--out', '--root', '--user'].includes(flag)) return { error: `unknown argument ${flag}` };
+    if (!FLAGS.includes(flag)) return { error: `unknown argument ${flag}` };
     if (value === undefined || value.startsWith('--')) return { error: `${flag} needs a value` };
-    if (flag in got) return { error: `${flag} given twice` };
-    got[flag] = value;
+    // `--root` is `--page` by its older name: giving both is giving the page twice.
+    const key = flag === '--root' ? '--page' : flag;
+    if (key in got) return { error: `${key === '--page' ? '--page (or --root)' : flag} given twice` };
+    got[key] = value;
   }
+  const page = got['--page'];
+  const space = got['--space'];
+  if (page === undefined && space === undefined) return { error: 'name what to export: --space <key> or --page <id>' };
+  if (page !== undefined && space !== undefined) return { error: '--space and --page exclude each other: export a space or a page tree' };
+  if (page !== undefined && !/^\d+$/.test(page)) return { error: '--page must be a page id (digits)' };
+  if (space !== undefined && !/^~?[A-Za-z0-9][A-Za-z0-9_:-]*$/.test(space)) return { error: '--space must be a space key (e.g. DEMO)' };
   const preset = got['--preset'];
   if (!preset) return { error: '--preset is required' };
   if (!(EXPORT_PRESETS as readonly string[]).includes(preset)) return { error: `--preset must be one of ${EXPORT_PRESETS.join(', ')}` };
   const out = got['--out'];
   if (!out) return { error: '--out is required' };
-  const root = got['--root'] ?? SEED.pages.home;
-  if (!/^\d+$/.test(root)) return { error: '--root must be a page id' };
   const user = USERS[got['--user'] ?? 'alice'];
   if (!user) return { error: `--user must be one of ${Object.keys(USERS).join(', ')}` };
-  return { preset: preset as ExportPreset, out, root, user };
+  return { preset: preset as ExportPreset, out, target: page !== undefined ? { page } : { space: space ?? '' }, user };
 }
 
 function ok<T>(env: Envelope<T>): T {
@@ -64,8 +79,16 @@ function ok<T>(env: Envelope<T>): T {
 export async function exportToDir(args: ExportArgs): Promise<{ files: string[]; status: TreeStatus }> {
   const sb = await startSandbox();
   try {
-    const who = { accountId: args.user, content: { id: args.root, type: 'page' as const } };
-    const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { ...who, payload: { format: 'md', preset: args.preset, attachments: true, frontMatter: true } }));
+    const payload = { format: 'md', preset: args.preset, attachments: true, frontMatter: true };
+    // A page tree from the panel on its root page; a space from the global page, by key.
+    const who = 'page' in args.target
+      ? { accountId: args.user, content: { id: args.target.page, type: 'page' as const } }
+      : { accountId: args.user, module: { key: 'database-inspector', type: 'confluence:globalPage' } };
+    const started = ok(
+      'page' in args.target
+        ? await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { ...who, payload })
+        : await sb.invoke<Envelope<TreeStartResult>>('export/space/start', { ...who, payload: { ...payload, space: args.target.space } }),
+    );
     await sb.platform.drain();
     const status = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { ...who, payload: { jobId: started.jobId } }));
     if (status.phase !== 'done') throw new Error(`export ended in phase ${status.phase}`);
@@ -97,7 +120,7 @@ export async function run(argv: readonly string[], io: { stdout: (t: string) => 
     return 2;
   }
   const { files, status } = await exportToDir(args);
-  io.stdout(JSON.stringify({ out: resolve(args.out), preset: args.preset, files: files.length, report: status.report.length }));
+  io.stdout(JSON.stringify({ out: resolve(args.out), ...args.target, preset: args.preset, files: files.length, report: status.report.length }));
   return 0;
 }
 

@@ -185,6 +185,32 @@ const simple = (title: string, ...more: AdfNode[]): a.AdfDoc =>
 
 const commentBody = (t: string): a.AdfDoc => a.doc(a.p(t));
 
+/**
+ * Headings that slug differently in every export target: non-ASCII, punctuation, a repeated
+ * heading, a heading with no ASCII letters, and an anchor macro (Installation links to each).
+ */
+function faqDoc(): a.AdfDoc {
+  return simple('FAQ',
+    a.h(2, 'Überblick'), a.p('What the app does.'),
+    a.h(2, 'Windows'), a.h(3, 'Setup'), a.p('Run the installer.'),
+    a.h(2, 'Linux'), a.h(3, 'Setup'), a.p('Use the package.'),
+    a.h(2, "What's new?"), a.macro('anchor', { '': 'known-issues' }, 'mac-faq-anchor'), a.p('Known issues follow.'),
+    a.h(2, '常见问题'), a.p('Questions in Chinese.'),
+  );
+}
+
+/** Links from Installation to FAQ headings (each form Confluence writes), to an attachment, and out of the tree. */
+function headingLinks(): AdfNode[] {
+  const faq = pageUrl(P.faq, 'FAQ');
+  const to = (label: string, href: string): AdfNode => a.text(label, a.link(href));
+  return [
+    a.p('Read the ', to('overview', `${faq}#${encodeURIComponent('Überblick')}`), ', the ', to('Linux setup', `${faq}#Setup.1`), ', ',
+      to("what's new", `${faq}#FAQ-What'snew?`), ', the ', to('known issues', `${faq}#known-issues`), ', the ', to('Chinese questions', `${faq}#${encodeURIComponent('常见问题')}`), '.'),
+    a.p('Download the ', to('spec', `${SITE_PLACEHOLDER_URL}/wiki/download/attachments/${P.rich}/spec.pdf?version=1&api=v2`), ', back to the ',
+      to('top', '#Installation'), ', or see the ', to('operations home', `${SITE_PLACEHOLDER_URL}/wiki/spaces/OPS/pages/${P.opsHome}/Operations+Home#Operations-Home`), '.'),
+  ];
+}
+
 export function seedSite(): Site {
   const site = new Site({ firstId: 400000 });
   site.baseUrl = SITE_PLACEHOLDER_URL;
@@ -204,10 +230,10 @@ export function seedSite(): Site {
   page(P.chapter, P.guide, 'Chapter One', ['docs'], simple('Chapter One', a.bodiedMacro('details', {}, 'mac-chapter-props',
     a.table(['Owner', { text: [a.mention(U.bob, 'Bob Builder')] }], ['Status', 'Draft'], ['Review date', '2024-07-01']))));
   page(P.section, P.chapter, 'Section 1.1', [], simple('Section 1.1', a.p('Back to ', a.inlineCard(pageUrl(P.guide, 'User Guide')), '.')));
-  page(P.install, P.home, 'Installation', ['docs', 'setup'], simple('Installation', a.codeBlock('bash', 'npm install\nnpm start'),
+  page(P.install, P.home, 'Installation', ['docs', 'setup'], simple('Installation', a.codeBlock('bash', 'npm install\nnpm start'), ...headingLinks(),
     a.bodiedMacro('details', {}, 'mac-install-props',
       a.table(['Owner', 'Alice Author'], ['Status', 'Final'], ['Platforms', { blocks: [a.ul(['Linux'], ['macOS'])] }], ['See also', { text: [a.text('the FAQ', a.link(pageUrl(P.faq, 'FAQ')))] }]))));
-  page(P.faq, P.home, 'FAQ', ['docs']);
+  page(P.faq, P.home, 'FAQ', ['docs'], faqDoc());
   // Bob may read the FAQ but not edit it: the "cannot edit" paths (auto-export settings) need a page like this.
   site.restrictEdit(P.faq, [SEED.users.alice]);
 

@@ -28,7 +28,7 @@ export const treeExportAction = defineAction('start-tree-export', async (call) =
     });
   } catch (e) {
     if (e instanceof TreeListingTooSlow) throw new AppError('TOO_SLOW', `Confluence took too long to list this tree (${e.listed} items so far).`, 'Export a smaller branch: a page further down the tree.');
-    if (e instanceof TreeJobLimit) throw new AppError('TOO_MANY_JOBS', `${e.scope === 'user' ? 'This user' : 'This site'} already has ${e.limit} page tree exports running.`, 'Wait for one to finish, then start again.');
+    if (e instanceof TreeJobLimit) throw new AppError('TOO_MANY_JOBS', `${e.scope === 'user' ? 'This user' : 'This site'} already has ${e.limit} page tree or space exports running.`, 'Wait for one to finish, then start again.');
     if (e instanceof TreeTooLarge) throw new AppError('TOO_LARGE', `This tree has more than ${MAX_ITEMS} items.`, 'Export a smaller branch: a page further down the tree.');
     throw e;
   }

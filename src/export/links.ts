@@ -3,6 +3,24 @@
  * path to that page's file in the bundle, so the export browses offline. Anything else is kept.
  */
 import { wellFormed } from './names';
+import { anchorMarker, attachmentMarker } from './refs';
+
+/** The URL of a link that points at this site (relative, or absolute on `siteUrl`'s host). */
+function onSite(href: string, siteUrl?: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(href, 'relative:/');
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'relative:') return url;
+  if (!siteUrl) return undefined;
+  try {
+    return url.host.toLowerCase() === new URL(siteUrl).host.toLowerCase() ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The page id a Confluence link points to, or undefined. Understands `/wiki/spaces/KEY/pages/ID/…`,
@@ -10,22 +28,8 @@ import { wellFormed } from './names';
  * point at this site (`siteUrl`), so a link to another Confluence site is never rewritten.
  */
 export function pageIdFromHref(href: string, siteUrl?: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(href, 'relative:/');
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'relative:') {
-    if (!siteUrl) return undefined;
-    let site: URL;
-    try {
-      site = new URL(siteUrl);
-    } catch {
-      return undefined;
-    }
-    if (url.host.toLowerCase() !== site.host.toLowerCase()) return undefined;
-  }
+  const url = onSite(href, siteUrl);
+  if (!url) return undefined;
   const path = url.pathname;
   const spaces = /^\/wiki\/spaces\/[^/]+\/pages\/(\d+)(?:\/|$)/.exec(path);
   if (spaces) return spaces[1];
@@ -51,6 +55,24 @@ export function relativeHref(from: string, to: string): string {
   return parts.map((p) => (p === '..' ? p : encodeURIComponent(wellFormed(p)))).join('/') || encodeURIComponent(wellFormed(b[b.length - 1] ?? ''));
 }
 
+/**
+ * The page and file name a Confluence attachment link points to: `/wiki/download/attachments/ID/NAME`
+ * (and `thumbnails`), or a page link previewing a file, `…/pages/ID/…?preview=/ID/ATT/NAME`.
+ */
+export function attachmentFromHref(href: string, siteUrl?: string): { pageId: string; name: string } | undefined {
+  const url = onSite(href, siteUrl);
+  if (!url) return undefined;
+  const download = /^\/wiki\/download\/(?:attachments|thumbnails)\/(\d+)\/([^/]+)$/.exec(url.pathname);
+  const preview = /^\/(\d+)\/[^/]*\/([^/]+)$/.exec(url.searchParams.get('preview') ?? '');
+  const found = download ?? preview;
+  if (!found) return undefined;
+  try {
+    return { pageId: found[1] ?? '', name: decodeURIComponent(found[2] ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface LinkRewriter {
   (href: string): string | undefined;
 }
@@ -58,20 +80,30 @@ export interface LinkRewriter {
 /**
  * A rewriter for one page: `fileOf(id)` gives the bundle path of an exported page (undefined when
  * the page is not in the export, so the link stays absolute). `onLink` records the link graph.
+ * With `self` (the page's id), links to headings and, with `attachments`, to exported pages' files
+ * become markers (./refs.ts) that are replaced once the target's anchors and files are known.
  */
 export function createLinkRewriter(o: {
   from: string;
   fileOf: (pageId: string) => string | undefined;
   siteUrl?: string;
   onLink?: (pageId: string) => void;
+  self?: string;
+  attachments?: boolean;
 }): LinkRewriter {
   return (href) => {
+    if (o.self !== undefined && href.startsWith('#')) return href.length > 1 ? `#${anchorMarker(o.self, href.slice(1))}` : undefined;
+    if (o.self !== undefined && o.attachments) {
+      const file = attachmentFromHref(href, o.siteUrl);
+      if (file && o.fileOf(file.pageId)) return attachmentMarker(file.pageId, file.name);
+    }
     const id = pageIdFromHref(href, o.siteUrl);
     if (!id) return undefined;
     const target = o.fileOf(id);
     if (!target) return undefined;
     o.onLink?.(id);
     const hash = href.indexOf('#');
+    if (o.self !== undefined && hash >= 0 && hash < href.length - 1) return `${id === o.self ? '' : relativeHref(o.from, target)}#${anchorMarker(id, href.slice(hash + 1))}`;
     return relativeHref(o.from, target) + (hash >= 0 ? href.slice(hash) : '');
   };
 }

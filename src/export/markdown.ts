@@ -2,7 +2,8 @@ import type * as Md from 'mdast';
 import { toMarkdown, type Join, type Options } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { adfToMdast } from './adf';
-import type { ChildLink, Handlers, MarkHandlers, MediaResolver } from './adf';
+import type { ChildLink, Handlers, MarkHandlers, MdastResult, MediaResolver } from './adf';
+import type { SlugRules } from './slugs';
 import { renderData, type Flow, type Phrasing } from './adf/state';
 import { createFootnotes, type InlineThread } from './anchors';
 import { frontMatter, type PageMeta } from './frontmatter';
@@ -34,6 +35,10 @@ export interface MarkdownOptions {
   verifyHref?: (href: string) => string | undefined;
   /** More front-matter fields (page properties, preset fields); the page's own fields win. */
   extraFrontMatter?: Record<string, unknown>;
+  /** Whose rules heading anchors follow (default GitHub's). */
+  slugs?: SlugRules;
+  /** Receives the page's headings (with their anchors) and anchor macros once converted. */
+  onAnchors?: (headings: MdastResult['headings'], names: MdastResult['anchors']) => void;
   /** Check the output against the source with the independent verifier (default true). */
   verify?: boolean;
 }
@@ -47,7 +52,7 @@ export interface ConversionResult {
 export function convert(doc: unknown, options: MarkdownOptions = {}): ConversionResult {
   const anchors = options.comments && options.comments.length > 0 && options.anchors !== false;
   const footnotes = anchors ? createFootnotes(options.comments ?? []) : undefined;
-  const { tree, report } = adfToMdast(doc, {
+  const { tree, report, headings, anchors: names } = adfToMdast(doc, {
     users: options.users,
     media: options.media,
     linkRewrite: options.linkRewrite,
@@ -56,7 +61,9 @@ export function convert(doc: unknown, options: MarkdownOptions = {}): Conversion
     footnotes,
     handlers: options.handlers,
     marks: options.marks,
+    ...(options.slugs ? { slugs: options.slugs } : {}),
   });
+  options.onAnchors?.(headings, names);
   if (footnotes) {
     tree.children.push(...footnotes.definitions(), ...footnotes.unanchored());
   } else if (options.comments && options.comments.length > 0) {

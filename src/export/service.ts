@@ -23,6 +23,7 @@ import type { Audience } from './audience';
 import { commentBlocks, type CommentNode, type InlineThread } from './anchors';
 import { adfToHtml, sanitizeOptions } from './html';
 import { adfToMarkdown, AdfError, type MarkdownOptions } from './markdown';
+import { brokenRefs, samePageLinks } from './refs';
 import { mdastToHtml } from './mdast-html';
 import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
@@ -81,7 +82,9 @@ export interface RenderContext {
   /** Child pages with links, for the `children` macro (tree export). */
   children?: () => ChildLink[] | undefined;
   /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
-  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref'>;
+  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
+  /** Receives the converted page's headings and anchor macros (Markdown and HTML; tree export). */
+  onAnchors?: MarkdownOptions['onAnchors'];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +255,8 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
   const info = FORMAT_INFO[options.format];
   const report: ReportEntry[] = [];
   let text: string;
+  // One page on its own: its links to its own headings name the anchors the output gives them.
+  const own = !ctx.linkRewrite && (options.format === 'md' || options.format === 'html') ? samePageLinks(page.id, title) : undefined;
 
   if (options.format === 'storage') {
     text = page.body?.storage?.value ?? '';
@@ -261,7 +266,8 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
     const common = {
       users: data.users,
       media: data.media,
-      linkRewrite: ctx.linkRewrite,
+      linkRewrite: ctx.linkRewrite ?? own?.linkRewrite,
+      onAnchors: own?.onAnchors ?? ctx.onAnchors,
       children: ctx.children,
       comments: options.comments ? data.inline : undefined,
       anchors: options.anchors,
@@ -283,6 +289,11 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       report.push(...out.report);
       text = toJsonBundle({ meta, adf, comments: options.comments ? { inline: data.inline ?? [], footer: data.footer ?? [] } : undefined, report: out.report });
     }
+  }
+  if (own) {
+    const linked = own.resolve(text);
+    text = linked.text;
+    if (linked.broken > 0) report.push(brokenRefs(page.id, linked.broken));
   }
   for (const e of report) if (!e.pageId) e.pageId = page.id;
   return { text, fileName: fileName(title, info.ext), mediaType: info.mediaType, report, version, title, bytes: Buffer.byteLength(text, 'utf8') };

@@ -59,7 +59,8 @@ export const siteSlot = (n: number): string => `tree-export-slot:s:${n}`;
 
 export class TreeJobLimit extends Error {
   constructor(readonly scope: 'user' | 'site', readonly limit: number) {
-    super(scope === 'user' ? `You already have ${limit} page tree exports running` : `This site already has ${limit} page tree exports running`);
+    // Tree and space exports share the limits, so the message names both.
+    super(scope === 'user' ? `You already have ${limit} page tree or space exports running` : `This site already has ${limit} page tree or space exports running`);
   }
 }
 

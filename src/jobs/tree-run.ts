@@ -20,6 +20,7 @@ import type { Attachment, Page, ReadRestriction, Space } from '../confluence/typ
 import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
+import { brokenRefs, resolveRefs } from '../export/refs';
 import { summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
@@ -630,7 +631,7 @@ async function convertBatch(
           for (const a of attachments) {
             const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, safeSegment(a.title ?? a.id))}`;
             local.set(a.id, path);
-            files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream' });
+            files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });
           }
           media = attachmentMedia(attachments, job.siteUrl, (a) => {
             const path = local.get(a.id);
@@ -640,8 +641,10 @@ async function convertBatch(
           media = downloadMedia(page.id, job.siteUrl);
         }
         const links = new Set<string>();
-        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id) });
-        const shape = storage ? undefined : look.page({ id: page.id, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
+        // Links to headings and attachments are resolved against the output (../export/refs).
+        const refs = options.format === 'md' || options.format === 'html' ? { self: page.id, attachments: options.attachments } : {};
+        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), ...refs });
+        const shape = storage ? undefined : look.page({ id: page.id, title: node.title, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,
           type: ref.type,
@@ -656,7 +659,7 @@ async function convertBatch(
           css: deps.css,
           children: () => (kids.get(page.id) ?? []).map((k) => ({ title: k.title, href: relativeHref(file, fileOf.get(k.id) ?? `${k.dir}/index.${FORMAT_INFO[options.format].ext}`) })),
           linkRewrite,
-          ...(shape ? { markdown: shape.markdown(page) } : {}),
+          ...(shape ? { markdown: shape.markdown(page), onAnchors: shape.onAnchors } : {}),
         }));
         if (!out) {
           // One page Confluence returned with a body the converter cannot read must not fail the job.
@@ -665,7 +668,19 @@ async function convertBatch(
         }
         report.push(...out.report, ...(comments?.skipped ?? []));
         const version = page.version?.number !== undefined ? { version: page.version.number, ...(page.version.createdAt ? { versionAt: page.version.createdAt } : {}) } : {};
-        return { id: page.id, file, text: out.text, links: [...links], files, ...version, ...shape?.output() };
+        const extra = shape?.output() ?? {};
+        // Links to this page's own headings and files resolve now; others' in the zip phase.
+        const own = resolveRefs(out.text, {
+          from: file,
+          anchors: (id) => (id === page.id ? extra.anchors ?? { title: '', headings: [], names: [] } : undefined),
+          attachment: (id, name) => (id === page.id ? files.find((f) => f.name === name)?.path : undefined),
+          final: false,
+          siteUrl: job.siteUrl,
+          vault: look.preset.name === 'obsidian',
+          self: { id: page.id, link: look.preset.name === 'obsidian' ? file.replace(/\.md$/, '') : relativeHref(file, file) },
+        });
+        if (own.broken > 0) report.push(brokenRefs(page.id, own.broken));
+        return { id: page.id, file, text: own.text, links: [...links], files, ...version, ...extra };
       }),
     ),
   );

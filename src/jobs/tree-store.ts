@@ -14,6 +14,7 @@
  *   tree-export:<job>:changes:<n>  incremental only: `<id>:<change>` of the pages not unchanged
  *   tree-export-index:<job>      one small record per job: limits and retention (./tree-limits)
  */
+import type { PageAnchors } from '../export/refs';
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { ExportOptions, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
@@ -88,7 +89,7 @@ export interface PageOutput {
   /** Ids of exported pages this page links to. */
   links: string[];
   /** Attachments to put into the zip (downloaded in the zip phase). */
-  files: Array<{ id: string; path: string; mediaType: string }>;
+  files: Array<{ id: string; path: string; mediaType: string; name?: string }>;
   /** Page properties (`details` macros), for Page Properties Reports in the zip phase. */
   properties?: Record<string, string | string[]>;
   /** The Page Properties Reports on the page, in marker order. */
@@ -99,6 +100,8 @@ export interface PageOutput {
   versionAt?: string;
   /** Carried over from the base of an incremental export, not fetched. */
   carried?: boolean;
+  /** Headings and anchor macros as the output names them, for links from other pages. */
+  anchors?: PageAnchors;
 }
 
 export interface OutputChunk {

@@ -170,8 +170,8 @@ function jobError(e: unknown, what: 'tree' | 'space'): unknown {
   if (e instanceof TreeJobLimit) {
     return new AppError(
       'TOO_MANY_JOBS',
-      e.scope === 'user' ? `You already have ${e.limit} page tree exports running.` : `This site already has ${e.limit} page tree exports running.`,
-      'Wait for one to finish (or cancel one), then start again.',
+      `${e.message}.`,
+      `Wait for one to finish (or cancel one), then start the ${what === 'tree' ? 'tree' : 'space'} export again.`,
     );
   }
   const smaller = what === 'tree' ? 'Export a smaller branch: open the export from a page further down the tree' : 'Export the space in parts: open the tree export from pages of the space';

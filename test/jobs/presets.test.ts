@@ -129,8 +129,9 @@ describe('tree export presets', () => {
     expect(rich).toContain('!!! warning\n\n    This is a warning panel.');
     expect(rich).toContain('??? note "Details inside an expand"\n\n    Hidden text.');
     expect(rich).toContain('    ??? note "A nested expand"\n\n        Even more hidden text.');
-    const config = parse(files['mkdocs.yml'] ?? '') as { docs_dir: string; nav: unknown[]; markdown_extensions: string[] };
+    const config = parse(files['mkdocs.yml'] ?? '') as { docs_dir: string; nav: unknown[]; markdown_extensions: string[]; theme: unknown };
     expect(config.docs_dir).toBe('docs');
+    expect(config.theme).toEqual({ name: 'material' });
     expect(config.markdown_extensions).toEqual(expect.arrayContaining(['admonition', 'pymdownx.details']));
     // Every nav entry names a page file under docs/, in tree order.
     const paths: string[] = [];

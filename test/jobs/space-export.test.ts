@@ -102,10 +102,12 @@ describe('whole-space export', () => {
 
   it('shapes a space with a preset (docusaurus: front matter and categories; mkdocs: nav with the blog)', async () => {
     const docu = (await exportSpace(alice, { format: 'md', preset: 'docusaurus' })).files;
-    const post = docu['Demo space/_blog/Release Notes 1.0/index.md'] ?? '';
+    // Docusaurus skips docs in `_` folders: its blog folder is `blog`.
+    const post = docu['Demo space/blog/Release Notes 1.0/index.md'] ?? '';
     const front = parse(post.split('---')[1] ?? '') as Record<string, unknown>;
     expect(front['slug']).toBe('/demo-space/blog/release-notes-1-0');
-    expect(docu['Demo space/_blog/_category_.json']).toBeDefined();
+    expect(docu['Demo space/blog/_category_.json']).toBeDefined();
+    expect(Object.keys(docu).filter((n) => /(^|\/)_(?!attachments\/|category_\.json$)/.test(n))).toEqual([]);
     const mk = (await exportSpace(alice, { format: 'md', preset: 'mkdocs' })).files;
     const yml = parse(mk['mkdocs.yml'] ?? '') as { nav: unknown };
     const nav = JSON.stringify(yml.nav);

@@ -236,7 +236,7 @@ describe('robustness', () => {
     expect(accepted).toBeGreaterThanOrEqual(1);
     expect(accepted).toBeLessThanOrEqual(LIMITS.perUser);
     const refused = results.find((r) => !r.ok);
-    expect(refused && !refused.ok ? refused.error : undefined).toMatchObject({ code: 'TOO_MANY_JOBS', message: `You already have ${LIMITS.perUser} page tree exports running.` });
+    expect(refused && !refused.ok ? refused.error : undefined).toMatchObject({ code: 'TOO_MANY_JOBS', message: `You already have ${LIMITS.perUser} page tree or space exports running.` });
     // One after another: exactly the limit, then refused; another user still gets theirs.
     await sb.platform.drain();
     for (const r of results) if (r.ok) await download(alice, r.data.jobId);
@@ -252,7 +252,10 @@ describe('robustness', () => {
     expect((await start(alice, { format: 'md' })).ok).toBe(true);
     expect((await start(bob, { format: 'md' })).ok).toBe(true);
     const third = await start(bob, { format: 'md' });
-    expect(third.ok ? undefined : third.error).toMatchObject({ code: 'TOO_MANY_JOBS', message: 'This site already has 2 page tree exports running.' });
+    expect(third.ok ? undefined : third.error).toMatchObject({ code: 'TOO_MANY_JOBS', message: 'This site already has 2 page tree or space exports running.' });
+    // A space export counts against the same limits, and says what to restart.
+    const space = await sb.invoke<Envelope<TreeStartResult>>('export/space/start', { accountId: bob, content: home, payload: { format: 'md' } });
+    expect(space.ok ? undefined : space.error).toMatchObject({ code: 'TOO_MANY_JOBS', message: 'This site already has 2 page tree or space exports running.', hint: 'Wait for one to finish (or cancel one), then start the space export again.' });
     // Finished jobs no longer count.
     await sb.platform.drain();
     sb.platform.manualDelivery = true;

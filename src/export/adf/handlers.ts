@@ -110,10 +110,10 @@ const heading: Handler = (state, node) => {
   const depth = Math.min(6, Math.max(1, attrNumber(node, 'level') ?? 1)) as Md.Heading['depth'];
   const label = plainText(children).trim();
   if (!label && children.length === 0) return undefined;
-  let slug = state.slug(label);
+  let slug = state.slug(label, depth);
   // GitHub cannot link to a heading whose slug is empty (only symbols or emoji): give it an id.
   if (slug === '' || /^-\d+$/.test(slug)) {
-    slug = state.slug(`section ${state.headings.length + 1}`);
+    slug = state.slug(`section ${state.headings.length + 1}`, depth);
     children.unshift(html(`<a id="${slug}"></a>`));
   }
   state.headings.push({ depth, text: label, slug });

@@ -20,6 +20,8 @@ export interface MdastResult {
   report: ReportEntry[];
   /** Heading slugs in document order (for link rewriting and tables of contents). */
   headings: Array<{ depth: number; text: string; slug: string }>;
+  /** Anchor macros, with the index of the heading they follow (-1: none). */
+  anchors: Array<{ name: string; heading: number }>;
 }
 
 /**
@@ -33,7 +35,7 @@ export function adfToMdast(doc: unknown, options: StateOptions = {}): MdastResul
   const state = createState(handlers, marks, own(handlers, 'unknown') ?? unknownNode, options);
   const children = state.one(doc, undefined, 0).filter((n): n is Flow => n.type !== 'tableRow' && n.type !== 'tableCell' && n.type !== 'listItem');
   fillToc(state);
-  return { tree: { type: 'root', children }, report: state.entries, headings: state.headings };
+  return { tree: { type: 'root', children }, report: state.entries, headings: state.headings, anchors: state.anchors };
 }
 
 function definedOnly<T>(partial: Partial<Record<string, T>> | undefined): Record<string, T> {

@@ -93,8 +93,9 @@ export const macros: Record<string, MacroHandler> = {
     const query = params.jqlQuery ? `Jira issues: ${params.jqlQuery}` : 'Jira issues';
     return node.type === 'inlineExtension' ? placeholder(query) : paragraph([placeholder(query)]);
   },
-  anchor(_state, _node, params) {
+  anchor(state, _node, params) {
     const name = params[''] ?? params.name;
+    if (name) state.anchors.push({ name, heading: state.headings.length - 1 });
     return name ? { type: 'html', value: `<a id="${escapeHtml(name)}"></a>` } : undefined;
   },
   code: codeMacro,

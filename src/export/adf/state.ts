@@ -1,6 +1,8 @@
 import type * as Md from 'mdast';
 import type { AdfMark, AdfNode } from './types';
 import type { ReportEntry, ReportKind } from '../report';
+import { createSlugger, type SlugRules } from '../slugs';
+import { slug } from '../slugs/github-slugger';
 
 /** Any mdast node a handler may return. */
 export type MdNode = Md.RootContent;
@@ -73,6 +75,8 @@ export interface StateOptions {
   footnotes?: FootnoteSink;
   handlers?: Partial<Handlers>;
   marks?: Partial<MarkHandlers>;
+  /** Whose rules heading anchors follow (default GitHub's): see ../slugs. */
+  slugs?: SlugRules;
 }
 
 export interface HeadingInfo {
@@ -101,8 +105,10 @@ export interface State {
   inlines(parent: AdfNode): Phrasing[];
   /** Applies the caller's link rewrite; undefined (and a report entry) for script-capable URLs. */
   href(url: string): string | undefined;
-  /** A GitHub-style unique slug for a heading text. */
-  slug(text: string): string;
+  /** The unique anchor the target tool gives a heading of this text and level (GitHub's by default). */
+  slug(text: string, depth?: number): string;
+  /** Anchor macros in document order, with the index of the heading they follow (-1: none). */
+  readonly anchors: Array<{ name: string; heading: number }>;
 }
 
 const phrasingTypes = new Set([
@@ -115,10 +121,8 @@ export function isPhrasing(node: MdNode): boolean {
   return phrasingTypes.has(node.type);
 }
 
-/** Like github-slugger: lower case, drop punctuation and symbols, spaces to dashes, `-1` on repeats. */
-export function githubSlug(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
-}
+/** github-slugger's slug of one text, without uniqueness. */
+export const githubSlug = (text: string): string => slug(text);
 
 export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Handler, options: StateOptions): State {
   // The path to the node being converted, as parallel stacks (index -1: no parent); the
@@ -126,7 +130,7 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
   const pathTypes: string[] = [];
   const pathIndexes: number[] = [];
   const once = new Set<string>();
-  const slugs = new Map<string, number>();
+  const slugger = createSlugger(options.slugs ?? 'github');
   const entries: ReportEntry[] = [];
 
   const state: State = {
@@ -134,6 +138,7 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
     marks,
     options,
     headings: [],
+    anchors: [],
     tocs: [],
     entries,
     report(kind, what, detail) {
@@ -227,11 +232,8 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
       }
       return options.linkRewrite?.(url) ?? url;
     },
-    slug(text) {
-      const base = githubSlug(text);
-      const seen = slugs.get(base);
-      slugs.set(base, (seen ?? 0) + 1);
-      return seen === undefined ? base : `${base}-${seen}`;
+    slug(text, depth = 1) {
+      return slugger.slug(text, depth);
     },
   };
   return state;

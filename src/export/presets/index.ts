@@ -5,6 +5,7 @@
  */
 import type { ExportPreset } from '../../shared/export';
 import { rewriteTree, type RewriteContext } from './rewrite';
+import type { SlugRules } from '../slugs';
 
 export interface Preset {
   name: ExportPreset;
@@ -16,6 +17,8 @@ export interface Preset {
   pageFile(dir: string, ext: string): string;
   /** Front-matter fields the preset adds (Docusaurus: slug, sidebar_position). */
   fields?(place: TreePlace): Record<string, unknown>;
+  /** Whose rules heading anchors follow (../slugs): the tool that renders the output. */
+  slugs: SlugRules;
   /** Rewrites a converted page (panels, expands, links) before it is serialized. */
   rewrite?: RewriteContext['style'];
 }
@@ -31,22 +34,24 @@ export interface TreePlace {
 const indexFile = (dir: string, ext: string): string => `${dir}/index.${ext}`;
 
 export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
-  gfm: { name: 'gfm', keySep: '_', root: '', pageFile: indexFile },
+  gfm: { name: 'gfm', keySep: '_', root: '', pageFile: indexFile, slugs: 'github' },
   obsidian: {
     name: 'obsidian',
     keySep: '-',
     root: '',
     // Obsidian names a note after its file: every page called "index" would be unreadable.
     pageFile: (dir, ext) => `${dir}/${dir.slice(dir.lastIndexOf('/') + 1)}.${ext}`,
+    slugs: 'obsidian',
     rewrite: 'obsidian',
   },
-  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, rewrite: 'mkdocs' },
+  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', rewrite: 'mkdocs' },
   docusaurus: {
     name: 'docusaurus',
     keySep: '_',
     root: '',
     pageFile: indexFile,
     fields: (place) => ({ slug: place.slug, sidebar_position: place.position }),
+    slugs: 'docusaurus',
     rewrite: 'docusaurus',
   },
 };

@@ -7,6 +7,7 @@
 import type * as Md from 'mdast';
 import { githubSlug, own, renderData, withData, type Flow, type MdNode, type Phrasing } from '../adf/state';
 import { plainText } from '../adf/build';
+import { ATTACHMENT_MARKER } from '../refs';
 
 export interface RewriteContext {
   style: 'obsidian' | 'mkdocs' | 'docusaurus';
@@ -21,6 +22,8 @@ export interface RewriteContext {
    * raw HTML (a table that needs HTML): MkDocs and Docusaurus rewrite Markdown links, never these.
    */
   htmlHref?(href: string): string | undefined;
+  /** Called when Docusaurus takes the leading `# Title` as the page title (it then has no anchor). */
+  onTitle?(): void;
 }
 
 /** Confluence panel types to each target's kinds (MkDocs Material and Obsidian share theirs). */
@@ -171,6 +174,16 @@ function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phr
       out.push(at && ctx.exists(at.path) && !BAD_TARGET.test(at.path) ? { type: 'html', value: `![[${at.path}]]` } : n);
       continue;
     }
+    if (n.type === 'link' && ATTACHMENT_MARKER.test(n.url) && n.children.every((c) => c.type !== 'image')) {
+      // Another page's file: its vault path replaces the marker in the zip phase (../refs).
+      out.push({ type: 'html', value: wikilink(n.url, plainText(n.children), inTable) });
+      continue;
+    }
+    if (n.type === 'link' && n.url.startsWith('#') && n.url.length > 1 && n.children.every((c) => c.type !== 'image')) {
+      // A heading of this note: Obsidian links to it by its text, `[[#Heading]]`, not by a slug.
+      out.push({ type: 'html', value: wikilink(decodeHash(n.url), plainText(n.children), inTable) });
+      continue;
+    }
     if (n.type === 'link') {
       const at = resolveHref(ctx.file, n.url);
       if (at && ctx.exists(at.path) && !BAD_TARGET.test(at.path)) {
@@ -188,11 +201,19 @@ function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phr
   return out;
 }
 
+function decodeHash(hash: string): string {
+  try {
+    return decodeURIComponent(hash);
+  } catch {
+    return hash;
+  }
+}
+
 /** Applies a preset's rewrites to a whole page, in place. */
 export function rewriteTree(tree: Md.Root, ctx: RewriteContext): void {
   tree.children = flow(ctx, tree.children, false) as Md.RootContent[];
   if (ctx.htmlHref) rewriteHtmlLinks(tree, ctx.htmlHref);
-  if (ctx.style === 'docusaurus') unlinkTitleAnchor(tree);
+  if (ctx.style === 'docusaurus' && unlinkTitleAnchor(tree)) ctx.onTitle?.();
 }
 
 const HREF = /(\shref=")([^"]*)(")/g;
@@ -210,9 +231,9 @@ function rewriteHtmlLinks(node: MdNode | Md.Root, htmlHref: (href: string) => st
  * Docusaurus makes a page's leading `# Title` its title, with no anchor: a link to it (a table of
  * contents listing the title) would be broken, so it keeps its text without the link.
  */
-function unlinkTitleAnchor(tree: Md.Root): void {
+function unlinkTitleAnchor(tree: Md.Root): boolean {
   const first = tree.children.find((c) => c.type !== 'html' && c.type !== 'yaml');
-  if (first?.type !== 'heading' || first.depth !== 1) return;
+  if (first?.type !== 'heading' || first.depth !== 1) return false;
   const target = `#${githubSlug(plainText(first.children))}`;
   const strip = (node: MdNode | Md.Root): void => {
     if (!('children' in node)) return;
@@ -224,4 +245,5 @@ function unlinkTitleAnchor(tree: Md.Root): void {
     }
   };
   strip(tree);
+  return true;
 }

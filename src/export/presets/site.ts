@@ -85,6 +85,9 @@ export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[]
   const config = {
     site_name: root.title || 'Export',
     docs_dir: docsDir,
+    // The preset targets MkDocs Material (`pip install mkdocs-material`); admonitions and details
+    // render with MkDocs' own theme too (`theme: mkdocs` in a config that INHERITs this one).
+    theme: { name: 'material' },
     // admonition and pymdownx.details render panels and expands; footnotes the inline comments.
     markdown_extensions: ['admonition', 'pymdownx.details', 'pymdownx.superfences', 'tables', 'footnotes', 'attr_list', 'md_in_html'],
     // The site's home (docs/index.md) comes first: every theme links its header to the site root.

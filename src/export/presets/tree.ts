@@ -15,12 +15,17 @@ import type { Page } from '../../confluence/types';
 import { presetOf, type Preset, type TreePlace } from './index';
 import { pageProperties, reportQuery, type Properties, type ReportQuery } from './properties';
 import { resolveHref, rewriteTree, wikilink } from './rewrite';
+import { brokenRefs, hasMarker, pageAnchors, resolveRefs, type PageAnchors } from '../refs';
+import type { MarkdownOptions } from '../markdown';
+import { uniqueName } from '../names';
 import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
 
 /** What a page's conversion hands to the zip phase. */
 export interface PresetOutput {
   properties?: Properties;
   reports?: ReportQuery[];
+  /** The page's headings and anchor macros as the output names them (links to them resolve at zip time). */
+  anchors?: PageAnchors;
 }
 
 export interface PagePreset {
@@ -28,6 +33,8 @@ export interface PagePreset {
   markdown(page: Page): NonNullable<RenderContext['markdown']>;
   /** Properties and reports met while converting (call after the conversion). */
   output(): PresetOutput;
+  /** Takes the converted page's headings (any format), for links from other pages. */
+  onAnchors: NonNullable<MarkdownOptions['onAnchors']>;
 }
 
 export interface PresetRun {
@@ -37,13 +44,14 @@ export interface PresetRun {
   places: Map<string, TreePlace>;
   /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
   pageFile(dir: string, ext: string): string;
-  page(o: { id: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
+  page(o: { id: string; title: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
 }
 
 export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): PresetRun {
   // Presets shape Markdown; other formats keep the generic layout.
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
-  const nodes = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
+  const rooted = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
+  const nodes = preset.name === 'docusaurus' ? withoutUnderscores(rooted) : rooted;
   const places = treePlaces(nodes);
   // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
   const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
@@ -118,17 +126,65 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
         return { type: 'html', value: reportMarker(reports.length - 1) };
       };
       const handlers: Partial<Handlers> = { bodiedExtension: details, extension: summary };
+      let anchors: PageAnchors | undefined;
+      let titled = false;
+      const onAnchors: NonNullable<MarkdownOptions['onAnchors']> = (headings, names) => {
+        anchors = pageAnchors(o.title, headings, names, preset.slugs);
+      };
       return {
         markdown: () => ({
           handlers,
+          slugs: preset.slugs,
+          onAnchors,
           extraFrontMatter: fields,
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
-          ...(preset.rewrite ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) } : {}),
+          ...(preset.rewrite
+            ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
+            : {}),
         }),
-        output: () => ({ ...(properties ? { properties: { ...properties } } : {}), ...(reports.length > 0 ? { reports } : {}) }),
+        onAnchors,
+        output: () => {
+          // Docusaurus shows a leading `# Title` as the page title, without an anchor: a link to it goes to the page.
+          const first = anchors?.headings[0];
+          if (titled && anchors && first) anchors.headings[0] = [first[0], ''];
+          return {
+            ...(properties ? { properties: { ...properties } } : {}),
+            ...(reports.length > 0 ? { reports } : {}),
+            ...(anchors && (anchors.headings.length > 0 || anchors.names.length > 0) ? { anchors } : {}),
+          };
+        },
       };
     },
   };
+}
+
+/**
+ * Docusaurus skips every doc under a folder whose name starts with `_` (the docs plugin's default
+ * `exclude` globs, in @docusaurus/utils globUtils): such a folder (a space's `_blog`, a page titled
+ * `_drafts`) loses its underscores, unique among its siblings. Nodes come parents first.
+ */
+export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
+  const split = (dir: string): [string, string] => {
+    const cut = dir.lastIndexOf('/');
+    return cut < 0 ? ['', dir] : [dir.slice(0, cut), dir.slice(cut + 1)];
+  };
+  const names = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const [parent, name] = split(n.dir);
+    const set = names.get(parent) ?? new Set<string>();
+    set.add(name.toLowerCase());
+    names.set(parent, set);
+  }
+  const moved = new Map<string, string>();
+  return nodes.map((n) => {
+    const [parent, name] = split(n.dir);
+    const to = moved.get(parent) ?? parent;
+    const renamed = name.startsWith('_') ? uniqueName(names.get(parent) ?? new Set(), name.replace(/^_+/, '') || 'page') : name;
+    const dir = to === '' ? renamed : `${to}/${renamed}`;
+    if (dir === n.dir) return n;
+    moved.set(n.dir, dir);
+    return { ...n, dir };
+  });
 }
 
 /** `to` relative to a page served at `from` (both URL paths such as `/demo-home/faq`). */
@@ -148,21 +204,28 @@ interface OutputPage {
   text: string;
   properties?: Properties;
   reports?: ReportQuery[];
+  anchors?: PageAnchors;
+  files?: ReadonlyArray<{ path: string; name?: string }>;
 }
 
 /**
- * The zip phase: `hold` says whether a page can go into the zip now (false: it holds a report,
- * kept until every page's properties are known); `finish` gives the held pages with their tables
- * and the preset's extra files.
+ * The zip phase: `hold` says whether a page can go into the zip now (false: it holds a report, or
+ * a link to another page's heading or file, kept until every page has been read); `finish` gives
+ * the held pages with their tables and links, and the preset's extra files.
  */
-export function presetZip(look: PresetRun, root: { root: { title: string } }, nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>) {
+export function presetZip(look: PresetRun, job: { root: { title: string }; siteUrl: string }, nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>) {
   const titles = new Map(nodes.map((n) => [n.id, n.title]));
   const rows: PropertyRow[] = [];
   const held: OutputPage[] = [];
+  const anchors = new Map<string, PageAnchors>();
+  const attachments = new Map<string, Map<string, string>>();
   return {
     hold(p: OutputPage): boolean {
       if (p.properties && Object.keys(p.properties).length > 0) rows.push({ id: p.id, title: titles.get(p.id) || p.id, file: p.file, properties: p.properties });
-      if (!p.reports || p.reports.length === 0) return true;
+      anchors.set(p.id, p.anchors ?? { title: '', headings: [], names: [] });
+      const named = (p.files ?? []).filter((f) => f.name !== undefined);
+      if (named.length > 0) attachments.set(p.id, new Map(named.map((f) => [f.name ?? '', f.path])));
+      if ((!p.reports || p.reports.length === 0) && !hasMarker(p.text)) return true;
       held.push(p);
       return false;
     },
@@ -170,7 +233,9 @@ export function presetZip(look: PresetRun, root: { root: { title: string } }, no
       const out: SiteFile[] = [];
       const files = new Set([...fileOf].filter(([id]) => exported.has(id)).map(([, f]) => f));
       for (const p of held) {
-        const text = p.text.replace(REPORT_MARKER, (_m, i: string) => {
+        const linked = resolveRefs(p.text, { from: p.file, anchors: (id) => anchors.get(id), attachment: (id, name) => attachments.get(id)?.get(name), final: true, siteUrl: job.siteUrl, vault: look.preset.name === 'obsidian' });
+        if (linked.broken > 0) report.push(brokenRefs(p.id, linked.broken));
+        const text = linked.text.replace(REPORT_MARKER, (_m, i: string) => {
           const q = p.reports?.[Number(i)] ?? { labels: [] };
           const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files });
           const filter = [q.labels.length > 0 ? `label ${q.labels.map((l) => `"${l}"`).join(', ')}` : '', q.cql ? `CQL "${q.cql}"` : ''].filter((s) => s).join(' and ');
@@ -178,13 +243,13 @@ export function presetZip(look: PresetRun, root: { root: { title: string } }, no
             kind: 'approximated',
             what: 'detailssummary',
             pageId: p.id,
-            detail: `A Page Properties Report${filter ? ` (${filter})` : ''} became a table of the ${count} exported pages with page properties; pages outside this export are not in it${filter ? ', and its filter was not applied (a tree export does not read labels)' : ''}.`,
+            detail: `A Page Properties Report${filter ? ` (${filter})` : ''} became a table of the ${count} exported pages with page properties; pages outside this export are not in it${filter ? ', and its filter was not applied (the bulk page reads of an export return no labels, and reading them would take a request per page)' : ''}.`,
           });
           return count > 0 ? table : '*[Page Properties Report: no exported page has page properties]*';
         });
         out.push({ path: p.file, text });
       }
-      out.push(...siteFiles(look.preset, root.root, nodes, new Map([...fileOf].filter(([id]) => exported.has(id))), look.places));
+      out.push(...siteFiles(look.preset, job.root, nodes, new Map([...fileOf].filter(([id]) => exported.has(id))), look.places));
       return out;
     },
   };
