@@ -4,7 +4,7 @@
  * fixtures, Python-Markdown's toc examples, Obsidian's heading-link syntax.
  */
 import { createSlugger, explicitId, mkdocsSlug } from '../../src/export/slugs';
-import { GithubSlugger, slug } from '../../src/export/slugs/github-slugger';
+import GithubSlugger, { slug } from 'github-slugger';
 import { anchorMarker, attachmentMarker, confluenceKey, pageAnchors, resolveFragment, resolveRefs } from '../../src/export/refs';
 import { attachmentFromHref, createLinkRewriter } from '../../src/export/links';
 import { renderPage } from '../../src/export/service';

@@ -2,7 +2,7 @@ import type * as Md from 'mdast';
 import type { AdfMark, AdfNode } from './types';
 import type { ReportEntry, ReportKind } from '../report';
 import { createSlugger, type SlugRules } from '../slugs';
-import { slug } from '../slugs/github-slugger';
+import { slug } from 'github-slugger';
 
 /** Any mdast node a handler may return. */
 export type MdNode = Md.RootContent;

@@ -1,7 +1,7 @@
 /**
  * Heading anchors as each target tool makes them. A link to a heading only works when it names
  * the id the tool that renders the page gives that heading, and the tools disagree:
- * - GitHub (GFM preset) and Docusaurus: github-slugger (./github-slugger.ts). Docusaurus also takes
+ * - GitHub (GFM preset) and Docusaurus: the `github-slugger` package (the rules GitHub uses; `@docusaurus/utils` createSlugger wraps it). Docusaurus also takes
  *   an explicit `## Heading {#id}` (https://docusaurus.io/docs/markdown-features/toc#heading-ids),
  *   which `explicitId` reads the way @docusaurus/mdx-loader's remark `headings` plugin does (3.x:
  *   the explicit id wins and is not counted by the slugger).
@@ -13,7 +13,7 @@
  *   the headings above it, `[[Note#Parent#Heading]]` (https://help.obsidian.md/links, "Link to a
  *   heading in a note").
  */
-import { GithubSlugger } from './github-slugger';
+import GithubSlugger from 'github-slugger';
 
 export type SlugRules = 'github' | 'docusaurus' | 'mkdocs' | 'obsidian';
 
