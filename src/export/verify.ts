@@ -52,8 +52,47 @@ const references: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '
 
 /** Letters and digits only, character references decoded first. */
 export function squash(text: string): string {
-  const decoded = text.includes('&') ? decodeReferences(text) : text;
-  return decoded.replace(/[^\p{L}\p{N}]+/gu, '');
+  return keepLettersAndDigits(text.includes('&') ? decodeReferences(text) : text);
+}
+
+const notLetterOrDigit = /[^\p{L}\p{N}]+/gu;
+
+/** The reference definition of `squash`, one Unicode regex over the whole text (tests compare). */
+export function squashByRegex(text: string): string {
+  return (text.includes('&') ? decodeReferences(text) : text).replace(notLetterOrDigit, '');
+}
+
+/**
+ * Same result as the regex, about half the verifier's time before: ASCII is classified by char
+ * code (its only letters and digits are A-Z, a-z, 0-9) and kept as slices of the input; only runs
+ * of non-ASCII code units (which keep surrogate pairs together) go through the Unicode regex.
+ */
+function keepLettersAndDigits(text: string): string {
+  let out = '';
+  let start = 0; // start of the pending run of kept ASCII characters
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 128) {
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) {
+        i += 1;
+        continue;
+      }
+      if (start < i) out += text.slice(start, i);
+      i += 1;
+      start = i;
+      continue;
+    }
+    if (start < i) out += text.slice(start, i);
+    let end = i + 1;
+    while (end < n && text.charCodeAt(end) >= 128) end += 1;
+    out += text.slice(i, end).replace(notLetterOrDigit, '');
+    i = end;
+    start = end;
+  }
+  if (start === 0) return text; // nothing dropped (start only moves past a dropped or regexed run)
+  return start < n ? out + text.slice(start, n) : out;
 }
 
 function decodeReferences(text: string): string {
