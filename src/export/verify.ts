@@ -63,9 +63,10 @@ export function squashByRegex(text: string): string {
 }
 
 /**
- * Same result as the regex, about half the verifier's time before: ASCII is classified by char
- * code (its only letters and digits are A-Z, a-z, 0-9) and kept as slices of the input; only runs
- * of non-ASCII code units (which keep surrogate pairs together) go through the Unicode regex.
+ * Same result as `squashByRegex`, in fewer instructions: ASCII is classified by char code (its
+ * only letters and digits are A-Z, a-z, 0-9) and kept as slices of the input; only runs of
+ * non-ASCII code units (which keep surrogate pairs together) go through the Unicode regex.
+ * (Measured: slices joined by `+=` beat an array join and beat the regex on long text.)
  */
 function keepLettersAndDigits(text: string): string {
   let out = '';
