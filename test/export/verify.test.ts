@@ -4,7 +4,7 @@
  */
 import { adfToMarkdown } from '../../src/export/markdown';
 import { adfToHtml } from '../../src/export/html';
-import { squash, verifyExport } from '../../src/export/verify';
+import { squash, squashByRegex, verifyExport } from '../../src/export/verify';
 
 const doc = (...content: unknown[]): unknown => ({ type: 'doc', version: 1, content });
 const para = (...content: unknown[]): unknown => ({ type: 'paragraph', content });
@@ -78,6 +78,32 @@ test('links removed on purpose are not expected; rewritten links are expected as
 
 test('squash decodes references and keeps only letters and digits', () => {
   expect(squash('a&#x20;b\\*c* &amp; <ins>d</ins> &#10;é1')).toBe('abcinsdinsé1');
+});
+
+test('squash (ASCII by char code, regex only on non-ASCII runs) equals the one-regex definition', () => {
+  const tricky = [
+    '',
+    'plain ascii 123',
+    '***',
+    'e\u0301 combining acute after ASCII, a\u0308\u0304 two marks',
+    '\u0301 leading mark, trailing mark a\u0301',
+    'astral letters 𝒜𝔅 𐐷 and emoji 😀👍🏽 and CJK 漢字かな',
+    'digits in other scripts: ٣٤ ५६ ൧ Ⅻ ² ½ 𝟘',
+    'ª º µ ß ǅ ÿ\u00a0nbsp\u2009thin\u200bzwsp\u00adshy',
+    'lone surrogates \ud800 x \udc00 y',
+    'references &#x41;&#66;&amp;&lt;x&gt; &#x1D49C; &#x301;a &#0; &#x110000; &bogus; &NBSP; &#10;é1',
+    'a&#x20;b\\*c* &amp; <ins>d</ins>',
+    'mixed-é-ü_ö.ñ/ø¿¡«»—…',
+  ];
+  for (const s of tricky) expect(squash(s)).toBe(squashByRegex(s));
+  // Random strings over the same alphabet, fixed seed.
+  const alphabet = [...new Set(tricky.join(''))];
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let n = 0; n < 2000; n += 1) {
+    const s = Array.from({ length: Math.floor(next() * 24) }, () => alphabet[Math.floor(next() * alphabet.length)] ?? '').join('');
+    expect(squash(s)).toBe(squashByRegex(s));
+  }
 });
 
 test('a document 100,000 levels deep is verified without overflow', () => {
