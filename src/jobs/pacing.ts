@@ -205,7 +205,9 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     const now = clock.now();
     const state = read();
     const pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
-    if (policy.enabled && policy.aimd && !(!pace.go && pace.reason === 'paused')) {
+    // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
+    const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
+    if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
       const window = state?.windowSeconds ?? policy.windowSeconds;
       const r = (ckpt.rate ??= { rate: policy.startRate, credit: 1, at: now });
       adjust(r, !pace.go && pace.reason !== 'slice', now, window, policy);

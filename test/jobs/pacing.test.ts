@@ -194,6 +194,13 @@ describe('pacer with AIMD', () => {
     expect(pace(ckpt, 0)).toBeUndefined();
   });
 
+  it('leaves a job unthrottled while no answer has reported a budget', () => {
+    const pace = pacer(() => ({ at: now, status: 200, nearLimit: false }), { now: () => now, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    for (let b = 0; b < policy.sliceBatches; b++) expect(pace(ckpt, b)).toBeUndefined();
+    expect(ckpt.rate).toBeUndefined();
+  });
+
   it('keeps the earlier policy when AIMD is off', () => {
     const pace = pacer(() => ok, { now: () => now, random: () => 0 }, { ...policy, aimd: false });
     const ckpt: { rate?: JobRate } = {};
