@@ -163,6 +163,12 @@ export interface JobRate {
   at: number;
   /** When the rate was last halved (ms since epoch). */
   cutAt?: number;
+  /**
+   * Set when the job re-queued itself to wait for its bucket: the queue delivers no earlier than
+   * the delay asked, so the next invocation may do its batch whatever its own clock says (another
+   * host's clock, or a sandbox that fast-forwards delays).
+   */
+  waited?: boolean;
 }
 
 /**
@@ -211,6 +217,8 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
       const window = state?.windowSeconds ?? policy.windowSeconds;
       const r = (ckpt.rate ??= { rate: policy.startRate, credit: 1, at: now });
       adjust(r, !pace.go && pace.reason !== 'slice', now, window, policy);
+      if (r.waited && batches === 0) r.credit = Math.max(r.credit, 1);
+      delete r.waited;
       if (!pace.go && pace.reason === 'reserve') {
         // Waiting out the reserve is not time spent probing the budget; after it, one batch may go.
         r.at = pace.until ?? now + pace.delaySeconds * 1000;
@@ -220,7 +228,9 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
         // down: each job slows by half instead of all of them stopping and starting together.
         delete ckpt.pausedUntil;
         if (batches >= policy.sliceBatches) return Math.round((clock.random() * policy.jitterSeconds) / 10);
-        return take(r, window, policy);
+        const wait = take(r, window, policy);
+        if (wait !== undefined) r.waited = true;
+        return wait;
       }
     }
     if (pace.go) {

@@ -194,6 +194,15 @@ describe('pacer with AIMD', () => {
     expect(pace(ckpt, 0)).toBeUndefined();
   });
 
+  it('trusts the queue: the invocation after a wait for the bucket does its batch even if its clock lags', () => {
+    const pace = pacer(() => ok, { now: () => now, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(pace(ckpt, 1)).toBe(900);
+    expect(pace(ckpt, 0)).toBeUndefined(); // delivered again: the delay is over, whatever `now` says
+    expect(pace(ckpt, 1)).toBe(900); // but not twice
+  });
+
   it('leaves a job unthrottled while no answer has reported a budget', () => {
     const pace = pacer(() => ({ at: now, status: 200, nearLimit: false }), { now: () => now, random: () => 0 }, policy);
     const ckpt: { rate?: JobRate } = {};
