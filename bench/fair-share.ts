@@ -3,8 +3,9 @@
  * started one after another, against ONE points budget, through the real resolvers and tree-export
  * queue consumer and the sandbox's metered Confluence. Meanwhile every site's panel makes calls as
  * its user (`export/page`, never paced), and each call's wait until it got its answer is measured.
- * Runs twice in the same process: with pacing (src/jobs/pacing.ts) and without, so the gain is
- * measured, not claimed.
+ * Runs three times in the same process: paced with each job's AIMD rate (src/jobs/pacing.ts), paced
+ * by the previous policy (reserve, schedule, slices only), and not paced, so the gain is measured,
+ * not claimed.
  *
  * Scaled, and said so in the output:
  *   - time: the meter's window (Tier 1: an hour) lasts WINDOW_MS of real time, and the queue's
@@ -90,7 +91,11 @@ function percentile(xs: number[], p: number): number {
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-async function runOnce(paced: boolean): Promise<Record<string, unknown>> {
+/** unpaced: jobs run flat out; previous: reserve, schedule and slices; aimd: plus each job's fair rate. */
+type Variant = 'aimd' | 'previous' | 'unpaced';
+
+async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
+  const paced = variant !== 'unpaced';
   const { site, trees } = buildSites();
   // Windows start when the run does, so both runs see the same number of them.
   const t0 = Date.now();
@@ -98,6 +103,7 @@ async function runOnce(paced: boolean): Promise<Record<string, unknown>> {
   const sb: Sandbox = await startSandbox({ site, points: budget, latencyMs: LATENCY_MS });
   sb.platform.delayCapMs = Number.POSITIVE_INFINITY;
   PACING.enabled = paced;
+  PACING.aimd = variant === 'aimd';
   const started = performance.now();
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
@@ -176,7 +182,7 @@ async function runOnce(paced: boolean): Promise<Record<string, unknown>> {
   const served = sb.confluence.requests;
   const out = {
     bench: 'fair-share',
-    pacing: paced,
+    pacing: variant,
     sites: SITES,
     pagesPerSite: PAGES + 1,
     lostPages: results.reduce((s, r) => s + r.lost, 0),
@@ -190,8 +196,12 @@ async function runOnce(paced: boolean): Promise<Record<string, unknown>> {
     maxCompletionSpreadRatio: round(Math.max(...secs) / Math.max(0.001, Math.min(...secs))),
     lateEarlyRatio: round(mean(secs.slice(half)) / Math.max(0.001, mean(secs.slice(0, half)))),
     completionSeconds: { min: round(Math.min(...secs), 1), max: round(Math.max(...secs), 1) },
+    ...(process.env.BENCH_FAIR_DEBUG ? { perSite: results.map((r) => [round(r.seconds, 1), r.invocations]) } : {}),
     points: budget.total,
     requests: served.length,
+    // Panel: Bob's calls; start: the listings and status/download reads are Alice's too, so "jobs"
+    // here is every request that is not the panel's.
+    jobRequests: served.filter((r) => r.principal !== `user:${bob}`).length,
     // Requests refused for the budget: the panel's (Bob's), the start listings', and the rest (jobs).
     refused429: {
       panel: served.filter((r) => r.status === 429 && r.principal === `user:${bob}`).length,
@@ -222,10 +232,11 @@ export async function benchFairShare(): Promise<Array<Record<string, unknown>>> 
   PACING.jitterSeconds = 1;
   PACING.unknownResetSeconds = WINDOW_MS / 1000;
   try {
-    const withPacing = await runOnce(true);
-    if (process.env.BENCH_FAIR_ONLY === 'paced') return [withPacing];
-    const without = await runOnce(false);
-    return [withPacing, without];
+    const only = process.env.BENCH_FAIR_ONLY;
+    const variants: Variant[] = only === 'aimd' || only === 'previous' || only === 'unpaced' ? [only] : ['aimd', 'previous', 'unpaced'];
+    const out: Array<Record<string, unknown>> = [];
+    for (const v of variants) out.push(await runOnce(v));
+    return out;
   } finally {
     Object.assign(tuning, saved.tuning);
     Object.assign(PACING, saved.pacing);

@@ -14,6 +14,16 @@
  *      on an idle budget; many jobs share a busy one at equal rates.
  *   3. **Slices.** An invocation does at most `sliceBatches` batches, then re-queues itself, so the
  *      budget (and the queue) interleave many sites' jobs instead of serving whoever came first.
+ *   4. **Fair rate (AIMD).** Steps 1–2 alone let whoever starts first take the idle budget and leave
+ *      the late starters the crumbs (bench fair-share: slowest/fastest completion 5.6–9.9). So each
+ *      job also keeps its own rate, in batches per window, in its checkpoint, and spends no faster
+ *      (a token bucket of `burstBatches`). While the shared budget is on or above the line it adds
+ *      `increase` batches per window of time; when it is behind the line, nearly spent or refused, it
+ *      halves the rate (at most once per batch interval). This is additive increase / multiplicative
+ *      decrease as in TCP congestion control: Chiu & Jain, "Analysis of the increase and decrease
+ *      algorithms for congestion avoidance in computer networks" (1989) show that jobs seeing the same
+ *      signal converge to equal rates, with no coordination between them. The only shared signal
+ *      here is the budget state in the answers' headers; sites never talk to each other.
  * A wait longer than 900 s is kept in the job's checkpoint (`pausedUntil`): the next invocation goes
  * straight back to the queue without a request, so a paused job does not spend the reserve.
  *
@@ -43,6 +53,22 @@ export interface PacePolicy {
   jitterSeconds: number;
   /** Wait when the budget is nearly spent but no answer said until when. */
   unknownResetSeconds: number;
+  /** Step 4, the per-job AIMD rate. Off: steps 1–3 only (the earlier policy; benchmarks compare). */
+  aimd: boolean;
+  /**
+   * A new job's rate, in batches per window. A batch costs about 4 points a page (bench fair-share:
+   * 40 a batch of 10), so Tier 1 holds about 65 batches of 250 pages an hour, and 4 is about what
+   * each of a dozen busy jobs gets of the 80% the reserve leaves. Starting lower than that is what
+   * keeps the first starters from being faster than the rest (bench fair-share: 8 gave a
+   * slowest/fastest completion of 2.7–2.8, 4 gave 1.9); a job alone reaches 8 after one window.
+   */
+  startRate: number;
+  /** Batches per window added per window of time while the budget is on its line. */
+  increase: number;
+  /** The rate is never halved below this (batches per window): a job always progresses. */
+  minRate: number;
+  /** Batches a job may do back to back after waiting (the token bucket's size). */
+  burstBatches: number;
 }
 
 /** Tier 1 defaults; benchmarks shrink the window (the sandbox meter's clock runs an "hour" in seconds). */
@@ -55,9 +81,14 @@ export const PACING: PacePolicy = {
   maxDelaySeconds: 900,
   jitterSeconds: 30,
   unknownResetSeconds: 300,
+  aimd: true,
+  startRate: 4,
+  increase: 4,
+  minRate: 1,
+  burstBatches: 2,
 };
 
-export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice';
+export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'rate';
 
 /** Go on, or re-queue after `delaySeconds` (with `until`: the pause outlasts one delay). */
 export type Pace = { go: true } | { go: false; reason: PaceReason; delaySeconds: number; until?: number };
@@ -122,13 +153,86 @@ function resetOf(s: RateLimitState, policy: PacePolicy): number {
   return (Math.floor(s.at / w) + 1) * w;
 }
 
+/** A job's own AIMD state (step 4), kept in its checkpoint between invocations. */
+export interface JobRate {
+  /** Batches per window. */
+  rate: number;
+  /** Batches it may start now (the token bucket; may be below 1). */
+  credit: number;
+  /** When `rate` and `credit` were last brought up to date (ms since epoch). */
+  at: number;
+  /** When the rate was last halved (ms since epoch). */
+  cutAt?: number;
+  /**
+   * Set when the job re-queued itself to wait for its bucket: the queue delivers no earlier than
+   * the delay asked, so the next invocation may do its batch whatever its own clock says (another
+   * host's clock, or a sandbox that fast-forwards delays).
+   */
+  waited?: boolean;
+}
+
 /**
- * The hook a job calls before each batch: decides from the meter, keeps a long pause in the
- * checkpoint, and returns the delay to re-queue with (undefined: go on).
+ * Step 4: brings the job's rate up to `now`, halved on `congested` (at most once per batch
+ * interval: every answer after the signal shows the same budget state), else raised.
+ */
+export function adjust(r: JobRate, congested: boolean, now: number, window: number, policy: PacePolicy = PACING): void {
+  const interval = (window * 1000) / r.rate;
+  const dt = Math.max(0, now - r.at) / 1000;
+  r.credit = Math.min(policy.burstBatches, r.credit + (r.rate * dt) / window);
+  if (congested) {
+    if (r.cutAt === undefined || now - r.cutAt >= interval) {
+      r.rate = Math.max(policy.minRate, r.rate / 2);
+      r.credit = Math.min(r.credit, 0);
+      r.cutAt = now;
+    }
+  } else {
+    // Raised for the time since the last step, but not beyond two batch intervals: a job that
+    // waited in the queue longer than that was not probing the budget meanwhile.
+    r.rate += (policy.increase * Math.min(dt, (2 * interval) / 1000)) / window;
+  }
+  r.at = now;
+}
+
+/** Takes one batch from the job's bucket (undefined: go) or says how many seconds until it holds one. */
+export function take(r: JobRate, window: number, policy: PacePolicy = PACING): number | undefined {
+  if (r.credit >= 1) {
+    r.credit -= 1;
+    return undefined;
+  }
+  return Math.min(policy.maxDelaySeconds, Math.max(1, Math.ceil(((1 - r.credit) * window) / r.rate)));
+}
+
+/**
+ * The hook a job calls before each batch: decides from the meter, keeps a long pause and the job's
+ * rate in the checkpoint, and returns the delay to re-queue with (undefined: go on).
  */
 export function pacer(read: () => RateLimitState | undefined, clock: { now(): number; random(): number }, policy: PacePolicy = PACING) {
-  return (ckpt: { pausedUntil?: number }, batches: number): number | undefined => {
-    const pace = decide(read(), { batches, now: clock.now(), random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+  return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
+    const now = clock.now();
+    const state = read();
+    const pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+    // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
+    const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
+    if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
+      const window = state?.windowSeconds ?? policy.windowSeconds;
+      const r = (ckpt.rate ??= { rate: policy.startRate, credit: 1, at: now });
+      adjust(r, !pace.go && pace.reason !== 'slice', now, window, policy);
+      if (r.waited && batches === 0) r.credit = Math.max(r.credit, 1);
+      delete r.waited;
+      if (!pace.go && pace.reason === 'reserve') {
+        // Waiting out the reserve is not time spent probing the budget; after it, one batch may go.
+        r.at = pace.until ?? now + pace.delaySeconds * 1000;
+        r.credit = Math.max(r.credit, 1);
+      } else {
+        // Behind the line (step 2) the halved rate is the answer, not a stop until the line comes
+        // down: each job slows by half instead of all of them stopping and starting together.
+        delete ckpt.pausedUntil;
+        if (batches >= policy.sliceBatches) return Math.round((clock.random() * policy.jitterSeconds) / 10);
+        const wait = take(r, window, policy);
+        if (wait !== undefined) r.waited = true;
+        return wait;
+      }
+    }
     if (pace.go) {
       delete ckpt.pausedUntil;
       return undefined;

@@ -18,6 +18,7 @@ import type { PageAnchors } from '../export/refs';
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { ExportOptions, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
+import type { JobRate } from './pacing';
 import type { TreeNode } from '../export/tree/plan';
 import type { ReportEntry } from '../export/report';
 
@@ -131,6 +132,8 @@ export interface Checkpoint {
   restrictedChunks?: number;
   /** Paced (./pacing): the app's points budget is spent until then (ms since epoch). */
   pausedUntil?: number;
+  /** Paced (./pacing): the job's own share of the budget, raised and halved on what answers say. */
+  rate?: JobRate;
   /** Incremental only: set once the carried pages are stored (the first `outChunks`). */
   planned?: boolean;
 }

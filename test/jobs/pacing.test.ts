@@ -1,7 +1,7 @@
 // The pacing policy of background jobs (src/jobs/pacing.ts), without Forge: plain states, a fixed
 // clock and a fixed random source.
 import type { RateLimitState } from '../../src/confluence/rate-limit';
-import { decide, pacer, PACING, scheduleLag, type PacePolicy } from '../../src/jobs/pacing';
+import { adjust, decide, pacer, PACING, scheduleLag, take, type JobRate, type PacePolicy } from '../../src/jobs/pacing';
 
 const HOUR = 3_600_000;
 /** 10:50:00 UTC: 10 minutes before the hourly reset. */
@@ -99,5 +99,122 @@ describe('pacer', () => {
     t = far + 1;
     expect(pace(ckpt, 0)).toBeUndefined();
     expect(ckpt.pausedUntil).toBeUndefined();
+  });
+});
+
+describe('the job\'s own rate (AIMD)', () => {
+  const W = 3600;
+  const fresh = (rate = 4): JobRate => ({ rate, credit: 1, at: now });
+
+  it('adds `increase` batches per window of time while the budget is on its line', () => {
+    const r = fresh(4);
+    adjust(r, false, now + 450_000, W, policy); // an eighth of the window, within two intervals (2 × 900 s)
+    expect(r.rate).toBeCloseTo(4 + policy.increase / 8);
+  });
+
+  it('does not raise the rate for a gap longer than two of its batch intervals', () => {
+    const r = fresh(4);
+    adjust(r, false, now + 3 * HOUR, W, policy);
+    expect(r.rate).toBeCloseTo(4 + (policy.increase * 1800) / 3600);
+  });
+
+  it('halves on the signal, at most once per batch interval, never below the floor', () => {
+    const r = fresh(8);
+    adjust(r, true, now, W, policy);
+    expect(r.rate).toBe(4);
+    expect(r.credit).toBe(0);
+    adjust(r, true, now + 1000, W, policy); // the same budget state, seen again
+    expect(r.rate).toBe(4);
+    adjust(r, true, now + 900_000, W, policy); // a whole interval (3600/4 s) later
+    expect(r.rate).toBe(2);
+    for (let i = 1; i < 10; i++) adjust(r, true, now + 900_000 + i * HOUR, W, policy);
+    expect(r.rate).toBe(policy.minRate);
+  });
+
+  it('spends from a bucket of at most `burstBatches`, and says when it holds the next batch', () => {
+    const r = fresh(4);
+    expect(take(r, W, policy)).toBeUndefined();
+    expect(take(r, W, policy)).toBe(900); // empty: one batch is 3600/4 s away
+    adjust(r, false, now + 10 * HOUR, W, policy); // a long wait fills the bucket up to its size only
+    expect(r.credit).toBe(policy.burstBatches);
+    expect(take(r, W, policy)).toBeUndefined();
+    expect(take(r, W, policy)).toBeUndefined();
+    expect(take(r, W, policy)).toBeGreaterThan(0);
+  });
+
+  it('makes two jobs with unequal rates converge on equal ones under the same signals (Chiu & Jain)', () => {
+    const a = fresh(40);
+    const b = fresh(2);
+    let t = now;
+    // A shared budget of 20 batches per window: the signal is on whenever the two together exceed it.
+    for (let i = 0; i < 400; i++) {
+      t += 600_000;
+      const over = a.rate + b.rate > 20;
+      adjust(a, over, t, W, policy);
+      adjust(b, over, t, W, policy);
+    }
+    expect(Math.abs(a.rate - b.rate)).toBeLessThan(1);
+  });
+});
+
+describe('pacer with AIMD', () => {
+  const ok = at({ remaining: 60_000, resetAt: reset });
+
+  it('keeps the rate in the checkpoint and re-queues until the bucket holds the next batch', () => {
+    let t = now;
+    const pace = pacer(() => ok, { now: () => t, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(ckpt.rate).toMatchObject({ rate: policy.startRate, credit: 0 });
+    expect(pace(ckpt, 1)).toBe(3600 / policy.startRate);
+    t += 900_000; // the next invocation, after the delay
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(ckpt.rate?.rate).toBeCloseTo(policy.startRate + policy.increase / 4);
+  });
+
+  it('halves the rate behind the spending line instead of stopping until the line comes down', () => {
+    const behind = at({ remaining: 13_000 + 2_000, resetAt: reset });
+    expect(decide(behind, { batches: 0, now, random: () => 0 }, policy)).toMatchObject({ reason: 'schedule' });
+    const pace = pacer(() => behind, { now: () => now, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate; pausedUntil?: number } = { rate: { rate: 8, credit: 2, at: now } };
+    expect(pace(ckpt, 0)).toBe(3600 / 4); // credit emptied, one batch at the halved rate
+    expect(ckpt.rate?.rate).toBe(4);
+    expect(ckpt.pausedUntil).toBeUndefined();
+  });
+
+  it('halves at the reserve, waits for the reset as before, and lets one batch go after it', () => {
+    let t = now;
+    let state: RateLimitState | undefined = at({ nearLimit: true, remaining: 100, resetAt: reset });
+    const pace = pacer(() => state, { now: () => t, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate; pausedUntil?: number } = { rate: { rate: 8, credit: 0.5, at: now } };
+    expect(pace(ckpt, 1)).toBe(600);
+    expect(ckpt.rate?.rate).toBe(4);
+    state = at({ at: reset + 1, remaining: 65_000, resetAt: reset + HOUR });
+    t = reset + 1;
+    expect(pace(ckpt, 0)).toBeUndefined();
+  });
+
+  it('trusts the queue: the invocation after a wait for the bucket does its batch even if its clock lags', () => {
+    const pace = pacer(() => ok, { now: () => now, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(pace(ckpt, 1)).toBe(900);
+    expect(pace(ckpt, 0)).toBeUndefined(); // delivered again: the delay is over, whatever `now` says
+    expect(pace(ckpt, 1)).toBe(900); // but not twice
+  });
+
+  it('leaves a job unthrottled while no answer has reported a budget', () => {
+    const pace = pacer(() => ({ at: now, status: 200, nearLimit: false }), { now: () => now, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    for (let b = 0; b < policy.sliceBatches; b++) expect(pace(ckpt, b)).toBeUndefined();
+    expect(ckpt.rate).toBeUndefined();
+  });
+
+  it('keeps the earlier policy when AIMD is off', () => {
+    const pace = pacer(() => ok, { now: () => now, random: () => 0 }, { ...policy, aimd: false });
+    const ckpt: { rate?: JobRate } = {};
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(pace(ckpt, 1)).toBeUndefined();
+    expect(ckpt.rate).toBeUndefined();
   });
 });

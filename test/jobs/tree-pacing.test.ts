@@ -9,7 +9,8 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { PointsBudget } from '../../sandbox/confluence/points';
 import { SEED } from '../../sandbox/confluence/seed';
 import { downloadZip } from '../../sandbox/forge/download';
-import { PACING } from '../../src/jobs/pacing';
+import { PACING, type JobRate } from '../../src/jobs/pacing';
+import { keys } from '../../src/jobs/tree-store';
 import { tuning } from '../../src/jobs/tree-run';
 import type { Envelope } from '../../src/shared/envelope';
 import type { ExportPageResult, TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
@@ -46,6 +47,8 @@ describe('pacing on the points budget', () => {
   it('stops after the batch when the budget runs low, re-queues until the reset, keeps the panel working and loses no page', async () => {
     tuning.batchSize = 2;
     PACING.jitterSeconds = 0;
+    // The job's own rate (AIMD) out of the way: this is about the shared reserve.
+    PACING.startRate = 1e9;
     // After the job's second bulk body request, other sites spend all but 60 points of the hour.
     let bodies = 0;
     sb.confluence.onResponse = (rec) => {
@@ -90,5 +93,37 @@ describe('pacing on the points budget', () => {
     const pages = manifest.tree.filter((n) => n.type === 'page');
     expect(pages).toHaveLength(st.total);
     for (const p of pages) expect(files[p.file ?? '']).toBeDefined();
+  });
+
+  it('spends at its own rate: one batch from its bucket, then re-queued for the next, the rate kept in the checkpoint', async () => {
+    tuning.batchSize = 2;
+    PACING.jitterSeconds = 0;
+    // Hold the job's events from its first bulk body request on, to look at the re-queue before it runs.
+    sb.confluence.onResponse = (rec) => {
+      if (rec.path.startsWith('/wiki/api/v2/pages?id=')) sb.platform.manualDelivery = true;
+    };
+    const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload: { format: 'md' } }));
+    const delayed = () => sb.platform.pushed.filter((e) => e.body.jobId === started.jobId && (e.delayInSeconds ?? 0) > 0);
+    await until('the paced re-queue', () => delayed().length > 0);
+    await until('the invocation to end', () => sb.platform.consumerRuns.length > 0);
+
+    // The first batch goes before any answer reported a budget; then the job takes up a rate of
+    // PACING.startRate batches per window (an hour here): its bucket held one batch, the next is
+    // 3600 / 4 s away, which is also the queue's largest delay.
+    const st = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
+    expect(st.done).toBe(4);
+    expect(delayed().map((e) => e.delayInSeconds)).toEqual([3600 / PACING.startRate]);
+    const rate = (sb.platform.kvs.peek(keys.ckpt(started.jobId)) as { rate?: JobRate }).rate;
+    expect(rate?.rate).toBeCloseTo(PACING.startRate, 3);
+    expect(rate?.credit).toBeLessThan(1);
+    expect(sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/api/v2/pages?id='))).toHaveLength(2);
+
+    // Without pacing the held event finishes the job.
+    PACING.enabled = false;
+    sb.confluence.onResponse = undefined;
+    await sb.platform.drain();
+    const end = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
+    expect(end.phase).toBe('done');
+    expect(end.done).toBe(end.total);
   });
 });
