@@ -3,6 +3,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { ExportAttachResult, ExportPageResult } from '../../src/shared/export';
+import { ok } from '../envelope';
 
 let sb: Sandbox;
 beforeAll(async () => {
@@ -17,11 +18,6 @@ const rich: { id: string; type: 'page' } = { id: SEED.pages.rich, type: 'page' }
 
 function page(payload: unknown, content = rich, accountId: string = alice) {
   return sb.invoke<Envelope<ExportPageResult>>('export/page', { accountId, content, payload });
-}
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
 }
 
 describe('export/page', () => {

@@ -16,6 +16,7 @@ import type { Envelope } from '../../src/shared/envelope';
 import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeStartResult, type TreeStatus } from '../../src/shared/export';
 import { PRESETS } from '../../src/export/presets';
 import { createSlugger } from '../../src/export/slugs';
+import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -27,11 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 const globalPage = { key: 'database-inspector', type: 'confluence:globalPage' };
 

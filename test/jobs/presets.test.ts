@@ -14,6 +14,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { downloadZip } from '../../sandbox/forge/download';
+import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -26,11 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 async function exportTree(payload: unknown): Promise<{ status: TreeStatus; files: Record<string, string> }> {
   const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: home, payload }));

@@ -11,6 +11,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { downloadZip } from '../../sandbox/forge/download';
+import { ok } from '../envelope';
 
 const { alice, bob } = SEED.users;
 const home = { id: SEED.pages.home, type: 'page' as const };
@@ -33,11 +34,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 function failed(env: Envelope<unknown>): string {
   if (env.ok) throw new Error('expected an error');

@@ -13,6 +13,7 @@ import { LIMITS } from '../../src/jobs/tree-limits';
 import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { downloadZip } from '../../sandbox/forge/download';
+import { ok } from '../envelope';
 
 const { alice, bob } = SEED.users;
 const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
@@ -27,11 +28,6 @@ afterEach(async () => {
   Object.assign(LIMITS, limits);
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 const start = (accountId: string, payload: unknown, content = home) => sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload });
 const status = (accountId: string, jobId: string, content = home) => sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId, content, payload: { jobId } });

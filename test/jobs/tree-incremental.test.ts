@@ -15,6 +15,7 @@ import { keys } from '../../src/jobs/tree-store';
 import { createClient } from '../../src/confluence/client';
 import { forgeKv, type KeyValue } from '../../src/storage/kv';
 import { downloadZip } from '../../sandbox/forge/download';
+import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
 const bob = SEED.users.bob;
@@ -29,11 +30,6 @@ afterEach(async () => {
   Object.assign(tuning, defaults);
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 interface Entry { id: string; title: string; type: string; dir: string; file?: string; version?: number; change?: string; parentId?: string }
 interface Manifest {

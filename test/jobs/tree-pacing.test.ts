@@ -14,6 +14,7 @@ import { keys } from '../../src/jobs/tree-store';
 import { tuning } from '../../src/jobs/tree-run';
 import type { Envelope } from '../../src/shared/envelope';
 import type { ExportPageResult, TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
+import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
 const home: { id: string; type: 'page' } = { id: SEED.pages.home, type: 'page' };
@@ -32,11 +33,6 @@ afterEach(async () => {
   Object.assign(PACING, defaults.pacing);
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 async function until(what: string, done: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 10));

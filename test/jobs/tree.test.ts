@@ -10,6 +10,7 @@ import type { Envelope } from '../../src/shared/envelope';
 import type { TreeDownloadResult, TreeStartResult, TreeStatus } from '../../src/shared/export';
 import { tuning } from '../../src/jobs/tree-run';
 import { downloadZip } from '../../sandbox/forge/download';
+import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
 const bob = SEED.users.bob;
@@ -24,11 +25,6 @@ afterEach(async () => {
   Object.assign(tuning, defaults);
   await sb.close();
 });
-
-function ok<T>(env: Envelope<T>): T {
-  if (!env.ok) throw new Error(`expected ok, got ${JSON.stringify(env.error)}`);
-  return env.data;
-}
 
 async function start(accountId: string, payload: unknown, content = home): Promise<TreeStartResult> {
   return ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId, content, payload }));
