@@ -48,6 +48,7 @@ import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export'
 import type { KeyValue } from '../storage/kv';
 import { BASE_FORMAT, type BaseRecord } from './tree-base';
 import { keys, loadIds, loadNodes, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
+import type { CreateDeps } from './tree-run';
 
 /** What starting reads, as the user. */
 export type PlanClient = Pick<Confluence, 'search' | 'countContent' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;
@@ -211,16 +212,8 @@ export function rewriteHrefs(text: string, map: ReadonlyMap<string, string>): st
   return text.replace(re, (m) => map.get(m) ?? m);
 }
 
-/** The job's Forge-free side when it is created (the same as ./tree-run's CreateDeps, less the client). */
-export interface IncrementalCreateDeps {
-  client: PlanClient;
-  kv: KeyValue;
-  admit?(jobId: string): Promise<void>;
-  release?(jobId: string): Promise<void>;
-  push(jobId: string): Promise<void>;
-  newId(): string;
-  now(): Date;
-}
+/** The job's Forge-free side when it is created: ./tree-run's CreateDeps with the planning client. */
+export type IncrementalCreateDeps = Omit<CreateDeps, 'client'> & { client: PlanClient };
 
 export interface IncrementalInput {
   requester: string;
