@@ -43,7 +43,8 @@ import type { ReportEntry } from '../export/report';
 import { FORMAT_INFO } from '../export/service';
 import { isExported, planTree, SECTION, type TreeNode } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
-import { presetRun } from '../export/presets/tree';
+import { presetRun, type PresetRun } from '../export/presets/tree';
+import { treePlaces } from '../export/presets/site';
 import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
 import { BASE_FORMAT, type BaseRecord } from './tree-base';
@@ -212,6 +213,27 @@ export function rewriteHrefs(text: string, map: ReadonlyMap<string, string>): st
   return text.replace(re, (m) => map.get(m) ?? m);
 }
 
+/**
+ * Pages whose preset output depends on where they sit and whose place changed, so they are
+ * converted again (and, by the caller, the pages linking to them): Obsidian links and embeds by
+ * vault path, so a page whose file moved; MkDocs and Docusaurus raw-HTML links by served address,
+ * so the same; Docusaurus front matter holds each page's `slug` and `sidebar_position`, so a page
+ * whose slug or position among its siblings changed. GFM's relative links are rewritten in place.
+ */
+export function presetShifted(look: PresetRun, oldTree: readonly TreeEntry[], fileOf: ReadonlyMap<string, string>): string[] {
+  if (look.preset.name === 'gfm') return [];
+  const oldFile = new Map(oldTree.map((e) => [e.id, e.file]));
+  const oldPlaces = look.preset.name === 'docusaurus' ? treePlaces(oldTree) : undefined;
+  const out: string[] = [];
+  for (const [id, file] of fileOf) {
+    if (!oldFile.has(id)) continue;
+    const was = oldPlaces?.get(id);
+    const now = look.places.get(id);
+    if (oldFile.get(id) !== file || (oldPlaces && (was?.slug !== now?.slug || was?.position !== now?.position))) out.push(id);
+  }
+  return out;
+}
+
 /** The job's Forge-free side when it is created: ./tree-run's CreateDeps with the planning client. */
 export type IncrementalCreateDeps = Omit<CreateDeps, 'client'> & { client: PlanClient };
 
@@ -232,7 +254,6 @@ export interface IncrementalInput {
 export async function createIncrementalJob(deps: IncrementalCreateDeps, input: IncrementalInput): Promise<TreeStartResult | { reason: string }> {
   const { client, kv } = deps;
   const o = input.options;
-  if (o.format === 'md' && o.preset && o.preset !== 'gfm') return { reason: `the ${o.preset} preset is always exported in full (its navigation depends on the whole tree)` };
   const baseJob = await kv.get<TreeJob>(keys.job(input.base.jobId));
   if (!baseJob) return { reason: 'the earlier export is no longer stored' };
   const rootId = baseJob.root.id;
@@ -322,6 +343,14 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   }
   for (const d of planned.deleted) refresh(parentOf(d.id, oldTree.get(d.id)));
   for (const [from, to] of base.links) if (to.some((t) => deletedIds.has(t))) refresh(from);
+  // A link into a page is written from that page's anchors (headings, and its title for Confluence's
+  // `#Title-Heading` anchors): pages linking to a changed page are converted again.
+  const changedIds = new Set(planned.pages.filter((p) => p.change === 'changed').map((p) => p.id));
+  for (const id of presetShifted(look, base.tree, fileOf)) {
+    refresh(id);
+    changedIds.add(id);
+  }
+  for (const [from, to] of base.links) if (to.some((t) => changedIds.has(t))) refresh(from);
   const c = planned.counts;
   if (c.changed + c.new + c.moved + c.deleted > 0) for (const e of base.tree) if (e.reports) refresh(e.id);
   // Pages the earlier export could not export (no file) are fetched again.
