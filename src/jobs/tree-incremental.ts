@@ -25,12 +25,15 @@
  * over from the base zip, with the relative links to pages that moved rewritten; the others go
  * through the normal batches. Fetched again besides new and changed pages, because their output shows
  * other pages: the parents (old and new) of pages added, removed, moved or renamed (children macro),
- * pages linking to a removed page (the link becomes absolute), and pages holding a Page Properties
- * Report when anything changed. Attachments of carried pages are downloaded again in the zip phase
+ * pages linking to a removed page (the link becomes absolute) or to an edited or renamed one (links
+ * into a page are written from its headings and title), pages holding a Page Properties Report when
+ * anything changed, and with a preset, pages whose place-dependent output changed (`presetShifted`)
+ * and the pages linking to them. Preset site files (mkdocs.yml, `_category_.json`) are rebuilt
+ * from the current tree at zip time. Attachments of carried pages are downloaded again in the zip phase
  * (by id: an updated file comes in new; a file added without editing the page is not seen).
  *
- * A base that is missing, unreadable, of an older format or of another root, and presets other than
- * GFM (their navigation depends on the whole tree), give a full export that says why.
+ * A base that is missing, unreadable, of an older format or of another root gives a full export
+ * that says why.
  */
 import { unzipSync, strFromU8 } from 'fflate';
 import { BULK_IDS, type Confluence } from '../confluence/client';
