@@ -98,15 +98,19 @@ function explain(status: number, category: string | undefined, what: string): { 
   }
 }
 
+/** Seconds to wait from one `Retry-After` value: seconds, or an HTTP date. */
+export function retryAfterValue(after: string | null, now = Date.now()): number | undefined {
+  if (after === null || after.trim() === '') return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
 /** Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (date). */
 export function retryAfterSeconds(headers: { get(name: string): string | null }, now = Date.now()): number | undefined {
-  const after = headers.get('retry-after');
-  if (after !== null && after.trim() !== '') {
-    const seconds = Number(after);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds);
-    const date = Date.parse(after);
-    if (!Number.isNaN(date)) return Math.max(0, (date - now) / 1000);
-  }
+  const after = retryAfterValue(headers.get('retry-after'), now);
+  if (after !== undefined) return after;
   const reset = headers.get('x-ratelimit-reset');
   if (reset) {
     const date = Date.parse(reset);

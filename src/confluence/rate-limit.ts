@@ -17,6 +17,8 @@
  * per-second request limit (350). So the quota fields win when present.
  */
 
+import { retryAfterValue } from './errors';
+
 export interface RateLimitState {
   /** When it was observed (ms since epoch). */
   at: number;
@@ -43,7 +45,7 @@ export function readRateLimit(headers: Headers, status: number, now: number): Ra
   const limit = policy.q ?? num(headers.get('x-ratelimit-limit'));
   const remaining = quota.r ?? num(headers.get('x-ratelimit-remaining'));
   const nearLimit = [headers.get('x-ratelimit-nearlimit'), headers.get('x-beta-ratelimit-nearlimit')].some((v) => v?.trim().toLowerCase() === 'true');
-  const retryAfter = seconds(headers.get('retry-after'), now);
+  const retryAfter = retryAfterValue(headers.get('retry-after'), now);
   const reset = date(headers.get('x-ratelimit-reset') ?? headers.get('x-beta-ratelimit-reset'));
   // The latest of the moments reported: waiting for the earlier one would be refused again.
   const candidates = [quota.t === undefined ? undefined : now + quota.t * 1000, retryAfter === undefined ? undefined : now + retryAfter * 1000, reset !== undefined && reset > now ? reset : undefined];
@@ -80,14 +82,6 @@ function date(v: string | null): number | undefined {
   if (!v) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : t;
-}
-
-/** Retry-After: seconds, or an HTTP date. */
-function seconds(v: string | null, now: number): number | undefined {
-  const n = num(v);
-  if (n !== undefined) return n;
-  const t = date(v);
-  return t === undefined ? undefined : Math.max(0, (t - now) / 1000);
 }
 
 /** The numeric parameters of the first item of a structured field: `"name";r=10;t=30` → {r:10, t:30}. */

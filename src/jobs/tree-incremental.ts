@@ -46,7 +46,7 @@ import type { ReportEntry } from '../export/report';
 import { FORMAT_INFO } from '../export/service';
 import { isExported, planTree, SECTION, type TreeNode } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
-import { presetRun, type PresetRun } from '../export/presets/tree';
+import { pageFiles, presetRun, type PresetRun } from '../export/presets/tree';
 import { treePlaces } from '../export/presets/site';
 import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
@@ -105,7 +105,12 @@ export function changesCql(scope: string, siteTime: string): string {
  * Reads the base's manifest (and the files `want` names) from its stored zip; a string says why it
  * cannot be used. Only the entries asked for are inflated.
  */
-async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: string; rootId: string }, want: (path: string) => boolean = () => false): Promise<Base | string> {
+async function readBase(
+  kv: KeyValue,
+  baseJobId: string,
+  expect: { requester: string; rootId: string },
+  want?: (tree: readonly TreeEntry[]) => (path: string) => boolean,
+): Promise<Base | string> {
   const baseJob = await kv.get<TreeJob>(keys.job(baseJobId));
   const parts = (await kv.get<TreeStatus>(keys.progress(baseJobId)))?.download?.parts;
   if (!baseJob || baseJob.requester !== expect.requester || baseJob.root.id !== expect.rootId || !parts) return 'the earlier export is no longer stored';
@@ -116,16 +121,15 @@ async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: st
     pieces.push(p);
   }
   const names = new Set<string>();
-  let files: Record<string, Uint8Array>;
+  const zip = Buffer.from(pieces.join(''), 'base64');
   let manifest: unknown;
   try {
-    files = unzipSync(Buffer.from(pieces.join(''), 'base64'), {
+    const m = unzipSync(zip, {
       filter: (f) => {
         names.add(f.name);
-        return f.name === 'manifest.json' || want(f.name);
+        return f.name === 'manifest.json';
       },
-    });
-    const m = files['manifest.json'];
+    })['manifest.json'];
     manifest = m ? JSON.parse(strFromU8(m)) : undefined;
   } catch {
     return 'the earlier export is not a readable zip';
@@ -150,6 +154,16 @@ async function readBase(kv: KeyValue, baseJobId: string, expect: { requester: st
   }
   const report = Array.isArray(m.report) ? (m.report as ReportEntry[]).filter((r) => r && typeof r.kind === 'string' && typeof r.detail === 'string') : [];
   const scopeCount = typeof m.scopeCount === 'number' && Number.isInteger(m.scopeCount) && m.scopeCount >= 0 ? m.scopeCount : undefined;
+  // The files the caller wants, now that the manifest says which: a second pass over the same bytes.
+  let files: Record<string, Uint8Array> = {};
+  if (want) {
+    const wanted = want(tree);
+    try {
+      files = unzipSync(zip, { filter: (f) => wanted(f.name) });
+    } catch {
+      return 'the earlier export is not a readable zip';
+    }
+  }
   return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files, ...(scopeCount !== undefined ? { scopeCount } : {}) };
 }
 
@@ -320,12 +334,8 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   const plan = planTree({ id: rootId, title: rootTitle, type: isSpace ? 'space' : 'page' }, asDescendants(items, rootId));
   const look = presetRun(o, plan.nodes);
   const ext = FORMAT_INFO[o.format].ext;
-  const fileOf = new Map<string, string>();
-  const nodeOf = new Map<string, TreeNode>();
-  for (const n of look.nodes) {
-    nodeOf.set(n.id, n);
-    if (isExported(n.type)) fileOf.set(n.id, look.pageFile(n.dir, ext));
-  }
+  const fileOf = pageFiles(look, ext);
+  const nodeOf = new Map<string, TreeNode>(look.nodes.map((n) => [n.id, n]));
   // A page listed now and in no search hit and not in the manifest (moved in from elsewhere): version 0, so `new`.
   const current: ListedPage[] = look.nodes.filter((n) => isExported(n.type)).map((n) => ({ id: n.id, version: versions.get(n.id) ?? 0, parentId: n.parentId ?? null, title: n.title }));
   const planned = planIncremental(base.entries, current, (id) => fileOf.get(id) ?? '');
@@ -432,18 +442,15 @@ export async function carryOver(job: TreeJob, ckpt: Checkpoint, kv: KeyValue): P
   const { changeOf, fetch } = await loadChanges(kv, job);
   const look = presetRun(job.options, await loadNodes(kv, job));
   const ext = FORMAT_INFO[job.options.format].ext;
-  const fileOf = new Map<string, string>();
-  const nodeOf = new Map<string, TreeNode>();
-  for (const n of look.nodes) {
-    nodeOf.set(n.id, n);
-    if (isExported(n.type)) fileOf.set(n.id, look.pageFile(n.dir, ext));
-  }
+  const fileOf = pageFiles(look, ext);
+  const nodeOf = new Map<string, TreeNode>(look.nodes.map((n) => [n.id, n]));
   const carry = [...fileOf.keys()].filter((id) => !fetch.has(id));
-  // First the manifest alone, to know which files to inflate.
-  const manifest = await readBase(kv, spec.baseJobId, { requester: job.requester, rootId: job.root.id });
-  const oldTree = typeof manifest === 'string' ? new Map<string, TreeEntry>() : new Map(manifest.tree.map((e) => [e.id, e]));
-  const wanted = new Set(carry.map((id) => oldTree.get(id)?.file).filter((f): f is string => !!f));
-  const base = typeof manifest === 'string' ? manifest : await readBase(kv, spec.baseJobId, { requester: job.requester, rootId: job.root.id }, (p) => wanted.has(p));
+  // Only the carried pages' files are inflated.
+  const base = await readBase(kv, spec.baseJobId, { requester: job.requester, rootId: job.root.id }, (tree) => {
+    const fileById = new Map(tree.map((e) => [e.id, e.file]));
+    const wanted = new Set(carry.map((id) => fileById.get(id)));
+    return (path) => wanted.has(path);
+  });
   if (typeof base === 'string') {
     // Fetch everything planned for carrying: a complete export rather than a broken one.
     const entries = [...fileOf.keys()].map((id) => `${id}:${changeOf.get(id) ?? 'unchanged'}:1`);
@@ -453,14 +460,15 @@ export async function carryOver(job: TreeJob, ckpt: Checkpoint, kv: KeyValue): P
     await kv.set(keys.ckpt(job.jobId), ckpt);
     return updated;
   }
+  const oldTree = new Map(base.tree.map((e) => [e.id, e]));
   const carried: PageOutput[] = [];
-  const missing: string[] = [];
+  const missing = new Set<string>();
   for (const id of carry) {
     const was = oldTree.get(id);
     const path = fileOf.get(id) ?? '';
     const bytes = was?.file ? base.files[was.file] : undefined;
     if (!was?.file || !bytes) {
-      missing.push(id);
+      missing.add(id);
       continue;
     }
     const links = base.links.get(id) ?? [];
@@ -498,8 +506,8 @@ export async function carryOver(job: TreeJob, ckpt: Checkpoint, kv: KeyValue): P
     out += await saveOutput(kv, job.jobId, out, { pages, report: pages.flatMap((p) => byPage.get(p.id) ?? []) });
   }
   let updated = job;
-  if (missing.length > 0) {
-    const entries = [...fileOf.keys()].filter((id) => fetch.has(id) || missing.includes(id) || changeOf.has(id)).map((id) => `${id}:${changeOf.get(id) ?? 'unchanged'}:${fetch.has(id) || missing.includes(id) ? 1 : 0}`);
+  if (missing.size > 0) {
+    const entries = [...fileOf.keys()].filter((id) => fetch.has(id) || missing.has(id) || changeOf.has(id)).map((id) => `${id}:${changeOf.get(id) ?? 'unchanged'}:${fetch.has(id) || missing.has(id) ? 1 : 0}`);
     updated = { ...job, incremental: { ...spec, changeChunks: await saveIds(kv, (n) => keys.changes(job.jobId, n), entries) } };
     await kv.set(keys.job(job.jobId), updated);
   }

@@ -26,7 +26,7 @@ import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, me
 import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
-import { presetRun, presetZip, type PresetRun } from '../export/presets/tree';
+import { pageFiles, presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
 import { markFinished } from './tree-limits';
@@ -360,13 +360,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     const look = presetRun(job.options, await loadNodes(kv, job));
     const nodes = look.nodes;
     const ext = FORMAT_INFO[job.options.format].ext;
-    const fileOf = new Map<string, string>();
-    const pages: TreeNode[] = [];
-    for (const n of nodes) {
-      if (!isExported(n.type)) continue;
-      fileOf.set(n.id, look.pageFile(n.dir, ext));
-      pages.push(n);
-    }
+    const fileOf = pageFiles(look, ext);
+    const pages = nodes.filter((n) => fileOf.has(n.id));
     const users = new Map<string, string>();
     let slowest = 0;
     // Incremental: only new, changed and dependent pages are fetched; the rest were carried over.

@@ -9,7 +9,7 @@ import { macroParams } from '../adf/macros';
 import { attrString } from '../adf/types';
 import type { RenderContext } from '../service';
 import type { ReportEntry } from '../report';
-import type { TreeNode } from '../tree/plan';
+import { isExported, type TreeNode } from '../tree/plan';
 import type { ExportOptions } from '../../shared/export';
 import type { Page } from '../../confluence/types';
 import { presetOf, type Preset, type TreePlace } from './index';
@@ -45,6 +45,13 @@ export interface PresetRun {
   /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
   pageFile(dir: string, ext: string): string;
   page(o: { id: string; title: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
+}
+
+/** Each exported page's file (page id -> path), in tree order: what the zip and its links use. */
+export function pageFiles(look: Pick<PresetRun, 'nodes' | 'pageFile'>, ext: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of look.nodes) if (isExported(n.type)) out.set(n.id, look.pageFile(n.dir, ext));
+  return out;
 }
 
 export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): PresetRun {
