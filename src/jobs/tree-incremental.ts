@@ -51,7 +51,7 @@ import { treePlaces } from '../export/presets/site';
 import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
 import { BASE_FORMAT, type BaseRecord } from './tree-base';
-import { keys, loadIds, loadNodes, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
+import { keys, loadIds, loadNodes, loadZip, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
 import type { CreateDeps } from './tree-run';
 
 /** What starting reads, as the user. */
@@ -114,14 +114,10 @@ async function readBase(
   const baseJob = await kv.get<TreeJob>(keys.job(baseJobId));
   const parts = (await kv.get<TreeStatus>(keys.progress(baseJobId)))?.download?.parts;
   if (!baseJob || baseJob.requester !== expect.requester || baseJob.root.id !== expect.rootId || !parts) return 'the earlier export is no longer stored';
-  const pieces: string[] = [];
-  for (let i = 0; i < parts; i++) {
-    const p = await kv.get<string>(keys.zip(baseJobId, i));
-    if (typeof p !== 'string') return 'part of the earlier export is missing';
-    pieces.push(p);
-  }
+  const packed = await loadZip(kv, baseJobId, 0, parts);
+  if (packed === undefined) return 'part of the earlier export is missing';
   const names = new Set<string>();
-  const zip = Buffer.from(pieces.join(''), 'base64');
+  const zip = Buffer.from(packed, 'base64');
   let manifest: unknown;
   try {
     const m = unzipSync(zip, {

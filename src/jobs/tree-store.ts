@@ -173,6 +173,25 @@ export async function loadIds(kv: KeyValue, key: (n: number) => string, count: n
   return out;
 }
 
+/** KVS reads in flight at once while loading a zip (a download slice is one such group). */
+const ZIP_READS = 16;
+
+/**
+ * Pieces `first` .. `first + count - 1` of a stored zip, joined (base64), or undefined when one is
+ * missing (swept, or the job is being replaced).
+ */
+export async function loadZip(kv: KeyValue, jobId: string, first: number, count: number): Promise<string | undefined> {
+  const pieces: string[] = [];
+  for (let i = first; i < first + count; i += ZIP_READS) {
+    const group = await Promise.all(Array.from({ length: Math.min(ZIP_READS, first + count - i) }, (_, j) => kv.get<string>(keys.zip(jobId, i + j))));
+    for (const p of group) {
+      if (typeof p !== 'string') return undefined;
+      pieces.push(p);
+    }
+  }
+  return pieces.join('');
+}
+
 /**
  * Stores the finished zip for private download: base64 pieces of VALUE_BUDGET characters, each one
  * KVS value (base64 keeps the JSON value plain ASCII). Returns the number of pieces.

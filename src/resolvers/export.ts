@@ -9,7 +9,7 @@ import type { Space } from '../confluence/types';
 import { AdfError } from '../export/adf';
 import { confluenceAudience, type Audience } from '../export/audience';
 import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/service';
-import { keys, type TreeJob } from '../jobs/tree-store';
+import { keys, loadZip, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
 import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
@@ -271,15 +271,15 @@ export function registerExportResolvers(resolver: Resolver): void {
     if (input.part >= parts) throw new AppError('NOT_FOUND', 'No such part of the zip.', 'Start the download again.');
     const first = input.part * PIECES_PER_PART;
     const count = Math.min(PIECES_PER_PART, download.parts - first);
-    const pieces = await Promise.all(Array.from({ length: count }, (_, i) => forgeKv.get<string>(keys.zip(job.jobId, first + i))));
-    if (pieces.some((p) => typeof p !== 'string')) throw new AppError('NOT_FOUND', 'Part of the zip is missing.', 'Start the tree export again.');
+    const data = await loadZip(forgeKv, job.jobId, first, count);
+    if (data === undefined) throw new AppError('NOT_FOUND', 'Part of the zip is missing.', 'Start the tree export again.');
     const last = input.part === parts - 1;
     // The newest private export of a root stays (for BASE_KEEP_MS) as the base of the next one.
     if (last) {
       if (await isBase(forgeKv, job)) await markDownloaded(forgeKv, job.jobId, new Date());
       else await forgetJob(forgeKv, listByPrefix, job.jobId);
     }
-    return { part: input.part, parts, data: pieces.join(''), fileName: download.fileName, bytes: download.bytes, ...(last ? {} : { next: input.part + 1 }) };
+    return { part: input.part, parts, data, fileName: download.fileName, bytes: download.bytes, ...(last ? {} : { next: input.part + 1 }) };
   });
 
   // What a re-export would do, before it runs: counts from two searches as the caller (a few points).
