@@ -1,5 +1,5 @@
 /** Mounting the real panel against the real resolvers, through the test host of the bridge. */
-import { setBridgeHandler } from '../../sandbox/forge/bridge';
+import { mountWith } from '../../sandbox/forge/bridge';
 import { by, createHost, type ForgeNode, type Host, type Who } from '../../sandbox/forge/host';
 import type { Sandbox } from '../../sandbox/harness';
 
@@ -7,14 +7,17 @@ export { by };
 
 /**
  * Renders src/frontend/index.tsx afresh (its own module registry, so its own React root) with a host
- * for `who` (as `who.module`, the byline item by default), and waits for the header to settle. Earlier mounts must be idle: they share the bridge.
+ * for `who` (as `who.module`, the byline item by default), and waits for the header to settle. Earlier mounts keep their own host: their calls never reach this one.
  */
 export async function mount(sandbox: Sandbox, who: Who): Promise<Host> {
   const host = createHost(sandbox, who);
-  setBridgeHandler(host.handler);
-  jest.isolateModules(() => {
-    require('../../src/frontend/index');
-  });
+  // The panel's modules capture this host's own bridge, so an earlier panel, still polling, keeps
+  // talking to its own host (as each panel is its own iframe in the product).
+  mountWith(host.handler, () =>
+    jest.isolateModules(() => {
+      require('../../src/frontend/index');
+    }),
+  );
   // The page header, or the global page's inspector (it has no page to read).
   const settled = ['header', 'header-error', 'database-inspector'];
   await host.waitFor((h) => h.find((n) => settled.includes(String(n.props.testId))).length > 0);
