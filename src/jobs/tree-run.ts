@@ -354,7 +354,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     const now = await kv.get<TreeStatus>(keys.progress(jobId));
     if (now && FINISHED.has(now.phase)) return false;
     await setProgress(kv, jobId, final);
-    await markFinished(kv, jobId, deps.now());
+    // A zip left for download counts against its requester's storage until downloaded (./tree-limits).
+    await markFinished(kv, jobId, deps.now(), final.download ? { bytes: final.download.bytes, title: job.root.title } : undefined);
     return true;
   };
 
@@ -472,7 +473,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     if (!(await finish(status('done', more)))) return 'finished-before';
     await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     // A private zip stays as the base of the next export of the same root (./tree-base).
-    if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, ...(siteTime ? { siteTime } : {}) }, deps.now());
+    if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, bytes: bytes.byteLength, ...(siteTime ? { siteTime } : {}) }, deps.now());
     await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
     return 'done';
   } catch (e) {
