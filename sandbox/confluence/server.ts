@@ -39,7 +39,8 @@ export interface RequestRecord {
 export interface Fault {
   /** Tested against `${method} ${path}` (path with query), e.g. 'GET /wiki/api/v2/pages/1'. */
   match?: RegExp;
-  kind: 500 | 502 | 503 | 429 | 'drop';
+  /** A status to answer with (a 4xx other than 429 is a refusal a wait cannot mend), or a dropped socket. */
+  kind: 500 | 502 | 503 | 429 | 400 | 403 | 'drop';
   times: number;
   /** For 429: seconds or an HTTP date. */
   retryAfter?: string;

@@ -14,10 +14,16 @@ export interface RetryPolicy {
   baseMs: number;
   /** Largest single backoff for 5xx / network errors, in ms. */
   capMs: number;
+  /**
+   * Longest 429 wait spent asleep in-process, in ms; a longer one is handed back to the caller at
+   * once. A background job re-queues itself for it instead (src/jobs/tree-run.ts): Forge bills a
+   * function's GB-seconds, idle or not, and the queue waits for free.
+   */
+  rateWaitMs?: number;
 }
 
 export const RESOLVER_RETRY: RetryPolicy = { maxAttempts: 4, budgetMs: 15_000, baseMs: 300, capMs: 4_000 };
-export const JOB_RETRY: RetryPolicy = { maxAttempts: 8, budgetMs: 120_000, baseMs: 500, capMs: 30_000 };
+export const JOB_RETRY: RetryPolicy = { maxAttempts: 8, budgetMs: 120_000, baseMs: 500, capMs: 30_000, rateWaitMs: 5_000 };
 
 export interface RetryDeps {
   sleep(ms: number): Promise<void>;
@@ -51,6 +57,7 @@ export async function withRetry<R extends Answer>(send: () => Promise<R>, policy
       if (res.status === 429) {
         const seconds = retryAfterSeconds(res.headers, deps.now());
         wait = seconds === undefined ? backoff(attempt, policy, deps) : seconds * 1000;
+        if (policy.rateWaitMs !== undefined && wait > policy.rateWaitMs) return res;
       } else if (RETRYABLE.has(res.status)) {
         wait = backoff(attempt, policy, deps);
       } else {

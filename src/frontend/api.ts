@@ -49,6 +49,7 @@ export const api = {
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeChanges: (p: PayloadOf<'export/tree/changes'>) => call('export/tree/changes', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),
+  treeDismiss: (p: PayloadOf<'export/tree/dismiss'>) => call('export/tree/dismiss', p),
   treeDownload: (p: PayloadOf<'export/tree/download'>) => call('export/tree/download', p),
   commentsList: (p: PayloadOf<'comments/list'>) => call('comments/list', p),
   commentsExport: (p: PayloadOf<'comments/export'>) => call('comments/export', p),

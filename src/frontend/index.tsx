@@ -191,7 +191,13 @@ export function App() {
       const id = s.current.job?.jobId;
       if (id) void run('treeCancel', () => api.treeCancel({ jobId: id }));
     },
-    onTreeReset: () => dispatch({ type: 'clearJob' }),
+    onTreeReset: () => {
+      // A finished zip the user clears is dismissed: it stops counting against their storage
+      // (issue 21: a start is refused while too many undownloaded zips are kept). Best effort.
+      const job = s.current.job;
+      if (job?.status.phase === 'done' && job.status.download) void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+      dispatch({ type: 'clearJob' });
+    },
     onToggleReport: () => dispatch({ type: 'toggleReport' }),
   };
 

@@ -7,7 +7,7 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
-import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
+import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
@@ -253,11 +253,19 @@ export function jobRunning(job: TreeJob | undefined): boolean {
   return !!job && !['done', 'failed', 'cancelled'].includes(job.status.phase);
 }
 
+/** What a waiting job waits for, in the user's words (it goes on by itself; nothing to do). */
+const WAITING: Record<TreeWaitReason, string> = {
+  'rate-limit': 'Waiting: Confluence asked the app to slow down; it continues by itself',
+  pacing: 'Waiting its turn: the app shares Confluence\'s rate limit between exports; it continues by itself',
+  outage: 'Waiting: Confluence did not answer; it tries again by itself',
+};
+
 export function treeProgress(status: TreeStatus): { value: number; label: string } {
   const value = status.total > 0 ? Math.min(1, status.done / status.total) : status.phase === 'done' ? 1 : 0;
   const phase: Record<TreeStatus['phase'], string> = {
     queued: 'Waiting to start',
     converting: 'Converting pages',
+    waiting: WAITING[status.wait?.reason ?? 'rate-limit'],
     zipping: 'Packing the zip',
     uploading: 'Attaching the zip to the page',
     done: 'Done',

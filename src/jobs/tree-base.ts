@@ -9,19 +9,19 @@
  * BASE_KEEP_MS. Its zip is still read by `export/tree/download` for its requester only, and by the
  * next export of the same root (as that requester). Storage is bounded: one base per (requester,
  * root, options), the next finished export of that root replaces it (the old job is deleted whole),
- * at most MAX_BASES_PER_USER per requester (the oldest go first), and the retention sweep
- * (./tree-limits) deletes a base job BASE_KEEP_MS after it finished.
+ * at most LIMITS.basesPerUser and LIMITS.baseBytesPerUser per requester (the oldest go first: a base
+ * is a cache; one never downloaded goes back to the rules of any undownloaded zip instead of being
+ * deleted, see `demote`), and the retention sweep (./tree-limits) deletes a base job BASE_KEEP_MS
+ * after it finished.
  */
 import { createHash } from 'node:crypto';
 import type { ExportOptions } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
-import { forgetJob, indexKey, type JobIndex, type ListByPrefix } from './tree-limits';
+import { forgetJob, indexKey, LIMITS, type JobIndex, type ListByPrefix } from './tree-limits';
 import { keys, type TreeJob } from './tree-store';
 
 /** How long a base is kept after its export finished. */
 export const BASE_KEEP_MS = 7 * 24 * 3600_000;
-/** Bases kept per requester (roots × option sets); the oldest beyond this are deleted. */
-export const MAX_BASES_PER_USER = 5;
 /**
  * The manifest format a base must have to be built on. 2: `tree` entries carry `version` (the page
  * version whose body is in the zip), `files`, `properties` and `reports`; older zips are rebuilt in full.
@@ -45,6 +45,8 @@ export interface BaseRecord {
   siteTime?: string;
   /** The search's count of pages in scope when it was planned. */
   scopeCount?: number;
+  /** The zip's size (absent on bases kept before it was recorded: counted as 0). */
+  bytes?: number;
 }
 
 /** Short stable hash of the options that shape the output: a base only serves the same options. */
@@ -89,20 +91,24 @@ export async function isBase(kv: KeyValue, job: TreeJob): Promise<boolean> {
 /**
  * Makes a finished private export the base of its root: the previous base of the same root and
  * options is deleted whole, the job's retention becomes BASE_KEEP_MS, and the requester's oldest
- * bases beyond MAX_BASES_PER_USER go.
+ * bases beyond LIMITS.basesPerUser or LIMITS.baseBytesPerUser go (never the one just kept).
  */
-export async function keepAsBase(kv: KeyValue, list: ListByPrefix, job: TreeJob, found: { pages: number; siteTime?: string }, now: Date): Promise<void> {
+export async function keepAsBase(kv: KeyValue, list: ListByPrefix, job: TreeJob, found: { pages: number; bytes?: number; siteTime?: string }, now: Date): Promise<void> {
   if (job.delivery !== 'download') return;
   const key = baseKey(job.requester, job.root, job.options);
   const previous = await kv.get<BaseRecord>(key);
-  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
+  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.bytes !== undefined ? { bytes: found.bytes } : {}), ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
   await kv.set(key, record);
   if (previous && previous.jobId !== job.jobId) await demote(kv, list, previous.jobId);
   const entry = await kv.get<JobIndex>(indexKey(job.jobId));
   if (entry) await kv.set(indexKey(job.jobId), { ...entry, keepUntil: new Date(now.getTime() + BASE_KEEP_MS).toISOString() } satisfies JobIndex);
   const mine = (await list(userPrefix(job.requester))).flatMap(({ key: k, value }) => (isRecord(value) ? [{ key: k, value }] : []));
-  mine.sort((a, b) => b.value.exportedAt.localeCompare(a.value.exportedAt));
-  for (const old of mine.slice(MAX_BASES_PER_USER)) {
+  // Newest first, the one just kept always among them; the rest stay while both limits hold.
+  mine.sort((a, b) => Number(b.value.jobId === job.jobId) - Number(a.value.jobId === job.jobId) || b.value.exportedAt.localeCompare(a.value.exportedAt));
+  let bytes = 0;
+  for (const [i, old] of mine.entries()) {
+    bytes += old.value.bytes ?? 0;
+    if (i === 0 || (i < LIMITS.basesPerUser && bytes <= LIMITS.baseBytesPerUser)) continue;
     await kv.delete(old.key);
     await demote(kv, list, old.value.jobId);
   }

@@ -114,9 +114,12 @@ function remainingMs(): number {
  * for the scopes manifest.yml marks allowImpersonation), and as the app only for display names,
  * space keys and read restrictions.
  */
-export async function treeExportConsumer(event: { body?: { jobId?: unknown } }): Promise<{ outcome: RunOutcome } | undefined> {
+export async function treeExportConsumer(event: { body?: { jobId?: unknown; after?: unknown } }): Promise<{ outcome: RunOutcome } | undefined> {
   const jobId = event.body?.jobId;
   if (typeof jobId !== 'string' || !jobId) return undefined;
+  // Only the app pushes to this queue; still, a malformed field is ignored rather than trusted.
+  const after = event.body?.after;
+  const delivery = typeof after === 'string' && after.length > 0 && after.length <= 100 ? { after } : {};
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
   if (!job) return { outcome: 'missing' };
   // Both identities draw on the one app-wide points budget; the job paces itself on what they see.
@@ -127,13 +130,13 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown } }):
     pace: pacer(() => rate.last, { now: Date.now, random: Math.random }),
     kv: forgeKv,
     remainingMs,
-    continueLater: async (id, delaySeconds) => void (await queue().push({ body: { jobId: id }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
+    continueLater: async (id, delaySeconds, waitedFor) => void (await queue().push({ body: { jobId: id, ...(waitedFor ? { after: waitedFor } : {}) }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
     now: () => new Date(),
     onDone: async (done) => {
       // Freshness is kept per page; a space export has no root page to record it on.
       if (done.root.type === 'space') return;
       await recordExport(forgeKv, done.root.id, { version: done.root.version, format: done.options.format, at: new Date().toISOString(), accountId: done.requester, kind: 'tree' });
     },
-  });
+  }, delivery);
   return { outcome };
 }

@@ -13,6 +13,21 @@
  * one after STALE_MS; the base of incremental exports (./tree-base) at its `keepUntil`. (KVS also
  * offers a per-value TTL; sweeping on access keeps one rule that the
  * sandbox and the unit tests can check, and deletes the whole job at once.)
+ *
+ * Storage per user (issue 21): finished private zips nobody downloaded yet are bounded by count and
+ * bytes; a start over either is refused (TreeStorageFull) with what to do, and nothing the user has
+ * not seen is deleted to make room. Bases (./tree-base) are a cache and are evicted oldest first.
+ * Why these numbers (Forge docs mirror: limits-kvs-ce, forge-platform-pricing):
+ *   - KVS has no stored-bytes quota per installation, but every byte is written once in base64
+ *     (4/3 of the zip) in values of at most 240 KiB, and KVS writes are billed per GB beyond 0.1 GB a
+ *     month ($1.09/GB): one user parking zips is the app's bill, not theirs.
+ *   - A zip is built in the consumer's memory (512 MB by default, with its base64 copy beside it), so
+ *     a single export hardly exceeds ~150 MB; 256 MiB keeps one such export plus smaller ones, about
+ *     1,700 KVS values.
+ *   - 10 undownloaded exports: three can run at once (perUser) and a person rarely has more than a
+ *     few finished ones in flight; the 165 zips one test parked in a day were forgotten, not wanted.
+ * The check reads the index records the sweep lists (eventually consistent), so simultaneous starts
+ * can pass it together; they are still bounded by the per-user slots (3).
  */
 import type { KeyValue } from '../storage/kv';
 import { keys } from './tree-store';
@@ -26,6 +41,14 @@ export const LIMITS = {
   retentionMs: 24 * 3600_000,
   /** A job not finished after this is taken for lost and deleted. */
   staleMs: 48 * 3600_000,
+  /** Finished private zips not downloaded yet, per user: a start beyond this is refused. */
+  undownloadedPerUser: 10,
+  /** Their bytes (zip size), per user: a start once this is reached is refused. */
+  undownloadedBytesPerUser: 256 * 1024 * 1024,
+  /** Bases of incremental exports kept per user (roots × option sets); the oldest beyond go. */
+  basesPerUser: 5,
+  /** Their bytes (zip size), per user: the oldest go until the rest fit (the newest always stays). */
+  baseBytesPerUser: 256 * 1024 * 1024,
 };
 
 export const INDEX_PREFIX = 'tree-export-index:';
@@ -42,6 +65,10 @@ export interface JobIndex {
   keepUntil?: string;
   /** Set when a base's zip was downloaded (./tree-base): once replaced, it goes at once. */
   downloadedAt?: string;
+  /** Set when a private zip is stored: its size, counted against the requester's storage. */
+  bytes?: number;
+  /** The exported root's title, to name the export to its requester when their storage is full. */
+  title?: string;
 }
 
 /** Every key/value under a prefix (the KVS query API, all pages). */
@@ -62,6 +89,29 @@ export class TreeJobLimit extends Error {
     // Tree and space exports share the limits, so the message names both.
     super(scope === 'user' ? `You already have ${limit} page tree or space exports running` : `This site already has ${limit} page tree or space exports running`);
   }
+}
+
+/** The requester holds too many finished zips they have not downloaded (LIMITS). */
+export class TreeStorageFull extends Error {
+  constructor(readonly held: ReadonlyArray<Pick<JobIndex, 'title' | 'bytes' | 'finishedAt'>>, readonly over: 'count' | 'bytes') {
+    super(over === 'count' ? `You have ${held.length} finished exports you have not downloaded` : `Your finished exports you have not downloaded take ${megabytes(held.reduce((n, e) => n + (e.bytes ?? 0), 0))}`);
+  }
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** The requester's finished private zips nobody downloaded yet, oldest first. */
+export function undownloaded(alive: readonly JobIndex[], requester: string): JobIndex[] {
+  return alive
+    .filter((e) => e.requester === requester && e.finishedAt && e.bytes !== undefined && !e.downloadedAt)
+    .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+}
+
+/** Refuses a start (TreeStorageFull) while the requester's undownloaded zips are at a limit. */
+function checkStorage(alive: readonly JobIndex[], requester: string): void {
+  const held = undownloaded(alive, requester);
+  if (held.length >= LIMITS.undownloadedPerUser) throw new TreeStorageFull(held, 'count');
+  if (held.reduce((n, e) => n + (e.bytes ?? 0), 0) >= LIMITS.undownloadedBytesPerUser) throw new TreeStorageFull(held, 'bytes');
 }
 
 function isIndex(v: unknown): v is JobIndex {
@@ -123,7 +173,7 @@ export async function sweep(kv: KeyValue, list: ListByPrefix, now: Date): Promis
 
 /** Registers a new job, or refuses it (TreeJobLimit) when the user or the site is at its limit. */
 export async function admit(kv: KeyValue, list: ListByPrefix, create: CreateOnly, entry: JobIndex, now: Date): Promise<void> {
-  await sweep(kv, list, now);
+  checkStorage(await sweep(kv, list, now), entry.requester);
   const mine: Slot = { jobId: entry.jobId, at: now.toISOString() };
   const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
   const user = await claim(kv, create, range(LIMITS.perUser).map((n) => userSlot(entry.requester, n)), mine, now);
@@ -142,10 +192,13 @@ export async function release(kv: KeyValue, jobId: string): Promise<void> {
   await kv.delete(indexKey(jobId));
 }
 
-/** Marks a job finished (done, failed or cancelled): its slots are freed, and its retention starts. */
-export async function markFinished(kv: KeyValue, jobId: string, now: Date): Promise<void> {
+/**
+ * Marks a job finished (done, failed or cancelled): its slots are freed, and its retention starts.
+ * `stored`: the private zip it left for download, counted against its requester's storage.
+ */
+export async function markFinished(kv: KeyValue, jobId: string, now: Date, stored?: Pick<JobIndex, 'bytes' | 'title'>): Promise<void> {
   const entry = await kv.get<JobIndex>(indexKey(jobId));
   if (!entry || entry.finishedAt) return;
   await releaseSlots(kv, jobId);
-  await kv.set(indexKey(jobId), { ...entry, finishedAt: now.toISOString(), slots: [] } satisfies JobIndex);
+  await kv.set(indexKey(jobId), { ...entry, finishedAt: now.toISOString(), slots: [], ...stored } satisfies JobIndex);
 }

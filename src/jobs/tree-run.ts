@@ -27,10 +27,11 @@ import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
 import { pageFiles, presetRun, presetZip, type PresetRun } from '../export/presets/tree';
-import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/export';
+import type { ExportOptions, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
-import { markFinished } from './tree-limits';
+import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
+import { PACING } from './pacing';
 import { carryOver, incrementalReport, loadChanges, manifestFields, scopeCql, siteFloor } from './tree-incremental';
 import {
   cleanup,
@@ -58,8 +59,16 @@ export const tuning = {
   reserveMs: 120_000,
   /** Time the zip + upload phase needs; with less left, it starts in a fresh invocation. */
   zipReserveMs: 180_000,
-  /** Consecutive failed attempts (rate limits, outages) before the job gives up. */
-  maxFailures: 6,
+  /**
+   * Wall-clock cap of a job (since it was created): past it, a run that meets a rate limit or an
+   * outage fails the job instead of waiting again. Rate limits and outages never fail a job before
+   * that, whatever their number: they pass, and the checkpoint keeps the work done. One day is the
+   * retention of a finished zip (LIMITS.retentionMs) and half the time after which an unfinished job
+   * is swept as lost (LIMITS.staleMs), so a job that gives up is still there to say why.
+   */
+  giveUpAfterMs: LIMITS.retentionMs,
+  /** First wait after an outage (5xx, dropped connection), doubled per consecutive failed run up to the queue's 900 s. */
+  outageWaitSeconds: 15,
   /** Parallel per-page requests (comments, attachment lists, downloads). */
   concurrency: 4,
   /** Parallel read-restriction checks (attaching): tiny answers, one per tree item. */
@@ -276,8 +285,11 @@ export interface RunDeps {
   app: AppReads;
   kv: KeyValue;
   remainingMs(): number;
-  /** Queues the next invocation of this job. */
-  continueLater(jobId: string, delaySeconds: number): Promise<void>;
+  /**
+   * Queues the next invocation of this job. `after`: the run whose lease this delivery waits out
+   * (see `runTreeJob`); carried in the event body.
+   */
+  continueLater(jobId: string, delaySeconds: number, after?: string): Promise<void>;
   now(): Date;
   /** Called once the zip is delivered (attached, or stored for download). */
   onDone?(job: TreeJob, result: { fileName: string; bytes: number; attachmentId?: string }): Promise<void>;
@@ -288,11 +300,21 @@ export interface RunDeps {
   pace?(ckpt: Checkpoint, batches: number): number | undefined;
 }
 
-export type RunOutcome = 'done' | 'continued' | 'cancelled' | 'failed' | 'missing' | 'finished-before' | 'busy';
+/** `deferred`: another run held the job; this delivery comes back when that run's lease ends. */
+export type RunOutcome = 'done' | 'continued' | 'deferred' | 'cancelled' | 'failed' | 'missing' | 'finished-before' | 'busy';
+
+/** The queue's largest `delayInSeconds` (async-events-api, "Push API"). */
+const MAX_DELAY_S = 900;
+
+/** What a delivery carries besides the job id. */
+export interface Delivery {
+  /** Set on a delivery re-queued to wait out another run's lease: that run's id. */
+  after?: string;
+}
 
 const FINISHED: ReadonlySet<TreeStatus['phase']> = new Set(['done', 'failed', 'cancelled']);
 
-export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutcome> {
+export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Delivery = {}): Promise<RunOutcome> {
   const { kv } = deps;
   const found = await kv.get<TreeJob>(keys.job(jobId));
   if (!found) return 'missing';
@@ -301,16 +323,28 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
   const progress = await kv.get<TreeStatus>(keys.progress(jobId));
   // Events can be delivered twice: a finished job stays finished.
   if (progress && FINISHED.has(progress.phase)) return 'finished-before';
-  // A duplicate delivery while another run owns the job backs off: two runs would convert the same
+  // A delivery while another run owns the job does not run it: two runs would convert the same
   // batches and one could clean up while the other still reads (the lease is released before the
-  // owner re-queues, so its own continuation is never refused).
+  // owner re-queues, so its own continuation is never refused). Nor may it simply drop the job: the
+  // owner may be dead (stopped at its time limit, its host lost) with the lease running on, and this
+  // redelivery is then the job's only event. So it comes back when the lease ends, naming the run it
+  // waited for; if that run was alive, it has released the lease by then (and re-queued or finished
+  // the job itself), or a later run holds it: either way another event carries the job, and this one
+  // is dropped. Only a lease left to expire (its run died) is taken over.
   const runId = deps.runId ?? `${deps.now().getTime()}-${Math.random().toString(36).slice(2)}`;
   const held = await kv.get<Lease>(keys.lease(jobId));
-  if (held && held.runId !== runId && Date.parse(held.until) > deps.now().getTime()) return 'busy';
+  const leaseLeft = held ? Date.parse(held.until) - deps.now().getTime() : 0;
+  if (delivery.after !== undefined && (!held || (leaseLeft > 0 && held.runId !== delivery.after))) return 'busy';
+  if (held && held.runId !== runId && leaseLeft > 0) {
+    await deps.continueLater(jobId, Math.min(MAX_DELAY_S, Math.ceil(leaseLeft / 1000) + 1), held.runId);
+    return 'deferred';
+  }
   await kv.set(keys.lease(jobId), { runId, until: new Date(deps.now().getTime() + deps.remainingMs()).toISOString() } satisfies Lease);
   // Two runs that both found the job free: the last writer keeps it.
   if ((await kv.get<Lease>(keys.lease(jobId)))?.runId !== runId) return 'busy';
-  const later = async (delaySeconds: number): Promise<'continued'> => {
+  /** Re-queues the job; with a reason, the panel is told it waits (and until when, at the earliest). */
+  const later = async (delaySeconds: number, reason?: TreeWaitReason): Promise<'continued'> => {
+    if (reason && delaySeconds > 0) await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(deps.now().getTime() + delaySeconds * 1000).toISOString() } }));
     await kv.delete(keys.lease(jobId));
     await deps.continueLater(jobId, delaySeconds);
     return 'continued';
@@ -320,7 +354,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     const now = await kv.get<TreeStatus>(keys.progress(jobId));
     if (now && FINISHED.has(now.phase)) return false;
     await setProgress(kv, jobId, final);
-    await markFinished(kv, jobId, deps.now());
+    // A zip left for download counts against its requester's storage until downloaded (./tree-limits).
+    await markFinished(kv, jobId, deps.now(), final.download ? { bytes: final.download.bytes, title: job.root.title } : undefined);
     return true;
   };
 
@@ -390,7 +425,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
       const paced = deps.pace?.(ckpt, batches);
       if (paced !== undefined) {
         await kv.set(keys.ckpt(jobId), ckpt);
-        return await later(paced);
+        return await later(paced, 'pacing');
       }
       await setProgress(kv, jobId, status('converting'));
       const batch = todo.slice(ckpt.next, ckpt.next + tuning.batchSize);
@@ -438,7 +473,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     if (!(await finish(status('done', more)))) return 'finished-before';
     await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     // A private zip stays as the base of the next export of the same root (./tree-base).
-    if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, ...(siteTime ? { siteTime } : {}) }, deps.now());
+    if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, bytes: bytes.byteLength, ...(siteTime ? { siteTime } : {}) }, deps.now());
     await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
     return 'done';
   } catch (e) {
@@ -446,18 +481,21 @@ export async function runTreeJob(jobId: string, deps: RunDeps): Promise<RunOutco
     const now = await kv.get<TreeStatus>(keys.progress(jobId));
     if (now && FINISHED.has(now.phase)) return 'finished-before';
     passConsent(e);
-    ckpt.failures += 1;
-    await kv.set(keys.ckpt(jobId), ckpt);
-    if (retryable(e) && ckpt.failures < tuning.maxFailures) {
+    const age = deps.now().getTime() - Date.parse(job.createdAt);
+    if (retryable(e) && age < tuning.giveUpAfterMs) {
       // The checkpoint holds every finished batch; the next attempt picks up at the failed one.
-      const wait = isConfluenceError(e) && e.retryAfter !== undefined ? e.retryAfter : Math.min(900, 15 * 2 ** ckpt.failures);
-      return await later(Math.ceil(wait));
+      const wait = waitFor(e, ckpt, deps.now().getTime());
+      await kv.set(keys.ckpt(jobId), ckpt);
+      return await later(wait.seconds, wait.reason);
     }
-    const error = isConfluenceError(e)
-      ? { code: e.code, message: `${e.message}. ${e.hint}` }
-      : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
+    const error = retryable(e)
+      ? { code: 'GAVE_UP', message: `Confluence kept refusing or failing to answer for ${Math.round(tuning.giveUpAfterMs / 3600_000)} hours (last: ${isConfluenceError(e) ? e.message : 'no answer'}), so the export stopped. Start it again later.` }
+      : isConfluenceError(e)
+        ? { code: e.code, message: `${e.message}. ${e.hint}` }
+        : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
     await finish(status('failed', { error }));
-    await kv.delete(keys.lease(jobId));
+    // What it converted cannot be resumed once failed: only the status stays, for the panel.
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
     return 'failed';
   }
 }
@@ -524,6 +562,24 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
     if (open) out.add(n.id);
   }
   return out;
+}
+
+/**
+ * How long a run that met a retryable error waits before the next. A 429 waits what Confluence asked
+ * (Retry-After, or X-RateLimit-Reset: the client reads both into `retryAfter`), or the pacing's
+ * unknown-reset wait when it said nothing; it does not count as a failure. An outage (5xx, no
+ * connection) backs off exponentially per consecutive failed run. A wait beyond the queue's
+ * 900 s is kept in the checkpoint (`pausedUntil`), so the next run's pacing re-queues it again
+ * without a request (./pacing, `decide`).
+ */
+function waitFor(e: unknown, ckpt: Checkpoint, now: number): { seconds: number; reason: TreeWaitReason } {
+  if (isConfluenceError(e) && e.status === 429) {
+    const seconds = Math.max(1, Math.ceil(e.retryAfter ?? PACING.unknownResetSeconds));
+    if (seconds > MAX_DELAY_S) ckpt.pausedUntil = now + seconds * 1000;
+    return { seconds: Math.min(MAX_DELAY_S, seconds), reason: 'rate-limit' };
+  }
+  ckpt.failures += 1;
+  return { seconds: Math.min(MAX_DELAY_S, tuning.outageWaitSeconds * 2 ** (ckpt.failures - 1)), reason: 'outage' };
 }
 
 /**

@@ -119,7 +119,7 @@ export interface Checkpoint {
   skipped: number;
   /** Invocations used so far. */
   invocations: number;
-  /** Consecutive failed attempts (rate limits, outages); reset after a batch succeeds. */
+  /** Consecutive runs failed by an outage (5xx, no connection; 429s do not count); reset after a batch succeeds. */
   failures: number;
   /** spaceId → key, fetched once per job. */
   spaceKeys: Record<string, string>;

@@ -12,7 +12,7 @@ import { exportPage, DEFAULT_OPTIONS, type ExportResult } from '../export/servic
 import { keys, loadZip, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
 import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
-import { forgetJob, TreeJobLimit } from '../jobs/tree-limits';
+import { forgetJob, TreeJobLimit, TreeStorageFull } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
@@ -174,6 +174,16 @@ function jobError(e: unknown, what: 'tree' | 'space'): unknown {
       `Wait for one to finish (or cancel one), then start the ${what === 'tree' ? 'tree' : 'space'} export again.`,
     );
   }
+  if (e instanceof TreeStorageFull) {
+    // The requester's own exports, named to them alone (the titles were theirs to read when exported).
+    const named = e.held.slice(0, 5).map((h) => `"${h.title ?? 'an export'}"`).join(', ');
+    const more = e.held.length > 5 ? ` and ${e.held.length - 5} more` : '';
+    return new AppError(
+      'STORAGE_FULL',
+      `${e.message} (${named}${more}). The app keeps them for you, so it cannot start another one.`,
+      'Download them, or dismiss the ones you do not need with "Clear" in the Export tab of the page each was started on, then start this export again. Each is also deleted by itself a day after it finished.',
+    );
+  }
   const smaller = what === 'tree' ? 'Export a smaller branch: open the export from a page further down the tree' : 'Export the space in parts: open the tree export from pages of the space';
   if (e instanceof TreeListingTooSlow) {
     return new AppError('TOO_SLOW', `Confluence took too long to list this ${what} (${e.listed} items listed so far).`, `${smaller}, or try again when the site is less busy.`);
@@ -288,6 +298,19 @@ export function registerExportResolvers(resolver: Resolver): void {
     checkPreset(rest);
     const root = scope === 'space' ? { type: 'space' as const, id: (await spaceToExport(ctx, key)).id } : { type: 'page' as const, id: (await requireContent(ctx)).id };
     return treeChanges({ root, requester: ctx.accountId, options: options(rest) });
+  });
+
+  // Dismisses a finished export the caller does not want to download: its zip stops counting
+  // against their storage. An export kept as the base of the next one stays as that (a cache), as
+  // if downloaded; any other is deleted whole. A running one must be cancelled first.
+  defineResolver(resolver, 'export/tree/dismiss', jobPayload, async (input, ctx): Promise<{ dismissed: true }> => {
+    const { job, status } = await ownJob(input.jobId, ctx);
+    if (status.phase !== 'done' && status.phase !== 'failed' && status.phase !== 'cancelled') {
+      throw new AppError('STILL_RUNNING', 'This export is still running.', 'Cancel it first, or wait until it is done.');
+    }
+    if (await isBase(forgeKv, job)) await markDownloaded(forgeKv, job.jobId, new Date());
+    else await forgetJob(forgeKv, listByPrefix, job.jobId);
+    return { dismissed: true };
   });
 
   defineResolver(resolver, 'export/tree/cancel', jobPayload, async (input, ctx): Promise<TreeStatus> => {

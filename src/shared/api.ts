@@ -48,6 +48,8 @@ export interface Api {
   'export/space/start': Call<SpaceExportPayload, TreeStartResult>;
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
   'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
+  /** A finished export's zip stops counting against the caller's storage (deleted, or kept only as the next export's base). */
+  'export/tree/dismiss': Call<TreeJobPayload, { dismissed: true }>;
   'export/tree/download': Call<TreeDownloadPayload, TreeDownloadResult>;
   'export/tree/changes': Call<TreeChangesPayload, TreeChanges>;
   'comments/list': Call<CommentsListPayload, CommentsResult>;
@@ -73,6 +75,7 @@ export const API_KEYS = [
   'export/space/start',
   'export/tree/status',
   'export/tree/cancel',
+  'export/tree/dismiss',
   'export/tree/download',
   'export/tree/changes',
   'comments/list',

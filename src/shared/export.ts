@@ -118,7 +118,14 @@ export interface TreeChanges {
   reason?: string;
 }
 
-export type TreePhase = 'queued' | 'converting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';
+/** `waiting`: re-queued until Confluence lets it go on (see `TreeStatus.wait`); the work done so far is kept. */
+export type TreePhase = 'queued' | 'converting' | 'waiting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * Why a job waits: Confluence refused it (429: `rate-limit`), the job spares the app's shared points
+ * budget (`pacing`), or Confluence failed to answer (5xx, dropped connections: `outage`).
+ */
+export type TreeWaitReason = 'rate-limit' | 'pacing' | 'outage';
 
 export interface ReportSummaryItem {
   kind: string;
@@ -139,6 +146,8 @@ export interface TreeStatus {
   /** Set when done and private: the zip waits for `export/tree/download`, in `parts` slices. */
   download?: { fileName: string; bytes: number; parts: number };
   error?: { code: string; message: string };
+  /** Set while the phase is `waiting`: why, and until when (ISO) at the earliest. */
+  wait?: { reason: TreeWaitReason; until: string };
   /** Queue events used so far (more than 1 when the job resumed from a checkpoint). */
   invocations: number;
   updatedAt: string;

@@ -7,7 +7,7 @@ import { asUser, assumeTrustedRoute } from '@forge/api';
 import { createClient, type ClientOptions } from '../../src/confluence/client';
 import { ConfluenceError } from '../../src/confluence/errors';
 import { collect, nextLink, paginate, type FetchPage } from '../../src/confluence/paginate';
-import { withRetry, type RetryDeps, type RetryPolicy } from '../../src/confluence/retry';
+import { JOB_RETRY, withRetry, type RetryDeps, type RetryPolicy } from '../../src/confluence/retry';
 import { allDescendants } from '../../src/confluence/tree';
 import * as adf from '../../sandbox/confluence/adf';
 import { generateSite } from '../../sandbox/confluence/generate';
@@ -210,6 +210,24 @@ describe('retries', () => {
     expect(err).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfter: 60 });
     expect(waits).toEqual([]);
     expect(sb.requests).toHaveLength(1);
+  });
+
+  it('hands a 429 wait longer than rateWaitMs back at once (a job re-queues instead of sleeping), and sleeps a shorter one', async () => {
+    const { deps, waits } = fakeDeps();
+    const answers = [
+      { status: 429, headers: new Headers({ 'retry-after': '6' }) },
+      { status: 429, headers: new Headers({ 'retry-after': '3' }) },
+      { status: 200, headers: new Headers() },
+    ];
+    let calls = 0;
+    const policy = { ...JOB_RETRY, budgetMs: 60_000 };
+    expect(policy.rateWaitMs).toBe(5_000);
+    const first = await withRetry(async () => answers[calls++]!, policy, deps);
+    expect(first.status).toBe(429);
+    expect(waits).toEqual([]);
+    const second = await withRetry(async () => answers[calls++]!, policy, deps);
+    expect(second.status).toBe(200);
+    expect(waits).toEqual([3000]);
   });
 
   it('backs off with full jitter on 503 ×2, then succeeds', async () => {

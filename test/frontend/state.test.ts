@@ -88,6 +88,11 @@ describe('export', () => {
     expect(treeProgress(status({ phase: 'done', done: 0, total: 0 })).value).toBe(1);
     expect(treeProgress(status({ phase: 'queued', done: 0, total: 0 })).value).toBe(0);
     expect(treeProgress(status({ done: 9, total: 4 })).value).toBe(1);
+    // A waiting job says so, and that it goes on by itself; it is still running (the panel polls).
+    const waiting = status({ phase: 'waiting', done: 80, total: 300, wait: { reason: 'rate-limit', until: '2026-12-01T10:05:00Z' } });
+    expect(treeProgress(waiting)).toEqual({ value: 80 / 300, label: 'Waiting: Confluence asked the app to slow down; it continues by itself: 80 of 300 pages' });
+    expect(treeProgress({ ...waiting, wait: { reason: 'outage', until: '2026-12-01T10:05:00Z' } }).label).toMatch(/^Waiting: Confluence did not answer/);
+    expect(jobRunning({ status: waiting } as never)).toBe(true);
   });
 
   it('groups the fidelity report, most frequent first', () => {

@@ -4,6 +4,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { byTestId, by, has, mount } from './helpers';
+import type { JobIndex } from '../../src/jobs/tree-limits';
 
 let sandbox: Sandbox;
 let host: Host;
@@ -137,4 +138,22 @@ it('says what a re-export will do before it runs, builds on the earlier export b
   await host.change(byTestId(host, 'tree-full'), false);
   await host.click(byTestId(host, 'tree-reset'));
   await host.idle();
+});
+
+it('dismisses a finished zip the user clears without downloading it, so it stops counting against their storage', async () => {
+  if (!has(host, 'tree-start')) await host.change(byTestId(host, 'opt-tree'), true);
+  await host.click(byTestId(host, 'tree-start'));
+  await sandbox.platform.drain();
+  const done = await host.waitFor((h) => h.find(by.testId('tree-done'))[0], 10_000);
+  expect(host.text(done)).toContain('"Clear" dismisses it');
+  const before = host.invoked.filter((k) => k === 'export/tree/dismiss').length;
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.waitFor(() => host.invoked.filter((k) => k === 'export/tree/dismiss').length > before);
+  await host.idle();
+  // The newest finished zip of Alice's (the one just cleared) no longer counts as undownloaded.
+  const kvs = sandbox.platform.kvs;
+  const mine = kvs.keys().filter((k) => k.startsWith('tree-export-index:')).map((k) => kvs.peek(k) as JobIndex).filter((e) => e.requester === SEED.users.alice && e.bytes !== undefined);
+  const newest = mine.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
+  expect(newest === undefined || newest.downloadedAt !== undefined).toBe(true);
+  expect(mine.filter((e) => !e.downloadedAt).every((e) => (e.finishedAt ?? '') < (newest?.finishedAt ?? ''))).toBe(true);
 });

@@ -63,7 +63,9 @@ describe('pacing on the points budget', () => {
     // after the spending), with work left, and
     // asked to come back when the window resets: 10 s on the meter's clock (no jitter here).
     const paused = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
-    expect(paused.phase).toBe('converting');
+    // The panel says it waits, and why (issue 21: a paced job says so instead of looking stuck).
+    expect(paused.phase).toBe('waiting');
+    expect(paused.wait?.reason).toBe('pacing');
     expect(paused.done).toBe(4);
     expect(paused.done).toBeLessThan(started.total);
     expect(delayed()).toHaveLength(1);
