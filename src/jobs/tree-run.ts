@@ -31,7 +31,7 @@ import type { ExportOptions, TreeStartResult, TreeStatus } from '../shared/expor
 import type { KeyValue } from '../storage/kv';
 import { markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
-import { carryOver, incrementalReport, loadChanges, manifestFields, scopeCql, siteFloor } from './tree-incremental';
+import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
   cleanup,
   keys,
@@ -76,7 +76,7 @@ export const MAX_ITEMS = 20_000;
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'> & Partial<Pick<Confluence, 'countContent'>>;
+  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
   kv: KeyValue;
   /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
   admit?(jobId: string): Promise<void>;
@@ -90,7 +90,7 @@ export interface CreateDeps {
 
 /** The same, listing a whole space instead of a page's tree. */
 export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
-  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'> & Partial<Pick<Confluence, 'countContent'>>;
+  client: Pick<Confluence, 'spacePages' | 'spaceBlogPosts'>;
   /** As the app: only counts the space's pages and blog posts, to say how many the user could not read. */
   app?: Pick<Confluence, 'countContent'>;
 };
@@ -130,14 +130,12 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
   return admitted(deps, async (jobId) => {
     const { plan, unlisted, unlistedMore } = await listTree(deps, input, root, started);
     const title = root.title ?? 'Export';
-    const scopeCount = await countScope(deps.client, { root: { type: 'page', id: root.id } });
     return storeJob(deps, input, jobId, plan, {
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
       fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
       baseUrl: root._links?.base,
       ...(unlisted.length > 0 ? { unlisted } : {}),
       ...(unlistedMore > 0 ? { unlistedMore } : {}),
-      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
 }
@@ -163,9 +161,9 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     }
     const title = space.name || space.key || space.id;
     const plan = planTree({ id: space.id, title, type: 'space' }, planSpace(space.id, pages, posts));
-    const scopeCount = await countScope(deps.client, { root: { type: 'space', id: space.id }, ...(space.key ? { spaceKey: space.key } : {}) });
     // A space the user can only partly read: the export says how many items it left out, never which.
-    // The app's count comes from the search index, so it can lag behind; a failed count says nothing.
+    // The app's count is the search's totalSize: an estimate, a few off on real sites (FINDINGS §2),
+    // and it can lag behind; so the report words it as one. A failed count says nothing.
     const all = space.key && deps.app ? await deps.app.countContent(`space = "${space.key}" and type in (page, blogpost)`).catch(orElse(undefined)) : undefined;
     const hidden = all === undefined ? 0 : all - pages.length - posts.length;
     return storeJob(deps, { ...input, attach: false }, jobId, plan, {
@@ -175,19 +173,10 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
       ...(hidden > 0 ? { unreadable: hidden } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
       ...(space.key ? { spaceKey: space.key } : {}),
-      ...(scopeCount !== undefined ? { scopeCount } : {}),
     });
   });
 }
 
-/**
- * The search's count of the pages in the export's scope, as the user, right after the listing: the
- * next (incremental) export compares its own count with it (./tree-incremental). Unknown on failure.
- */
-async function countScope(client: Partial<Pick<Confluence, 'countContent'>>, job: Parameters<typeof scopeCql>[0]): Promise<number | undefined> {
-  const scope = scopeCql(job);
-  return scope && client.countContent ? client.countContent(scope).catch(orElse(undefined)) : undefined;
-}
 
 /** Runs `create` under a slot of the job limits, giving the slot back when creating fails. */
 async function admitted(deps: Pick<CreateDeps, 'admit' | 'release' | 'newId'>, create: (jobId: string) => Promise<TreeStartResult>): Promise<TreeStartResult> {
@@ -225,7 +214,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey' | 'scopeCount'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();
@@ -746,7 +735,7 @@ async function buildZip(
     for (const n of nodes) if (!shared.has(n.id)) report.push({ ...WITHHELD });
   }
   if (job.unreadable) {
-    report.push({ kind: 'page-skipped', what: 'unreadable', detail: `${job.unreadable} pages or blog posts of this space are not in the export: you cannot read them (counted from the search index, which can lag behind).` });
+    report.push({ kind: 'page-skipped', what: 'unreadable', detail: `About ${job.unreadable} pages or blog posts of this space may not be in the export because you cannot read them (an estimate from the search index, which can be a few off or lag behind).` });
   }
   if (job.unlistedMore) {
     report.push({ kind: 'page-skipped', what: 'subtree', detail: `Pages below ${job.unlistedMore} more items at the 10-level limit were not listed either.` });
