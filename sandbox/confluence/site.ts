@@ -323,11 +323,10 @@ export class Site {
     this.mustContent(contentId).editableBy = accountIds ? [...accountIds] : null;
   }
 
-  /** Sets the view restriction; Confluence sends `permissions_updated` (stamped a minute later). */
+  /** Sets the view restriction; Confluence sends `permissions_updated` (stamped with the site's clock, which only writes move). */
   restrict(contentId: string, accountIds: string[] | null, byAccountId?: string): void {
     const c = this.mustContent(contentId);
     c.restrictedTo = accountIds ? [...accountIds] : null;
-    this.tick();
     this.emit({ kind: 'permissions_updated', id: contentId, ...(byAccountId ? { by: byAccountId } : {}) });
   }
 
@@ -337,7 +336,6 @@ export class Site {
    */
   setTrashed(id: string, trashed: boolean, byAccountId?: string): void {
     this.mustContent(id).status = trashed ? 'trashed' : 'current';
-    this.tick();
     this.emit({ kind: trashed ? 'trashed' : 'restored', id, ...(byAccountId ? { by: byAccountId } : {}) });
   }
 
@@ -358,7 +356,6 @@ export class Site {
     c.parentId = parentId;
     c.childPosition = siblings.length - 1;
     c.spaceId = this.mustContent(parentId).spaceId;
-    this.tick();
     this.emit({ kind: 'moved', id, before, ...(byAccountId ? { by: byAccountId } : {}) });
   }
 
