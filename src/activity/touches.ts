@@ -18,7 +18,15 @@ export interface Touch {
   type: string;
   /** Site-clock time of the event (eventCreatedDate). */
   at: string;
+  /** App-clock time the trigger recorded it. */
+  seenAt?: string;
 }
+
+/**
+ * Clock skew between the hosts that run the trigger and the listing: a touch recorded this long
+ * before a listing began still counts (an extra listing at worst, never a missed change).
+ */
+export const SKEW_MS = 5_000;
 
 /** Kept a little longer than a base (tree-base BASE_KEEP_MS, 7 days): older touches can concern no base. */
 export const TOUCH_KEEP_MS = 8 * 24 * 3600_000;
@@ -38,11 +46,22 @@ export async function recordTouch(kv: KeyValue, spaces: readonly string[], touch
   }
 }
 
-/** Touches of the space (and of unknown spaces) at or after `since` (site clock). */
-export async function touchedSince(kv: KeyValue, spaceId: string, since: string): Promise<Touch[]> {
+/**
+ * Touches of the space (and of unknown spaces) that an export may not reflect: made at or after
+ * `since` (site clock: the base's siteTime, less CQL's margin) and recorded after its listing began
+ * (`listedAt`, app clock, less SKEW_MS; a touch recorded before was made before the listing, which
+ * saw its effect). Without the second bound, one restriction would make every later export list again.
+ */
+export async function touchedSince(kv: KeyValue, spaceId: string, since: string, listedAt?: string): Promise<Touch[]> {
+  const after = listedAt && !Number.isNaN(Date.parse(listedAt)) ? new Date(Date.parse(listedAt) - SKEW_MS).toISOString() : undefined;
   const out: Touch[] = [];
   for (const space of [spaceId, UNKNOWN_SPACE]) {
-    for (const r of await kv.list<Touch>(prefix(space))) if (typeof r.value?.at === 'string' && r.value.at >= since) out.push(r.value);
+    for (const r of await kv.list<Touch>(prefix(space))) {
+      const t = r.value;
+      if (typeof t?.at !== 'string' || t.at < since) continue;
+      if (after && typeof t.seenAt === 'string' && t.seenAt < after) continue;
+      out.push(t);
+    }
   }
   return out;
 }

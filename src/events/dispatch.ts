@@ -21,6 +21,8 @@ export interface DispatchDeps {
    * (a trigger has no user to act as): a number only, which is never shown to anyone.
    */
   pageVersion?(id: string): Promise<number | undefined>;
+  /** The app's clock (tests pin it). */
+  now?(): Date;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'self-generated' | 'ignored';
@@ -58,7 +60,7 @@ export async function dispatch(raw: unknown, deps: DispatchDeps): Promise<Outcom
   if (parsed.event.selfGenerated) return 'self-generated';
   if (isTouch(parsed.event)) {
     // Idempotent (one key per event), so a repeated delivery changes nothing.
-    await recordTouch(deps.kv, parsed.event.spaces, { id: parsed.event.content.id, type: parsed.event.eventType, at: parsed.event.at });
+    await recordTouch(deps.kv, parsed.event.spaces, { id: parsed.event.content.id, type: parsed.event.eventType, at: parsed.event.at, seenAt: (deps.now?.() ?? new Date()).toISOString() });
     return 'handled';
   }
   const event = await withVersion(parsed.event, deps);

@@ -43,6 +43,8 @@ export interface BaseRecord {
    * manifest's `siteTime`): the next change search starts there. Absent: the export found no page.
    */
   siteTime?: string;
+  /** App-clock time its listing began (TreeJob.listedAt): touches received before it are reflected. */
+  listedAt?: string;
 }
 
 /** Short stable hash of the options that shape the output: a base only serves the same options. */
@@ -93,7 +95,7 @@ export async function keepAsBase(kv: KeyValue, list: ListByPrefix, job: TreeJob,
   if (job.delivery !== 'download') return;
   const key = baseKey(job.requester, job.root, job.options);
   const previous = await kv.get<BaseRecord>(key);
-  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
+  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.listedAt ? { listedAt: job.listedAt } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
   await kv.set(key, record);
   if (previous && previous.jobId !== job.jobId) await demote(kv, list, previous.jobId);
   const entry = await kv.get<JobIndex>(indexKey(job.jobId));

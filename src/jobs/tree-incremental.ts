@@ -13,7 +13,7 @@
  *     equals the manifest's is not a change, so a wider window costs points, never correctness.
  *  3. The hits' metadata (no bodies) in bulk, with the root page: versions, titles, parents.
  *  4. Touches (src/activity/touches.ts): restrictions changed, pages moved or restored in the space
- *     since `siteTime`, recorded from Confluence's events. Any touch, or a hit whose parent is unknown
+ *     since `siteTime` and recorded after the base's listing began (`listedAt`), from Confluence's events. Any touch, or a hit whose parent is unknown
  *     (a new folder, a subtree moved in), and the tree is listed again as the user (about one point
  *     per page): what the requester may no longer read is dropped, moves inside the tree are seen.
  *     A search's `totalSize` is an estimate on real sites (FINDINGS §2), so no count decides.
@@ -310,6 +310,8 @@ export interface IncrementalInput {
 export async function createIncrementalJob(deps: IncrementalCreateDeps, input: IncrementalInput): Promise<TreeStartResult | { reason: string }> {
   const { client, kv } = deps;
   const o = input.options;
+  // Before anything is read: touches recorded from here on are not reflected by this plan.
+  const listedAt = deps.now().toISOString();
   const baseJob = await kv.get<TreeJob>(keys.job(input.base.jobId));
   if (!baseJob) return { reason: 'the earlier export is no longer stored' };
   const rootId = baseJob.root.id;
@@ -357,7 +359,7 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   // Restrictions changed, pages moved or restored in the space since the base: only a listing as the
   // user says which pages the requester may still read and where they sit now.
   const spaceId = isSpace ? rootId : rootMeta?.spaceId;
-  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(base.siteTime))).length > 0;
+  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(base.siteTime), input.base.listedAt)).length > 0;
   const listed = unknownParent || touched;
   const items = listed ? await listAgain(client, baseJob.root, input.tick ?? (() => undefined)) : [...cur.values()];
 
@@ -419,6 +421,7 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
       options: o,
       siteUrl: input.siteUrl || baseJob.siteUrl,
       createdAt,
+      listedAt,
       total: current.length,
       nodeChunks: await saveNodes(kv, jobId, plan.nodes),
       fileName: baseJob.fileName,
@@ -626,6 +629,6 @@ export async function countChanges(
   const versions = new Map(stored.entries.map((e) => [e.id, e.version]));
   const changed = [...meta.values()].filter((m) => m.id !== job.root.id && m.version?.number !== undefined && versions.get(m.id) !== m.version.number).length;
   const spaceId = isSpace ? job.root.id : meta.get(job.root.id)?.spaceId;
-  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(stored.siteTime))).length > 0;
+  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(stored.siteTime), base.listedAt)).length > 0;
   return { ...about, changed, ...(touched ? { touched } : {}) };
 }

@@ -134,6 +134,7 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
       fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
       baseUrl: root._links?.base,
+      listedAt: new Date(started).toISOString(),
       ...(unlisted.length > 0 ? { unlisted } : {}),
       ...(unlistedMore > 0 ? { unlistedMore } : {}),
     });
@@ -178,6 +179,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
       root: { id: space.id, type: 'space', title, version: 0 },
       fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
       baseUrl: space._links?.base,
+      listedAt: new Date(started).toISOString(),
       ...(hidden > 0 ? { unreadable: hidden } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
       ...(space.key ? { spaceKey: space.key } : {}),
@@ -222,7 +224,7 @@ async function storeJob(
   input: JobInput,
   jobId: string,
   plan: TreePlan,
-  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey'> & { baseUrl?: string },
+  shape: Pick<TreeJob, 'root' | 'fileName' | 'unlisted' | 'unlistedMore' | 'unreadable' | 'startedOn' | 'spaceKey' | 'listedAt'> & { baseUrl?: string },
 ): Promise<TreeStartResult> {
   const nodeChunks = await saveNodes(deps.kv, jobId, plan.nodes);
   const createdAt = deps.now().toISOString();

@@ -33,6 +33,12 @@ export interface TreeJob {
   options: ExportOptions;
   siteUrl: string;
   createdAt: string;
+  /**
+   * App-clock time the listing this job's tree reflects began (its own, or, for an incremental job
+   * that did not list, a moment when no touch had been recorded since its base's listing). Touches
+   * received before it are reflected (src/activity/touches.ts).
+   */
+  listedAt?: string;
   /** Pages to export. */
   total: number;
   nodeChunks: number;

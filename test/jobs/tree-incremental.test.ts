@@ -196,6 +196,17 @@ describe('incremental tree export', () => {
     // The page opened to her is in, fetched as her.
     expect(again.text('mkdocs.yml')).toContain('FAQ');
     expect(bodyFetches(sb).flatMap((r) => idsIn(r.path))).toContain(SEED.pages.faq);
+    // Those touches were recorded before that listing (here: as if it ran a minute later): the next
+    // export does not list again for them.
+    for (const k of sb.platform.kvs.keys().filter((x) => x.startsWith('touch:'))) {
+      const t = sb.platform.kvs.peek(k) as { seenAt: string };
+      sb.platform.kvs.handle('/api/v1/set', { key: k, value: { ...t, seenAt: new Date(Date.parse(t.seenAt) - 60_000).toISOString() } });
+    }
+    sb.confluence.resetRequests();
+    const quiet = await exportTree(alice, { preset: 'mkdocs' });
+    expect(quiet.manifest.incremental?.listed).toBe(false);
+    expect(listings(sb)).toEqual([]);
+    expect(quiet.text('mkdocs.yml')).not.toContain('Installation');
   });
 
   it('falls back to a full export, and says why, when the base is corrupt or of an older format', async () => {
