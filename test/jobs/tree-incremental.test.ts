@@ -84,6 +84,18 @@ describe('incremental tree export', () => {
     for (const n of names) expect(again.text(n)).toBe(first.text(n));
   });
 
+  it('decides nothing on a search total (an estimate, a few off): an unchanged tree is never listed again', async () => {
+    for (const id of [SEED.pages.home, SEED.pages.guide, SEED.pages.chapter]) {
+      const root = { id, type: 'page' as const };
+      await exportTree(alice, {}, root);
+      sb.confluence.resetRequests();
+      const again = await exportTree(alice, {}, root);
+      expect([id, again.started.mode, again.manifest.incremental?.listed]).toEqual([id, 'incremental', false]);
+      expect(listings(sb)).toEqual([]);
+      expect(sb.confluence.requests.filter((r) => r.path.includes('limit=1&') || r.path.endsWith('limit=1'))).toEqual([]);
+    }
+  });
+
   it('fetches edited, new and renamed pages and the pages showing or linking to them', async () => {
     const site = sb.confluence.site;
     const first = await exportTree(alice, {});
