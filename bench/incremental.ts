@@ -9,11 +9,15 @@
  *
  * `points`/`requests`: everything the re-export cost Confluence (start: change search, metadata,
  * count; run: bodies, names). `fullPoints`/`fullRequests`: the full export measured at the start.
- * `floorPoints`: what this design cannot go below for that round: one search (1 + one point per hit),
- * the hits' metadata in bulk (1 + one per hit + the root), the count (2: `limit=1`), and the
- * changed bodies in bulk (one request per 250 + one per page); the name lookups are on top.
- * Without the count (blind to deletions) it would be 2 points lower; with the listing that finds
- * moves inside the tree, about one point per page more (see bench/change-detection.ts).
+ * `floorPoints`: what this design cannot go below for that round: the site's time zone (systemInfo,
+ * 2), one search (1 + one point per hit), the hits' metadata in bulk (1 + one per hit + the root), and
+ * the changed bodies in bulk (one request per 250 + one per page); the name lookups are on top.
+ * No search total is asked for (an estimate on real sites).
+ *
+ * A last line, `"event":"permissions_updated"`: one page of the tree restricted away from the
+ * requester (Confluence sends the event, the trigger records it), then the re-export: it lists the
+ * tree again as the user (about one point per page), the price of never carrying a page she may no
+ * longer read. Moves and restores cost the same.
  */
 import * as a from '../sandbox/confluence/adf';
 import { generateSite } from '../sandbox/confluence/generate';
@@ -78,10 +82,28 @@ export async function benchIncremental(): Promise<Array<Record<string, unknown>>
         fetched: inc.fetched,
         listed: inc.status.report.some((r) => r.what === 'incremental' && r.detail.includes('listed again')),
         detection: inc.detection,
-        floorPoints: 1 + hits + (1 + hits + 1) + 2 + Math.ceil(changed / 250) + changed,
+        floorPoints: 2 + 1 + hits + (1 + hits + 1) + Math.ceil(changed / 250) + changed,
         target: inc.points <= 0.05 * full.points || changed !== 10 ? 'met' : 'missed',
       });
     }
+    const hidden = under[500]?.id ?? '';
+    site.restrict(hidden, [SEED.users.bob], SEED.users.bob);
+    const touched = await exportOnce(sb, content, 'incremental');
+    if (touched.started.mode !== 'incremental') throw new Error(`the touched round ran in full: ${touched.started.reason}`);
+    lines.push({
+      bench: 'incremental',
+      event: 'permissions_updated',
+      pages: full.status.done,
+      changed: 0,
+      points: touched.points,
+      fullPoints: full.points,
+      requests: touched.requests,
+      fullRequests: full.requests,
+      ofFullPoints: Number((touched.points / full.points).toFixed(4)),
+      fetched: touched.fetched,
+      listed: touched.status.report.some((r) => r.what === 'incremental' && r.detail.includes('listed again')),
+      detection: touched.detection,
+    });
     return lines;
   } finally {
     await sb.close();

@@ -10,6 +10,7 @@ import * as app from '../src/index';
 import { SEED } from './confluence/seed';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
+import { contentChangeEvent } from './forge/events';
 import { consumerTimeoutMs } from './forge/limits';
 import { confluenceContext, invokeAction, type ActionHandler } from './forge/action';
 import { installForgePlatform, type ConsumerHandler, type ForgePlatform } from './forge/platform';
@@ -58,6 +59,8 @@ export interface StartOptions extends SandboxOptions {
   consumerBudgetMs?: number;
   /** Overrides the 25 s resolver and trigger limit (tests shrink it). */
   resolverBudgetMs?: number;
+  /** The site's time zone (IANA), where CQL reads dates; default the site's (America/Los_Angeles). */
+  timeZone?: string;
 }
 
 interface Manifest {
@@ -88,6 +91,7 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
   const confluence = await startConfluence(options);
+  if (options.timeZone) confluence.site.timeZone = options.timeZone;
   const manifest = readManifest();
   const platform = installForgePlatform({
     confluenceUrl: confluence.url,
@@ -101,16 +105,45 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     platform.registerConsumer(c.queue, handlerFor(manifest, c.function) as unknown as ConsumerHandler, timeout);
   }
   const resolver = handlerFor(manifest, 'resolver') as unknown as (req: unknown, rt: unknown) => Promise<unknown>;
+  const triggerFor = (eventType: string) => manifest.modules?.trigger?.find((t) => t.events.includes(eventType));
+  const deliver = (event: { eventType: string } & Record<string, unknown>): Promise<unknown> => {
+    const module = triggerFor(event.eventType);
+    if (!module) throw new Error(`No trigger in manifest.yml subscribes to ${event.eventType}`);
+    const handler = handlerFor(manifest, module.function) as unknown as (e: unknown, c: unknown) => Promise<unknown>;
+    return deliverTrigger(platform, handler, event, module.key);
+  };
+  // Confluence sends an event for each restriction change, move, trash, restore and deletion to the
+  // apps subscribed to it, as `updated:page` is sent for an edit (./preview/edit.ts). Delivery is
+  // asynchronous (up to ~3 min on the platform); here every event is delivered before the next
+  // invocation, so tests see the state a patient user would.
+  const inFlight = new Set<Promise<unknown>>();
+  const unwatch = confluence.site.watch((change) => {
+    const event = contentChangeEvent(confluence.site, change);
+    if (!triggerFor(event.eventType)) return;
+    const p = deliver(event).catch((e: unknown) => console.warn(`[sandbox] ${event.eventType} delivery failed: ${e instanceof Error ? e.message : String(e)}`));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  });
+  const settle = async (): Promise<void> => {
+    while (inFlight.size) await Promise.all([...inFlight]);
+  };
+  const drain = platform.drain.bind(platform);
+  platform.drain = async (...args: Parameters<typeof drain>) => {
+    await settle();
+    return drain(...args);
+  };
 
   return {
     confluence,
     platform,
     async invoke<T>(key: string, o: InvokeOptions) {
+      await settle();
       const space = o.content ? spaceOf(confluence, o.content.id) : undefined;
       const call = { key, accountId: o.accountId, content: o.content, space, payload: o.payload, moduleKey: o.module?.key, extensionType: o.module?.type, siteUrl: o.siteUrl };
       return (await invokeResolver(platform, resolver, call)) as T;
     },
     async callAction<T>(key: string, o: ActionOptions) {
+      await settle();
       const module = manifest.modules?.action?.find((a) => a.key === key);
       if (!module) throw new Error(`manifest.yml has no action ${key}`);
       const handler = handlerFor(manifest, module.function) as unknown as ActionHandler;
@@ -118,12 +151,11 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
       return (await invokeAction(platform, handler, { key, accountId: o.accountId, inputs: o.inputs }, here)) as T;
     },
     async trigger(event) {
-      const module = manifest.modules?.trigger?.find((t) => t.events.includes(event.eventType));
-      if (!module) throw new Error(`No trigger in manifest.yml subscribes to ${event.eventType}`);
-      const handler = handlerFor(manifest, module.function) as unknown as (e: unknown, c: unknown) => Promise<unknown>;
-      return deliverTrigger(platform, handler, event, module.key);
+      await settle();
+      return deliver(event);
     },
     async close() {
+      unwatch();
       await platform.drain().catch(() => undefined);
       await confluence.close();
     },

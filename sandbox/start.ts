@@ -6,12 +6,25 @@
  *   SANDBOX_PORT  port of the sandbox Confluence (default: a random free port)
  *   PREVIEW_PORT  port of the preview (default: 3000, or a random free port when 3000 is taken)
  *   CONTROL_PORT  loopback port `npm run invoke -- --url` talks to (default: a random free port)
+ *   SANDBOX_TZ    the site's time zone, an IANA name CQL reads dates in (default America/Los_Angeles)
  * Runs until Ctrl-C.
  */
 import { startSandbox } from './harness';
 import { startControl } from './forge/control';
 import { startPreview } from './preview/server';
 import { ensureBundle, uiDir } from './forge/artifact';
+
+/** SANDBOX_TZ, checked: an unknown zone would make every CQL date a 500. */
+function timeZone(): string | undefined {
+  const raw = process.env.SANDBOX_TZ;
+  if (!raw) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: raw });
+  } catch {
+    throw new Error(`SANDBOX_TZ must be an IANA time zone such as Pacific/Kiritimati, not "${raw}"`);
+  }
+  return raw;
+}
 
 function port(name: string): number | undefined {
   const raw = process.env[name];
@@ -26,7 +39,8 @@ async function main(): Promise<void> {
   const previewPort = port('PREVIEW_PORT');
   const forgeUi = process.argv.includes('--bundle');
   if (forgeUi) await ensureBundle((line) => console.log(line));
-  const sandbox = await startSandbox({ port: sandboxPort ?? 0 });
+  const tz = timeZone();
+  const sandbox = await startSandbox({ port: sandboxPort ?? 0, ...(tz ? { timeZone: tz } : {}) });
   const preview = await startPreview({
     sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined, forgeUi: forgeUi ? uiDir('panel') : undefined,
   });

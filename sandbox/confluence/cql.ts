@@ -4,8 +4,13 @@
 // queries it cannot parse.
 // Date values follow the CQL field reference (https://developer.atlassian.com/cloud/confluence/cql-fields/,
 // "Last modified" / "Created"): "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy/MM/dd" or "yyyy-MM-dd".
-// Real sites read them in the searcher's time zone; the sandbox reads them as UTC (ASSUMED). Dates
-// have minute precision, so a change search must overlap its window and dedupe by version.
+// Real sites read them in the site's (or the searcher's) time zone, not UTC, while every timestamp in
+// an answer is UTC: Atlassian issue CONFCLOUD-70966 (date clauses use the instance's zone);
+// opensearch-project/data-prepper PR #5500 formats its `lastmodified >=` literal in
+// `/wiki/rest/api/settings/systemInfo` `defaultTimeZone` for that reason; onyx's connector notes the
+// same (../shared/real-responses/FINDINGS.md §1). So the sandbox reads them in its site's zone
+// (`Site.timeZone`, default America/Los_Angeles). Dates have minute precision, so a change search
+// must overlap its window and dedupe by version.
 import { HttpError } from './paging';
 
 export type CqlOp = '=' | '!=' | '~' | '!~' | 'in' | 'not in' | '>' | '>=' | '<' | '<=';
@@ -15,14 +20,23 @@ export interface CqlQuery { clauses: CqlClause[]; orderBy?: { field: string; des
 const FIELDS = new Set(['type', 'space', 'space.key', 'ancestor', 'parent', 'id', 'content', 'title', 'label', 'text', 'lastmodified', 'created']);
 const DATE_FIELDS = new Set(['lastmodified', 'created']);
 
-/** A CQL date value as epoch ms (UTC), or a 400. */
-export function parseCqlDate(v: string): number {
+/** The zone's offset from UTC (ms, east positive) at instant `t`. */
+export function zoneOffsetMs(timeZone: string, t: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t));
+  const n = (type: string): number => Number(parts.find((x) => x.type === type)?.value ?? 0);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(t / 1000) * 1000;
+}
+
+/** A CQL date value (a wall clock in `timeZone`) as epoch ms, or a 400. */
+export function parseCqlDate(v: string, timeZone = 'UTC'): number {
   const m = /^(\d{4})[/-](\d{2})[/-](\d{2})(?: (\d{2}):(\d{2}))?$/.exec(v.trim());
   if (!m) throw new HttpError(400, `CQL: invalid date '${v}' (expected yyyy/MM/dd HH:mm, yyyy-MM-dd HH:mm, yyyy/MM/dd or yyyy-MM-dd)`);
   const [, y, mo, d, h, mi] = m;
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0));
   if (new Date(t).getUTCDate() !== Number(d)) throw new HttpError(400, `CQL: invalid date '${v}'`);
-  return t;
+  // The wall clock's instant: its offset is taken at the guess, then again at the result (DST edges).
+  const first = t - zoneOffsetMs(timeZone, t);
+  return t - zoneOffsetMs(timeZone, first);
 }
 
 type Tok = { t: 'word' | 'str' | 'op' | '(' | ')' | ','; v: string };
@@ -106,7 +120,7 @@ export function parseCql(src: string): CqlQuery {
         if (t?.t !== ',') throw new HttpError(400, 'CQL: , or ) expected');
       }
     } else values.push(value());
-    if (DATE_FIELDS.has(field)) values.forEach(parseCqlDate); // a bad date is a 400 before any match
+    if (DATE_FIELDS.has(field)) values.forEach((v) => parseCqlDate(v)); // a bad date is a 400 before any match
     q.clauses.push({ field, op, values });
     if (i >= toks.length) break;
     if (word('and')) { i++; continue; }
@@ -127,13 +141,13 @@ export interface CqlItem {
 const contains = (hay: string, needle: string): boolean =>
   hay.toLowerCase().includes(needle.toLowerCase().replace(/[*?]/g, ''));
 
-export function matches(q: CqlQuery, it: CqlItem): boolean {
+export function matches(q: CqlQuery, it: CqlItem, timeZone = 'UTC'): boolean {
   return q.clauses.every((c) => {
     if (DATE_FIELDS.has(c.field)) {
       const at = Date.parse((c.field === 'created' ? it.created : it.lastmodified) ?? '');
       if (Number.isNaN(at)) return false;
       const hit = c.values.some((v) => {
-        const t = parseCqlDate(v);
+        const t = parseCqlDate(v, timeZone);
         switch (c.op) {
           case '>': return at > t;
           case '>=': return at >= t;

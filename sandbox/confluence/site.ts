@@ -160,6 +160,19 @@ export interface NewAttachment {
   createdAt?: string;
 }
 
+/**
+ * A change Confluence tells subscribed apps of with a product event (Forge events reference,
+ * minhhai2209/forge-docs-snapshot mirror/events-reference/confluence/index.md): restrictions
+ * changed, moved (`prevContent` is the page before the move), trashed, restored, deleted for good.
+ * Seen before it is applied for `deleted` (the payload describes the page as it was).
+ */
+export type SiteChange =
+  | { kind: 'permissions_updated' | 'trashed' | 'restored' | 'deleted'; id: string; by?: string }
+  | { kind: 'moved'; id: string; by?: string; before: { parentId: string | null; spaceId: string } };
+
+/** The site's default time zone (systemInfo `defaultTimeZone`): where CQL reads dates. */
+export const DEFAULT_TIME_ZONE = 'America/Los_Angeles';
+
 const emptyDoc = (): AdfDoc => ({ type: 'doc', version: 1, content: [] });
 
 export class Site {
@@ -172,6 +185,11 @@ export class Site {
   private readonly kids = new Map<string, string[]>();
   /** Where the site lives; links inside pages start with it. The server rebases it to its own URL. */
   baseUrl = 'https://sandbox.atlassian.net';
+  /** The zone CQL date literals are read in (see ./cql.ts); an IANA name. */
+  timeZone = DEFAULT_TIME_ZONE;
+  private readonly watchers = new Set<(c: SiteChange) => void>();
+  /** >0 while a change emits no event of its own (a cascade: Confluence emits none, see `deletePage`). */
+  private quiet = 0;
   private seq: number;
   /** A fixed clock: every write advances it by one minute, so dates are deterministic too. */
   private clock: number;
@@ -180,6 +198,16 @@ export class Site {
     this.seq = opts.firstId ?? 1000000;
     this.clock = Date.parse(opts.epoch ?? '2024-03-01T09:00:00.000Z');
     this.users.set(APP_ACCOUNT_ID, { accountId: APP_ACCOUNT_ID, displayName: 'Content Toolkit', accountType: 'app' });
+  }
+
+  /** Calls `fn` for every change Confluence sends an event for; returns the unsubscribe. */
+  watch(fn: (c: SiteChange) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private emit(c: SiteChange): void {
+    if (this.quiet === 0) for (const fn of this.watchers) fn(c);
   }
 
   nextId(): string {
@@ -295,9 +323,20 @@ export class Site {
     this.mustContent(contentId).editableBy = accountIds ? [...accountIds] : null;
   }
 
-  restrict(contentId: string, accountIds: string[] | null): void {
+  /** Sets the view restriction; Confluence sends `permissions_updated` (stamped with the site's clock, which only writes move). */
+  restrict(contentId: string, accountIds: string[] | null, byAccountId?: string): void {
     const c = this.mustContent(contentId);
     c.restrictedTo = accountIds ? [...accountIds] : null;
+    this.emit({ kind: 'permissions_updated', id: contentId, ...(byAccountId ? { by: byAccountId } : {}) });
+  }
+
+  /**
+   * Trashes a page (status `trashed`, as markfluence folders.md saw: 200 with that status) or
+   * restores it; each sends its event.
+   */
+  setTrashed(id: string, trashed: boolean, byAccountId?: string): void {
+    this.mustContent(id).status = trashed ? 'trashed' : 'current';
+    this.emit({ kind: trashed ? 'trashed' : 'restored', id, ...(byAccountId ? { by: byAccountId } : {}) });
   }
 
   /**
@@ -307,24 +346,33 @@ export class Site {
    * nothing about versions; Confluence's page history shows no entry for a move), so neither the
    * version nor a `lastmodified` search sees it.
    */
-  movePage(id: string, parentId: string): void {
+  movePage(id: string, parentId: string, byAccountId?: string): void {
     const c = this.mustContent(id);
     if (id === parentId || this.ancestorIds(parentId).includes(id)) throw new Error(`cannot move ${id} under itself`);
+    const before = { parentId: c.parentId, spaceId: c.spaceId };
     if (c.parentId) this.kids.set(c.parentId, this.childIds(c.parentId).filter((k) => k !== id));
     const siblings = [...this.childIds(parentId), id];
     this.kids.set(parentId, siblings);
     c.parentId = parentId;
     c.childPosition = siblings.length - 1;
     c.spaceId = this.mustContent(parentId).spaceId;
+    this.emit({ kind: 'moved', id, before, ...(byAccountId ? { by: byAccountId } : {}) });
   }
 
   /**
    * Deletes a page for good (as purging it from the trash does); its children move up to its parent
    * (ASSUMED: what the Cloud editor does when only the page, not its children, is deleted).
    */
-  deletePage(id: string): void {
+  deletePage(id: string, byAccountId?: string): void {
     const c = this.mustContent(id);
-    for (const k of [...this.childIds(id)]) if (c.parentId) this.movePage(k, c.parentId);
+    this.emit({ kind: 'deleted', id, ...(byAccountId ? { by: byAccountId } : {}) });
+    // "Cascading deletion events aren't emitted" (Forge events reference): the children's moves are silent.
+    this.quiet++;
+    try {
+      for (const k of [...this.childIds(id)]) if (c.parentId) this.movePage(k, c.parentId);
+    } finally {
+      this.quiet--;
+    }
     if (c.parentId) this.kids.set(c.parentId, this.childIds(c.parentId).filter((k) => k !== id));
     this.kids.delete(id);
     this.contents.delete(id);

@@ -3,7 +3,7 @@
  * "Confluence events" reference (user PII fields carry the account id, as real payloads do). Tests
  * and the preview deliver them with `sandbox.trigger(event)`.
  */
-import type { Comment, Content, Site, User, VersionInfo } from '../confluence/site';
+import type { Comment, Content, Site, SiteChange, User, VersionInfo } from '../confluence/site';
 
 export interface EventOptions {
   /** Set when the app itself caused the change (Forge adds `selfGenerated: true`). */
@@ -26,6 +26,20 @@ export function pageUpdatedEvent(site: Site, pageId: string, accountId?: string,
     updateTrigger: 'edit_page',
     content: contentOf(site, c),
   });
+}
+
+/**
+ * The event Confluence sends for a site change (restrictions, move, trash, restore, delete): the
+ * same payload as page events (Forge events reference: "Page, live doc, and blog post events share
+ * the same payload format"), `prevContent` for a move. Build it when the change is made (a deleted
+ * page is still on the site then). Blog posts get `…:blogpost` events.
+ */
+export function contentChangeEvent(site: Site, change: SiteChange, o: EventOptions = {}): ProductEventPayload {
+  const c = must(site, change.id);
+  const now = contentOf(site, c);
+  const rest: Record<string, unknown> = { content: now };
+  if (change.kind === 'moved') rest.prevContent = { ...now, space: spaceOf(site, change.before.spaceId) };
+  return envelope(`avi:confluence:${change.kind}:${c.type}`, change.by ?? c.version.authorId, o, site.tick(0), rest);
 }
 
 export function databaseCreatedEvent(site: Site, databaseId: string, accountId?: string, o: EventOptions = {}): ProductEventPayload {

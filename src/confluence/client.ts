@@ -393,6 +393,16 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     },
 
     /** How many items a CQL query matches: the `totalSize` of one search of limit 1 (one request, one object). */
+    /**
+     * The site's default time zone (v1 `settings/systemInfo` `defaultTimeZone`), which CQL reads date
+     * literals in (CONFCLOUD-70966; data-prepper PR #5500). Undefined when it cannot be read.
+     */
+    async siteTimeZone(): Promise<string | undefined> {
+      const body = await requestJson<{ defaultTimeZone?: unknown }>((p, h) => p.requestConfluence(route`/wiki/rest/api/settings/systemInfo`, { headers: h }), 'system info');
+      return typeof body.defaultTimeZone === 'string' ? body.defaultTimeZone : undefined;
+    },
+
+    /** `totalSize` of a search: an ESTIMATE on real sites (FINDINGS §2), never a count to decide or show as exact. */
     async countContent(cql: string): Promise<number | undefined> {
       const params = q({ cql, limit: 1 });
       const body = await requestJson<{ totalSize?: number }>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');

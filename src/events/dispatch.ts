@@ -7,19 +7,29 @@
  */
 import { wantsExport, type AutoExportJob } from '../activity/autoexport';
 import { alreadyLogged, appendEntry, type ActivityEntry } from '../activity/log';
+import { recordTouch } from '../activity/touches';
 import type { KeyValue } from '../storage/kv';
-import { deliveryKey, parseEvent, subjectId, type EventType, type ProductEvent } from './payload';
+import { deliveryKey, isTouch, parseEvent, subjectId, type ContentEvent, type EventType, type ProductEvent, type TouchEvent, type TouchEventType } from './payload';
 
 export interface DispatchDeps {
   kv: KeyValue;
   enqueue(job: AutoExportJob): Promise<void>;
   /** Receives a one-line reason; never the payload (it holds titles and user ids). */
   warn(message: string): void;
+  /**
+   * The page's current version number, for an `updated:page` payload without one. Read as the app
+   * (a trigger has no user to act as): a number only, which is never shown to anyone.
+   */
+  pageVersion?(id: string): Promise<number | undefined>;
+  /** The app's clock (tests pin it). */
+  now?(): Date;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'self-generated' | 'ignored';
 
-type Action = (event: ProductEvent, deps: DispatchDeps) => Promise<void>;
+/** Events that go to a page's activity log (touches are recorded apart, see `dispatch`). */
+type Logged = Exclude<ProductEvent, TouchEvent>;
+type Action = (event: Logged, deps: DispatchDeps) => Promise<void>;
 
 const logOnly: Action = async () => undefined;
 
@@ -27,11 +37,11 @@ const logOnly: Action = async () => undefined;
 const autoExport: Action = async (event, deps) => {
   if (!('content' in event) || event.content.type !== 'page') return;
   const { id, version } = event.content;
-  if (await wantsExport(deps.kv, id, version)) await deps.enqueue({ contentId: id, version, reason: 'updated' });
+  if (version !== undefined && (await wantsExport(deps.kv, id, version))) await deps.enqueue({ contentId: id, version, reason: 'updated' });
 };
 
 /** What each subscribed event does besides being logged. */
-const ACTIONS: Record<EventType, Action> = {
+const ACTIONS: Record<Exclude<EventType, TouchEventType>, Action> = {
   'avi:confluence:created:page': logOnly,
   'avi:confluence:updated:page': autoExport,
   'avi:confluence:created:comment': logOnly,
@@ -46,9 +56,14 @@ export async function dispatch(raw: unknown, deps: DispatchDeps): Promise<Outcom
     deps.warn(`event ignored (${parsed.eventType ?? 'no type'}): ${parsed.reason}`);
     return 'ignored';
   }
-  const event = parsed.event;
   // The app's own writes (the auto-export upload) come back as events: never act on them.
-  if (event.selfGenerated) return 'self-generated';
+  if (parsed.event.selfGenerated) return 'self-generated';
+  if (isTouch(parsed.event)) {
+    // Idempotent (one key per event), so a repeated delivery changes nothing.
+    await recordTouch(deps.kv, parsed.event.spaces, { id: parsed.event.content.id, type: parsed.event.eventType, at: parsed.event.at, seenAt: (deps.now?.() ?? new Date()).toISOString() });
+    return 'handled';
+  }
+  const event = await withVersion(parsed.event, deps);
   const subject = subjectId(event);
   const key = deliveryKey(event);
   if (await alreadyLogged(deps.kv, subject, key)) return 'duplicate';
@@ -57,10 +72,17 @@ export async function dispatch(raw: unknown, deps: DispatchDeps): Promise<Outcom
   return 'handled';
 }
 
-function entryOf(event: ProductEvent, key: string): ActivityEntry {
+/** An `updated:page` without `content.version` (FINDINGS §6): the version is read from the API. */
+async function withVersion(event: Logged, deps: DispatchDeps): Promise<Logged> {
+  if (event.eventType !== 'avi:confluence:updated:page' || !('content' in event) || event.content.version !== undefined || !deps.pageVersion) return event;
+  const version = await deps.pageVersion(event.content.id);
+  return version === undefined ? event : ({ ...event, content: { ...event.content, version } } satisfies ContentEvent);
+}
+
+function entryOf(event: Logged, key: string): ActivityEntry {
   const base = { type: event.eventType, key, at: event.at, ...(event.accountId ? { accountId: event.accountId } : {}) };
   if ('comment' in event) {
     return { ...base, commentId: event.comment.id, ...(event.comment.version !== undefined ? { version: event.comment.version } : {}) };
   }
-  return { ...base, version: event.content.version };
+  return { ...base, ...(event.content.version !== undefined ? { version: event.content.version } : {}) };
 }

@@ -6,10 +6,24 @@
 
 export const CONTENT_EVENTS = ['avi:confluence:created:page', 'avi:confluence:updated:page', 'avi:confluence:created:database'] as const;
 export const COMMENT_EVENTS = ['avi:confluence:created:comment', 'avi:confluence:updated:comment', 'avi:confluence:deleted:comment'] as const;
+/**
+ * Events that change who may read a page or where it sits, without a new version (so neither the
+ * change search nor the versions see them): incremental exports list again after one in scope
+ * (src/activity/touches.ts). Names from the Forge events reference. `trashed`/`deleted` are not
+ * subscribed: Forge asks for write:confluence-content to receive them (see manifest.yml).
+ */
+export const TOUCH_EVENTS = [
+  'avi:confluence:permissions_updated:page',
+  'avi:confluence:moved:page',
+  'avi:confluence:restored:page',
+  'avi:confluence:permissions_updated:blogpost',
+  'avi:confluence:restored:blogpost',
+] as const;
 
 export type ContentEventType = (typeof CONTENT_EVENTS)[number];
 export type CommentEventType = (typeof COMMENT_EVENTS)[number];
-export type EventType = ContentEventType | CommentEventType;
+export type TouchEventType = (typeof TOUCH_EVENTS)[number];
+export type EventType = ContentEventType | CommentEventType | TouchEventType;
 
 interface Common {
   /** Who caused it; absent for anonymous users. */
@@ -20,10 +34,22 @@ interface Common {
   selfGenerated: boolean;
 }
 
-/** A page or database event. */
+/**
+ * A page or database event. `version` is absent when the payload has none: older copies of the
+ * events reference list no `version` in the page `Content` type, and no real delivery has been
+ * recorded (../shared/real-responses/FINDINGS.md §6); the dispatcher then reads it from the API.
+ */
 export interface ContentEvent extends Common {
   eventType: ContentEventType;
-  content: { id: string; type: string; title: string; version: number };
+  content: { id: string; type: string; title: string; version?: number };
+}
+
+/** A change of restrictions or place (see TOUCH_EVENTS): the spaces it touched (before and after a move). */
+export interface TouchEvent extends Common {
+  eventType: TouchEventType;
+  content: { id: string; type: string };
+  /** Space ids; empty when the payload names none. */
+  spaces: string[];
 }
 
 /** A comment event; activity is kept on the page or blog post it belongs to. */
@@ -33,7 +59,7 @@ export interface CommentEvent extends Common {
   container: { id: string; type: string };
 }
 
-export type ProductEvent = ContentEvent | CommentEvent;
+export type ProductEvent = ContentEvent | CommentEvent | TouchEvent;
 
 export type Parsed = { ok: true; event: ProductEvent } | { ok: false; reason: string; eventType?: string };
 
@@ -42,7 +68,11 @@ const ID = /^[A-Za-z0-9-]{1,64}$/;
 const ACCOUNT = /^[A-Za-z0-9:_-]{1,128}$/;
 
 export function isEventType(t: unknown): t is EventType {
-  return (CONTENT_EVENTS as readonly unknown[]).includes(t) || (COMMENT_EVENTS as readonly unknown[]).includes(t);
+  return [...CONTENT_EVENTS, ...COMMENT_EVENTS, ...TOUCH_EVENTS].includes(t as EventType);
+}
+
+export function isTouch(e: ProductEvent): e is TouchEvent {
+  return (TOUCH_EVENTS as readonly string[]).includes(e.eventType);
 }
 
 export function parseEvent(raw: unknown): Parsed {
@@ -83,7 +113,12 @@ export function parseEvent(raw: unknown): Parsed {
     };
   }
 
-  if (number === undefined) return { ok: false, reason: 'content.version.number missing', eventType };
+  if ((TOUCH_EVENTS as readonly string[]).includes(eventType)) {
+    // A move names the space before it in `prevContent` (Forge events reference, payload table).
+    const prev = isRecord(raw.prevContent) ? raw.prevContent : undefined;
+    const spaces = [spaceIdOf(content), prev ? spaceIdOf(prev) : undefined].filter((x): x is string => x !== undefined);
+    return { ok: true, event: { ...common, eventType: eventType as TouchEventType, content: { id, type: typeof content.type === 'string' ? content.type : 'page' }, spaces: [...new Set(spaces)] } };
+  }
   return {
     ok: true,
     event: {
@@ -93,7 +128,7 @@ export function parseEvent(raw: unknown): Parsed {
         id,
         type: typeof content.type === 'string' ? content.type : 'page',
         title: typeof content.title === 'string' ? content.title : '',
-        version: number,
+        ...(number !== undefined ? { version: number } : {}),
       },
     },
   };
@@ -103,12 +138,17 @@ export function parseEvent(raw: unknown): Parsed {
 export function deliveryKey(e: ProductEvent): string {
   return 'comment' in e
     ? `${e.eventType}:${e.container.id}:${e.comment.id}:${e.comment.version ?? 0}`
-    : `${e.eventType}:${e.content.id}:${e.content.version}`;
+    : `${e.eventType}:${e.content.id}:${'spaces' in e || e.content.version === undefined ? e.at : e.content.version}`;
 }
 
 /** The content whose activity log the event belongs to (a comment's page, not the comment). */
 export function subjectId(e: ProductEvent): string {
   return 'comment' in e ? e.container.id : e.content.id;
+}
+
+/** `space.id` is a number in the reference (a string is taken too). */
+function spaceIdOf(content: Record<string, unknown>): string | undefined {
+  return isRecord(content.space) ? idOf(content.space.id) : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,9 +5,11 @@
  */
 import { Queue } from '@forge/events';
 import type { AutoExportJob } from '../activity/autoexport';
+import { createClient } from '../confluence/client';
+import { isConfluenceError } from '../confluence/errors';
 import { forgeKv } from '../storage/kv';
 import { dispatch } from './dispatch';
-import { failureCode, invocationError, retryAdvice } from './retry';
+import { EVENT_RETRY, failureCode, invocationError, retryAdvice } from './retry';
 
 export const AUTOEXPORT_QUEUE = 'autoexport';
 const queue = new Queue({ key: AUTOEXPORT_QUEUE });
@@ -20,12 +22,22 @@ export async function enqueueAutoExport(job: AutoExportJob): Promise<void> {
 
 export async function events(event: unknown, _context?: unknown): Promise<unknown> {
   try {
-    await dispatch(event, { kv: forgeKv, enqueue: enqueueAutoExport, warn: (m) => console.warn(`[events] ${m}`) });
+    await dispatch(event, { kv: forgeKv, enqueue: enqueueAutoExport, warn: (m) => console.warn(`[events] ${m}`), pageVersion });
     return undefined;
   } catch (e) {
     const advice = retryAdvice(e, retryCountOf(event));
     console.warn(`[events] ${typeOf(event)} failed: ${failureCode(e)}${advice ? `; retry in ${advice.retryAfter}s` : ''}`);
     return advice ? invocationError(advice) : undefined;
+  }
+}
+
+/** As the app (no user acts in a trigger): the version number only. A page gone or hidden: undefined. */
+async function pageVersion(id: string): Promise<number | undefined> {
+  try {
+    return (await createClient('app', { retry: EVENT_RETRY }).getPage(id)).version?.number;
+  } catch (e) {
+    if (isConfluenceError(e) && e.status === 404) return undefined;
+    throw e;
   }
 }
 

@@ -340,7 +340,7 @@ export function changesLine(c: TreeChanges | undefined, now: number): string | u
   const when = `your export of ${relativeTime(c.base.exportedAt, now)}`;
   const n = c.changed;
   const head = n === undefined ? `Builds on ${when}.` : n === 0 ? `No page changed since ${when}.` : `${n} page${n === 1 ? '' : 's'} changed since ${when}.`;
-  const gone = c.removed ? ' Some pages were removed, moved out or hidden from you: the tree is listed again to find them.' : '';
+  const gone = c.touched ? ' Pages of this space were restricted, moved or restored since: the tree is listed again to check them.' : '';
   return `${head}${gone} Only what changed is fetched; the rest comes from that export.`;
 }
 

@@ -43,10 +43,10 @@ export interface BaseRecord {
    * manifest's `siteTime`): the next change search starts there. Absent: the export found no page.
    */
   siteTime?: string;
-  /** The search's count of pages in scope when it was planned. */
-  scopeCount?: number;
   /** The zip's size (absent on bases kept before it was recorded: counted as 0). */
   bytes?: number;
+  /** App-clock time its listing began (TreeJob.listedAt): touches received before it are reflected. */
+  listedAt?: string;
 }
 
 /** Short stable hash of the options that shape the output: a base only serves the same options. */
@@ -97,7 +97,7 @@ export async function keepAsBase(kv: KeyValue, list: ListByPrefix, job: TreeJob,
   if (job.delivery !== 'download') return;
   const key = baseKey(job.requester, job.root, job.options);
   const previous = await kv.get<BaseRecord>(key);
-  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.bytes !== undefined ? { bytes: found.bytes } : {}), ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
+  const record: BaseRecord = { jobId: job.jobId, exportedAt: job.createdAt, format: BASE_FORMAT, pages: found.pages, ...(found.bytes !== undefined ? { bytes: found.bytes } : {}), ...(found.siteTime ? { siteTime: found.siteTime } : {}), ...(job.listedAt ? { listedAt: job.listedAt } : {}), ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}) };
   await kv.set(key, record);
   if (previous && previous.jobId !== job.jobId) await demote(kv, list, previous.jobId);
   const entry = await kv.get<JobIndex>(indexKey(job.jobId));

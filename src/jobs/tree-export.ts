@@ -81,7 +81,7 @@ export async function startIncrementalExport(input: { root: Pick<TreeJob['root']
   const found = await findBase(forgeKv, input.requester, input.root, input.options);
   if (!found.base) return { reason: found.reason };
   const until = input.listUntil ?? Date.now() + LISTING_BUDGET_MS;
-  // The same bounds as a full listing, when the count says the tree must be listed again.
+  // The same bounds as a full listing, when the tree must be listed again.
   const tick = (listed: number): void => {
     if (listed > MAX_ITEMS) throw new TreeTooLarge(listed);
     if (Date.now() > until) throw new TreeListingTooSlow(listed);
@@ -95,7 +95,7 @@ export async function treeChanges(input: { root: Pick<TreeJob['root'], 'type' | 
   if (!found.base) return { reason: found.reason };
   const base = await forgeKv.get<TreeJob>(keys.job(found.base.jobId));
   if (!base) return { reason: 'the earlier export is no longer stored' };
-  return countChanges(createClient('user'), base, found.base);
+  return countChanges(createClient('user'), forgeKv, base, found.base);
 }
 
 /** Time left in this invocation; the platform's own clock when the app context lacks it. */

@@ -7,19 +7,23 @@
  *     parent and title, and `siteTime`: a time on the SITE's clock that every change the base did
  *     not see is later than (see `siteFloor`), so a skewed app clock drops nothing.
  *  2. One CQL search for the pages under the root (or in the space) last modified since `siteTime`
- *     (minus CQL's minute precision): one point per hit. Versions decide: a hit whose version equals
- *     the manifest's is not a change.
+ *     (minus CQL's minute precision): one point per hit. CQL reads the date in the site's time zone
+ *     (CONFCLOUD-70966), so it is written in systemInfo's `defaultTimeZone`; when that cannot be read,
+ *     14 hours earlier (no zone is further behind UTC than that). Versions decide: a hit whose version
+ *     equals the manifest's is not a change, so a wider window costs points, never correctness.
  *  3. The hits' metadata (no bodies) in bulk, with the root page: versions, titles, parents.
- *  4. A count of the pages under the root (one search of limit 1). When it differs from the base's
- *     pages plus the new ones, pages left the tree (deleted, moved out, restricted from the
- *     requester): only then is the tree listed again (about one point per page), which says which.
- *     A hit whose parent is unknown (a new folder, a subtree moved in) also pays the listing.
+ *  4. Touches (src/activity/touches.ts): restrictions changed, pages moved or restored in the space
+ *     since `siteTime` and recorded after the base's listing began (`listedAt`), from Confluence's events. Any touch, or a hit whose parent is unknown
+ *     (a new folder, a subtree moved in), and the tree is listed again as the user (about one point
+ *     per page): what the requester may no longer read is dropped, moves inside the tree are seen.
+ *     A search's `totalSize` is an estimate on real sites (FINDINGS §2), so no count decides.
  *  The plan (nodes, the change of each page, what to fetch) is stored with the job.
  *
- * Blind spots, stated: a page moved INSIDE the tree keeps its version and modification date, so
- * neither the search nor the count sees it; it is found when the listing runs (a count change, or
- * `mode: 'full'`). As many pages leaving as arriving keeps the count. The search index can lag an
- * edit by seconds (the edit is then found by the next export).
+ * Blind spots, stated: a page trashed or deleted since the base, with no other touch in its space,
+ * is carried until the next listing (`mode: 'full'`, or any touch): the app does not take
+ * write:confluence-content, the scope Forge asks for those two events (manifest.yml). An event is
+ * delivered up to minutes after the change, and the search index can lag an edit by seconds: a
+ * change made just before an export may be found only by the next one.
  *
  * Running (the consumer's first run, `carryOver`): pages planned `unchanged` or `moved` are carried
  * over from the base zip, with the relative links to pages that moved rewritten; the others go
@@ -50,15 +54,22 @@ import { pageFiles, presetRun, type PresetRun } from '../export/presets/tree';
 import { treePlaces } from '../export/presets/site';
 import type { TreeChanges, TreeStartResult, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
+import { touchedSince } from '../activity/touches';
 import { BASE_FORMAT, type BaseRecord } from './tree-base';
 import { keys, loadIds, loadNodes, loadZip, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
 import type { CreateDeps } from './tree-run';
 
 /** What starting reads, as the user. */
-export type PlanClient = Pick<Confluence, 'search' | 'countContent' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;
+export type PlanClient = Pick<Confluence, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;
 
 /** CQL dates have minute precision: the search starts this much before the base's site time. */
 const PRECISION_MS = 120_000;
+/**
+ * Without the site's zone, the literal is written this much earlier as a UTC wall clock: read in any
+ * zone from UTC−12 to UTC+14 it falls at or before the instant meant (a wider window, deduplicated by
+ * version). 14 h, not 12, as the issue asks: the widest offset either way.
+ */
+export const ZONE_FALLBACK_MS = 14 * 3600_000;
 /** Deleted pages named in the job and manifest (the rest are counted). */
 const MAX_NAMED_DELETED = 200;
 
@@ -82,8 +93,6 @@ interface Base {
   links: Map<string, string[]>;
   report: ReportEntry[];
   siteTime: string;
-  /** The search's count of pages in scope when the base was planned. */
-  scopeCount?: number;
   /** The files asked for, by path. */
   files: Record<string, Uint8Array>;
 }
@@ -94,11 +103,30 @@ export function scopeCql(job: { root: Pick<TreeJob['root'], 'type' | 'id'>; spac
   return job.spaceKey ? `space = "${job.spaceKey.replace(/["\\]/g, '')}" and type in (page, blogpost)` : undefined;
 }
 
-const cqlDate = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+/** `yyyy-MM-dd HH:mm` of instant `ms` on the wall clock of `timeZone`; undefined for an unknown zone. */
+export function wallClock(ms: number, timeZone: string): string | undefined {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms));
+    const n = (type: string): string => parts.find((x) => x.type === type)?.value ?? '';
+    return `${n('year')}-${n('month')}-${n('day')} ${n('hour')}:${n('minute')}`;
+  } catch {
+    return undefined; // RangeError: not an IANA zone this runtime knows
+  }
+}
 
-/** The CQL search for changes since a site time. */
-export function changesCql(scope: string, siteTime: string): string {
-  return `${scope} and lastmodified >= "${cqlDate(Date.parse(siteTime) - PRECISION_MS)}"`;
+/** The literal for instant `ms`: in the site's zone, else the widest safe window (see ZONE_FALLBACK_MS). */
+function cqlDate(ms: number, timeZone: string | undefined): string {
+  return (timeZone && wallClock(ms, timeZone)) || wallClock(ms - ZONE_FALLBACK_MS, 'UTC')!;
+}
+
+/** The CQL search for changes since a site time, its date written in the site's zone. */
+export function changesCql(scope: string, siteTime: string, timeZone: string | undefined): string {
+  return `${scope} and lastmodified >= "${cqlDate(Date.parse(siteTime) - PRECISION_MS, timeZone)}"`;
+}
+
+/** The site's zone as the user reads it; undefined (the wide window) when it cannot be read. */
+async function zoneOf(client: Pick<Confluence, 'siteTimeZone'>): Promise<string | undefined> {
+  return client.siteTimeZone().catch(() => undefined);
 }
 
 /**
@@ -131,7 +159,7 @@ async function readBase(
     return 'the earlier export is not a readable zip';
   }
   if (!manifest || typeof manifest !== 'object') return 'the earlier export has no manifest';
-  const m = manifest as { format?: unknown; root?: { id?: unknown }; tree?: unknown; links?: unknown; report?: unknown; siteTime?: unknown; scopeCount?: unknown };
+  const m = manifest as { format?: unknown; root?: { id?: unknown }; tree?: unknown; links?: unknown; report?: unknown; siteTime?: unknown };
   if (m.format !== BASE_FORMAT) return `the earlier export was written in an older format (${String(m.format ?? 1)})`;
   if (m.root?.id !== expect.rootId) return 'the earlier export is of another root';
   if (!Array.isArray(m.tree) || typeof m.siteTime !== 'string' || Number.isNaN(Date.parse(m.siteTime))) return "the earlier export's manifest is damaged";
@@ -149,7 +177,6 @@ async function readBase(
     if (typeof l.from === 'string' && Array.isArray(l.to)) links.set(l.from, l.to.filter((t): t is string => typeof t === 'string'));
   }
   const report = Array.isArray(m.report) ? (m.report as ReportEntry[]).filter((r) => r && typeof r.kind === 'string' && typeof r.detail === 'string') : [];
-  const scopeCount = typeof m.scopeCount === 'number' && Number.isInteger(m.scopeCount) && m.scopeCount >= 0 ? m.scopeCount : undefined;
   // The files the caller wants, now that the manifest says which: a second pass over the same bytes.
   let files: Record<string, Uint8Array> = {};
   if (want) {
@@ -160,7 +187,7 @@ async function readBase(
       return 'the earlier export is not a readable zip';
     }
   }
-  return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files, ...(scopeCount !== undefined ? { scopeCount } : {}) };
+  return { tree, entries: read.entries, links, report, siteTime: m.siteTime, files };
 }
 
 interface Item {
@@ -191,7 +218,7 @@ function asDescendants(items: readonly Item[], rootId: string): Descendant[] {
 }
 
 /** Metadata (version, title, parent; no body) of pages and blog posts by id, in bulk. */
-async function metadata(client: PlanClient, pageIds: readonly string[], postIds: readonly string[]): Promise<Map<string, Page>> {
+async function metadata(client: Pick<PlanClient, 'pagesByIds' | 'blogPostsByIds'>, pageIds: readonly string[], postIds: readonly string[]): Promise<Map<string, Page>> {
   const out = new Map<string, Page>();
   for (const [ids, get] of [[pageIds, (b: string[]) => client.pagesByIds(b)], [postIds, (b: string[]) => client.blogPostsByIds(b)]] as const) {
     for (let i = 0; i < ids.length; i += BULK_IDS) {
@@ -247,6 +274,22 @@ export function presetShifted(look: PresetRun, oldTree: readonly TreeEntry[], fi
   return out;
 }
 
+/** Touches at or after this (site clock) may postdate what the base saw: CQL's margin, to be safe. */
+const touchFloor = (siteTime: string): string => new Date(Date.parse(siteTime) - PRECISION_MS).toISOString();
+
+/** The change search's hits since `siteTime` and their metadata in bulk (with `rootId`'s, when given). */
+async function changedSince(client: Pick<PlanClient, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds'>, scope: string, siteTime: string, rootId?: string) {
+  const hits = await collect(client.search(changesCql(scope, siteTime, await zoneOf(client)), 250));
+  const hitPages = new Set<string>();
+  const hitPosts = new Set<string>();
+  for (const h of hits) {
+    const id = h.content?.id;
+    if (id) (h.content?.type === 'blogpost' ? hitPosts : hitPages).add(id);
+  }
+  const meta = await metadata(client, [...hitPages, ...(rootId ? [rootId] : [])], [...hitPosts]);
+  return { hitPages, hitPosts, meta };
+}
+
 /** The job's Forge-free side when it is created: ./tree-run's CreateDeps with the planning client. */
 export type IncrementalCreateDeps = Omit<CreateDeps, 'client'> & { client: PlanClient };
 
@@ -267,6 +310,8 @@ export interface IncrementalInput {
 export async function createIncrementalJob(deps: IncrementalCreateDeps, input: IncrementalInput): Promise<TreeStartResult | { reason: string }> {
   const { client, kv } = deps;
   const o = input.options;
+  // Before anything is read: touches recorded from here on are not reflected by this plan.
+  const listedAt = deps.now().toISOString();
   const baseJob = await kv.get<TreeJob>(keys.job(input.base.jobId));
   if (!baseJob) return { reason: 'the earlier export is no longer stored' };
   const rootId = baseJob.root.id;
@@ -276,14 +321,7 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
   const base = await readBase(kv, input.base.jobId, { requester: input.requester, rootId });
   if (typeof base === 'string') return { reason: base };
 
-  const hits = await collect(client.search(changesCql(scope, base.siteTime), 250));
-  const hitPages = new Set<string>();
-  const hitPosts = new Set<string>();
-  for (const h of hits) {
-    const id = h.content?.id;
-    if (id) (h.content?.type === 'blogpost' ? hitPosts : hitPages).add(id);
-  }
-  const meta = await metadata(client, [...hitPages, ...(isSpace ? [] : [rootId])], [...hitPosts]);
+  const { hitPages, hitPosts, meta } = await changedSince(client, scope, base.siteTime, isSpace ? undefined : rootId);
   const rootMeta = meta.get(rootId);
   if (!isSpace && !rootMeta) return { reason: 'the page the earlier export started from cannot be read' };
   const cur = new Map<string, Item>();
@@ -318,12 +356,11 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
       cur.set(m.id, { id: m.id, title: m.title ?? m.id, type: post ? 'blogpost' : 'page', ...(parent ? { parentId: parent } : {}) });
     }
   }
-  // The same count as the base's, plus the pages created since: anything else means pages left the
-  // scope (deleted, moved out, restricted) or came in by a move, and only a listing says which.
-  const before = new Set(base.tree.map((e) => e.id));
-  const created = [...meta.values()].filter((m) => m.id !== rootId && !before.has(m.id)).length;
-  const count = await client.countContent(scope);
-  const listed = unknownParent || count === undefined || base.scopeCount === undefined || count !== base.scopeCount + created;
+  // Restrictions changed, pages moved or restored in the space since the base: only a listing as the
+  // user says which pages the requester may still read and where they sit now.
+  const spaceId = isSpace ? rootId : rootMeta?.spaceId;
+  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(base.siteTime), input.base.listedAt)).length > 0;
+  const listed = unknownParent || touched;
   const items = listed ? await listAgain(client, baseJob.root, input.tick ?? (() => undefined)) : [...cur.values()];
 
   const rootTitle = isSpace ? baseJob.root.title : rootMeta?.title ?? baseJob.root.title;
@@ -384,13 +421,13 @@ export async function createIncrementalJob(deps: IncrementalCreateDeps, input: I
       options: o,
       siteUrl: input.siteUrl || baseJob.siteUrl,
       createdAt,
+      listedAt,
       total: current.length,
       nodeChunks: await saveNodes(kv, jobId, plan.nodes),
       fileName: baseJob.fileName,
       delivery: 'download',
       ...(baseJob.spaceKey ? { spaceKey: baseJob.spaceKey } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
-      ...(count !== undefined ? { scopeCount: count } : {}),
       incremental: {
         baseJobId: input.base.jobId,
         baseExportedAt: input.base.exportedAt,
@@ -541,7 +578,6 @@ export function manifestFields(job: TreeJob, siteTime: string | undefined): Reco
   return {
     format: BASE_FORMAT,
     siteTime: siteTime ?? job.createdAt,
-    ...(job.scopeCount !== undefined ? { scopeCount: job.scopeCount } : {}),
     ...(spec
       ? {
           incremental: {
@@ -572,15 +608,27 @@ export function incrementalReport(job: TreeJob): ReportEntry | undefined {
   };
 }
 
-/** What `export/tree/changes` answers: counts only, two searches (a few points). */
-export async function countChanges(client: Pick<Confluence, 'countContent'>, job: Pick<TreeJob, 'root' | 'spaceKey'>, base: BaseRecord): Promise<TreeChanges> {
+/**
+ * What `export/tree/changes` answers: how many pages changed since the base, exactly (the change
+ * search's hits whose version differs from the base's manifest; 0 when nothing changed), and whether
+ * the space was touched since (the tree is then listed again). No search total: those are estimates.
+ */
+export async function countChanges(
+  client: Pick<PlanClient, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds'>,
+  kv: KeyValue,
+  job: Pick<TreeJob, 'root' | 'spaceKey' | 'requester'>,
+  base: BaseRecord,
+): Promise<TreeChanges> {
   const scope = scopeCql(job);
   const about = { base: { exportedAt: base.exportedAt, pages: base.pages } };
   if (!scope || !base.siteTime) return about;
-  const [changed, total] = await Promise.all([client.countContent(changesCql(scope, base.siteTime)), client.countContent(scope)]);
-  return {
-    ...about,
-    ...(changed !== undefined ? { changed } : {}),
-    ...(total !== undefined ? { total, ...(base.scopeCount !== undefined ? { removed: total < base.scopeCount } : {}) } : {}),
-  };
+  const stored = await readBase(kv, base.jobId, { requester: job.requester, rootId: job.root.id });
+  if (typeof stored === 'string') return about;
+  const isSpace = job.root.type === 'space';
+  const { meta } = await changedSince(client, scope, stored.siteTime, isSpace ? undefined : job.root.id);
+  const versions = new Map(stored.entries.map((e) => [e.id, e.version]));
+  const changed = [...meta.values()].filter((m) => m.id !== job.root.id && m.version?.number !== undefined && versions.get(m.id) !== m.version.number).length;
+  const spaceId = isSpace ? job.root.id : meta.get(job.root.id)?.spaceId;
+  const touched = spaceId === undefined || (await touchedSince(kv, spaceId, touchFloor(stored.siteTime), base.listedAt)).length > 0;
+  return { ...about, changed, ...(touched ? { touched } : {}) };
 }

@@ -33,6 +33,12 @@ export interface TreeJob {
   options: ExportOptions;
   siteUrl: string;
   createdAt: string;
+  /**
+   * App-clock time the listing this job's tree reflects began (its own, or, for an incremental job
+   * that did not list, a moment when no touch had been recorded since its base's listing). Touches
+   * received before it are reflected (src/activity/touches.ts).
+   */
+  listedAt?: string;
   /** Pages to export. */
   total: number;
   nodeChunks: number;
@@ -55,8 +61,6 @@ export interface TreeJob {
   spaceKey?: string;
   /** Incremental exports: the base it builds on and what changed since (./tree-incremental). */
   incremental?: IncrementalSpec;
-  /** The search's count of pages in scope when the job was planned (./tree-incremental). */
-  scopeCount?: number;
   /** A full export asked to be incremental: why it could not be. */
   fullBecause?: string;
 }
@@ -72,7 +76,7 @@ export interface IncrementalSpec {
   changeChunks?: number;
   /** What the export found. */
   counts?: { unchanged: number; changed: number; new: number; moved: number; deleted: number };
-  /** Whether the tree was listed again (the count of pages said some left, or the base was unusable). */
+  /** Whether the tree was listed again (its space was touched since the base, or a hit's parent was unknown). */
   listed?: boolean;
   /** Deleted pages (their old files), at most 200 named. */
   deleted?: Array<{ id: string; path: string }>;

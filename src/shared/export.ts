@@ -109,12 +109,14 @@ export type ExportMode = (typeof EXPORT_MODES)[number];
 export interface TreeChanges {
   /** The earlier export an incremental one builds on; absent: there is none (`reason` says why). */
   base?: { exportedAt: string; pages: number };
-  /** Pages created or changed since (a count from the search index; can include a few unchanged near the export time). */
+  /**
+   * Pages created or changed since: the change search's hits whose version differs from the one in
+   * the earlier export's manifest (exact; 0 when nothing changed). Search totals are estimates on
+   * real sites and are never used for it.
+   */
   changed?: number;
-  /** Pages the search finds in the tree (under its root) or space now. */
-  total?: number;
-  /** True when the search finds fewer pages than at the earlier export: some were removed, moved out or restricted. */
-  removed?: boolean;
+  /** True when pages of the space were restricted, moved or restored since: the tree is listed again. */
+  touched?: boolean;
   reason?: string;
 }
 

@@ -105,7 +105,7 @@ describe('content-events trigger', () => {
     const content = good.content as Record<string, unknown>;
     const bad: Array<{ eventType: string } & Record<string, unknown>> = [
       { ...good, content: { ...content, id: { nested: 'Secret Title' } } },
-      { ...good, content: { ...content, version: { number: 'two' } } },
+      { ...good, content: { ...content, id: '' } },
       { ...good, content: 'Secret Title' },
     ];
     for (const event of bad) await expect(sb.trigger(event)).resolves.toBeUndefined();

@@ -84,6 +84,18 @@ describe('incremental tree export', () => {
     for (const n of names) expect(again.text(n)).toBe(first.text(n));
   });
 
+  it('decides nothing on a search total (an estimate, a few off): an unchanged tree is never listed again', async () => {
+    for (const id of [SEED.pages.home, SEED.pages.guide, SEED.pages.chapter]) {
+      const root = { id, type: 'page' as const };
+      await exportTree(alice, {}, root);
+      sb.confluence.resetRequests();
+      const again = await exportTree(alice, {}, root);
+      expect([id, again.started.mode, again.manifest.incremental?.listed]).toEqual([id, 'incremental', false]);
+      expect(listings(sb)).toEqual([]);
+      expect(sb.confluence.requests.filter((r) => r.path.includes('limit=1&') || r.path.endsWith('limit=1'))).toEqual([]);
+    }
+  });
+
   it('fetches edited, new and renamed pages and the pages showing or linking to them', async () => {
     const site = sb.confluence.site;
     const first = await exportTree(alice, {});
@@ -126,7 +138,7 @@ describe('incremental tree export', () => {
     expect(again.status.report.some((r) => r.what === 'incremental' && /2 changed, 1 new/.test(r.detail))).toBe(true);
   });
 
-  it('lists the tree again when the count drops: deleted and no-longer-readable pages are dropped, not carried', async () => {
+  it('lists the tree again after a restriction: deleted and no-longer-readable pages are dropped, not carried', async () => {
     const site = sb.confluence.site;
     const first = await exportTree(alice, {});
     expect(first.files['Demo Home/Installation/index.md']).toBeDefined();
@@ -150,16 +162,11 @@ describe('incremental tree export', () => {
     expect(Object.values(again.files).some((f) => strFromU8(f).includes('npm install'))).toBe(false);
   });
 
-  it('moves a page moved inside the tree once the listing runs, rewriting its links; alone, a move is not seen', async () => {
+  it('sees a move inside the tree from its event: lists again, moves the page, rewrites its links', async () => {
     const site = sb.confluence.site;
     await exportTree(alice, {});
-    site.movePage(SEED.pages.section, SEED.pages.install);
-    // A move alone changes no version, no date and no count: the incremental export cannot see it.
-    const blind = await exportTree(alice, {});
-    expect(blind.manifest.changes?.moved).toBe(0);
-    expect(blind.files['Demo Home/User Guide/Chapter One/Section 1.1/index.md']).toBeDefined();
-    // A deletion elsewhere changes the count: the listing runs and finds the move too.
-    site.deletePage(SEED.pages.folderPage);
+    // A move changes no version, no date: only Confluence's moved:page event says it happened.
+    site.movePage(SEED.pages.section, SEED.pages.install, alice);
     sb.confluence.resetRequests();
     const again = await exportTree(alice, {});
     expect(again.manifest.incremental?.listed).toBe(true);
@@ -176,6 +183,42 @@ describe('incremental tree export', () => {
     const full = await exportTree(alice, { mode: 'full' });
     expect(full.started.mode).toBe('full');
     expect(full.text('Demo Home/Installation/Section 1.1/index.md')).toBe(moved);
+  });
+
+  it("never carries a page restricted away from its requester, though the tree's page count is unchanged (issue 21.4)", async () => {
+    const site = sb.confluence.site;
+    // FAQ is hidden from Alice at her first export.
+    site.restrict(SEED.pages.faq, [bob], bob);
+    const first = await exportTree(alice, { preset: 'mkdocs' });
+    expect(first.text('mkdocs.yml')).toContain('Installation');
+    expect(Object.values(first.files).some((f) => strFromU8(f).includes('npm install'))).toBe(true);
+    expect(first.text('mkdocs.yml')).not.toContain('FAQ');
+    // Installation is restricted away from her while FAQ is opened to her: as many pages as before.
+    site.restrict(SEED.pages.install, [bob], bob);
+    site.restrict(SEED.pages.faq, null, bob);
+    sb.confluence.resetRequests();
+    const again = await exportTree(alice, { preset: 'mkdocs' });
+    expect(again.started.mode).toBe('incremental');
+    expect(again.manifest.tree.length).toBe(first.manifest.tree.length);
+    expect(again.manifest.incremental?.listed).toBe(true);
+    // Neither its text nor its place in mkdocs.yml.
+    expect(Object.values(again.files).some((f) => strFromU8(f).includes('npm install'))).toBe(false);
+    expect(again.text('mkdocs.yml')).not.toContain('Installation');
+    expect(again.manifest.tree.some((e) => e.id === SEED.pages.install)).toBe(false);
+    // The page opened to her is in, fetched as her.
+    expect(again.text('mkdocs.yml')).toContain('FAQ');
+    expect(bodyFetches(sb).flatMap((r) => idsIn(r.path))).toContain(SEED.pages.faq);
+    // Those touches were recorded before that listing (here: as if it ran a minute later): the next
+    // export does not list again for them.
+    for (const k of sb.platform.kvs.keys().filter((x) => x.startsWith('touch:'))) {
+      const t = sb.platform.kvs.peek(k) as { seenAt: string };
+      sb.platform.kvs.handle('/api/v1/set', { key: k, value: { ...t, seenAt: new Date(Date.parse(t.seenAt) - 60_000).toISOString() } });
+    }
+    sb.confluence.resetRequests();
+    const quiet = await exportTree(alice, { preset: 'mkdocs' });
+    expect(quiet.manifest.incremental?.listed).toBe(false);
+    expect(listings(sb)).toEqual([]);
+    expect(quiet.text('mkdocs.yml')).not.toContain('Installation');
   });
 
   it('falls back to a full export, and says why, when the base is corrupt or of an older format', async () => {
@@ -230,26 +273,29 @@ describe('incremental tree export', () => {
     expect(bodyFetches(sb).flatMap((r) => idsIn(r.path))).not.toContain(SEED.pages.install);
   });
 
-  it('answers what a re-export would do from two counts: export/tree/changes', async () => {
+  it('answers exactly how many pages changed: 0 right after an export, 1 after one edit (export/tree/changes)', async () => {
     const ask = async () => ok(await sb.invoke<Envelope<TreeChanges>>('export/tree/changes', { accountId: alice, content: home, payload: { format: 'md', comments: false, scope: 'tree' } }));
     const none = await ask();
     expect(none.base).toBeUndefined();
     expect(none.reason).toMatch(/no earlier export/);
     const first = await exportTree(alice, {});
+    // Pages last modified within CQL's minute margin before the base are hits, but not changes.
+    const right = await ask();
+    expect(right.base).toEqual({ exportedAt: first.manifest.exportedAt, pages: first.status.done });
+    expect(right.changed).toBe(0);
+    expect(right.touched).toBeUndefined();
     sb.confluence.site.updatePage(SEED.pages.faq, { adf: a.doc(a.p('x')) }, alice);
+    expect((await ask()).changed).toBe(1);
     sb.confluence.site.updatePage(SEED.pages.section, { adf: a.doc(a.p('y')) }, alice);
-    sb.confluence.site.deletePage(SEED.pages.folderPage);
+    sb.confluence.site.addPage({ parentId: SEED.pages.home, title: 'Newer', spaceId: SEED.space.id, authorId: alice });
     sb.confluence.resetRequests();
     const answer = await ask();
-    expect(answer.base).toEqual({ exportedAt: first.manifest.exportedAt, pages: first.status.done });
-    // The two edits, plus pages last modified within CQL's minute precision before the export's site time.
-    const from = Date.parse(first.manifest.siteTime) - 120_000;
-    const near = [...sb.confluence.site.contents.values()].filter((c) => c.type === 'page' && sb.confluence.site.ancestorIds(c.id).includes(SEED.pages.home)
-      && !([SEED.pages.faq, SEED.pages.section] as string[]).includes(c.id) && Date.parse(c.version.createdAt) >= Math.floor(from / 60_000) * 60_000).length;
-    expect(answer.changed).toBe(2 + near);
-    expect(answer.removed).toBe(true);
-    // Two searches, nothing else.
-    expect(sb.confluence.requests.map((r) => r.path.split('?')[0])).toEqual(['/wiki/rest/api/search', '/wiki/rest/api/search']);
+    expect(answer.changed).toBe(3);
+    // No search total is asked for (estimates on real sites): the zone, the change search, the hits' versions.
+    expect(sb.confluence.requests.map((r) => r.path.split('?')[0])).toEqual(['/wiki/rest/api/settings/systemInfo', '/wiki/rest/api/search', '/wiki/api/v2/pages']);
+    // A restriction changed since: said, because the export will list the tree again.
+    sb.confluence.site.restrict(SEED.pages.rich, [alice], alice);
+    expect((await ask()).touched).toBe(true);
     // Other options: another base (none yet).
     const other = ok(await sb.invoke<Envelope<TreeChanges>>('export/tree/changes', { accountId: alice, content: home, payload: { format: 'html', scope: 'tree' } }));
     expect(other.base).toBeUndefined();
@@ -267,6 +313,40 @@ describe('incremental tree export', () => {
     // Bob exports the same tree: in full (Alice's export is hers).
     const bobs = await exportTree(bob, {});
     expect(bobs.started.mode).toBe('full');
+  });
+});
+
+describe('CQL dates in the site\'s time zone (issue 22.1)', () => {
+  // UTC−12 to UTC+14: Etc/GMT+12 is UTC−12 (POSIX signs), Pacific/Kiritimati UTC+14.
+  const ZONES = ['Etc/GMT+12', 'America/Los_Angeles', 'America/Sao_Paulo', 'UTC', 'Asia/Kolkata', 'Asia/Tokyo', 'Pacific/Kiritimati'];
+
+  async function editFoundIn(timeZone: string, systemInfo: 'ok' | 'fails') {
+    await sb.close();
+    sb = await startSandbox({ timeZone });
+    const first = await exportTree(alice, {});
+    // Minutes after the export (the site's clock moves one minute a write).
+    sb.confluence.site.updatePage(SEED.pages.faq, { adf: a.doc(a.p(`Edited in ${timeZone}.`)) }, alice);
+    if (systemInfo === 'fails') sb.confluence.injectFault({ match: /systemInfo/, kind: 500, times: 100 });
+    const again = await exportTree(alice, {});
+    expect(again.started.mode).toBe('incremental');
+    expect(again.entry(SEED.pages.faq)?.change).toBe('changed');
+    expect(again.text('Demo Home/FAQ/index.md')).toContain(`Edited in ${timeZone}.`);
+    const cql = sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/rest/api/search')).map((r) => new URL(`http://x${r.path}`).searchParams.get('cql') ?? '');
+    return { literal: /lastmodified >= "([^"]+)"/.exec(cql.at(-1) ?? '')?.[1], from: Date.parse(first.manifest.siteTime) - 120_000 };
+  }
+
+  /** `yyyy-MM-dd HH:mm` on a zone's wall clock, by the platform's own tables (sv-SE prints ISO-like). */
+  const wall = (ms: number, timeZone: string): string => new Date(ms).toLocaleString('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+
+  it.each(ZONES)('finds an edit made just after the export in %s', async (zone) => {
+    const { literal, from } = await editFoundIn(zone, 'ok');
+    // Written on the site's wall clock: no wider than CQL's minute margin.
+    expect(literal).toBe(wall(from, zone));
+  });
+
+  it.each(['Etc/GMT+12', 'Pacific/Kiritimati'])('finds it in %s when systemInfo cannot be read (14 hours earlier)', async (zone) => {
+    const { literal, from } = await editFoundIn(zone, 'fails');
+    expect(literal).toBe(wall(from - 14 * 3600_000, 'UTC'));
   });
 });
 
