@@ -129,14 +129,18 @@ export function comment(site: Site, cm: Comment, form: 'list' | 'single' | 'chil
   out['version'] = version(cm.version);
   out['body'] = bodyJson;
   if (cm.kind === 'inline') {
-    if (form === 'single' && cm.resolvedBy) {
+    // Lists carry who resolved a thread and when as well as the single GET: every resolved row of a
+    // recorded live list has both (../shared/real-responses/v2/pages-inline-comments.list.skyscanner.json);
+    // open rows have neither. Reply lists (children) were not recorded and keep them too (ASSUMED).
+    if (cm.resolvedBy) {
       out['resolutionLastModifierId'] = cm.resolvedBy;
       out['resolutionLastModifiedAt'] = cm.resolvedAt ?? cm.created;
     }
     out['resolutionStatus'] = cm.resolutionStatus ?? 'open';
     out['properties'] = { inlineMarkerRef: cm.markerRef ?? '', inlineOriginalSelection: cm.originalSelection ?? '' };
   }
-  out['_links'] = { webui: `${page ? webui(site, page) : ''}?focusedCommentId=${cm.id}#comment-${cm.id}` };
+  // `?focusedCommentId=<id>` and no `#comment-` fragment, as in the same recorded list.
+  out['_links'] = { webui: `${page ? webui(site, page) : ''}?focusedCommentId=${cm.id}` };
   return out;
 }
 

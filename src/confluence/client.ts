@@ -283,11 +283,6 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return list<InlineComment>((p, h) => p.requestConfluence(route`/wiki/api/v2/inline-comments/${commentId}/children?${params}`, { headers: h }), `replies to comment ${commentId}`);
     },
 
-    /** One inline comment without its body: only this shape carries who/when resolved (`resolutionLastModifier*`). */
-    getInlineComment(commentId: string): Promise<InlineComment> {
-      return requestJson((p, h) => p.requestConfluence(route`/wiki/api/v2/inline-comments/${commentId}`, { headers: h }), `comment ${commentId}`);
-    },
-
     // ---- databases ----
     getDatabase(id: string, include: DatabaseInclude[] = []): Promise<Database> {
       const params = q(Object.fromEntries(include.map((i) => [`include-${i}`, true])));

@@ -263,7 +263,7 @@ async function storeJob(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
+  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
