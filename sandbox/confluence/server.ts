@@ -9,7 +9,7 @@ import { Site, type Principal } from './site';
 import { seedSite } from './seed';
 import { Cursors, HttpError } from './paging';
 import { dispatch, type Ctx, type Reply } from './routes';
-import { appBudget, costOf, type PointsBudget } from './points';
+import { appBudget, BurstMeter, costOf, type PointsBudget } from './points';
 
 export interface RateLimit { budget: number; retryAfterSeconds: number }
 
@@ -108,6 +108,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
   const faults: Fault[] = [];
   const sockets = new Set<Socket>();
   const points = opts.points ?? appBudget;
+  const burst = new BurstMeter();
   let latency = opts.latencyMs ?? 0;
   let limit: RateLimit | null = null;
   let used = 0;
@@ -175,7 +176,9 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       // points' (mixing the two would tell a client two budgets at once).
       if (!limit) extra = { ...quota, ...extra };
     }
-    const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
+    // Every answer reports the per-second burst state in X-RateLimit-* (points.ts, recorded headers);
+    // a test's request-count limit (setRateLimit) reports its own instead.
+    const headers: Record<string, string> = { ...burst.take(), ...extra, ...(reply.headers ?? {}) };
     let payload: Buffer | undefined;
     if (reply.json !== undefined) {
       payload = Buffer.from(JSON.stringify(reply.json));

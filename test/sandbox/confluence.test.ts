@@ -292,8 +292,10 @@ describe('seed site over HTTP', () => {
       await new Promise((r) => setTimeout(r, 1100));
       expect((await call(sb, path)).status).toBe(200);
       sb.setRateLimit(null);
-      // Back to the points budget's own headers (points.test.ts covers them).
-      expect((await call(sb, path)).headers.get('x-ratelimit-limit')).toBe(String(sb.points.limit));
+      // Back to the points budget's own headers (points.test.ts covers them) and the burst's.
+      const after = await call(sb, path);
+      expect(after.headers.get('x-ratelimit-limit')).toBe('350');
+      expect(after.headers.get('beta-ratelimit-policy')).toContain(`q=${String(sb.points.limit)}`);
     });
 
     it('injects 503, 429 and dropped sockets only on matching requests, the given number of times', async () => {
