@@ -58,6 +58,8 @@ export interface StartOptions extends SandboxOptions {
   consumerBudgetMs?: number;
   /** Overrides the 25 s resolver and trigger limit (tests shrink it). */
   resolverBudgetMs?: number;
+  /** Whether the Forge proxy follows Confluence's redirects to the media host (default true; ForgePlatform). */
+  followMediaRedirects?: boolean;
 }
 
 interface Manifest {
@@ -93,6 +95,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     confluenceUrl: confluence.url,
     consumerBudgetMs: options.consumerBudgetMs,
     resolverBudgetMs: options.resolverBudgetMs,
+    followMediaRedirects: options.followMediaRedirects,
     withoutConsent: [...SEED.withoutConsent],
     impersonationScopes: impersonationScopes(manifest.permissions?.scopes),
   });

@@ -10,6 +10,7 @@ import { seedSite } from './seed';
 import { Cursors, HttpError } from './paging';
 import { dispatch, type Ctx, type Reply } from './routes';
 import { appBudget, BurstMeter, costOf, type PointsBudget } from './points';
+import { startMedia, type MediaServer } from './media';
 
 export interface RateLimit { budget: number; retryAfterSeconds: number }
 
@@ -52,6 +53,13 @@ export interface ConfluenceSandbox {
   site: Site;
   /** The points budget this server charges (shared with every sandbox in the process by default). */
   points: PointsBudget;
+  /** The second origin standing for Atlassian's media host: the REST download redirects there. */
+  media: MediaServer;
+  /**
+   * Where the REST download redirects instead of the media host, for tests of a redirect to a
+   * foreign host (undefined: the media host, as on real sites).
+   */
+  redirectDownloadsTo?: string;
   /** Every request served, in order. */
   requests: RequestRecord[];
   resetRequests(): void;
@@ -63,6 +71,16 @@ export interface ConfluenceSandbox {
   onResponse?: (rec: RequestRecord, body: unknown) => void;
   close(): Promise<void>;
 }
+
+/**
+ * The download servlet. Since CHANGE-3007 (CHANGE-2735) it answers 401 to API callers, with
+ * `www-authenticate: OAuth realm="<site>/wiki"` (../shared/real-responses/v1/attachment-download.redirect.txt);
+ * a browser with a Confluence session still downloads from it. The sandbox's API callers carry
+ * `x-sandbox-principal`; a browser session is the `sandbox.session=<accountId>` cookie (SESSION_COOKIE),
+ * which the preview sets for the user it shows (sandbox/preview/page.ts).
+ */
+const SERVLET = /^\/wiki\/download\/attachments\//;
+export const SESSION_COOKIE = 'sandbox.session';
 
 /** Paths under which real sites keep database rows; the gateway refuses them for API callers. */
 const ROW_PATHS = /^\/wiki\/api\/v2\/databases\/[^/]+\/(entries|content|children|export)(\/.*)?$/;
@@ -92,6 +110,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The user of a browser session cookie (`sandbox.session=<accountId>`). */
+function sessionPrincipal(cookie: string | undefined, site: Site): Principal | undefined {
+  const pair = (cookie ?? '').split(';').map((c) => c.trim().split('=')).find(([k]) => k === SESSION_COOKIE);
+  const id = pair?.[1] ? decodeURIComponent(pair[1]) : '';
+  return site.user(id) ? { kind: 'user', accountId: id } : undefined;
+}
+
 function parsePrincipal(raw: string | string[] | undefined, site: Site): Principal | undefined {
   const v = Array.isArray(raw) ? raw[0] : raw;
   if (v === 'app') return { kind: 'app' };
@@ -108,6 +133,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
   const faults: Fault[] = [];
   const sockets = new Set<Socket>();
   const points = opts.points ?? appBudget;
+  const media = await startMedia(site);
   const burst = new BurstMeter();
   let latency = opts.latencyMs ?? 0;
   let limit: RateLimit | null = null;
@@ -155,15 +181,19 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     url: '',
     site,
     points,
+    media,
     requests: [],
     resetRequests: () => { sandbox.requests.length = 0; },
     setLatency: (ms) => { latency = ms; },
     setRateLimit,
     injectFault: (f) => { faults.push({ ...f }); },
-    close: () => new Promise<void>((resolve, reject) => {
-      for (const s of sockets) s.destroy();
-      server.close((e) => (e ? reject(e) : resolve()));
-    }),
+    close: async () => {
+      await media.close();
+      await new Promise<void>((resolve, reject) => {
+        for (const s of sockets) s.destroy();
+        server.close((e) => (e ? reject(e) : resolve()));
+      });
+    },
   };
 
   /** `metered`: the request reached Confluence proper, so it is charged in points. */
@@ -248,12 +278,22 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized; scope does not match' }, headers: { 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' } }, metered.headers, true);
       return;
     }
-    const principal = parsePrincipal(rawPrincipal, site);
-    if (!principal) {
-      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized: missing or unknown x-sandbox-principal' } }, metered.headers, true);
+    const servlet = SERVLET.test(url.pathname);
+    if (servlet && rawPrincipal !== undefined) {
+      send(res, rec, { status: 401, text: 'Unauthorized', headers: { 'www-authenticate': `OAuth realm="${origin}/wiki"` } }, metered.headers, true);
       return;
     }
-    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors };
+    const principal = servlet ? sessionPrincipal(req.headers.cookie, site) : parsePrincipal(rawPrincipal, site);
+    if (!principal) {
+      // Bad or missing credentials, as recorded (../shared/real-responses/v2/error-404.pages-get.md2conf-issue113.json,
+      // markfluence docs/confluence/api.md): v2 answers a bare 404 "Not Found", v1 403.
+      const refusal: Reply = servlet ? { status: 401, text: 'Unauthorized' }
+        : isV1 ? { status: 403, json: { statusCode: 403, message: 'caller cannot access Confluence' } }
+        : { status: 404, json: v2Error(404, 'Not Found') };
+      send(res, rec, refusal, metered.headers, true);
+      return;
+    }
+    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors, media: { sign: (a, v) => (sandbox.redirectDownloadsTo ? `${sandbox.redirectDownloadsTo}/file/${a.fileId}/binary?token=t` : media.sign(a, v)) } };
     let reply: Reply;
     try {
       reply = dispatch(ctx);

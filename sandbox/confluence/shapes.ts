@@ -203,7 +203,9 @@ export function v1Attachment(site: Site, a: Attachment, base: string): Json {
     metadata: { mediaType: a.mediaType, ...(a.comment ? { comment: a.comment } : {}), _expandable: { currentuser: '', properties: '', frontend: '', editorHtml: '' } },
     extensions: { mediaType: a.mediaType, fileSize: a.bytes.byteLength, comment: a.comment, mediaTypeDescription: mediaTypeDescription(a.mediaType), fileId: a.fileId, collectionName: `contentId-${a.pageId}` },
     _expandable: { childTypes: '', operations: '', schedulePublishDate: '', children: '', restrictions: '', history: '', ancestors: '', body: '', descendants: '', space: '' },
-    _links: { webui: `/pages/viewpageattachments.action?pageId=${a.pageId}&preview=${encodeURIComponent(`/${a.pageId}/${a.title}`)}`, self: `${base}/rest/api/content/${a.id}`, download: downloadPath(a) },
+    // v1 `_links.download` is the REST download, relative to the /wiki context (markfluence
+    // docs/confluence/api.md, verified 2026-08-07; ../shared/real-responses/v1/attachment-download.redirect.txt).
+    _links: { webui: `/pages/viewpageattachments.action?pageId=${a.pageId}&preview=${encodeURIComponent(`/${a.pageId}/${a.title}`)}`, self: `${base}/rest/api/content/${a.id}`, download: `/rest/api/content/${a.pageId}/child/attachment/${a.id}/download` },
   };
 }
 
