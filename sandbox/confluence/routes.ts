@@ -7,7 +7,7 @@ import { Cursors, HttpError, pageOf, parseLimit } from './paging';
 import * as S from './shapes';
 import type { Json } from './shapes';
 import { boundaryOf, parseMultipart } from './multipart';
-import { matches, parseCql, type CqlItem } from './cql';
+import { matches, parseCql, type CqlItem, type CqlQuery } from './cql';
 import { plainText } from './adf';
 import type { MediaServer } from './media';
 import { storageToAdf } from './render';
@@ -459,6 +459,9 @@ function cqlMatches(ctx: Ctx, maxLimit: number): Reply | { cql: string; parsed: 
   return { cql, parsed, limit, items };
 }
 
+/** The words a live search highlights in row titles: those of its `title ~` and `text ~` clauses. */
+const textTerms = (q: CqlQuery): string[] => q.clauses.filter((k) => (k.field === 'title' || k.field === 'text') && k.op === '~').flatMap((k) => k.values);
+
 function search(ctx: Ctx): Reply {
   const q = ctx.query;
   // Capped at 250, like v2's page size.
@@ -473,7 +476,7 @@ function search(ctx: Ctx): Reply {
   const cursor = q.get('cursor');
   const startParam = q.get('start');
   const start = cursor ? ctx.cursors.decode(cursor, route) : startParam && /^\d+$/.test(startParam) ? Number(startParam) : 0;
-  const results = items.slice(start, start + limit).map((c) => S.v1SearchResult(site, c, base(ctx), plainText(c.adf).slice(0, 120).replace(/\s+/g, ' ')));
+  const results = items.slice(start, start + limit).map((c) => S.v1SearchResult(site, c, base(ctx), plainText(c.adf).slice(0, 120).replace(/\s+/g, ' '), textTerms(parsed)));
   const links: Json = { base: base(ctx), context: '/wiki', self: `${base(ctx)}/rest/api/search?cql=${encodeURIComponent(cql)}` };
   if (start + limit < items.length && limit > 0) {
     const nq = new URLSearchParams({ next: 'true', cursor: ctx.cursors.encode(start + limit, route), limit: String(limit), start: String(start + limit), cql });

@@ -93,8 +93,8 @@ const REASONS: Record<number, string> = {
 };
 
 /** v2 error body, as Confluence's v2 API returns it. */
-const v2Error = (status: number, title: string): unknown =>
-  ({ errors: [{ status, code: (REASONS[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_'), title, detail: null }] });
+const v2Error = (status: number, title: string, code?: string, detail?: string): unknown =>
+  ({ errors: [{ status, code: code ?? (REASONS[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_'), title, detail: detail ?? null }] });
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -237,8 +237,8 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0, points: 0 };
     sandbox.requests.push(rec);
     const isV1 = path.startsWith('/wiki/rest/');
-    const error = (status: number, message: string, headers: Record<string, string> = {}): Reply =>
-      ({ status, json: isV1 ? { statusCode: status, message } : v2Error(status, message), headers });
+    const error = (status: number, message: string, headers: Record<string, string> = {}, code?: string, detail?: string): Reply =>
+      ({ status, json: isV1 ? { statusCode: status, message } : v2Error(status, message, code, detail), headers });
 
     let body: Buffer;
     try {
@@ -298,7 +298,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     try {
       reply = dispatch(ctx);
     } catch (e) {
-      reply = e instanceof HttpError ? error(e.status, e.message, e.headers) : error(500, `Sandbox error: ${(e as Error).message}`);
+      reply = e instanceof HttpError ? error(e.status, e.message, e.headers, e.code, e.detail) : error(500, `Sandbox error: ${(e as Error).message}`);
     }
     send(res, rec, reply, metered.headers, true);
   };

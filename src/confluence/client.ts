@@ -9,6 +9,7 @@
 import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type RequestProductMethod } from '@forge/api';
 import { ConfluenceError, passConsent } from './errors';
 import { fetchMedia } from './media';
+import { plainSearchTitle } from './normalize';
 import { paginate, type FetchPage } from './paginate';
 import { readRateLimit, type RateLimitState } from './rate-limit';
 import { RESOLVER_RETRY, realDeps, withRetry, type RetryDeps, type RetryPolicy } from './retry';
@@ -409,9 +410,10 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return typeof body.totalSize === 'number' ? body.totalSize : undefined;
     },
 
+    /** CQL search rows, with `title` made plain (live rows carry highlight markup, HTML-escaped). */
     search(cql: string, limit = 100): AsyncGenerator<SearchResult, void, undefined> {
       const params = q({ cql, limit });
-      return list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');
+      return plainTitles(list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search'));
     },
   };
 }
@@ -445,6 +447,10 @@ function includes(list: PageInclude[] | undefined): Record<string, boolean> {
 interface V1Restriction {
   operation?: string;
   restrictions?: { user?: { results?: unknown[]; size?: number }; group?: { results?: unknown[]; size?: number } };
+}
+
+async function* plainTitles(rows: AsyncGenerator<SearchResult, void, undefined>): AsyncGenerator<SearchResult, void, undefined> {
+  for await (const r of rows) yield r.title === undefined ? r : { ...r, title: plainSearchTitle(r.title) };
 }
 
 /** v1 attachment as returned by the upload endpoint. */
