@@ -171,6 +171,11 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     return { refuse: false, headers: { 'x-ratelimit-limit': String(limit.budget), 'x-ratelimit-remaining': String(limit.budget - used) } };
   };
 
+  /** The REST download's redirect target: the media server, or the foreign host a test set. */
+  const signer: Ctx['media'] = {
+    sign: (a, v) => (sandbox.redirectDownloadsTo ? `${sandbox.redirectDownloadsTo}/file/${a.fileId}/binary?token=t` : media.sign(a, v)),
+  };
+
   const takeFault = (key: string): Fault | undefined => {
     const f = faults.find((x) => x.times > 0 && (!x.match || x.match.test(key)));
     if (f) f.times -= 1;
@@ -293,7 +298,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       send(res, rec, refusal, metered.headers, true);
       return;
     }
-    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors, media: { sign: (a, v) => (sandbox.redirectDownloadsTo ? `${sandbox.redirectDownloadsTo}/file/${a.fileId}/binary?token=t` : media.sign(a, v)) } };
+    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors, media: signer };
     let reply: Reply;
     try {
       reply = dispatch(ctx);
