@@ -61,6 +61,8 @@ export interface StartOptions extends SandboxOptions {
   resolverBudgetMs?: number;
   /** The site's time zone (IANA), where CQL reads dates; default the site's (America/Los_Angeles). */
   timeZone?: string;
+  /** Whether the Forge proxy follows Confluence's redirects to the media host (default true; ForgePlatform). */
+  followMediaRedirects?: boolean;
 }
 
 interface Manifest {
@@ -97,6 +99,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<Sandbox>
     confluenceUrl: confluence.url,
     consumerBudgetMs: options.consumerBudgetMs,
     resolverBudgetMs: options.resolverBudgetMs,
+    followMediaRedirects: options.followMediaRedirects,
     withoutConsent: [...SEED.withoutConsent],
     impersonationScopes: impersonationScopes(manifest.permissions?.scopes),
   });

@@ -4,10 +4,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  /** `code` / `detail`: a v2 error's own fields, when they are not derived from the status. */
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}, readonly code?: string, readonly detail?: string) {
     super(message);
   }
 }
+
+/**
+ * A bad cursor, worded as recorded from a live v2 list
+ * (../shared/real-responses/v2/error-400.invalid-cursor.pipedream-issue15776.json).
+ */
+const badCursor = (): HttpError => new HttpError(400, "Provided value for 'cursor' is not the correct type. Expected type is Cursor.", {}, 'INVALID_REQUEST_PARAMETER',
+  'The provided cursor was not valid. You can get a new valid cursor by making the original pagination request again.');
 
 interface CursorState { o: number; r: string }
 
@@ -26,15 +34,15 @@ export class Cursors {
 
   decode(cursor: string, route: string): number {
     const [payload, sig, extra] = cursor.split('.');
-    if (!payload || !sig || extra !== undefined || sig !== this.sign(payload)) throw new HttpError(400, 'Invalid cursor');
+    if (!payload || !sig || extra !== undefined || sig !== this.sign(payload)) throw badCursor();
     let state: unknown;
     try {
       state = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     } catch {
-      throw new HttpError(400, 'Invalid cursor');
+      throw badCursor();
     }
     const s = state as Partial<CursorState>;
-    if (typeof s.o !== 'number' || s.o < 0 || s.r !== route) throw new HttpError(400, 'Invalid cursor');
+    if (typeof s.o !== 'number' || s.o < 0 || s.r !== route) throw badCursor();
     return s.o;
   }
 }

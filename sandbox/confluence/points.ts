@@ -10,14 +10,21 @@
 //   - write requests are charged the base cost only;
 //   - over the quota Confluence answers 429 Too Many Requests; 429s may carry Retry-After (seconds
 //     to wait) and X-RateLimit-Reset (ISO 8601, request time + Retry-After, "yyyy-MM-ddTHH:mmZ");
-//     X-RateLimit-Limit / X-RateLimit-Remaining report the budget, RateLimit-Reason why a request was
+//     X-RateLimit-Limit / X-RateLimit-Remaining report "the" budget (on real answers: the per-second
+//     burst one, see below), RateLimit-Reason why a request was
 //     refused, and X-RateLimit-NearLimit: true when less than 20% of a budget remains;
 //   - Tier 1 ("Global Pool"): one hourly quota for the app, shared by all its tenants; 65,000 points
 //     per hour (Atlassian's reply on the developer community thread "2026 point-based rate limits").
-// Observed on real answers (same thread, Jira, March 2026), not documented: the quota also comes as
-// IETF-draft structured fields, `Beta-RateLimit-Policy: "<name>";q=<quota>;w=<window s>` and
-// `Beta-RateLimit: "<name>";r=<remaining>;t=<s to reset>` (t pointed at the next full hour). The
-// meter sends them too (QUOTA_NAME is ASSUMED); src/confluence/rate-limit.ts reads both kinds.
+// Observed on real answers (same thread, Jira, March 2026; ../shared/real-responses/headers/
+// ratelimit.jira-cloud.2026-03-26.community-thread.txt), not documented:
+//   - the hourly quota comes ONLY as IETF-draft structured fields, `Beta-RateLimit-Policy:
+//     "<name>";q=<quota>;w=<window s>` and `Beta-RateLimit: "<name>";r=<remaining>;t=<s to reset>`
+//     (`RateLimit(-Policy)` once enforced, Atlassian staff in the thread); once the quota is spent the
+//     policy header is GONE and only `Beta-RateLimit` (r=0) is left;
+//   - `X-RateLimit-Limit` / `X-RateLimit-Remaining` carry the per-second BURST limit (350 then 400
+//     seen), on every answer: staff: they "will continue to be used for burst rate limits";
+//   - `X-RateLimit-NearLimit: true` keeps its hourly meaning (< 20% of the quota left).
+// The meter sends exactly that (QUOTA_NAME is ASSUMED); src/confluence/rate-limit.ts tells the two apart.
 // Everything marked ASSUMED below could not be read from those pages (the per-type cost table was
 // cut off in every copy available here) and is our best reading, not a documented fact.
 
@@ -38,6 +45,31 @@ const HOUR_MS = 3_600_000;
 export const QUOTA_REASON = 'confluence-quota-global-based';
 /** ASSUMED: the policy name in Beta-RateLimit(-Policy) for the app-wide quota (Jira's tenant one was "tenant-app-quota"). */
 export const QUOTA_NAME = 'global-app-quota';
+
+/**
+ * The per-second burst limit reported in X-RateLimit-Limit (350 on the recorded normal answer; the
+ * answer after the quota was spent said 400, so the value varies and clients must not rely on it).
+ * ASSUMED: the sandbox reports the burst but never refuses over it (no refusal was recorded).
+ */
+export const BURST_PER_SECOND = 350;
+
+/** Counts requests per clock second: the burst state every answer reports in X-RateLimit-*. */
+export class BurstMeter {
+  private second = -1;
+  private used = 0;
+  constructor(private readonly now: () => number = Date.now, readonly limit = BURST_PER_SECOND) {}
+
+  /** Counts one request and returns the headers that report the burst state. */
+  take(): Record<string, string> {
+    const s = Math.floor(this.now() / 1000);
+    if (s !== this.second) {
+      this.second = s;
+      this.used = 0;
+    }
+    this.used += 1;
+    return { 'x-ratelimit-limit': String(this.limit), 'x-ratelimit-remaining': String(Math.max(0, this.limit - this.used)) };
+  }
+}
 
 /** POST routes that only read (their body is a query), so they are charged per object. ASSUMED. */
 const READ_POSTS = [/\/wiki\/api\/v2\/users-bulk$/, /\/wiki\/api\/v2\/content\/convert-ids-to-types$/];
@@ -133,11 +165,11 @@ export class PointsBudget {
       const resetAt = this.windowStart + this.windowMs;
       return {
         refuse: true,
+        // As recorded once the quota was spent: Beta-RateLimit r=0 without its policy header.
         headers: {
           'retry-after': String(Math.max(1, Math.ceil((resetAt - t) / 1000))),
           'x-ratelimit-reset': this.iso(resetAt),
-          'x-ratelimit-limit': String(this.limit),
-          'x-ratelimit-remaining': '0',
+          'beta-ratelimit': `"${QUOTA_NAME}";r=0;t=${this.toReset(t)}`,
           'x-ratelimit-nearlimit': 'true',
           'ratelimit-reason': QUOTA_REASON,
         },
@@ -153,14 +185,17 @@ export class PointsBudget {
     this.total += points;
     if (this.limit === null) return {};
     const remaining = Math.max(0, this.limit - this.used);
-    const toReset = Math.max(0, Math.ceil((this.windowStart + this.windowMs - t) / 1000));
     return {
-      'x-ratelimit-limit': String(this.limit),
-      'x-ratelimit-remaining': String(remaining),
       ...(remaining < this.limit * 0.2 ? { 'x-ratelimit-nearlimit': 'true' } : {}),
-      'beta-ratelimit-policy': `"${QUOTA_NAME}";q=${this.limit};w=${Math.round(this.windowMs / 1000)}`,
-      'beta-ratelimit': `"${QUOTA_NAME}";r=${remaining};t=${toReset}`,
+      // The policy (quota and window) is gone from answers once the quota is spent (recorded).
+      ...(remaining > 0 ? { 'beta-ratelimit-policy': `"${QUOTA_NAME}";q=${this.limit};w=${Math.round(this.windowMs / 1000)}` } : {}),
+      'beta-ratelimit': `"${QUOTA_NAME}";r=${remaining};t=${this.toReset(t)}`,
     };
+  }
+
+  /** Seconds until the window resets. */
+  private toReset(t: number): number {
+    return Math.max(0, Math.ceil((this.windowStart + this.windowMs - t) / 1000));
   }
 
   /**

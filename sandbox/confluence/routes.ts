@@ -7,8 +7,9 @@ import { Cursors, HttpError, pageOf, parseLimit } from './paging';
 import * as S from './shapes';
 import type { Json } from './shapes';
 import { boundaryOf, parseMultipart } from './multipart';
-import { matches, parseCql, type CqlItem } from './cql';
+import { matches, parseCql, type CqlItem, type CqlQuery } from './cql';
 import { plainText } from './adf';
+import type { MediaServer } from './media';
 import { storageToAdf } from './render';
 
 export interface Ctx {
@@ -22,6 +23,8 @@ export interface Ctx {
   /** Server origin, e.g. http://127.0.0.1:1234 */
   origin: string;
   cursors: Cursors;
+  /** Signs media-host URLs for the REST download's redirect (media.ts). */
+  media: Pick<MediaServer, 'sign'>;
 }
 
 export interface Reply {
@@ -457,6 +460,9 @@ function cqlMatches(ctx: Ctx, maxLimit: number): Reply | { cql: string; parsed: 
   return { cql, parsed, limit, items };
 }
 
+/** The words a live search highlights in row titles: those of its `title ~` and `text ~` clauses. */
+const textTerms = (q: CqlQuery): string[] => q.clauses.filter((k) => (k.field === 'title' || k.field === 'text') && k.op === '~').flatMap((k) => k.values);
+
 function search(ctx: Ctx): Reply {
   const q = ctx.query;
   // Capped at 250, like v2's page size.
@@ -471,7 +477,7 @@ function search(ctx: Ctx): Reply {
   const cursor = q.get('cursor');
   const startParam = q.get('start');
   const start = cursor ? ctx.cursors.decode(cursor, route) : startParam && /^\d+$/.test(startParam) ? Number(startParam) : 0;
-  const results = items.slice(start, start + limit).map((c) => S.v1SearchResult(site, c, base(ctx), plainText(c.adf).slice(0, 120).replace(/\s+/g, ' ')));
+  const results = items.slice(start, start + limit).map((c) => S.v1SearchResult(site, c, base(ctx), plainText(c.adf).slice(0, 120).replace(/\s+/g, ' '), textTerms(parsed)));
   const links: Json = { base: base(ctx), context: '/wiki', self: `${base(ctx)}/rest/api/search?cql=${encodeURIComponent(cql)}` };
   if (start + limit < items.length && limit > 0) {
     const nq = new URLSearchParams({ next: 'true', cursor: ctx.cursors.encode(start + limit, route), limit: String(limit), start: String(start + limit), cql });
@@ -620,7 +626,8 @@ function routes(): Route[] {
     return listContents(ctx, 'blogpost', [s.id]);
   });
 
-  // Attachment bytes (the downloadLink, relative to `_links.base` = <origin>/wiki).
+  // Attachment bytes (the v2 downloadLink, relative to `_links.base` = <origin>/wiki). Only for a
+  // browser session: server.ts answers API callers 401 before they get here (CHANGE-3007).
   get('/wiki/download/attachments/(\\d+)/([^/?]+)', (ctx, m) => download(ctx, m[1] ?? '', decodeURIComponent(m[2] ?? '')));
 
   // v1
@@ -633,8 +640,9 @@ function routes(): Route[] {
     if (!c || !a || a.pageId !== c.id || !ctx.site.canSee(ctx.principal, c.id)) return v1Error(404, 'Attachment not found');
     const vq = ctx.query.get('version');
     if (vq && (!/^\d+$/.test(vq) || Number(vq) > a.version.number || Number(vq) < 1)) return v1Error(400, 'Invalid version');
-    // As on real sites: a redirect to the binary; fetch follows it with the same headers.
-    return { status: 302, headers: { location: `${base(ctx)}${S.downloadPath(a, vq ? Number(vq) : a.version.number)}` } };
+    // As recorded on real sites (../shared/real-responses/v1/attachment-download.redirect.txt): a 302
+    // to a signed URL on ANOTHER host, the media host (media.ts), with the token in the query.
+    return { status: 302, headers: { location: ctx.media.sign(a, vq ? Number(vq) : a.version.number) } };
   });
   get(`${V1}/search`, search);
   get(`${V1}/settings/systemInfo`, systemInfo);

@@ -9,7 +9,8 @@ import { Site, type Principal } from './site';
 import { seedSite } from './seed';
 import { Cursors, HttpError } from './paging';
 import { dispatch, type Ctx, type Reply } from './routes';
-import { appBudget, costOf, type PointsBudget } from './points';
+import { appBudget, BurstMeter, costOf, type PointsBudget } from './points';
+import { startMedia, type MediaServer } from './media';
 
 export interface RateLimit { budget: number; retryAfterSeconds: number }
 
@@ -53,6 +54,13 @@ export interface ConfluenceSandbox {
   site: Site;
   /** The points budget this server charges (shared with every sandbox in the process by default). */
   points: PointsBudget;
+  /** The second origin standing for Atlassian's media host: the REST download redirects there. */
+  media: MediaServer;
+  /**
+   * Where the REST download redirects instead of the media host, for tests of a redirect to a
+   * foreign host (undefined: the media host, as on real sites).
+   */
+  redirectDownloadsTo?: string;
   /** Every request served, in order. */
   requests: RequestRecord[];
   resetRequests(): void;
@@ -65,6 +73,16 @@ export interface ConfluenceSandbox {
   close(): Promise<void>;
 }
 
+/**
+ * The download servlet. Since CHANGE-3007 (CHANGE-2735) it answers 401 to API callers, with
+ * `www-authenticate: OAuth realm="<site>/wiki"` (../shared/real-responses/v1/attachment-download.redirect.txt);
+ * a browser with a Confluence session still downloads from it. The sandbox's API callers carry
+ * `x-sandbox-principal`; a browser session is the `sandbox.session=<accountId>` cookie (SESSION_COOKIE),
+ * which the preview sets for the user it shows (sandbox/preview/page.ts).
+ */
+const SERVLET = /^\/wiki\/download\/attachments\//;
+export const SESSION_COOKIE = 'sandbox.session';
+
 /** Paths under which real sites keep database rows; the gateway refuses them for API callers. */
 const ROW_PATHS = /^\/wiki\/api\/v2\/databases\/[^/]+\/(entries|content|children|export)(\/.*)?$/;
 const MAX_BODY = 100 * 1024 * 1024;
@@ -76,8 +94,8 @@ const REASONS: Record<number, string> = {
 };
 
 /** v2 error body, as Confluence's v2 API returns it. */
-const v2Error = (status: number, title: string): unknown =>
-  ({ errors: [{ status, code: (REASONS[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_'), title, detail: null }] });
+const v2Error = (status: number, title: string, code?: string, detail?: string): unknown =>
+  ({ errors: [{ status, code: code ?? (REASONS[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_'), title, detail: detail ?? null }] });
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -91,6 +109,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The user of a browser session cookie (`sandbox.session=<accountId>`). */
+function sessionPrincipal(cookie: string | undefined, site: Site): Principal | undefined {
+  const pair = (cookie ?? '').split(';').map((c) => c.trim().split('=')).find(([k]) => k === SESSION_COOKIE);
+  const id = pair?.[1] ? decodeURIComponent(pair[1]) : '';
+  return site.user(id) ? { kind: 'user', accountId: id } : undefined;
 }
 
 function parsePrincipal(raw: string | string[] | undefined, site: Site): Principal | undefined {
@@ -109,6 +134,8 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
   const faults: Fault[] = [];
   const sockets = new Set<Socket>();
   const points = opts.points ?? appBudget;
+  const media = await startMedia(site);
+  const burst = new BurstMeter();
   let latency = opts.latencyMs ?? 0;
   let limit: RateLimit | null = null;
   let used = 0;
@@ -145,6 +172,11 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     return { refuse: false, headers: { 'x-ratelimit-limit': String(limit.budget), 'x-ratelimit-remaining': String(limit.budget - used) } };
   };
 
+  /** The REST download's redirect target: the media server, or the foreign host a test set. */
+  const signer: Ctx['media'] = {
+    sign: (a, v) => (sandbox.redirectDownloadsTo ? `${sandbox.redirectDownloadsTo}/file/${a.fileId}/binary?token=t` : media.sign(a, v)),
+  };
+
   const takeFault = (key: string): Fault | undefined => {
     const f = faults.find((x) => x.times > 0 && (!x.match || x.match.test(key)));
     if (f) f.times -= 1;
@@ -155,15 +187,19 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     url: '',
     site,
     points,
+    media,
     requests: [],
     resetRequests: () => { sandbox.requests.length = 0; },
     setLatency: (ms) => { latency = ms; },
     setRateLimit,
     injectFault: (f) => { faults.push({ ...f }); },
-    close: () => new Promise<void>((resolve, reject) => {
-      for (const s of sockets) s.destroy();
-      server.close((e) => (e ? reject(e) : resolve()));
-    }),
+    close: async () => {
+      await media.close();
+      await new Promise<void>((resolve, reject) => {
+        for (const s of sockets) s.destroy();
+        server.close((e) => (e ? reject(e) : resolve()));
+      });
+    },
   };
 
   /** `metered`: the request reached Confluence proper, so it is charged in points. */
@@ -176,7 +212,9 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       // points' (mixing the two would tell a client two budgets at once).
       if (!limit) extra = { ...quota, ...extra };
     }
-    const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) };
+    // Every answer reports the per-second burst state in X-RateLimit-* (points.ts, recorded headers);
+    // a test's request-count limit (setRateLimit) reports its own instead.
+    const headers: Record<string, string> = { ...burst.take(), ...extra, ...(reply.headers ?? {}) };
     let payload: Buffer | undefined;
     if (reply.json !== undefined) {
       payload = Buffer.from(JSON.stringify(reply.json));
@@ -205,8 +243,8 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0, points: 0 };
     sandbox.requests.push(rec);
     const isV1 = path.startsWith('/wiki/rest/');
-    const error = (status: number, message: string, headers: Record<string, string> = {}): Reply =>
-      ({ status, json: isV1 ? { statusCode: status, message } : v2Error(status, message), headers });
+    const error = (status: number, message: string, headers: Record<string, string> = {}, code?: string, detail?: string): Reply =>
+      ({ status, json: isV1 ? { statusCode: status, message } : v2Error(status, message, code, detail), headers });
 
     let body: Buffer;
     try {
@@ -246,17 +284,27 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
       send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized; scope does not match' }, headers: { 'x-failure-category': 'FAILURE_CLIENT_SCOPE_CHECK' } }, metered.headers, true);
       return;
     }
-    const principal = parsePrincipal(rawPrincipal, site);
-    if (!principal) {
-      send(res, rec, { status: 401, json: { code: 401, message: 'Unauthorized: missing or unknown x-sandbox-principal' } }, metered.headers, true);
+    const servlet = SERVLET.test(url.pathname);
+    if (servlet && rawPrincipal !== undefined) {
+      send(res, rec, { status: 401, text: 'Unauthorized', headers: { 'www-authenticate': `OAuth realm="${origin}/wiki"` } }, metered.headers, true);
       return;
     }
-    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors };
+    const principal = servlet ? sessionPrincipal(req.headers.cookie, site) : parsePrincipal(rawPrincipal, site);
+    if (!principal) {
+      // Bad or missing credentials, as recorded (../shared/real-responses/v2/error-404.pages-get.md2conf-issue113.json,
+      // markfluence docs/confluence/api.md): v2 answers a bare 404 "Not Found", v1 403.
+      const refusal: Reply = servlet ? { status: 401, text: 'Unauthorized' }
+        : isV1 ? { status: 403, json: { statusCode: 403, message: 'caller cannot access Confluence' } }
+        : { status: 404, json: v2Error(404, 'Not Found') };
+      send(res, rec, refusal, metered.headers, true);
+      return;
+    }
+    const ctx: Ctx = { method, pathname: url.pathname, query: url.searchParams, principal, headers: req.headers, body, site, origin, cursors, media: signer };
     let reply: Reply;
     try {
       reply = dispatch(ctx);
     } catch (e) {
-      reply = e instanceof HttpError ? error(e.status, e.message, e.headers) : error(500, `Sandbox error: ${(e as Error).message}`);
+      reply = e instanceof HttpError ? error(e.status, e.message, e.headers, e.code, e.detail) : error(500, `Sandbox error: ${(e as Error).message}`);
     }
     send(res, rec, reply, metered.headers, true);
   };

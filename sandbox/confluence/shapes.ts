@@ -66,9 +66,13 @@ export function body(src: BodySource, format: BodyFormat | undefined): Json {
 export function pageBase(site: Site, c: Content, v: VersionInfo, title: string, bodyJson: Json, withVersion: boolean): Json {
   const out: Json = { id: c.id, status: c.status, title, spaceId: c.spaceId };
   if (c.type === 'page') {
-    const parent = c.parentId ? site.content(c.parentId) : undefined;
-    if (parent) Object.assign(out, { parentId: parent.id, parentType: parent.type });
-    Object.assign(out, { position: c.childPosition });
+    // Root pages (a space's homepage) and trashed pages carry `parentId: null, parentType: null`, and
+    // a trashed page `position: null` (../shared/real-responses/v2/pages-list.root-page-item.csharp-comment.json;
+    // markfluence docs/confluence/folders.md).
+    const trashed = c.status === 'trashed';
+    const parent = c.parentId && !trashed ? site.content(c.parentId) : undefined;
+    Object.assign(out, parent ? { parentId: parent.id, parentType: parent.type } : { parentId: null, parentType: null });
+    Object.assign(out, { position: trashed ? null : c.childPosition });
   }
   Object.assign(out, { authorId: c.authorId });
   if (c.type === 'page') Object.assign(out, { ownerId: c.ownerId, lastOwnerId: null });
@@ -94,7 +98,8 @@ function hashNum(s: string): number {
   return h;
 }
 
-export const childItem = (c: Content): Json => ({ id: c.id, status: c.status === 'archived' ? 'archived' : 'current', title: c.title, type: c.type, spaceId: c.spaceId, childPosition: c.childPosition });
+/** A `direct-children` row: no `spaceId` on live sites (markfluence docs/confluence/folders.md). */
+export const childItem = (c: Content): Json => ({ id: c.id, status: c.status === 'archived' ? 'archived' : 'current', title: c.title, type: c.type, childPosition: c.childPosition });
 
 export function downloadPath(a: Attachment, v = a.version.number): string {
   const ms = Date.parse((a.history[v - 1] ?? a.history[a.history.length - 1])?.version.createdAt ?? a.createdAt);
@@ -129,14 +134,18 @@ export function comment(site: Site, cm: Comment, form: 'list' | 'single' | 'chil
   out['version'] = version(cm.version);
   out['body'] = bodyJson;
   if (cm.kind === 'inline') {
-    if (form === 'single' && cm.resolvedBy) {
+    // Lists carry who resolved a thread and when as well as the single GET: every resolved row of a
+    // recorded live list has both (../shared/real-responses/v2/pages-inline-comments.list.skyscanner.json);
+    // open rows have neither. Reply lists (children) were not recorded and keep them too (ASSUMED).
+    if (cm.resolvedBy) {
       out['resolutionLastModifierId'] = cm.resolvedBy;
       out['resolutionLastModifiedAt'] = cm.resolvedAt ?? cm.created;
     }
     out['resolutionStatus'] = cm.resolutionStatus ?? 'open';
     out['properties'] = { inlineMarkerRef: cm.markerRef ?? '', inlineOriginalSelection: cm.originalSelection ?? '' };
   }
-  out['_links'] = { webui: `${page ? webui(site, page) : ''}?focusedCommentId=${cm.id}#comment-${cm.id}` };
+  // `?focusedCommentId=<id>` and no `#comment-` fragment, as in the same recorded list.
+  out['_links'] = { webui: `${page ? webui(site, page) : ''}?focusedCommentId=${cm.id}` };
   return out;
 }
 
@@ -145,7 +154,9 @@ export function database(site: Site, c: Content): Json {
   return {
     id: c.id, type: c.type, status: c.status, title: c.title,
     ...(parent ? { parentId: parent.id, parentType: parent.type } : {}),
-    position: c.childPosition, authorId: c.authorId, ownerId: c.ownerId, createdAt: c.createdAt, spaceId: c.spaceId,
+    // A folder's createdAt is epoch milliseconds, a number (go-atlassian #447/#448, md2conf PR #290);
+    // other types' are ISO strings.
+    position: c.childPosition, authorId: c.authorId, ownerId: c.ownerId, createdAt: c.type === 'folder' ? Date.parse(c.createdAt) : c.createdAt, spaceId: c.spaceId,
     version: version(c.version), _links: { webui: webui(site, c) },
   };
 }
@@ -199,11 +210,24 @@ export function v1Attachment(site: Site, a: Attachment, base: string): Json {
     metadata: { mediaType: a.mediaType, ...(a.comment ? { comment: a.comment } : {}), _expandable: { currentuser: '', properties: '', frontend: '', editorHtml: '' } },
     extensions: { mediaType: a.mediaType, fileSize: a.bytes.byteLength, comment: a.comment, mediaTypeDescription: mediaTypeDescription(a.mediaType), fileId: a.fileId, collectionName: `contentId-${a.pageId}` },
     _expandable: { childTypes: '', operations: '', schedulePublishDate: '', children: '', restrictions: '', history: '', ancestors: '', body: '', descendants: '', space: '' },
-    _links: { webui: `/pages/viewpageattachments.action?pageId=${a.pageId}&preview=${encodeURIComponent(`/${a.pageId}/${a.title}`)}`, self: `${base}/rest/api/content/${a.id}`, download: downloadPath(a) },
+    // v1 `_links.download` is the REST download, relative to the /wiki context (markfluence
+    // docs/confluence/api.md, verified 2026-08-07; ../shared/real-responses/v1/attachment-download.redirect.txt).
+    _links: { webui: `/pages/viewpageattachments.action?pageId=${a.pageId}&preview=${encodeURIComponent(`/${a.pageId}/${a.title}`)}`, self: `${base}/rest/api/content/${a.id}`, download: `/rest/api/content/${a.pageId}/child/attachment/${a.id}/download` },
   };
 }
 
-export function v1SearchResult(site: Site, c: Content, base: string, excerpt: string): Json {
+/**
+ * A v1 search row's `title` as live sites give it: HTML-escaped, with the query's text terms wrapped
+ * in `@@@hl@@@…@@@endhl@@@` (../shared/real-responses/v1/search-cql.schrodinger.json:
+ * `@@@hl@@@Apple@@@endhl@@@ - 15&quot; …`); `content.title` stays clean.
+ */
+export function highlightedTitle(title: string, terms: readonly string[]): string {
+  const words = [...new Set(terms.flatMap((t) => t.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter(Boolean))];
+  const escape = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return title.split(/([\p{L}\p{N}]+)/u).map((part) => (words.includes(part.toLowerCase()) ? `@@@hl@@@${escape(part)}@@@endhl@@@` : escape(part))).join('');
+}
+
+export function v1SearchResult(site: Site, c: Content, base: string, excerpt: string, terms: readonly string[] = []): Json {
   const s = site.spaces.get(c.spaceId);
   const path = webui(site, c);
   return {
@@ -216,7 +240,7 @@ export function v1SearchResult(site: Site, c: Content, base: string, excerpt: st
       },
       _links: { webui: path, self: `${base}/rest/api/content/${c.id}`, tinyui: tiny(c.id) },
     },
-    title: c.title, excerpt, url: path,
+    title: highlightedTitle(c.title, terms), excerpt, url: path,
     resultGlobalContainer: { title: s?.name ?? '', displayUrl: `/spaces/${s?.key ?? ''}` },
     breadcrumbs: [], entityType: 'content', iconCssClass: `aui-icon content-type-${c.type}`,
     lastModified: c.version.createdAt, friendlyLastModified: c.version.createdAt.slice(0, 10), score: 1,

@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { isSandboxMedia } from '../confluence/media';
 import { MemoryKvs } from './kvs';
 import { allowedWith } from './scopes';
 import { CONSUMER_DEFAULT_TIMEOUT_S, RESOLVER_TIMEOUT_MS, withinTime } from './limits';
@@ -63,6 +64,8 @@ export interface PlatformOptions {
   resolverBudgetMs?: number;
   /** Users who have not yet allowed the app to act for them (see `setConsent`). */
   withoutConsent?: string[];
+  /** Whether the proxy follows Confluence's redirects to the media host (default true; see `followMediaRedirects`). */
+  followMediaRedirects?: boolean;
 }
 
 const MAX_RETRIES = 4;
@@ -73,6 +76,18 @@ export class ForgePlatform {
   readonly appId: string;
   confluenceUrl: string;
   impersonationScopes: ReadonlySet<string>;
+  /**
+   * What the Forge proxy does with a product API's redirect. `@forge/api` only hands the request to
+   * the runtime's `__forge_fetch__` (node_modules/@forge/api/out/api/fetch.js, `__fetchProduct`), so
+   * the choice is the proxy's. Forge's docs (forge-docs-snapshot mirror/runtime-egress-permissions:
+   * "Atlassian app API redirects are treated as internal traffic ... you can now remove egress
+   * declarations for internal domains like api.media.atlassian.com"; "Redirect handling is only
+   * supported for egress requests made using the fetch client") say it follows Confluence's redirect
+   * to the media host. So by default the sandbox proxy follows a redirect to the media server, without
+   * the caller's credentials (the signed URL needs none), and hands back any other redirect as it is.
+   * False: it hands back every redirect, so tests cover an app that fetches the media URL itself.
+   */
+  followMediaRedirects: boolean;
   /** When set, every consumer gets this budget instead of its manifest `timeoutSeconds`. */
   consumerBudgetMs: number | undefined;
   resolverBudgetMs: number;
@@ -113,6 +128,7 @@ export class ForgePlatform {
     this.resolverBudgetMs = options.resolverBudgetMs ?? RESOLVER_TIMEOUT_MS;
     this.withoutConsent = new Set(options.withoutConsent ?? []);
     this.impersonationScopes = options.impersonationScopes ?? new Set();
+    this.followMediaRedirects = options.followMediaRedirects ?? true;
   }
 
   /**
@@ -193,7 +209,14 @@ export class ForgePlatform {
     }
     const headers = new Headers(init.headers);
     headers.set('x-sandbox-principal', principal);
-    return fetch(`${this.confluenceUrl}${path}`, { ...init, headers });
+    const res = await fetch(`${this.confluenceUrl}${path}`, { ...init, headers, redirect: 'manual' });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    const target = location ? new URL(location, this.confluenceUrl) : undefined;
+    if (!target || !this.followMediaRedirects || init.redirect === 'manual' || !isSandboxMedia(target)) return res;
+    await res.arrayBuffer();
+    // Internal traffic to the media host: the signed URL is the credential, so none is sent along.
+    headers.delete('x-sandbox-principal');
+    return fetch(target, { method: 'GET', headers });
   }
 
   private async kvsFetch(path: string, init: RequestInit): Promise<Response> {

@@ -6,6 +6,7 @@
  */
 import { readManifest, type Sandbox } from '../harness';
 import type { Content, Site } from '../confluence/site';
+import { SESSION_COOKIE } from '../confluence/server';
 
 export interface Choice {
   id: string;
@@ -123,7 +124,7 @@ export function hostPage(o: PageOptions, choices: Choice[]): string {
     `<option value="${esc(`${c.type}:${c.id}`)}"${c.id === o.content?.id ? ' selected' : ''}>${'\u00a0\u00a0'.repeat(c.depth)}${esc(c.title)}${c.restricted ? ' 🔒' : ''}</option>`).join('')}</optgroup>`).join('')
     + `<optgroup label="Apps"><option value="${GLOBAL_PAGE.value}"${o.content ? '' : ' selected'}>${GLOBAL_PAGE.title}</option></optgroup>`;
   const userOptions = users.map((u) => `<option value="${esc(u.accountId)}"${u.accountId === o.accountId ? ' selected' : ''}>${esc(u.displayName)}</option>`).join('');
-  const config = { context: forgeContext(o), users: names };
+  const config = { context: forgeContext(o), users: names, session: `${SESSION_COOKIE}=${encodeURIComponent(o.accountId)}; path=/; SameSite=Lax` };
   const toolbar = (extra: string): string => `<header class="topbar">
   <span class="brand">Content Toolkit <span class="brand-sub">offline preview</span></span>
   <label>Page <select id="pick-page" aria-label="Page">${options}</select></label>
@@ -175,7 +176,11 @@ ${toolbar}
   <aside class="calls"><h2>Resolver calls</h2><ul id="calls"></ul></aside>
 </main>
 <div id="flags" aria-live="polite"></div>
-<script>window.__PREVIEW__ = ${scriptJson(config)};</script>
+<script>window.__PREVIEW__ = ${scriptJson(config)};
+// The Confluence session of the user shown: the sandbox's download servlet takes it (as real
+// Confluence takes a browser's), so the panel's "Download it" links open. Cookies ignore ports, so
+// the sandbox Confluence on 127.0.0.1 receives it.
+document.cookie = window.__PREVIEW__.session;</script>
 <script src="/host.js"></script>
 ${scripts.map((src) => `<script src="${esc(src)}"></script>`).join('\n')}
 </body>

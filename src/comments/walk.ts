@@ -8,12 +8,17 @@
  */
 import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
-import { passConsent } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import type { InlineComment } from '../confluence/types';
 import type { CommentKind, SkipReason, SkippedComment } from '../shared/comments';
 
-export type WalkApi = Pick<Confluence, 'footerComments' | 'inlineComments' | 'footerReplies' | 'inlineReplies' | 'getInlineComment'>;
+/**
+ * No single-comment fetch: inline comment lists already carry who resolved a thread and when
+ * (`resolutionLastModifierId`, `resolutionLastModifiedAt` on every resolved row of a recorded live
+ * list, ../shared/real-responses/v2/pages-inline-comments.list.skyscanner.json), so fetching each
+ * resolved or reopened thread again only spent a request and its points.
+ */
+export type WalkApi = Pick<Confluence, 'footerComments' | 'inlineComments' | 'footerReplies' | 'inlineReplies'>;
 
 /** A comment as Confluence gave it, placed in its thread. Footer comments simply lack the inline fields. */
 export interface RawComment {
@@ -86,26 +91,7 @@ export async function walkComments(api: WalkApi, ref: ContentRef, o: WalkOptions
     return true;
   }
 
-  /** Only the single-comment shape says who resolved or reopened a thread and when. */
-  async function resolution(c: RawComment): Promise<void> {
-    const state = c.data.resolutionStatus;
-    if (c.kind !== 'inline' || (state !== 'resolved' && state !== 'reopened')) return;
-    try {
-      const full = await limit(() => (late() ? undefined : api.getInlineComment(c.data.id)));
-      if (!full) return;
-      c.data = {
-        ...c.data,
-        resolutionLastModifierId: full.resolutionLastModifierId ?? undefined,
-        resolutionLastModifiedAt: full.resolutionLastModifiedAt ?? undefined,
-      };
-    } catch (e) {
-      // Who resolved it is a detail: a failure here must not lose the thread itself.
-      passConsent(e);
-      if (statusOf(e) === undefined) throw e;
-    }
-  }
-
-  const [kept] = await Promise.all([Promise.all(roots.map(walk)), Promise.all(roots.map(resolution))]);
+  const kept = await Promise.all(roots.map(walk));
   return { threads: roots.filter((_, i) => kept[i]), skipped };
 }
 

@@ -8,6 +8,8 @@
  */
 import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type RequestProductMethod } from '@forge/api';
 import { ConfluenceError, passConsent } from './errors';
+import { fetchMedia } from './media';
+import { plainSearchTitle } from './normalize';
 import { paginate, type FetchPage } from './paginate';
 import { readRateLimit, type RateLimitState } from './rate-limit';
 import { RESOLVER_RETRY, realDeps, withRetry, type RetryDeps, type RetryPolicy } from './retry';
@@ -73,6 +75,8 @@ export const MAX_DEPTH = 10;
 
 const JSON_ACCEPT: Headers = { Accept: 'application/json' };
 
+const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
 /** A row-path probe: what Confluence answered, verbatim. */
 export interface Probe {
   path: string;
@@ -84,7 +88,8 @@ export interface Probe {
 export function createClient(auth: Auth, options: ClientOptions = {}) {
   const policy = options.retry ?? RESOLVER_RETRY;
 
-  async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT): Promise<APIResponse> {
+  /** `redirects`: a 3xx answer is returned to the caller instead of failing. */
+  async function request(send: Send, what: string, headers: Headers = JSON_ACCEPT, redirects = false): Promise<APIResponse> {
     const product: Product = auth === 'user' ? asUser(options.accountId) : asApp();
     const observe = options.onRateLimit;
     const now = (options.retryDeps ?? realDeps).now;
@@ -101,7 +106,7 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       throw networkError(e, what);
     }
     options.onResponse?.(res.status);
-    if (!res.ok) throw await ConfluenceError.from(res, what);
+    if (!res.ok && !(redirects && isRedirect(res.status))) throw await ConfluenceError.from(res, what);
     return res;
   }
 
@@ -229,11 +234,20 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
         : list<Attachment>((p, h) => p.requestConfluence(route`/wiki/api/v2/pages/${ref.id}/attachments?${params}`, { headers: h }), `attachments of page ${ref.id}`);
     },
 
+    /**
+     * The REST download (the servlet `/wiki/download/attachments/…` answers 401 to API callers since
+     * CHANGE-3007). It redirects to Atlassian's media host: the proxy may follow that (bytes here) or
+     * hand the 302 back, whose Location is then fetched without credentials (./media.ts).
+     */
     async downloadAttachment(contentId: string, attachmentId: string): Promise<Uint8Array> {
+      const what = `attachment ${attachmentId}`;
       const res = await request(
         (p) => p.requestConfluence(route`/wiki/rest/api/content/${contentId}/child/attachment/${attachmentId}/download`, { headers: { Accept: '*/*' } }),
-        `attachment ${attachmentId}`,
+        what,
+        JSON_ACCEPT,
+        true,
       );
+      if (isRedirect(res.status)) return fetchMedia(res.status, res.headers.get('location'), what);
       return new Uint8Array(await res.arrayBuffer());
     },
 
@@ -281,11 +295,6 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     inlineReplies(commentId: string, bodyFormat: BulkBodyFormat = 'atlas_doc_format'): AsyncGenerator<InlineComment, void, undefined> {
       const params = q({ 'body-format': bodyFormat, limit: MAX_LIMIT });
       return list<InlineComment>((p, h) => p.requestConfluence(route`/wiki/api/v2/inline-comments/${commentId}/children?${params}`, { headers: h }), `replies to comment ${commentId}`);
-    },
-
-    /** One inline comment without its body: only this shape carries who/when resolved (`resolutionLastModifier*`). */
-    getInlineComment(commentId: string): Promise<InlineComment> {
-      return requestJson((p, h) => p.requestConfluence(route`/wiki/api/v2/inline-comments/${commentId}`, { headers: h }), `comment ${commentId}`);
     },
 
     // ---- databases ----
@@ -383,13 +392,15 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
      */
     async uploadAttachment(contentId: string, file: { name: string; bytes: Uint8Array; mediaType: string; comment?: string; minorEdit?: boolean }): Promise<Attachment> {
       const { body, contentType } = multipart(file);
-      const res = await requestJson<{ results?: V1Attachment[] }>(
+      const res = await requestJson<{ results?: V1Attachment[]; _links?: Links }>(
         (p) => p.requestConfluence(route`/wiki/rest/api/content/${contentId}/child/attachment`, { method: 'PUT', headers: { Accept: 'application/json', 'Content-Type': contentType, 'X-Atlassian-Token': 'nocheck' }, body }),
         `attachment upload to ${contentId}`,
       );
       const first = res.results?.[0];
       if (!first) throw new ConfluenceError({ status: 200, code: 'UPSTREAM', message: 'Confluence accepted the upload but returned no attachment', hint: 'Check the page attachments; try again if it is missing.' });
-      return fromV1(first);
+      // The collection's `_links.base` (<site>/wiki) lets callers link to the file without a Forge context.
+      const att = fromV1(first);
+      return res._links?.base ? { ...att, _links: { ...att._links, base: res._links.base } } : att;
     },
 
     /** How many items a CQL query matches: the `totalSize` of one search of limit 1 (one request, one object). */
@@ -409,9 +420,10 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return typeof body.totalSize === 'number' ? body.totalSize : undefined;
     },
 
+    /** CQL search rows, with `title` made plain (live rows carry highlight markup, HTML-escaped). */
     search(cql: string, limit = 100): AsyncGenerator<SearchResult, void, undefined> {
       const params = q({ cql, limit });
-      return list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search');
+      return plainTitles(list<SearchResult>((p, h) => p.requestConfluence(route`/wiki/rest/api/search?${params}`, { headers: h }), 'search'));
     },
   };
 }
@@ -445,6 +457,10 @@ function includes(list: PageInclude[] | undefined): Record<string, boolean> {
 interface V1Restriction {
   operation?: string;
   restrictions?: { user?: { results?: unknown[]; size?: number }; group?: { results?: unknown[]; size?: number } };
+}
+
+async function* plainTitles(rows: AsyncGenerator<SearchResult, void, undefined>): AsyncGenerator<SearchResult, void, undefined> {
+  for await (const r of rows) yield r.title === undefined ? r : { ...r, title: plainSearchTitle(r.title) };
 }
 
 /** v1 attachment as returned by the upload endpoint. */

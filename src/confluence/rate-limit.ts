@@ -10,11 +10,17 @@
  *   - `X-RateLimit-Limit` / `X-RateLimit-Remaining`: the budget and what is left of it;
  *   - `X-RateLimit-NearLimit: true` when less than 20% of any budget remains (on successful answers);
  *   - `RateLimit-Reason`: why a request was refused.
- * Observed on real answers (developer community thread "2026 point-based rate limits", March 2026):
- * the hourly points quota also comes as IETF-draft structured fields, `Beta-RateLimit-Policy:
- * "<name>";q=<quota>;w=<window s>` and `Beta-RateLimit: "<name>";r=<remaining>;t=<s to reset>`, with
- * `X-Beta-RateLimit-NearLimit` / `-Reset`, while `X-RateLimit-Limit/Remaining` there reported a
- * per-second request limit (350). So the quota fields win when present.
+ * Observed on real answers (developer community thread "2026 point-based rate limits", March 2026;
+ * ../shared/real-responses/headers/ratelimit.jira-cloud.2026-03-26.community-thread.txt):
+ *   - the hourly points quota comes as IETF-draft structured fields, `Beta-RateLimit-Policy:
+ *     "<name>";q=<quota>;w=<window s>` and `Beta-RateLimit: "<name>";r=<remaining>;t=<s to reset>`
+ *     (un-prefixed `RateLimit(-Policy)` once enforced), with `X-Beta-RateLimit-NearLimit` / `-Reset`;
+ *   - the policy header is gone once the quota is spent: `r=0` then comes without `q`;
+ *   - `X-RateLimit-Limit/Remaining` report the per-second BURST limit (350, then 400), never the
+ *     hourly quota (Atlassian staff: they "will continue to be used for burst rate limits").
+ * So `limit`/`remaining` come only from the quota fields, and the X- values are kept apart as the
+ * burst: reading them as the hourly budget made a momentary burst dip park background exports
+ * until the top of the hour.
  */
 
 import { retryAfterValue } from './errors';
@@ -24,10 +30,14 @@ export interface RateLimitState {
   at: number;
   /** HTTP status of the answer (429: refused). */
   status: number;
-  /** Points per window, when reported. */
+  /** Points per hourly window (the quota's `q`), when reported; absent once the quota is spent. */
   limit?: number;
-  /** Points left in the window, when reported. */
+  /** Points left in the window (the quota's `r`), when reported. */
   remaining?: number;
+  /** Requests per second allowed in a burst (`X-RateLimit-Limit`), when reported. */
+  burstLimit?: number;
+  /** Requests left in this second's burst (`X-RateLimit-Remaining`), when reported. */
+  burstRemaining?: number;
   /** Confluence says less than 20% of a budget remains. */
   nearLimit: boolean;
   /** When the window resets or the wait ends (ms since epoch), when reported. */
@@ -42,8 +52,10 @@ type Headers = { get(name: string): string | null };
 export function readRateLimit(headers: Headers, status: number, now: number): RateLimitState | undefined {
   const quota = structured(headers.get('beta-ratelimit') ?? headers.get('ratelimit'));
   const policy = structured(headers.get('beta-ratelimit-policy') ?? headers.get('ratelimit-policy'));
-  const limit = policy.q ?? num(headers.get('x-ratelimit-limit'));
-  const remaining = quota.r ?? num(headers.get('x-ratelimit-remaining'));
+  const limit = policy.q;
+  const remaining = quota.r;
+  const burstLimit = num(headers.get('x-ratelimit-limit'));
+  const burstRemaining = num(headers.get('x-ratelimit-remaining'));
   const nearLimit = [headers.get('x-ratelimit-nearlimit'), headers.get('x-beta-ratelimit-nearlimit')].some((v) => v?.trim().toLowerCase() === 'true');
   const retryAfter = retryAfterValue(headers.get('retry-after'), now);
   const reset = date(headers.get('x-ratelimit-reset') ?? headers.get('x-beta-ratelimit-reset'));
@@ -51,12 +63,14 @@ export function readRateLimit(headers: Headers, status: number, now: number): Ra
   const candidates = [quota.t === undefined ? undefined : now + quota.t * 1000, retryAfter === undefined ? undefined : now + retryAfter * 1000, reset !== undefined && reset > now ? reset : undefined];
   const known = candidates.filter((x): x is number => x !== undefined);
   const resetAt = known.length > 0 ? Math.max(...known) : undefined;
-  if (limit === undefined && remaining === undefined && !nearLimit && resetAt === undefined && status !== 429) return undefined;
+  if (limit === undefined && remaining === undefined && burstLimit === undefined && burstRemaining === undefined && !nearLimit && resetAt === undefined && status !== 429) return undefined;
   return {
     at: now,
     status,
     ...(limit !== undefined ? { limit } : {}),
     ...(remaining !== undefined ? { remaining } : {}),
+    ...(burstLimit !== undefined ? { burstLimit } : {}),
+    ...(burstRemaining !== undefined ? { burstRemaining } : {}),
     nearLimit,
     ...(resetAt !== undefined ? { resetAt } : {}),
     ...(policy.w !== undefined ? { windowSeconds: policy.w } : {}),

@@ -48,7 +48,7 @@ export async function* allDescendants(client: TreeClient, rootId: string, o: Tre
     const capped: Descendant[] = [];
     for await (const d of list(client, start)) {
       const depth = d.depth ?? 1;
-      items.set(d.id, { parentId: d.parentId, depth, type: d.type ?? 'page' });
+      items.set(d.id, { parentId: d.parentId ?? undefined, depth, type: d.type ?? 'page' });
       if (yielded.has(d.id)) continue;
       yielded.add(d.id);
       const item = { ...d, depth: depth + start.offset };

@@ -67,11 +67,13 @@ export interface Page {
   status?: string;
   title?: string;
   spaceId?: string;
-  parentId?: string;
-  parentType?: string;
-  position?: number;
+  /** null on a space's root pages and on trashed pages (real-responses/v2/pages-list.root-page-item…). */
+  parentId?: string | null;
+  parentType?: string | null;
+  /** null on trashed pages (markfluence docs/confluence/folders.md). */
+  position?: number | null;
   authorId?: string;
-  ownerId?: string;
+  ownerId?: string | null;
   createdAt?: string;
   version?: Version;
   body?: Body;
@@ -88,7 +90,7 @@ export interface Descendant {
   status?: string;
   title?: string;
   type?: string;
-  parentId?: string;
+  parentId?: string | null;
   depth?: number;
   childPosition?: number;
 }
@@ -99,6 +101,7 @@ export interface Child {
   status?: string;
   title?: string;
   type?: string;
+  /** Absent on live `direct-children` rows (markfluence docs/confluence/folders.md). */
   spaceId?: string;
   childPosition?: number;
 }
@@ -156,12 +159,13 @@ export interface Database {
   type?: string;
   status?: string;
   title?: string;
-  parentId?: string;
-  parentType?: string;
-  position?: number;
+  parentId?: string | null;
+  parentType?: string | null;
+  position?: number | null;
   authorId?: string;
-  ownerId?: string;
-  createdAt?: string;
+  ownerId?: string | null;
+  /** ISO 8601, except a folder's: epoch milliseconds (go-atlassian #447/#448, md2conf PR #290). */
+  createdAt?: string | number;
   spaceId?: string;
   version?: Version;
   collaborators?: OptionalList<{ accountId?: string }>;
@@ -212,6 +216,10 @@ export interface Space {
 /** v1 `SearchResult` (the fields the app reads) */
 export interface SearchResult {
   content?: { id?: string; type?: string; title?: string; status?: string };
+  /**
+   * On the wire HTML-escaped with `@@@hl@@@…@@@endhl@@@` highlight markup (real-responses/v1/
+   * search-cql.schrodinger.json); the client's `search()` yields it plain.
+   */
   title?: string;
   excerpt?: string;
   url?: string;

@@ -6,6 +6,7 @@
 import pLimit from 'p-limit';
 import type { Confluence } from '../confluence/client';
 import { passConsent } from '../confluence/errors';
+import { isoTime } from '../confluence/normalize';
 import type { Descendant, User } from '../confluence/types';
 import type { DatabaseList, DatabaseSummary } from '../shared/databases';
 import { problemFrom, sectionError } from './errors';
@@ -92,7 +93,7 @@ export async function findDatabases(
       depth: d.depth ?? 1,
       ...(d.parentId ? { parentId: d.parentId } : {}),
       ...(ownerId ? { owner: { accountId: ownerId, displayName: name ?? 'Unknown user', known: name !== undefined } } : {}),
-      ...(db?.createdAt ? { createdAt: db.createdAt } : {}),
+      ...(isoTime(db?.createdAt) ? { createdAt: isoTime(db?.createdAt) } : {}),
       ...(url ? { url } : {}),
       ...(error ? { error } : {}),
     };

@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import type { Confluence, DatabaseInclude } from '../confluence/client';
 import { isConfluenceError, orElse } from '../confluence/errors';
+import { isoTime } from '../confluence/normalize';
 import type { Ancestor, ContentProperty, Database, Descendant, OptionalList, User } from '../confluence/types';
 import {
   DATABASE_ERRORS,
@@ -146,7 +147,7 @@ export async function inspectDatabase(client: InspectClient, id: string, o: Insp
     ...(db.spaceId ? { spaceId: db.spaceId } : {}),
     ...(db.parentId ? { parent: { id: db.parentId, ...(db.parentType ? { type: db.parentType } : {}) } } : {}),
     ...(typeof db.position === 'number' ? { position: db.position } : {}),
-    ...(db.createdAt ? { createdAt: db.createdAt } : {}),
+    ...(isoTime(db.createdAt) ? { createdAt: isoTime(db.createdAt) } : {}),
     ...(db.version
       ? {
           version: {
@@ -263,7 +264,7 @@ async function descendantsOf(client: InspectClient, id: string, L: InspectLimits
       }
     }
   }
-  const out = await bounded(walk(), (d): HierarchyItem => ({ id: d.id, type: d.type, title: d.title, status: d.status, parentId: d.parentId, depth: d.depth }), L.show, L.scan);
+  const out = await bounded(walk(), (d): HierarchyItem => ({ id: d.id, type: d.type, title: d.title, status: d.status, parentId: d.parentId ?? undefined, depth: d.depth }), L.show, L.scan);
   if (hidden > 0 && !out.note) out.note = `Items more than ${MAX_DEPTH} levels down under ${hidden} folder(s) or whiteboard(s) are not listed.`;
   return out;
 }

@@ -7,6 +7,7 @@
  * which no serializer escapes) and the markers are replaced once the target's anchors and files are
  * known: the page's own at once, other pages' in the zip phase.
  */
+import { attachmentBrowserUrl } from '../confluence/site';
 import { relativeHref } from './links';
 import type { ReportEntry } from './report';
 import type { SlugRules } from './slugs';
@@ -119,7 +120,7 @@ export function resolveRefs(text: string, o: RefLookup): { text: string; pending
       return all;
     }
     broken += 1;
-    return `${o.siteUrl.replace(/\/$/, '')}/wiki/download/attachments/${encodeURIComponent(attPage ?? '')}/${encodeURIComponent(name)}`;
+    return attachmentBrowserUrl(o.siteUrl, attPage ?? '', name);
   });
   return { text: out, pending, broken };
 }

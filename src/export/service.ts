@@ -47,7 +47,7 @@ export interface ExportResult {
 /** The Confluence calls a single-page export may make. */
 export type ExportClient = Pick<
   Confluence,
-  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment' | 'users' | 'getSpace' | 'directChildren'
+  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'users' | 'getSpace' | 'directChildren'
 >;
 
 export const DEFAULT_OPTIONS: ExportOptions = { format: 'md', frontMatter: true, comments: false, anchors: true, attachments: false };

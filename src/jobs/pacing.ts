@@ -116,7 +116,8 @@ export function decide(state: RateLimitState | undefined, o: { batches: number; 
   if (state && reset !== undefined && reset > now) {
     const limit = state.limit;
     const reserve = limit === undefined ? 0 : limit * policy.reserveFraction;
-    const low = state.remaining !== undefined && limit !== undefined && state.remaining <= reserve;
+    // A spent quota reports r=0 without its policy (no limit): that is low whatever the quota was.
+    const low = state.remaining !== undefined && (state.remaining <= 0 || (limit !== undefined && state.remaining <= reserve));
     if (state.status === 429 || state.nearLimit || low) return wait('reserve', reset);
     if (limit !== undefined && state.remaining !== undefined) {
       const behind = scheduleLag(state.remaining - reserve, limit - reserve, (reset - now) / 1000, state.windowSeconds ?? policy.windowSeconds, policy.spreadFraction);

@@ -14,7 +14,7 @@ import { BULK_IDS, type Confluence, type ContentRef } from '../confluence/client
 import { isConfluenceError, orElse, passConsent } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { collect } from '../confluence/paginate';
-import { siteUrlFrom } from '../confluence/site';
+import { attachmentBrowserUrl, siteUrlFrom } from '../confluence/site';
 import { allDescendants } from '../confluence/tree';
 import type { Attachment, Page, ReadRestriction, Space } from '../confluence/types';
 import { type MediaAttrs, type MediaResolver } from '../export/adf';
@@ -271,7 +271,7 @@ async function storeJob(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'getInlineComment'
+  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
@@ -464,7 +464,10 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
         comment: `Page tree export (${ckpt.done} pages, ${job.options.format})`,
       });
       attachmentId = uploaded.id;
-      more = { attachment: { id: uploaded.id, fileName: job.fileName, downloadLink: uploaded.downloadLink, bytes: bytes.byteLength } };
+      // A link the requester's browser opens (the upload's own `_links.download` is an API path).
+      const site = siteUrlFrom(job.siteUrl, uploaded._links?.base);
+      const downloadLink = site ? attachmentBrowserUrl(site, job.root.id, job.fileName, uploaded.version?.number) : undefined;
+      more = { attachment: { id: uploaded.id, fileName: job.fileName, ...(downloadLink ? { downloadLink } : {}), bytes: bytes.byteLength } };
     } else {
       const parts = await saveZip(kv, jobId, bytes);
       more = { download: { fileName: job.fileName, bytes: bytes.byteLength, parts } };
@@ -759,7 +762,7 @@ function downloadMedia(pageId: string, siteUrl: string): MediaResolver {
     const name = typeof attrs.alt === 'string' && attrs.alt ? attrs.alt : undefined;
     if (!name || !siteUrl) return undefined;
     return {
-      href: `${siteUrl.replace(/\/$/, '')}/wiki/download/attachments/${encodeURIComponent(pageId)}/${encodeURIComponent(name)}`,
+      href: attachmentBrowserUrl(siteUrl, pageId, name),
       title: name,
       isImage: /\.(png|jpe?g|gif|svg|webp|bmp)$/i.test(name),
     };

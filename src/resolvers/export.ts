@@ -5,6 +5,7 @@
 import type Resolver from '@forge/resolver';
 import { recordExport } from '../activity/freshness';
 import { createClient, type ContentRef } from '../confluence/client';
+import { attachmentBrowserUrl, siteUrlFrom } from '../confluence/site';
 import type { Space } from '../confluence/types';
 import { AdfError } from '../export/adf';
 import { confluenceAudience, type Audience } from '../export/audience';
@@ -228,7 +229,10 @@ export function registerExportResolvers(resolver: Resolver): void {
       comment: `Export of version ${r.version} (${opts.format})`,
     });
     await recordExport(forgeKv, ref.id, { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'attachment' });
-    return { attachmentId: att.id, fileName: r.fileName, attachmentVersion: att.version?.number ?? 1, downloadLink: att.downloadLink, report: r.report };
+    // A link the person's browser opens, not the upload's `_links.download` (an API path).
+    const site = siteUrlFrom(ctx.siteUrl, att._links?.base);
+    const version = att.version?.number ?? 1;
+    return { attachmentId: att.id, fileName: r.fileName, attachmentVersion: version, ...(site ? { downloadLink: attachmentBrowserUrl(site, ref.id, r.fileName, version) } : {}), report: r.report };
   });
 
   defineResolver(resolver, 'export/tree/start', treePayload, async (input, ctx): Promise<TreeStartResult> => {

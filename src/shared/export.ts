@@ -51,6 +51,7 @@ export interface ExportAttachResult {
   fileName: string;
   /** Version of the attachment: 1 when created, more when the same name was uploaded again. */
   attachmentVersion: number;
+  /** Absolute URL a logged-in browser opens (Confluence's download servlet), when the site URL is known. */
   downloadLink?: string;
   report: ExportReportEntry[];
 }
@@ -144,7 +145,7 @@ export interface TreeStatus {
   skipped: number;
   report: ReportSummaryItem[];
   /** Set when done and attached: the zip attached to the root page. */
-  attachment?: { id: string; fileName: string; downloadLink?: string; bytes: number };
+  attachment?: { id: string; fileName: string; /** Absolute URL a logged-in browser opens. */ downloadLink?: string; bytes: number };
   /** Set when done and private: the zip waits for `export/tree/download`, in `parts` slices. */
   download?: { fileName: string; bytes: number; parts: number };
   error?: { code: string; message: string };

@@ -46,7 +46,7 @@ describe('comments/list on the seed site', () => {
     expect(deep).toMatchObject({ depth: 2, threadId: C.footerRoot, parentId: C.footerReply, kind: 'footer', author: 'Alice Author', text: 'Checked, it is fine.' });
     expect(byId(r, C.footerReply)).toMatchObject({ depth: 1, author: 'Bob Builder', markdown: 'Almost, one merged cell to check.' });
     expect(byId(r, C.inlineOpenReply)).toMatchObject({ depth: 1, kind: 'inline', threadId: C.inlineOpen });
-    expect(byId(r, C.footerRoot)?.link).toBe(`${sb.confluence.url}/wiki/spaces/DEMO/pages/${SEED.pages.rich}/Rich+Page?focusedCommentId=${C.footerRoot}#comment-${C.footerRoot}`);
+    expect(byId(r, C.footerRoot)?.link).toBe(`${sb.confluence.url}/wiki/spaces/DEMO/pages/${SEED.pages.rich}/Rich+Page?focusedCommentId=${C.footerRoot}`);
 
     const status = Object.fromEntries(r.threads.filter((t) => t.inline).map((t) => [t.id, t.inline?.status]));
     expect(status).toEqual({ [C.inlineOpen]: 'open', [C.inlineResolved]: 'resolved', [C.inlineReopened]: 'reopened', [C.inlineDangling]: 'dangling', [C.inlineChanged]: 'open' });
@@ -63,11 +63,12 @@ describe('comments/list on the seed site', () => {
     expect(r.skipped).toEqual([]);
     expect(r.incomplete).toBe(false);
 
-    // Requests: 2 root lists, the page body, one children call per comment (10), who-resolved for
-    // the resolved and reopened threads (2), one users-bulk batch. All as the user.
+    // Requests: 2 root lists, the page body, one children call per comment (10), one users-bulk
+    // batch. All as the user. Who resolved a thread comes with the list: no single-comment GET.
     const reqs = sb.confluence.requests;
     expect(r.requests).toBe(reqs.length);
-    expect(reqs.length).toBe(2 + 1 + 10 + 2 + 1);
+    expect(reqs.filter((q) => /\/inline-comments\/\d+(\?|$)/.test(q.path))).toEqual([]);
+    expect(reqs.length).toBe(2 + 1 + 10 + 1);
     expect(reqs.filter((q) => q.path.includes("/children")).length).toBe(10);
     expect(reqs.filter((q) => q.path.startsWith('/wiki/api/v2/users-bulk')).length).toBe(1);
     expect(reqs.every((q) => q.principal === `user:${alice}`)).toBe(true);

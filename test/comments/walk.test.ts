@@ -36,14 +36,14 @@ function fakeApi(o: {
     },
     async *inlineComments(_ref, opts) {
       calls.push(`inline roots ${(opts?.status ?? []).join(',')}`);
-      for (const x of o.inline ?? []) yield c(x.id, { resolutionStatus: x.status ?? 'open', properties: { inlineMarkerRef: `m${x.id}` } });
+      // As a live list gives them: resolved and reopened rows say who changed the state and when.
+      for (const x of o.inline ?? []) {
+        const who = x.status === 'resolved' || x.status === 'reopened' ? { resolutionLastModifierId: 'resolver', resolutionLastModifiedAt: '2024-02-02T00:00:00Z' } : {};
+        yield c(x.id, { resolutionStatus: x.status ?? 'open', properties: { inlineMarkerRef: `m${x.id}` }, ...who });
+      }
     },
     footerReplies: (id) => replies(id),
     inlineReplies: (id) => replies(id),
-    async getInlineComment(id) {
-      calls.push(`single ${id}`);
-      return c(id, { resolutionLastModifierId: 'resolver', resolutionLastModifiedAt: '2024-02-02T00:00:00Z' });
-    },
   };
   return { api, calls, maxInFlight: () => maxInFlight };
 }
@@ -103,10 +103,10 @@ describe('walkComments', () => {
     expect(skipped.map((s) => [s.id, s.reason]).sort()).toEqual([['11', 'time-budget'], ['20', 'time-budget']]);
   });
 
-  it('asks who resolved only for resolved and reopened inline threads', async () => {
+  it('keeps who resolved from the list itself, with no call per resolved thread', async () => {
     const f = fakeApi({ inline: [{ id: '1', status: 'open' }, { id: '2', status: 'resolved' }, { id: '3', status: 'reopened' }, { id: '4', status: 'dangling' }] });
     const { threads } = await walkComments(f.api, ref);
-    expect(f.calls.filter((c) => c.startsWith('single')).sort()).toEqual(['single 2', 'single 3']);
+    expect(f.calls.filter((c) => !c.startsWith('children')).sort()).toEqual(['footer roots', 'inline roots open,reopened,resolved,dangling']);
     expect(threads.map((t) => t.data.resolutionLastModifierId ?? null)).toEqual([null, 'resolver', 'resolver', null]);
   });
 

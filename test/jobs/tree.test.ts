@@ -116,7 +116,10 @@ describe('tree export', () => {
     );
   });
 
-  it('includes attachments in the zip and links media to them', async () => {
+  // The proxy following Confluence's redirect to the media host (Forge's documented behaviour), or
+  // handing the 302 back for the app to follow: the zip holds the bytes either way.
+  it.each([true, false])('includes attachments in the zip and links media to them (proxy follows the media redirect: %s)', async (follows) => {
+    sb.platform.followMediaRedirects = follows;
     const guide = { id: SEED.pages.guide, type: 'page' as const };
     const { status: st, files, text } = await exportTree(alice, { format: 'md', attachments: true }, guide);
     expect(st.phase).toBe('done');
@@ -124,6 +127,12 @@ describe('tree export', () => {
     expect(png).toBeDefined();
     expect(Buffer.from(png!)).toEqual(Buffer.from(sb.confluence.site.attachments.get(SEED.attachments.image)!.bytes));
     expect(text('User Guide/Rich Page/index.md')).toContain('](_attachments/diagram.png)');
+    // Through the REST download and the media host, never the servlet (401 to API callers), and
+    // with no credentials sent to the media host.
+    expect(sb.confluence.requests.filter((r) => r.path.startsWith('/wiki/download/'))).toEqual([]);
+    expect(sb.confluence.requests.some((r) => /\/child\/attachment\/[^/]+\/download/.test(r.path) && r.status === 302)).toBe(true);
+    expect(sb.confluence.media.requests.length).toBeGreaterThan(0);
+    expect(sb.confluence.media.requests.every((r) => r.status === 200 && !r.credentials)).toBe(true);
   });
 
   it('exports only what Bob can see, and reports pages that vanished after the listing', async () => {

@@ -1,6 +1,6 @@
 // Behaviour of the local Confluence: paging, cursors, permissions, versions, limits, faults,
 // uploads and body formats, checked over real HTTP with global fetch.
-import { startConfluence, type ConfluenceSandbox } from '../../sandbox/confluence/server';
+import { SESSION_COOKIE, startConfluence, type ConfluenceSandbox } from '../../sandbox/confluence/server';
 import { SEED } from '../../sandbox/confluence/seed';
 import { generateSite } from '../../sandbox/confluence/generate';
 import { call, collect, multipart, type ListBody } from './helpers';
@@ -17,9 +17,14 @@ describe('seed site over HTTP', () => {
   afterEach(async () => { await sb.close(); });
 
   describe('identity', () => {
-    it('answers 401 without a principal or with an unknown user', async () => {
-      expect((await call(sb, `/wiki/api/v2/pages/${P.home}`, null)).status).toBe(401);
-      expect((await call(sb, `/wiki/api/v2/pages/${P.home}`, 'user:nobody')).status).toBe(401);
+    it('answers bad credentials as real sites do: a bare v2 404 "Not Found", a v1 403', async () => {
+      // ../shared/real-responses/v2/error-404.pages-get.md2conf-issue113.json; markfluence docs/confluence/api.md.
+      for (const who of [null, 'user:nobody' as const]) {
+        const v2 = await call(sb, `/wiki/api/v2/pages/${P.home}`, who);
+        expect([v2.status, v2.json]).toEqual([404, { errors: [{ status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: null }] }]);
+        const v1 = await call<{ message: string }>(sb, '/wiki/rest/api/search?cql=type%3Dpage', who);
+        expect([v1.status, v1.json.message]).toEqual([403, 'caller cannot access Confluence']);
+      }
       expect((await call(sb, `/wiki/api/v2/pages/${P.home}`, bob)).status).toBe(200);
     });
 
@@ -292,8 +297,10 @@ describe('seed site over HTTP', () => {
       await new Promise((r) => setTimeout(r, 1100));
       expect((await call(sb, path)).status).toBe(200);
       sb.setRateLimit(null);
-      // Back to the points budget's own headers (points.test.ts covers them).
-      expect((await call(sb, path)).headers.get('x-ratelimit-limit')).toBe(String(sb.points.limit));
+      // Back to the points budget's own headers (points.test.ts covers them) and the burst's.
+      const after = await call(sb, path);
+      expect(after.headers.get('x-ratelimit-limit')).toBe('350');
+      expect(after.headers.get('beta-ratelimit-policy')).toContain(`q=${String(sb.points.limit)}`);
     });
 
     it('injects 503, 429 and dropped sockets only on matching requests, the given number of times', async () => {
@@ -343,27 +350,45 @@ describe('seed site over HTTP', () => {
       const att = list.json.results.find((x) => x.id === result['id']);
       expect(att?.fileSize).toBe(bytes.length);
       expect(att?.mediaType).toBe('application/zip');
-      const dl = await fetch(`${list.json._links.base ?? ''}${att?.downloadLink ?? ''}`, { headers: { 'x-sandbox-principal': alice } });
+      // The v2 downloadLink (the servlet) takes a browser session, and answers API callers 401.
+      const servlet = `${list.json._links.base ?? ''}${att?.downloadLink ?? ''}`;
+      const dl = await fetch(servlet, { headers: { cookie: `${SESSION_COOKIE}=${SEED.users.alice}` } });
       expect(new Uint8Array(await dl.arrayBuffer())).toEqual(bytes);
+      const api = await fetch(servlet, { headers: { 'x-sandbox-principal': alice } });
+      expect([api.status, api.headers.get('www-authenticate')]).toEqual([401, `OAuth realm="${sb.url}/wiki"`]);
       // Same name again: POST refuses, PUT makes version 2.
       expect((await upload('POST', true)).status).toBe(400);
       const v2bytes = Uint8Array.from([...bytes, 1, 2, 3]);
       const updated = await upload('PUT', true, 'export.zip', v2bytes);
       expect(((updated.json['results'] as Obj[])[0]?.['version'] as Obj)['number']).toBe(2);
-      const v1dl = await fetch(`${sb.url}/wiki/rest/api/content/${P.guide}/child/attachment/${String(result['id'])}/download`, { headers: { 'x-sandbox-principal': alice } });
-      expect(v1dl.status).toBe(200); // after following the 302
+      // The REST download: 302 to a signed URL on the media host (another origin), which serves the
+      // bytes with no credentials, as recorded (../shared/real-responses/v1/attachment-download.redirect.txt).
+      const rest = `${sb.url}/wiki/rest/api/content/${P.guide}/child/attachment/${String(result['id'])}/download`;
+      const redirect = await fetch(rest, { headers: { 'x-sandbox-principal': alice }, redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      const location = new URL(redirect.headers.get('location') ?? '');
+      expect(location.origin).toBe(sb.media.url);
+      expect(location.origin).not.toBe(sb.url);
+      expect(location.searchParams.get('token')).toBeTruthy();
+      const v1dl = await fetch(location);
+      expect(v1dl.status).toBe(200);
       expect(new Uint8Array(await v1dl.arrayBuffer())).toEqual(v2bytes);
-      const old = await fetch(`${sb.url}/wiki/rest/api/content/${P.guide}/child/attachment/${String(result['id'])}/download?version=1`, { headers: { 'x-sandbox-principal': alice } });
+      expect(sb.media.requests.at(-1)).toMatchObject({ status: 200, credentials: false });
+      location.searchParams.set('token', 'forged');
+      expect((await fetch(location)).status).toBe(401);
+      const old = await fetch(`${rest}?version=1`, { headers: { 'x-sandbox-principal': alice } });
       expect(new Uint8Array(await old.arrayBuffer())).toEqual(bytes);
     });
 
     it('serves seed attachment bytes, and 404s them for users who cannot see the page', async () => {
       const a = await call<{ downloadLink: string; _links: { base: string } }>(sb, `/wiki/api/v2/attachments/${SEED.attachments.image}`);
-      const png = new Uint8Array(await (await fetch(a.json._links.base + a.json.downloadLink, { headers: { 'x-sandbox-principal': 'app' } })).arrayBuffer());
+      const session = (accountId: string) => ({ headers: { cookie: `${SESSION_COOKIE}=${accountId}` } });
+      const png = new Uint8Array(await (await fetch(a.json._links.base + a.json.downloadLink, session(SEED.users.bob))).arrayBuffer());
       expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
       sb.site.restrict(P.rich, [SEED.users.alice]);
       expect((await call(sb, `/wiki/api/v2/attachments/${SEED.attachments.image}`, bob)).status).toBe(404);
-      expect((await fetch(a.json._links.base + a.json.downloadLink, { headers: { 'x-sandbox-principal': bob } })).status).toBe(404);
+      expect((await fetch(a.json._links.base + a.json.downloadLink, session(SEED.users.bob))).status).toBe(404);
+      expect((await fetch(a.json._links.base + a.json.downloadLink)).status).toBe(401); // no session
     });
   });
 

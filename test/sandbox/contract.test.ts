@@ -48,6 +48,22 @@ function loadApi(id: string, file: string, prefix: string, ajv: Ajv): Api {
   return { id, prefix, spec, templates };
 }
 
+/**
+ * Where live sites answer outside the spec, recorded (../shared/real-responses/FINDINGS.md §8) and
+ * modelled by the sandbox on purpose: a root or trashed page's `parentId`/`parentType`/`position`
+ * are null (v2/pages-list.root-page-item.csharp-comment.json; markfluence folders.md), and a
+ * folder's `createdAt` is epoch milliseconds (go-atlassian #447/#448, md2conf PR #290). Only those
+ * values are let through: any other error at those paths still fails.
+ */
+function liveDeviation(instancePath: string, body: unknown): boolean {
+  const segs = instancePath.split('/').slice(1).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let value: unknown = body;
+  for (const k of segs) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[k] : undefined;
+  const key = segs.at(-1);
+  if (value === null && (key === 'parentId' || key === 'parentType' || key === 'position')) return true;
+  return key === 'createdAt' && typeof value === 'number' && segs.length === 1 && (body as { type?: unknown }).type === 'folder';
+}
+
 const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
 
 (haveSpecs ? describe : describe.skip)('contract: sandbox responses match the Confluence OpenAPI specs', () => {
@@ -78,8 +94,9 @@ const pointer = (segs: string[]): string => segs.map((s) => encodeURIComponent(s
         v = ajv.compile({ $ref: `${api.id}#/${pointer(['paths', t.path, rec.method.toLowerCase(), 'responses', String(rec.status), 'content', 'application/json', 'schema'])}` });
         compiled.set(op, v);
       }
-      if (v(body)) validated.set(op, (validated.get(op) ?? 0) + 1);
-      else failures.push(`${op} (${rec.path}): ${ajv.errorsText(v.errors)}`);
+      const errors = v(body) ? [] : (v.errors ?? []).filter((e) => !liveDeviation(e.instancePath, body));
+      if (errors.length === 0) validated.set(op, (validated.get(op) ?? 0) + 1);
+      else failures.push(`${op} (${rec.path}): ${ajv.errorsText(errors)}`);
       return;
     }
   };

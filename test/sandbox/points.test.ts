@@ -37,19 +37,21 @@ describe('PointsBudget', () => {
     const b = new PointsBudget({ limit: 10, now: () => now });
     expect(b.check().refuse).toBe(false);
     expect(b.charge(7)).toEqual({
-      'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '3',
-      // The quota as real answers were observed to carry it: 30 s to the hour.
+      // The quota as real answers were observed to carry it, only in the structured fields (the
+      // X-RateLimit-* pair is the per-second burst, server.ts): 30 s to the hour.
       'beta-ratelimit-policy': '"global-app-quota";q=10;w=3600', 'beta-ratelimit': '"global-app-quota";r=3;t=30',
     });
-    expect(b.charge(2)).toMatchObject({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1', 'x-ratelimit-nearlimit': 'true', 'beta-ratelimit': '"global-app-quota";r=1;t=30' });
+    expect(b.charge(2)).toEqual({ 'x-ratelimit-nearlimit': 'true', 'beta-ratelimit-policy': '"global-app-quota";q=10;w=3600', 'beta-ratelimit': '"global-app-quota";r=1;t=30' });
     expect(b.check().refuse).toBe(false);
-    b.charge(5); // the request that crosses the line is served and charged in full
+    // The request that crosses the line is served and charged in full; its answer, like every one
+    // after it, has no policy header (recorded once the quota was spent).
+    expect(b.charge(5)).toEqual({ 'x-ratelimit-nearlimit': 'true', 'beta-ratelimit': '"global-app-quota";r=0;t=30' });
     expect(b.spent()).toBe(14);
     const v = b.check();
     expect(v.refuse).toBe(true);
     expect(v.headers).toEqual({
-      'retry-after': '30', 'x-ratelimit-reset': '2026-11-25T15:00Z', 'x-ratelimit-limit': '10',
-      'x-ratelimit-remaining': '0', 'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'confluence-quota-global-based',
+      'retry-after': '30', 'x-ratelimit-reset': '2026-11-25T15:00Z', 'beta-ratelimit': '"global-app-quota";r=0;t=30',
+      'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'confluence-quota-global-based',
     });
     now += 29_000;
     expect(b.check().headers['retry-after']).toBe('1');
@@ -64,7 +66,7 @@ describe('PointsBudget', () => {
     const b = new PointsBudget({ limit: 5, windowMs: 10_000, now: () => now });
     b.charge(5);
     expect(b.check().headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-reset': '2026-11-25T14:00:10Z' });
-    expect(b.charge(0)).toMatchObject({ 'beta-ratelimit-policy': '"global-app-quota";q=5;w=10', 'beta-ratelimit': '"global-app-quota";r=0;t=7' });
+    expect(b.charge(0)).toEqual({ 'x-ratelimit-nearlimit': 'true', 'beta-ratelimit': '"global-app-quota";r=0;t=7' });
   });
 
   it('meters without refusing when the limit is null', () => {
@@ -98,7 +100,10 @@ describe('the sandbox charges points', () => {
     expect(put.status).toBe(200);
     expect(sb.requests.map((r) => r.points)).toEqual([1 + n, 2, 1]);
     expect(budget.spent()).toBe(n + 4);
-    expect(put.headers.get('x-ratelimit-remaining')).toBe(String(40 - (n + 4)));
+    expect(put.headers.get('beta-ratelimit')).toBe(`"global-app-quota";r=${40 - (n + 4)};t=${put.headers.get('beta-ratelimit')?.split('t=')[1]}`);
+    // The X-RateLimit-* pair is the per-second burst, on every answer (recorded: 350).
+    expect(put.headers.get('x-ratelimit-limit')).toBe('350');
+    expect(Number(put.headers.get('x-ratelimit-remaining'))).toBeLessThan(350);
   });
 
   it('answers 429 with the documented headers once the budget is spent, charging nothing for it', async () => {
@@ -108,7 +113,9 @@ describe('the sandbox charges points', () => {
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(r.headers.get('x-ratelimit-reset')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
-    expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(r.headers.get('beta-ratelimit')).toMatch(/^"global-app-quota";r=0;t=\d+$/);
+    expect(r.headers.get('beta-ratelimit-policy')).toBeNull();
+    expect(r.headers.get('x-ratelimit-limit')).toBe('350');
     expect(r.headers.get('ratelimit-reason')).toBe('confluence-quota-global-based');
     expect(sb.requests).toHaveLength(21); // 20 GETs at 2 points, then the refusal
     expect(sb.requests.at(-1)?.points).toBe(0);
