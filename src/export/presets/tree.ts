@@ -17,7 +17,7 @@ import { pageProperties, reportQuery, type Properties, type ReportQuery } from '
 import { resolveHref, rewriteTree, wikilink } from './rewrite';
 import { brokenRefs, hasMarker, pageAnchors, resolveRefs, type PageAnchors } from '../refs';
 import type { MarkdownOptions } from '../markdown';
-import { uniqueName } from '../names';
+import { docusaurusSegment, nameKey, uniqueName } from '../names';
 import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
 
 /** What a page's conversion hands to the zip phase. */
@@ -58,7 +58,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   // Presets shape Markdown; other formats keep the generic layout.
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
   const rooted = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
-  const nodes = preset.name === 'docusaurus' ? withoutUnderscores(rooted) : rooted;
+  const nodes = preset.segment ? withoutUnderscores(rooted, preset.segment) : rooted;
   const places = treePlaces(nodes);
   // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
   const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
@@ -85,8 +85,10 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
       return dirs.has(file) ? `${dir}/index.${ext}` : file;
     },
     page(o) {
-      const fields: Record<string, unknown> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
+      const fields: Readonly<Record<string, unknown>> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
       let properties: Properties | undefined;
+      // The object front matter reads once the conversion filled `properties`.
+      const frontProperties = Object.create(null) as Record<string, unknown>;
       const reports: ReportQuery[] = [];
       const files = filesOf(o.fileOf);
       const exists = (path: string): boolean => files.has(path) || o.attachments.includes(path);
@@ -117,12 +119,13 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
         if (attrString(node, 'extensionKey') !== 'details') return nodeHandlers.bodiedExtension?.(state, node, parent);
         const found = pageProperties(node, { sep: preset.keySep, rewrite, pageId: o.id });
         for (const e of found.report) state.report(e.kind, e.what, e.detail);
+        // Filled during conversion: the front matter is written after it (see adfToMarkdown), with
+        // the properties under their own key, never beside the tool's options (../frontmatter).
         properties ??= Object.create(null) as Properties;
         for (const [k, v] of Object.entries(found.properties)) {
           if (Object.hasOwn(properties, k)) continue;
           properties[k] = v;
-          // Filled during conversion: the front matter is written after it (see adfToMarkdown).
-          if (!Object.hasOwn(fields, k)) fields[k] = v;
+          frontProperties[k] = v;
         }
         // The table stays on the page too, as Confluence shows it.
         return state.blocks(node);
@@ -144,6 +147,8 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
           slugs: preset.slugs,
           onAnchors,
           extraFrontMatter: fields,
+          properties: frontProperties,
+          dialect: preset.dialect,
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
           ...(preset.rewrite
             ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
@@ -166,11 +171,11 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
 }
 
 /**
- * Docusaurus skips every doc under a folder whose name starts with `_` (the docs plugin's default
- * `exclude` globs, in @docusaurus/utils globUtils): such a folder (a space's `_blog`, a page titled
- * `_drafts`) loses its underscores, unique among its siblings. Nodes come parents first.
+ * Every folder name through the preset's `segment` rule (Docusaurus: ../names `docusaurusSegment`,
+ * no leading `_`, no `!#?%`, no device name brought back), each still unique among its siblings
+ * by case and normalisation. Nodes come parents first.
  */
-export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
+export function withoutUnderscores(nodes: readonly TreeNode[], segment: (name: string) => string = docusaurusSegment): TreeNode[] {
   const split = (dir: string): [string, string] => {
     const cut = dir.lastIndexOf('/');
     return cut < 0 ? ['', dir] : [dir.slice(0, cut), dir.slice(cut + 1)];
@@ -179,14 +184,15 @@ export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
   for (const n of nodes) {
     const [parent, name] = split(n.dir);
     const set = names.get(parent) ?? new Set<string>();
-    set.add(name.toLowerCase());
+    set.add(nameKey(name));
     names.set(parent, set);
   }
   const moved = new Map<string, string>();
   return nodes.map((n) => {
     const [parent, name] = split(n.dir);
     const to = moved.get(parent) ?? parent;
-    const renamed = name.startsWith('_') ? uniqueName(names.get(parent) ?? new Set(), name.replace(/^_+/, '') || 'page') : name;
+    const safe = segment(name);
+    const renamed = safe === name ? name : uniqueName(names.get(parent) ?? new Set(), safe);
     const dir = to === '' ? renamed : `${to}/${renamed}`;
     if (dir === n.dir) return n;
     moved.set(n.dir, dir);
@@ -244,7 +250,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
         if (linked.broken > 0) report.push(brokenRefs(p.id, linked.broken));
         const text = linked.text.replace(REPORT_MARKER, (_m, i: string) => {
           const q = p.reports?.[Number(i)] ?? { labels: [] };
-          const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files });
+          const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files, dialect: look.preset.dialect });
           const filter = [q.labels.length > 0 ? `label ${q.labels.map((l) => `"${l}"`).join(', ')}` : '', q.cql ? `CQL "${q.cql}"` : ''].filter((s) => s).join(' and ');
           report.push({
             kind: 'approximated',
