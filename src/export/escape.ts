@@ -117,18 +117,24 @@ export function escapeHtmlFor(dialect: Dialect, value: string): string {
 /** HTML elements without content: JSX wants them closed (`<br />`). */
 const VOID = /<(br|hr|img|input|col|wbr)\b((?:[^>"']|"[^"]*"|'[^']*')*?)\s*\/?>/gi;
 /** HTML attribute names as React (Docusaurus' MDX runtime) spells them. */
-const REACT_ATTRS: Record<string, string> = { class: 'className', colspan: 'colSpan', rowspan: 'rowSpan', for: 'htmlFor', tabindex: 'tabIndex', checked: 'defaultChecked', readonly: 'readOnly' };
+const REACT_ATTRS: Record<string, string> = { class: 'className', colspan: 'colSpan', rowspan: 'rowSpan', for: 'htmlFor', tabindex: 'tabIndex' };
 
 /**
  * Raw HTML the converter wrote (tables with merged cells, `<details>`, anchors, status spans), made
  * valid MDX: void elements closed, attribute names React's, and `{` `}` as references. MDX parses the
  * text between JSX tags as Markdown (a GFM reader does not, inside an HTML block), so the Markdown
  * punctuation of that text is written as references too: a cell's `[x](javascript:…)` stays text.
- * Page text in it was HTML-escaped already, so every `<` left is a tag the converter wrote.
+ * Page text in it was HTML-escaped already, so every `<` left is a tag the converter wrote. Checked
+ * by compiling hostile pages with @mdx-js/mdx 3.1.1 (no ESM, no expression, no `on*` attribute).
  * HTML comments are left alone: the only one is the report marker, replaced at zip time (../presets/site).
  */
 export function jsxSafe(html: string): string {
   return html
+    // MDX reads a line that starts with a tag as a block and text after it as a paragraph, so a cell
+    // over several lines (a hard break, a list) would end inside a paragraph before `</td>`. On one
+    // line the cell is one JSX element with its children as written. (Cells hold no tables, and
+    // text newlines are `&#10;` in these tables, so every newline here is between tags.)
+    .replace(/<t([dh])\b[^>]*>[\s\S]*?<\/t\1>/g, (cell) => cell.replace(/\n/g, ''))
     .replace(/<[a-z][^>]*>|<\/[a-z][\w-]*>|<!--[\s\S]*?-->|[^<]+/gi, (part) => {
       if (!part.startsWith('<')) return part.replace(/[{}[\]*_`~\\]/g, (c) => references[c] ?? `&#${c.charCodeAt(0)};`);
       if (part.startsWith('<!--') || part.startsWith('</')) return part;

@@ -8,7 +8,7 @@ import { renderData, type Flow, type Phrasing } from './adf/state';
 import { createFootnotes, type InlineThread } from './anchors';
 import { frontMatter, type PageMeta } from './frontmatter';
 import { textHandler } from './md-text';
-import { DIALECTS, encodingHandlers, type Dialect } from './escape';
+import { DIALECTS, encodingHandlers, jsxSafe, type Dialect } from './escape';
 import type { ReportEntry } from './report';
 import { verifyExport } from './verify';
 
@@ -128,6 +128,11 @@ function optionsFor(dialect: Dialect): Options {
 }
 const serializeOptions = new Map<Dialect, Options>();
 
+function forEachHtml(node: Md.Nodes, f: (n: Md.Html) => void): void {
+  if (node.type === 'html') f(node);
+  if ('children' in node) for (const c of node.children) forEachHtml(c, f);
+}
+
 /** Serializes a tree made by `convert`; the tree is rewritten in place (inline tags expanded). */
 export function mdastToMarkdown(tree: Md.Root, dialect: Dialect = 'gfm'): string {
   let options = serializeOptions.get(dialect);
@@ -141,6 +146,8 @@ export function mdastToMarkdown(tree: Md.Root, dialect: Dialect = 'gfm'): string
  */
 export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
+  // The converter's raw HTML as MDX reads it; before a rewrite, whose admonitions hold serialized Markdown in html nodes.
+  if (options.dialect === 'mdx') forEachHtml(tree, (n) => (n.value = jsxSafe(n.value)));
   options.rewrite?.(tree, (children) => mdastToMarkdown({ type: 'root', children }, options.dialect));
   const body = mdastToMarkdown(tree, options.dialect);
   const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter, options.properties)}\n` : '';

@@ -8,7 +8,6 @@ import type * as Md from 'mdast';
 import { githubSlug, own, renderData, withData, type Flow, type MdNode, type Phrasing } from '../adf/state';
 import { plainText } from '../adf/build';
 import { ATTACHMENT_MARKER } from '../refs';
-import { jsxSafe } from '../escape';
 
 export interface RewriteContext {
   style: 'obsidian' | 'mkdocs' | 'docusaurus';
@@ -219,16 +218,9 @@ function decodeHash(hash: string): string {
 
 /** Applies a preset's rewrites to a whole page, in place. */
 export function rewriteTree(tree: Md.Root, ctx: RewriteContext): void {
-  // The converter's raw HTML as MDX reads it, before admonitions serialize their bodies into html nodes.
-  if (ctx.style === 'docusaurus') forEachHtml(tree, (n) => (n.value = jsxSafe(n.value)));
   tree.children = flow(ctx, tree.children, false) as Md.RootContent[];
   if (ctx.htmlHref) rewriteHtmlLinks(tree, ctx.htmlHref);
   if (ctx.style === 'docusaurus' && unlinkTitleAnchor(tree)) ctx.onTitle?.();
-}
-
-function forEachHtml(node: MdNode | Md.Root, f: (n: Md.Html) => void): void {
-  if (node.type === 'html') f(node);
-  if ('children' in node) for (const c of node.children as MdNode[]) forEachHtml(c, f);
 }
 
 const HREF = /(\shref=")([^"]*)(")/g;
