@@ -18,7 +18,7 @@ import { resolveHref, rewriteTree, wikilink } from './rewrite';
 import { brokenRefs, hasMarker, pageAnchors, resolveRefs, type PageAnchors } from '../refs';
 import type { MarkdownOptions } from '../markdown';
 import { docusaurusSegment, nameKey, uniqueName } from '../names';
-import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
+import { navTitle, propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
 
 /** What a page's conversion hands to the zip phase. */
 export interface PresetOutput {
@@ -42,6 +42,8 @@ export interface PresetRun {
   /** The job's nodes, their folders under the preset's root. */
   nodes: TreeNode[];
   places: Map<string, TreePlace>;
+  /** Items whose folder the preset's `segment` rule renamed (for the fidelity report). */
+  renamed: ReadonlySet<string>;
   /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
   pageFile(dir: string, ext: string): string;
   page(o: { id: string; title: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
@@ -59,6 +61,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
   const rooted = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
   const nodes = preset.segment ? withoutUnderscores(rooted, preset.segment) : rooted;
+  const renamed = new Set(nodes.filter((n, i) => n !== rooted[i]).map((n) => n.id));
   const places = treePlaces(nodes);
   // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
   const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
@@ -78,6 +81,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   return {
     preset,
     nodes,
+    renamed,
     places,
     pageFile(dir, ext) {
       // Obsidian's `Foo/Foo.md` would clash with a child page titled "Foo.md" (its folder).
@@ -149,6 +153,8 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
           extraFrontMatter: fields,
           properties: frontProperties,
           dialect: preset.dialect,
+          // MkDocs Material prints `page.meta.title` and `page.meta.author` unescaped (no autoescape).
+          ...(preset.name === 'mkdocs' ? { metaText: navTitle } : {}),
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
           ...(preset.rewrite
             ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
@@ -198,6 +204,27 @@ export function withoutUnderscores(nodes: readonly TreeNode[], segment: (name: s
     moved.set(n.dir, dir);
     return { ...n, dir };
   });
+}
+
+/**
+ * Titles and names the preset could not carry as they are, for the fidelity report (issue 21): an
+ * MkDocs nav title holding HTML characters (written as references: MkDocs' themes print nav titles
+ * unescaped, see ./site `navTitle`) and a folder the preset renamed. Recomputed at every zip, so the
+ * entries carry no `pageId` (an incremental export carries a page's own entries from its base); the
+ * detail names the page by id.
+ */
+function namingNotes(look: PresetRun, nodes: readonly TreeNode[], exported: ReadonlySet<string>): ReportEntry[] {
+  const notes: ReportEntry[] = [];
+  for (const n of nodes) {
+    if (!exported.has(n.id)) continue;
+    if (look.preset.name === 'mkdocs' && /[<>&"']/.test(n.title)) {
+      notes.push({ kind: 'approximated', what: 'title', detail: `The title of page ${n.id} holds characters HTML reads as markup: mkdocs.yml and its front matter hold them as character references (&lt; …), since MkDocs' themes print titles without escaping them.` });
+    }
+    if (look.renamed.has(n.id)) {
+      notes.push({ kind: 'approximated', what: 'folder-name', detail: `The folder of page ${n.id} was renamed to "${n.dir.slice(n.dir.lastIndexOf('/') + 1)}" for ${look.preset.name}: Docusaurus skips folders starting with "_", webpack reads "!", "#", "?" and "%" in paths, and a name must not become a Windows device name. Its title is unchanged.` });
+    }
+  }
+  return notes;
 }
 
 /** `to` relative to a page served at `from` (both URL paths such as `/demo-home/faq`). */
@@ -263,6 +290,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
         out.push({ path: p.file, text });
       }
       out.push(...siteFiles(look.preset, job.root, nodes, new Map([...fileOf].filter(([id]) => exported.has(id))), look.places));
+      report.push(...namingNotes(look, nodes, exported));
       return out;
     },
   };
