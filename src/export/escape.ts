@@ -104,14 +104,9 @@ export function encodingHandlers(encode: readonly string[]): Partial<Handlers> {
 
 const references: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '{': '&#123;', '}': '&#125;' };
 
-/**
- * Text that lands in raw HTML or JSX the exporter writes (a `<summary>`, a cell of an HTML table):
- * `&<>"` as HTML needs them, and for MDX also `{` `}`, which start an expression inside JSX text and
- * attribute-free positions alike (MDX decodes references there: checked with @mdx-js/mdx 3.1.1).
- */
-export function escapeHtmlFor(dialect: Dialect, value: string): string {
-  const pattern = dialect === 'mdx' ? /[&<>"{}]/g : /[&<>"]/g;
-  return value.replace(pattern, (c) => references[c] ?? c);
+/** Text for HTML a tool's template prints unescaped (MkDocs nav titles): `&<>"'` as references. */
+export function htmlText(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => references[c] ?? c);
 }
 
 /** HTML elements without content: JSX wants them closed (`<br />`). */

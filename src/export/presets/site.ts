@@ -11,7 +11,7 @@ import type { Properties } from './properties';
 import { resolveHref, wikilink } from './rewrite';
 import { relativeHref } from '../links';
 import { mdastToMarkdown } from '../markdown';
-import { escapeHtmlFor, type Dialect } from '../escape';
+import { htmlText, type Dialect } from '../escape';
 
 /** URL-safe slug of one folder name: lower case, letters and digits, dashes between. */
 function slugSegment(name: string): string {
@@ -79,7 +79,7 @@ type NavItem = Record<string, string | NavItem[]>;
  * is the `yaml` library's.
  */
 export function navTitle(title: string): string {
-  return escapeHtmlFor('python-markdown', title.replace(/\s+/g, ' ').trim()).replace(/'/g, '&#39;');
+  return htmlText(title.replace(/\s+/g, ' ').trim());
 }
 
 /** Plain text as one line of Markdown text, escaped by the dialect's rules (titles, table cells). */
