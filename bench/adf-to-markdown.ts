@@ -128,6 +128,9 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
   const verify = (d: unknown): void => void verifyExport(d, outputs.get(d as AdfNode) ?? '');
   const theirs = (d: unknown): void => void peer.convert(d);
   const html = (d: unknown): void => void adfToHtml(d, { css: '' });
+  // Each preset's escaping (src/export/escape.ts): more unsafe patterns for the serializer.
+  const dialects = ['mdx', 'python-markdown', 'obsidian'] as const;
+  const dialect = (name: (typeof dialects)[number]) => (d: unknown): void => void adfToMarkdown(d, { dialect: name });
   const log = console.log;
   console.log = () => undefined;
   try {
@@ -140,6 +143,7 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
     // load, and the fastest round of each is reported (the least disturbed one).
     const rounds = 3;
     const best = { ours: Infinity, peer: Infinity, fromAdf: Infinity, html: Infinity, unverified: Infinity, verify: Infinity };
+    const bestDialect = Object.fromEntries(dialects.map((n) => [n, Infinity])) as Record<(typeof dialects)[number], number>;
     for (let r = 0; r < rounds; r += 1) {
       // Verified and unverified conversion side by side, for the verifier's cost inside an export.
       const [verified, plain] = timePaired(docs, ours, unverified);
@@ -149,6 +153,7 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
       best.fromAdf = Math.min(best.fromAdf, time(fromAdfDocs, fromAdf));
       best.html = Math.min(best.html, time(docs, html));
       best.verify = Math.min(best.verify, time(docs, verify));
+      for (const n of dialects) bestDialect[n] = Math.min(bestDialect[n], time(docs, dialect(n)));
     }
     const mbPerSecond = mb / best.ours;
     const peerMbPerSecond = mb / best.peer;
@@ -172,6 +177,8 @@ export async function benchAdfToMarkdown(): Promise<Record<string, unknown>> {
       verifierShare: round(best.verify / best.unverified),
       /** The same cost inside an export: verified over unverified conversion, minus one. */
       verifiedOverhead: round(best.ours / best.unverified - 1),
+      /** Verified conversion with each preset's escaping, over GFM's (1 = no cost). */
+      dialectTimeRatio: Object.fromEntries(dialects.map((n) => [n, round(bestDialect[n] / best.ours)])),
     };
   } finally {
     console.log = log;

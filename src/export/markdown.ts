@@ -7,7 +7,8 @@ import type { SlugRules } from './slugs';
 import { renderData, type Flow, type Phrasing } from './adf/state';
 import { createFootnotes, type InlineThread } from './anchors';
 import { frontMatter, type PageMeta } from './frontmatter';
-import { text } from './md-text';
+import { textHandler } from './md-text';
+import { DIALECTS, encodingHandlers, jsxSafe, type Dialect } from './escape';
 import type { ReportEntry } from './report';
 import { verifyExport } from './verify';
 
@@ -33,8 +34,14 @@ export interface MarkdownOptions {
   rewrite?: (tree: Md.Root, serialize: (children: Flow[]) => string) => void;
   /** How the verifier predicts a link in the output, when a rewrite changed links (Obsidian wikilinks). */
   verifyHref?: (href: string) => string | undefined;
-  /** More front-matter fields (page properties, preset fields); the page's own fields win. */
+  /** The preset's own front-matter fields (Docusaurus: slug, sidebar_position); the page's own fields win. */
   extraFrontMatter?: Record<string, unknown>;
+  /** Page properties: written under one namespaced key (see ./frontmatter), never as top-level keys. */
+  properties?: Record<string, unknown>;
+  /** Whose parser reads the output: text is escaped by its rules (./escape; default GFM). */
+  dialect?: Dialect;
+  /** Front-matter `title` and `author` as the target's theme prints them (MkDocs: HTML-escaped). */
+  metaText?: (text: string) => string;
   /** Whose rules heading anchors follow (default GitHub's). */
   slugs?: SlugRules;
   /** Receives the page's headings (with their anchors) and anchor macros once converted. */
@@ -103,22 +110,36 @@ function expandTags<T extends { children: unknown[] }>(parent: T): T {
 }
 
 /**
- * Built once: `gfmToMarkdown()` makes fresh unsafe patterns on every call, and the library caches
- * each pattern's compiled regex on the pattern object, so sharing them avoids recompiling per page.
+ * Built once per dialect: `gfmToMarkdown()` makes fresh unsafe patterns on every call, and the
+ * library caches each pattern's compiled regex on the pattern object, so sharing them avoids
+ * recompiling per page. A dialect adds its unsafe patterns and the handlers that write its
+ * references (../escape). MDX has no autolinks (`<https://…>` is JSX to it): links stay `[url](url)`.
  */
-const serializeOptions: Options = {
-  extensions: [gfmToMarkdown()],
-  bullet: '-',
-  fences: true,
-  rule: '-',
-  listItemIndent: 'one',
-  join: [alertJoin],
-  handlers: { text },
-};
+function optionsFor(dialect: Dialect): Options {
+  const rules = DIALECTS[dialect];
+  return {
+    extensions: [gfmToMarkdown(), { unsafe: rules.unsafe }],
+    bullet: '-',
+    fences: true,
+    rule: '-',
+    listItemIndent: 'one',
+    join: [alertJoin],
+    ...(dialect === 'mdx' ? { resourceLink: true } : {}),
+    handlers: { ...encodingHandlers(rules.encode), text: textHandler(rules.encode) },
+  };
+}
+const serializeOptions = new Map<Dialect, Options>();
+
+function forEachHtml(node: Md.Nodes, f: (n: Md.Html) => void): void {
+  if (node.type === 'html') f(node);
+  if ('children' in node) for (const c of node.children) forEachHtml(c, f);
+}
 
 /** Serializes a tree made by `convert`; the tree is rewritten in place (inline tags expanded). */
-function mdastToMarkdown(tree: Md.Root): string {
-  return toMarkdown(expandTags(tree), serializeOptions);
+export function mdastToMarkdown(tree: Md.Root, dialect: Dialect = 'gfm'): string {
+  let options = serializeOptions.get(dialect);
+  if (!options) serializeOptions.set(dialect, (options = optionsFor(dialect)));
+  return toMarkdown(expandTags(tree), options);
 }
 
 /**
@@ -127,9 +148,11 @@ function mdastToMarkdown(tree: Md.Root): string {
  */
 export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { markdown: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
-  options.rewrite?.(tree, (children) => mdastToMarkdown({ type: 'root', children }));
-  const body = mdastToMarkdown(tree);
-  const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter)}\n` : '';
+  // The converter's raw HTML as MDX reads it; before a rewrite, whose admonitions hold serialized Markdown in html nodes.
+  if (options.dialect === 'mdx') forEachHtml(tree, (n) => (n.value = jsxSafe(n.value)));
+  options.rewrite?.(tree, (children) => mdastToMarkdown({ type: 'root', children }, options.dialect));
+  const body = mdastToMarkdown(tree, options.dialect);
+  const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter, options.properties, options.metaText)}\n` : '';
   const fidelity = verified(doc, body, options, report);
   return fidelity ? { markdown: head + body, report, fidelity } : { markdown: head + body, report };
 }

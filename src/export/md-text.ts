@@ -1,5 +1,5 @@
 import type * as Md from 'mdast';
-import { defaultHandlers, type Handle, type State, type Unsafe } from 'mdast-util-to-markdown';
+import { defaultHandlers, type Handle, type Info, type State, type Unsafe } from 'mdast-util-to-markdown';
 
 /**
  * A `text` handler for mdast-util-to-markdown that skips the library's escaping pass (`safe`)
@@ -22,7 +22,18 @@ import { defaultHandlers, type Handle, type State, type Unsafe } from 'mdast-uti
  * different string, so with any of those in scope the library's handler runs unchanged.
  * test/export/md-text.test.ts compares both serializers on escaping-heavy input.
  */
-export const text: Handle = (node: Md.Text, parent, state, info) => {
+export const text: Handle = textHandler([]);
+
+/**
+ * The same handler for a dialect that writes some escaped characters as character references
+ * (../escape): `safe` takes them as `encode`, which changes how it escapes, never where.
+ */
+export function textHandler(encode: readonly string[]): Handle {
+  // `safe` reads `encode` from the info it is given (the library's text handler passes its info on).
+  return (node: Md.Text, parent, state, info) => fastText(node, parent, state, encode.length > 0 ? ({ ...info, encode: [...encode] } as Info) : info);
+}
+
+const fastText: Handle = (node: Md.Text, parent, state, info) => {
   const value = node.value ?? '';
   const groups = candidatesFor(state);
   if (groups === undefined) return defaultHandlers.text(node, parent, state, info);

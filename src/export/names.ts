@@ -46,8 +46,35 @@ export function safeSegment(title: string, max = 80): string {
   // Windows drops trailing dots and spaces, which would make two names collide.
   s = s.replace(/[. ]+$/, '');
   if (s === '') return 'untitled';
-  // Windows ignores trailing spaces and dots before the extension when it matches device names.
-  if (reserved.test((s.split('.')[0] ?? '').replace(/[. ]+$/, ''))) s = `_${s}`;
+  if (isDeviceName(s)) s = `_${s}`;
+  return s;
+}
+
+/** Whether Windows opens a device for the name: it ignores trailing spaces and dots before the extension. */
+export function isDeviceName(name: string): boolean {
+  return reserved.test((name.split('.')[0] ?? '').replace(/[. ]+$/, ''));
+}
+
+/**
+ * A name as a case-insensitive, normalisation-insensitive file system compares it: NFC (macOS
+ * compares normalised names: "Café" typed composed and decomposed is one file), then case folded
+ * (`toUpperCase` first so `ß`/`SS` and final `ς`/`σ` meet, as full case folding has them).
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').toUpperCase().toLowerCase();
+}
+
+/**
+ * A folder or file name Docusaurus can build. Its docs plugin skips every path under a folder whose
+ * name starts with `_` (the default `exclude` globs, in @docusaurus/utils globUtils), and webpack
+ * reads `!` in a request as a loader separator, `#` as a fragment and `?` as a query ("We shipped
+ * it!" failed the build); `%` is URL-decoded on the way. Those become `-`; a name the dropped `_`
+ * turned back into a Windows device name (`_CON` → `CON`) gets a trailing `_` instead.
+ */
+export function docusaurusSegment(name: string): string {
+  let s = name.replace(/[!#?%]/g, '-');
+  if (s.startsWith('_')) s = s.replace(/^_+/, '') || 'page';
+  if (isDeviceName(s)) s = s.replace(/^[^.]*/, (stem) => `${stem}_`);
   return s;
 }
 
@@ -59,14 +86,14 @@ function splitExt(name: string): [string, string] {
 
 /**
  * A name not yet in `taken`, adding ` (2)`, ` (3)` … before the extension. Comparison ignores case
- * (zips are unpacked on case-insensitive file systems); `taken` holds lower-cased names and the
- * chosen one is added to it.
+ * and Unicode normalisation (zips are unpacked on case-insensitive, normalising file systems);
+ * `taken` holds `nameKey`s and the chosen one's is added to it.
  */
 export function uniqueName(taken: Set<string>, name: string): string {
   let candidate = name;
   const [stem, ext] = splitExt(name);
-  for (let n = 2; taken.has(candidate.toLowerCase()); n += 1) candidate = `${stem} (${n})${ext}`;
-  taken.add(candidate.toLowerCase());
+  for (let n = 2; taken.has(nameKey(candidate)); n += 1) candidate = `${stem} (${n})${ext}`;
+  taken.add(nameKey(candidate));
   return candidate;
 }
 

@@ -96,15 +96,19 @@ function keepLettersAndDigits(text: string): string {
   return start < n ? out + text.slice(start, n) : out;
 }
 
+/**
+ * Character references of the output decoded, as its reader decodes them. A reference whose `&` is
+ * backslash-escaped (`\&amp;`: an odd run of backslashes before it) is literal text in Markdown.
+ */
 function decodeReferences(text: string): string {
-  return text
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, ref: string) => {
-      if (ref[0] === '#') {
-        const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-      }
-      return Object.hasOwn(references, ref.toLowerCase()) ? (references[ref.toLowerCase()] as string) : m;
-    });
+  return text.replace(/(\\*)&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, slashes: string, ref: string) => {
+    if (slashes.length % 2 === 1) return m;
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? slashes + String.fromCodePoint(code) : m;
+    }
+    return Object.hasOwn(references, ref.toLowerCase()) ? slashes + (references[ref.toLowerCase()] as string) : m;
+  });
 }
 
 /** Schemes an export removes on purpose (script-capable): their URLs are not expected. */
@@ -152,7 +156,8 @@ const noAttrs: Obj = Object.freeze({});
 function collect(doc: unknown, options: VerifyOptions): Walk {
   const walk: Walk = { parent: [], index: [], type: [], value: [], node: [], what: [] };
   const addLine = (line: string, id: number, what: string): void => {
-    const s = squash(line);
+    // Source text is literal: `&amp;` typed on a page is what the reader must see, not `&`.
+    const s = keepLettersAndDigits(line);
     if (!s) return;
     walk.value.push(s);
     walk.node.push(id);

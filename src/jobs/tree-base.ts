@@ -25,8 +25,11 @@ export const BASE_KEEP_MS = 7 * 24 * 3600_000;
 /**
  * The manifest format a base must have to be built on. 2: `tree` entries carry `version` (the page
  * version whose body is in the zip), `files`, `properties` and `reports`; older zips are rebuilt in full.
+ * 3: page text escaped for each preset's reader and page properties under `confluence.properties`
+ * (issue 21): a page carried from an older base would keep text MDX runs and property keys that
+ * set tool options.
  */
-export const BASE_FORMAT = 2;
+export const BASE_FORMAT = 3;
 
 export interface BaseRecord {
   jobId: string;

@@ -682,7 +682,8 @@ async function convertBatch(
           const taken = new Set<string>();
           const local = new Map<string, string>();
           for (const a of attachments) {
-            const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, safeSegment(a.title ?? a.id))}`;
+            const name = safeSegment(a.title ?? a.id);
+            const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, look.preset.segment?.(name) ?? name)}`;
             local.set(a.id, path);
             files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });
           }

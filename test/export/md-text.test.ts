@@ -3,9 +3,10 @@
  * serialized with and without it and compared, including the escapes it relies on the library for.
  */
 import type * as Md from 'mdast';
-import { toMarkdown, type Options } from 'mdast-util-to-markdown';
+import { defaultHandlers, toMarkdown, type Info, type Options } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
-import { text } from '../../src/export/md-text';
+import { text, textHandler } from '../../src/export/md-text';
+import { DIALECTS, type Dialect } from '../../src/export/escape';
 
 const base: Options = { extensions: [gfmToMarkdown()], bullet: '-', fences: true, rule: '-', listItemIndent: 'one' };
 const fast: Options = { ...base, handlers: { text } };
@@ -56,38 +57,10 @@ describe('fast text handler', () => {
   });
 
   test('random phrasing full of Markdown characters serializes as the library does', () => {
-    let seed = 11;
-    const rand = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
-    const alphabet = ['a', ' ', '\n', '\t', '*', '_', '`', '~', '#', '-', '+', '.', ')', '(', '[', ']', '!', '<', '>', '&', '\\', '|', ':', '@', '=', '1', 'w', '/', 'é', '😀', 'www.', 'http://', '1. ', '- '];
-    const str = (): string => Array.from({ length: 1 + Math.floor(rand() * 8) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
-    const phrasing = (depth: number): Md.PhrasingContent => {
-      const r = rand();
-      if (depth > 1 || r < 0.5) return t(str());
-      const children = [phrasing(depth + 1), phrasing(depth + 1)];
-      if (r < 0.6) return { type: 'strong', children };
-      if (r < 0.7) return { type: 'emphasis', children };
-      if (r < 0.75) return { type: 'delete', children };
-      if (r < 0.85) return { type: 'link', url: `https://x.y/${str()}`, title: null, children };
-      if (r < 0.9) return { type: 'inlineCode', value: str() };
-      if (r < 0.95) return { type: 'break' };
-      return { type: 'html', value: '<ins>' };
-    };
-    const para = (): Md.Paragraph => p(...Array.from({ length: 1 + Math.floor(rand() * 4) }, () => phrasing(0)));
-    const block = (): Md.RootContent => {
-      const r = rand();
-      if (r < 0.4) return para();
-      if (r < 0.55) return { type: 'heading', depth: 2, children: para().children };
-      if (r < 0.7) return { type: 'list', ordered: rand() < 0.5, spread: false, children: [{ type: 'listItem', spread: false, children: [para()] }] };
-      if (r < 0.85) return { type: 'blockquote', children: [para()] };
-      const cell = (): Md.TableCell => ({ type: 'tableCell', children: para().children });
-      return { type: 'table', children: [{ type: 'tableRow', children: [cell(), cell()] }, { type: 'tableRow', children: [cell(), cell()] }] };
-    };
+    const randomTree = trees(11);
     let escaped = 0;
     for (let i = 0; i < 200; i += 1) {
-      const tree = root(...Array.from({ length: 1 + Math.floor(rand() * 3) }, block));
+      const tree = randomTree();
       const { ours, library } = both(tree);
       expect(ours).toBe(library);
       if (/\\[*_`[\]<>|~#]|&#x/.test(library)) escaped += 1;
@@ -95,4 +68,57 @@ describe('fast text handler', () => {
     // The comparison only means something if the library did escape things.
     expect(escaped).toBeGreaterThan(60);
   });
+
+  // Each preset's dialect (../escape) adds unsafe patterns and characters written as references:
+  // the fast handler must still equal the library's handler given the same patterns and `encode`.
+  test.each(['mdx', 'python-markdown', 'obsidian'] as Dialect[])('with the %s dialect it serializes as the library does', (dialect) => {
+    const rules = DIALECTS[dialect];
+    const withRules: Options = { ...base, extensions: [gfmToMarkdown(), { unsafe: rules.unsafe }] };
+    const library: Options = { ...withRules, handlers: { text: (node, parent, state, info) => defaultHandlers.text(node, parent, state, { ...info, encode: [...rules.encode] } as Info) } };
+    const ours: Options = { ...withRules, handlers: { text: textHandler(rules.encode) } };
+    const hostile = root(p(t('{x} <b> export const a %%c%% ==h== #tag ^id-1 $m$ AT&amp;T')), p(t('import x')));
+    let differs = 0;
+    const randomTree = trees(11, ['{', '}', '%', '$', '^', '&amp;', '\nimport ', '\nexport ']);
+    for (const tree of [hostile, ...Array.from({ length: 150 }, randomTree)]) {
+      const a = toMarkdown(structuredClone(tree), ours);
+      expect(a).toBe(toMarkdown(structuredClone(tree), library));
+      if (a !== toMarkdown(structuredClone(tree), fast)) differs += 1;
+    }
+    // The dialect did change the output, so the comparison covers its patterns.
+    expect(differs).toBeGreaterThan(20);
+  });
 });
+
+/** Random trees full of Markdown characters, the same for the same seed. */
+function trees(start: number, extra: readonly string[] = []): () => Md.Root {
+  let seed = start;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const alphabet = ['a', ' ', '\n', '\t', '*', '_', '`', '~', '#', '-', '+', '.', ')', '(', '[', ']', '!', '<', '>', '&', '\\', '|', ':', '@', '=', '1', 'w', '/', 'é', '😀', 'www.', 'http://', '1. ', '- ', ...extra];
+  const str = (): string => Array.from({ length: 1 + Math.floor(rand() * 8) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+  const phrasing = (depth: number): Md.PhrasingContent => {
+    const r = rand();
+    if (depth > 1 || r < 0.5) return t(str());
+    const children = [phrasing(depth + 1), phrasing(depth + 1)];
+    if (r < 0.6) return { type: 'strong', children };
+    if (r < 0.7) return { type: 'emphasis', children };
+    if (r < 0.75) return { type: 'delete', children };
+    if (r < 0.85) return { type: 'link', url: `https://x.y/${str()}`, title: null, children };
+    if (r < 0.9) return { type: 'inlineCode', value: str() };
+    if (r < 0.95) return { type: 'break' };
+    return { type: 'html', value: '<ins>' };
+  };
+  const para = (): Md.Paragraph => p(...Array.from({ length: 1 + Math.floor(rand() * 4) }, () => phrasing(0)));
+  const block = (): Md.RootContent => {
+    const r = rand();
+    if (r < 0.4) return para();
+    if (r < 0.55) return { type: 'heading', depth: 2, children: para().children };
+    if (r < 0.7) return { type: 'list', ordered: rand() < 0.5, spread: false, children: [{ type: 'listItem', spread: false, children: [para()] }] };
+    if (r < 0.85) return { type: 'blockquote', children: [para()] };
+    const cell = (): Md.TableCell => ({ type: 'tableCell', children: para().children });
+    return { type: 'table', children: [{ type: 'tableRow', children: [cell(), cell()] }, { type: 'tableRow', children: [cell(), cell()] }] };
+  };
+  return () => root(...Array.from({ length: 1 + Math.floor(rand() * 3) }, block));
+}

@@ -76,6 +76,15 @@ test('links removed on purpose are not expected; rewritten links are expected as
   expect(verifyExport(input, 'bad good', { linkRewrite: () => '../x.md' }).missing).toHaveLength(1);
 });
 
+test('source text is literal and a backslash-escaped `&` starts no reference (issue 21: MkDocs writes `&` as `&#x26;`)', () => {
+  const input = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'AT&amp;T' }] }] };
+  expect(verifyExport(input, 'AT&#x26;amp;T').missing).toEqual([]);
+  expect(verifyExport(input, 'AT\\&amp;T').missing).toEqual([]);
+  // An export that showed `AT&T` lost the text the page holds.
+  expect(verifyExport(input, 'AT&amp;T').missing).toHaveLength(1);
+  expect(verifyExport(input, 'AT&T').missing).toHaveLength(1);
+});
+
 test('squash decodes references and keeps only letters and digits', () => {
   expect(squash('a&#x20;b\\*c* &amp; <ins>d</ins> &#10;é1')).toBe('abcinsdinsé1');
 });

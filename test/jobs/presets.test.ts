@@ -76,8 +76,10 @@ describe('tree export presets', () => {
     const { status, files } = await exportTree(payload('gfm'));
     expect(status.phase).toBe('done');
     const install = files['Demo Home/Installation/index.md'] ?? '';
-    expect(front(install)).toMatchObject({ id: SEED.pages.install, owner: 'Alice Author', status: 'Final', platforms: ['Linux', 'macOS'], see_also: '../FAQ/index.md' });
-    expect(front(files['Demo Home/User Guide/Chapter One/index.md'] ?? '')).toMatchObject({ owner: '@Bob Builder', status: 'Draft', review_date: '2024-07-01' });
+    // Page properties sit under their own key, never beside the tool's options.
+    expect(front(install)).toMatchObject({ id: SEED.pages.install, confluence: { properties: { owner: 'Alice Author', status: 'Final', platforms: ['Linux', 'macOS'], see_also: '../FAQ/index.md' } } });
+    expect(front(install)).not.toHaveProperty('owner');
+    expect(front(files['Demo Home/User Guide/Chapter One/index.md'] ?? '')).toMatchObject({ confluence: { properties: { owner: '@Bob Builder', status: 'Draft', review_date: '2024-07-01' } } });
     // The details macro is no longer an unsupported macro.
     expect(status.report.some((e) => e.kind === 'unsupported-macro' && e.what === 'details')).toBe(false);
     const guide = files['Demo Home/User Guide/index.md'] ?? '';
@@ -99,7 +101,7 @@ describe('tree export presets', () => {
     expect(rich).toContain('> [!note]- Details inside an expand');
     expect(rich).toContain('[[Demo Home/FAQ/FAQ|the FAQ]]');
     expect(rich).toContain('![[Demo Home/User Guide/Rich Page/_attachments/diagram.png]]');
-    expect(front(files['Demo Home/Installation/Installation.md'] ?? '')).toMatchObject({ 'see-also': '[[Demo Home/FAQ/FAQ]]' });
+    expect(front(files['Demo Home/Installation/Installation.md'] ?? '')).toMatchObject({ confluence: { properties: { 'see-also': '[[Demo Home/FAQ/FAQ]]' } } });
     // Resolve every [[link]] and ![[embed]] as Obsidian does with full paths: `target` or `target.md`.
     const names = new Set(Object.keys(files));
     let checked = 0;

@@ -70,7 +70,7 @@ describe('incremental tree export', () => {
   it('carries everything over when nothing changed: no listing, no body', async () => {
     const first = await exportTree(alice, {});
     expect(first.started.mode).toBe('full');
-    expect(first.manifest.format).toBe(2);
+    expect(first.manifest.format).toBe(3);
     sb.confluence.resetRequests();
     const again = await exportTree(alice, {});
     expect(again.started.mode).toBe('incremental');
@@ -232,10 +232,11 @@ describe('incremental tree export', () => {
     expect(corrupt.status.done).toBe(first.status.done);
     expect(corrupt.status.report.some((r) => r.what === 'incremental' && /Exported in full.*not a readable zip/.test(r.detail))).toBe(true);
     expect((corrupt.manifest as unknown as { full?: string }).full).toMatch(/not a readable zip/);
-    // That full export is the new base; mark it as written by an older format.
+    // That full export is the new base; mark it as written by an older format (2: before issue 21's
+    // escaping and namespaced properties, which a carried page would not have).
     const baseKey = sb.platform.kvs.keys().find((k) => k.startsWith(`tree-base:${alice}:`))!;
     const record = sb.platform.kvs.peek(baseKey) as Record<string, unknown>;
-    await sb.platform.run({ moduleKey: 'test' }, () => forgeKv.set(baseKey, { ...record, format: 1 }));
+    await sb.platform.run({ moduleKey: 'test' }, () => forgeKv.set(baseKey, { ...record, format: 2 }));
     const older = await exportTree(alice, {});
     expect(older.started.mode).toBe('full');
     expect(older.started.reason).toMatch(/older format/);

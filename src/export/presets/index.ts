@@ -6,6 +6,8 @@
 import type { ExportPreset } from '../../shared/export';
 import { rewriteTree, type RewriteContext } from './rewrite';
 import type { SlugRules } from '../slugs';
+import type { Dialect } from '../escape';
+import { docusaurusSegment } from '../names';
 
 export interface Preset {
   name: ExportPreset;
@@ -15,10 +17,14 @@ export interface Preset {
   root: string;
   /** The page's file in its folder: `index.md`, or Obsidian's folder note `<Folder>/<Folder>.md`. */
   pageFile(dir: string, ext: string): string;
-  /** Front-matter fields the preset adds (Docusaurus: slug, sidebar_position). */
+  /** Front-matter fields the preset adds (Docusaurus: slug, sidebar_position): the only top-level keys besides the page's own. */
   fields?(place: TreePlace): Record<string, unknown>;
   /** Whose rules heading anchors follow (../slugs): the tool that renders the output. */
   slugs: SlugRules;
+  /** Whose parser reads the page text: it is escaped by that parser's rules (../escape). */
+  dialect: Dialect;
+  /** A folder or file name as the target can read it (Docusaurus: ../names `docusaurusSegment`). */
+  segment?(name: string): string;
   /** Rewrites a converted page (panels, expands, links) before it is serialized. */
   rewrite?: RewriteContext['style'];
 }
@@ -34,7 +40,7 @@ export interface TreePlace {
 const indexFile = (dir: string, ext: string): string => `${dir}/index.${ext}`;
 
 export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
-  gfm: { name: 'gfm', keySep: '_', root: '', pageFile: indexFile, slugs: 'github' },
+  gfm: { name: 'gfm', keySep: '_', root: '', pageFile: indexFile, slugs: 'github', dialect: 'gfm' },
   obsidian: {
     name: 'obsidian',
     keySep: '-',
@@ -42,9 +48,10 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     // Obsidian names a note after its file: every page called "index" would be unreadable.
     pageFile: (dir, ext) => `${dir}/${dir.slice(dir.lastIndexOf('/') + 1)}.${ext}`,
     slugs: 'obsidian',
+    dialect: 'obsidian',
     rewrite: 'obsidian',
   },
-  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', rewrite: 'mkdocs' },
+  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', dialect: 'python-markdown', rewrite: 'mkdocs' },
   docusaurus: {
     name: 'docusaurus',
     keySep: '_',
@@ -52,6 +59,8 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     pageFile: indexFile,
     fields: (place) => ({ slug: place.slug, sidebar_position: place.position }),
     slugs: 'docusaurus',
+    dialect: 'mdx',
+    segment: docusaurusSegment,
     rewrite: 'docusaurus',
   },
 };

@@ -11,9 +11,6 @@ import type { ReportEntry } from '../report';
 export type PropertyValue = string | string[];
 export type Properties = Record<string, PropertyValue>;
 
-/** Front-matter keys the exporter writes itself; a property of the same name gets a prefix. */
-const RESERVED = new Set(['id', 'title', 'space', 'version', 'author', 'created', 'updated', 'labels', 'url', 'slug', 'sidebar_position', 'tags']);
-
 /** Lower case, letters and digits only, every other run of characters one `sep`. */
 export function normaliseKey(key: string, sep: '_' | '-'): string {
   return key
@@ -64,8 +61,7 @@ function cellValue(cell: AdfNode, rewrite: (href: string) => string): PropertyVa
 
 /**
  * The properties of every `details` macro of a document, the first value of a key winning.
- * Keys are normalised for front matter; a key that changed beyond case and spacing, or that
- * collides with a field the exporter writes, is reported.
+ * Keys are normalised for front matter; a key that changed beyond case and spacing is reported.
  */
 export function pageProperties(doc: AdfNode, o: { sep: '_' | '-'; rewrite?: (href: string) => string | undefined; pageId?: string }): { properties: Properties; report: ReportEntry[] } {
   const properties: Properties = Object.create(null) as Properties;
@@ -81,16 +77,14 @@ export function pageProperties(doc: AdfNode, o: { sep: '_' | '-'; rewrite?: (hre
       const [keyCell, valueCell] = children(row);
       if (!keyCell || !valueCell) continue;
       const raw = squash(adfText(keyCell));
-      let key = normaliseKey(raw, o.sep);
+      const key = normaliseKey(raw, o.sep);
       if (key === '') {
         if (raw !== '') note(`The page property "${raw}" has no letters or digits to make a front-matter key of; it was left out.`);
         continue;
       }
-      if (RESERVED.has(key)) {
-        const renamed = `property${o.sep}${key}`;
-        note(`The page property "${raw}" became "${renamed}": "${key}" is a field the export writes itself.`);
-        key = renamed;
-      } else if (key !== raw.toLowerCase().replace(/\s+/g, o.sep)) {
+      // Properties have a front-matter key of their own (`confluence.properties`), so `id` or
+      // `custom_edit_url` there is just a property: no key needs renaming.
+      if (key !== raw.toLowerCase().replace(/\s+/g, o.sep)) {
         note(`The page property "${raw}" became the front-matter key "${key}".`);
       }
       if (key in properties) continue;

@@ -15,7 +15,7 @@ export interface RewriteContext {
   file: string;
   /** Whether a bundle path is a file of the export (page or attachment). */
   exists(path: string): boolean;
-  /** Serializes blocks to Markdown (for admonitions whose body is indented or fenced). */
+  /** Serializes blocks to Markdown by the target's escaping rules (admonition bodies, titles). */
   serialize(children: Flow[]): string;
   /**
    * The address a site generator serves an exported page at, relative to this page, for a link in
@@ -45,6 +45,12 @@ function unescapeHtml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 }
 
+/** A title the rewrite writes into Markdown syntax (admonition, callout), escaped as page text is. */
+function titleText(ctx: RewriteContext, title: string): string {
+  const flat = title.replace(/\s+/g, ' ').trim();
+  return flat === '' ? '' : ctx.serialize([{ type: 'paragraph', children: [{ type: 'text', value: flat }] }]).trim();
+}
+
 const indent = (md: string): string => md.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
 /** A title inside `"…"` of an MkDocs admonition line. */
 const quoted = (t: string): string => `"${t.replace(/\s+/g, ' ').replace(/"/g, "'")}"`;
@@ -59,29 +65,30 @@ function fence(body: string): string {
 function admonition(ctx: RewriteContext, kind: string, title: string | undefined, body: Flow[], collapsed: boolean): Flow {
   const md = body.length > 0 ? ctx.serialize(body) : '';
   if (ctx.style === 'mkdocs') {
-    const head = `${collapsed ? '???' : '!!!'} ${kind}${title !== undefined ? ` ${quoted(title)}` : ''}`;
+    const head = `${collapsed ? '???' : '!!!'} ${kind}${title !== undefined ? ` ${quoted(titleText(ctx, title))}` : ''}`;
     return { type: 'html', value: md.trim() === '' ? head : `${head}\n\n${indent(md)}` };
   }
   // Docusaurus (v3 syntax: `:::note[Title]`).
   const f = fence(md);
-  const head = `${f}${kind}${title !== undefined ? `[${title.replace(/[[\]\n]/g, ' ')}]` : ''}`;
+  const head = `${f}${kind}${title !== undefined ? `[${titleText(ctx, title.replace(/[[\]\n]/g, ' '))}]` : ''}`;
   return { type: 'html', value: md.trim() === '' ? `${head}\n${f}` : `${head}\n\n${md.replace(/\n+$/, '')}\n\n${f}` };
 }
 
-function callout(kind: string, title: string | undefined, body: Flow[], foldable: boolean): Md.Blockquote {
-  const marker = withData<Md.Html>({ type: 'html', value: `[!${kind}]${foldable ? '-' : ''}${title ? ` ${title.replace(/\s+/g, ' ')}` : ''}` }, { alert: true });
+function callout(ctx: RewriteContext, kind: string, title: string | undefined, body: Flow[], foldable: boolean): Md.Blockquote {
+  const shown = title ? titleText(ctx, title) : '';
+  const marker = withData<Md.Html>({ type: 'html', value: `[!${kind}]${foldable ? '-' : ''}${shown ? ` ${shown}` : ''}` }, { alert: true });
   return { type: 'blockquote', children: [marker, ...body] };
 }
 
 function panel(ctx: RewriteContext, node: Md.Blockquote): Flow {
   const kind = kindOf(ctx.style, node);
   const body = node.children.slice(1) as Flow[];
-  if (ctx.style === 'obsidian') return callout(kind, undefined, body, false);
+  if (ctx.style === 'obsidian') return callout(ctx, kind, undefined, body, false);
   return admonition(ctx, kind, undefined, body, false);
 }
 
 function expand(ctx: RewriteContext, title: string, body: Flow[]): Flow[] | undefined {
-  if (ctx.style === 'obsidian') return [callout('note', title, body, true)];
+  if (ctx.style === 'obsidian') return [callout(ctx, 'note', title, body, true)];
   if (ctx.style === 'mkdocs') return [admonition(ctx, 'note', title, body, true)];
   return undefined; // Docusaurus renders <details> itself.
 }

@@ -3,12 +3,15 @@
  * MkDocs configuration with its navigation, Docusaurus `_category_.json` files, and the tables of
  * Page Properties Reports, built from the exported pages' properties at zip time.
  */
+import type * as Md from 'mdast';
 import { stringify } from 'yaml';
 import type { TreeNode } from '../tree/plan';
 import type { Preset, TreePlace } from './index';
 import type { Properties } from './properties';
 import { resolveHref, wikilink } from './rewrite';
 import { relativeHref } from '../links';
+import { mdastToMarkdown } from '../markdown';
+import { htmlText, type Dialect } from '../escape';
 
 /** URL-safe slug of one folder name: lower case, letters and digits, dashes between. */
 function slugSegment(name: string): string {
@@ -69,6 +72,23 @@ function holdingPages(nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, st
 
 type NavItem = Record<string, string | NavItem[]>;
 
+/**
+ * A title in mkdocs.yml (site_name, nav): MkDocs' themes write these into the page with Jinja2
+ * without autoescaping (mkdocs/theme.py `jinja2.Environment(loader=…, auto_reload=False)`, MkDocs
+ * 1.4), so a title is HTML-escaped here: the browser shows the characters, runs no tag. YAML quoting
+ * is the `yaml` library's.
+ */
+export function navTitle(title: string): string {
+  return htmlText(title.replace(/\s+/g, ' ').trim());
+}
+
+/** Plain text as one line of Markdown text, escaped by the dialect's rules (titles, table cells). */
+export function inlineText(value: string, dialect: Dialect): string {
+  const flat = value.replace(/\s+/g, ' ').trim();
+  if (flat === '') return '';
+  return mdastToMarkdown({ type: 'root', children: [{ type: 'paragraph', children: [{ type: 'text', value: flat }] }] }, dialect).trim();
+}
+
 /** `mkdocs.yml` beside the `docs` folder: the navigation follows the page tree. */
 export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[], fileOf: ReadonlyMap<string, string>, docsDir: string): SiteFile {
   const kids = childrenOf(nodes);
@@ -76,20 +96,22 @@ export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[]
   const item = (n: TreeNode): NavItem | undefined => {
     const file = fileOf.get(n.id);
     const under = (kids.get(n.id) ?? []).map(item).filter((i): i is NavItem => i !== undefined);
-    const title = n.title || n.id;
+    const title = navTitle(n.title || n.id);
     if (under.length === 0) return file ? { [title]: rel(file) } : undefined;
     // A section's own page comes first, under the same title (a folder has none).
     return { [title]: [...(file ? [{ [title]: rel(file) }] : []), ...under] };
   };
   const top = nodes[0] ? item(nodes[0]) : undefined;
   const config = {
-    site_name: root.title || 'Export',
+    site_name: navTitle(root.title || 'Export'),
     docs_dir: docsDir,
     // The preset targets MkDocs Material (`pip install mkdocs-material`); admonitions and details
     // render with MkDocs' own theme too (`theme: mkdocs` in a config that INHERITs this one).
     theme: { name: 'material' },
     // admonition and pymdownx.details render panels and expands; footnotes the inline comments.
-    markdown_extensions: ['admonition', 'pymdownx.details', 'pymdownx.superfences', 'tables', 'footnotes', 'attr_list', 'md_in_html'],
+    // No attr_list: nothing exported needs it, and it would read `{: onmouseover=… }` in page text
+    // or a title as attributes (page text escapes `{` too, in case a site enables it).
+    markdown_extensions: ['admonition', 'pymdownx.details', 'pymdownx.superfences', 'tables', 'footnotes', 'md_in_html'],
     // The site's home (docs/index.md) comes first: every theme links its header to the site root.
     nav: [{ Home: 'index.md' }, ...(top ? [top] : [])],
   };
@@ -101,9 +123,13 @@ export function mkdocsConfig(root: { title: string }, nodes: readonly TreeNode[]
  * export's pages sit in folders below it, so without it that link is broken. It leads to the root page.
  */
 export function mkdocsHome(root: { title: string }, rootFile: string | undefined, docsDir: string): SiteFile {
-  const title = (root.title || 'Export').replace(/[\\`*_[\]<>#]/g, '\\$&');
+  // Written by the serializer with Python-Markdown's escaping: the root's title is page text (issue 21:
+  // `<img onerror>` and `{: onmouseover }` in it reached the site's home page).
+  const title: Md.Text = { type: 'text', value: (root.title || 'Export').replace(/\s+/g, ' ').trim() };
   const href = rootFile ? rootFile.slice(docsDir.length + 1).split('/').map(encodeURIComponent).join('/') : undefined;
-  return { path: `${docsDir}/index.md`, text: `# ${title}\n\n${href ? `Start at [${title}](${href}).\n` : ''}` };
+  const children: Md.RootContent[] = [{ type: 'heading', depth: 1, children: [title] }];
+  if (href) children.push({ type: 'paragraph', children: [{ type: 'text', value: 'Start at ' }, { type: 'link', url: href, children: [{ ...title }] }, { type: 'text', value: '.' }] });
+  return { path: `${docsDir}/index.md`, text: mdastToMarkdown({ type: 'root', children }, 'python-markdown') };
 }
 
 /** A `_category_.json` in every folder that holds exported child pages: its label and sidebar position. */
@@ -129,9 +155,12 @@ export function siteFiles(preset: Preset, root: { title: string }, nodes: readon
 export const reportMarker = (i: number): string => `<!--ct-properties-report:${i}-->`;
 export const REPORT_MARKER = /<!--ct-properties-report:(\d+)-->/g;
 
-/** Table text: pipes and line breaks would end the cell, Markdown punctuation would format it. */
-function cell(value: string): string {
-  return value.replace(/\s+/g, ' ').replace(/([\\`*[\]<>|])/g, '\\$1').trim();
+/**
+ * Table text: line breaks and pipes would end the cell, Markdown punctuation would format it, and
+ * the target's own syntax (MDX `{`, Python-Markdown raw HTML, Obsidian `%%`) is escaped by its rules.
+ */
+function cell(value: string, dialect: Dialect): string {
+  return inlineText(value, dialect).replace(/\|/g, '\\|');
 }
 
 export interface PropertyRow {
@@ -146,23 +175,25 @@ export interface PropertyRow {
  * A Page Properties Report as a Markdown table: a row per page (linked), a column per property
  * key in order of first appearance. `labels` filters rows by page labels when they are known.
  */
-export function propertiesTable(rows: readonly PropertyRow[], o: { from: string; obsidian: boolean; labels: readonly string[]; files: ReadonlySet<string> }): { table: string; rows: number } {
+export function propertiesTable(rows: readonly PropertyRow[], o: { from: string; obsidian: boolean; labels: readonly string[]; files: ReadonlySet<string>; dialect?: Dialect }): { table: string; rows: number } {
+  const dialect = o.dialect ?? 'gfm';
+  const cellText = (v: string): string => cell(v, dialect);
   // A link property holds a path relative to its own page (or an Obsidian wikilink): re-based here.
   const value = (v: string, row: PropertyRow): string => {
     if (o.obsidian && /^\[\[[^\]]+\]\]$/.test(v)) return v.replace(/\|/g, '\\|');
     const at = resolveHref(row.file, v);
-    if (!at || !o.files.has(at.path)) return cell(v);
+    if (!at || !o.files.has(at.path)) return cellText(v);
     const name = at.path.replace(/\/index\.md$/, '').split('/').pop() ?? at.path;
-    return `[${cell(name)}](${relativeHref(o.from, at.path)}${at.hash ? `#${at.hash}` : ''})`;
+    return `[${cellText(name)}](${relativeHref(o.from, at.path)}${at.hash ? `#${at.hash}` : ''})`;
   };
   const wanted = o.labels.map((l) => l.toLowerCase());
   const picked = rows.filter((r) => Object.keys(r.properties).length > 0 && (wanted.length === 0 || r.labels === undefined || r.labels.some((l) => wanted.includes(l.toLowerCase()))));
   const keys: string[] = [];
   for (const r of picked) for (const k of Object.keys(r.properties)) if (!keys.includes(k)) keys.push(k);
-  const head = `| Title | ${keys.map(cell).join(' | ')} |`;
+  const head = `| Title | ${keys.map(cellText).join(' | ')} |`;
   const rule = `| --- | ${keys.map(() => '---').join(' | ')} |`;
   const lines = picked.map((r) => {
-    const link = o.obsidian ? wikilink(r.file, r.title, true) : `[${cell(r.title)}](${relativeHref(o.from, r.file)})`;
+    const link = o.obsidian ? wikilink(r.file, r.title, true) : `[${cellText(r.title)}](${relativeHref(o.from, r.file)})`;
     const values = keys.map((k) => {
       const v = r.properties[k];
       return v === undefined ? '' : (Array.isArray(v) ? v : [v]).map((x) => value(x, r)).join(', ');

@@ -17,8 +17,8 @@ import { pageProperties, reportQuery, type Properties, type ReportQuery } from '
 import { resolveHref, rewriteTree, wikilink } from './rewrite';
 import { brokenRefs, hasMarker, pageAnchors, resolveRefs, type PageAnchors } from '../refs';
 import type { MarkdownOptions } from '../markdown';
-import { uniqueName } from '../names';
-import { propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
+import { docusaurusSegment, nameKey, uniqueName } from '../names';
+import { navTitle, propertiesTable, REPORT_MARKER, reportMarker, siteFiles, treePlaces, type PropertyRow, type SiteFile } from './site';
 
 /** What a page's conversion hands to the zip phase. */
 export interface PresetOutput {
@@ -42,6 +42,8 @@ export interface PresetRun {
   /** The job's nodes, their folders under the preset's root. */
   nodes: TreeNode[];
   places: Map<string, TreePlace>;
+  /** Items whose folder the preset's `segment` rule renamed (for the fidelity report). */
+  renamed: ReadonlySet<string>;
   /** The page file of a folder; `index.<ext>` (reserved, never a folder) when a child folder has the preset's name. */
   pageFile(dir: string, ext: string): string;
   page(o: { id: string; title: string; file: string; attachments: readonly string[]; fileOf: ReadonlyMap<string, string>; linkRewrite?: (href: string) => string | undefined }): PagePreset;
@@ -58,7 +60,8 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   // Presets shape Markdown; other formats keep the generic layout.
   const preset = presetOf(options.format === 'md' ? options.preset : undefined);
   const rooted = preset.root ? stored.map((n) => ({ ...n, dir: `${preset.root}/${n.dir}` })) : [...stored];
-  const nodes = preset.name === 'docusaurus' ? withoutUnderscores(rooted) : rooted;
+  const nodes = preset.segment ? withoutUnderscores(rooted, preset.segment) : rooted;
+  const renamed = new Set(nodes.filter((n, i) => n !== rooted[i]).map((n) => n.id));
   const places = treePlaces(nodes);
   // The set of page files, built once per job run (not once per page: trees have 10,000s of pages).
   const pageFiles = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
@@ -78,6 +81,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
   return {
     preset,
     nodes,
+    renamed,
     places,
     pageFile(dir, ext) {
       // Obsidian's `Foo/Foo.md` would clash with a child page titled "Foo.md" (its folder).
@@ -85,8 +89,10 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
       return dirs.has(file) ? `${dir}/index.${ext}` : file;
     },
     page(o) {
-      const fields: Record<string, unknown> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
+      const fields: Readonly<Record<string, unknown>> = { ...(preset.fields?.(places.get(o.id) ?? { slug: '/', position: 1 }) ?? {}) };
       let properties: Properties | undefined;
+      // The object front matter reads once the conversion filled `properties`.
+      const frontProperties = Object.create(null) as Record<string, unknown>;
       const reports: ReportQuery[] = [];
       const files = filesOf(o.fileOf);
       const exists = (path: string): boolean => files.has(path) || o.attachments.includes(path);
@@ -117,12 +123,13 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
         if (attrString(node, 'extensionKey') !== 'details') return nodeHandlers.bodiedExtension?.(state, node, parent);
         const found = pageProperties(node, { sep: preset.keySep, rewrite, pageId: o.id });
         for (const e of found.report) state.report(e.kind, e.what, e.detail);
+        // Filled during conversion: the front matter is written after it (see adfToMarkdown), with
+        // the properties under their own key, never beside the tool's options (../frontmatter).
         properties ??= Object.create(null) as Properties;
         for (const [k, v] of Object.entries(found.properties)) {
           if (Object.hasOwn(properties, k)) continue;
           properties[k] = v;
-          // Filled during conversion: the front matter is written after it (see adfToMarkdown).
-          if (!Object.hasOwn(fields, k)) fields[k] = v;
+          frontProperties[k] = v;
         }
         // The table stays on the page too, as Confluence shows it.
         return state.blocks(node);
@@ -144,6 +151,10 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
           slugs: preset.slugs,
           onAnchors,
           extraFrontMatter: fields,
+          properties: frontProperties,
+          dialect: preset.dialect,
+          // MkDocs Material prints `page.meta.title` and `page.meta.author` unescaped (no autoescape).
+          ...(preset.name === 'mkdocs' ? { metaText: navTitle } : {}),
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
           ...(preset.rewrite
             ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
@@ -166,11 +177,11 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
 }
 
 /**
- * Docusaurus skips every doc under a folder whose name starts with `_` (the docs plugin's default
- * `exclude` globs, in @docusaurus/utils globUtils): such a folder (a space's `_blog`, a page titled
- * `_drafts`) loses its underscores, unique among its siblings. Nodes come parents first.
+ * Every folder name through the preset's `segment` rule (Docusaurus: ../names `docusaurusSegment`,
+ * no leading `_`, no `!#?%`, no device name brought back), each still unique among its siblings
+ * by case and normalisation. Nodes come parents first.
  */
-export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
+export function withoutUnderscores(nodes: readonly TreeNode[], segment: (name: string) => string = docusaurusSegment): TreeNode[] {
   const split = (dir: string): [string, string] => {
     const cut = dir.lastIndexOf('/');
     return cut < 0 ? ['', dir] : [dir.slice(0, cut), dir.slice(cut + 1)];
@@ -179,19 +190,41 @@ export function withoutUnderscores(nodes: readonly TreeNode[]): TreeNode[] {
   for (const n of nodes) {
     const [parent, name] = split(n.dir);
     const set = names.get(parent) ?? new Set<string>();
-    set.add(name.toLowerCase());
+    set.add(nameKey(name));
     names.set(parent, set);
   }
   const moved = new Map<string, string>();
   return nodes.map((n) => {
     const [parent, name] = split(n.dir);
     const to = moved.get(parent) ?? parent;
-    const renamed = name.startsWith('_') ? uniqueName(names.get(parent) ?? new Set(), name.replace(/^_+/, '') || 'page') : name;
+    const safe = segment(name);
+    const renamed = safe === name ? name : uniqueName(names.get(parent) ?? new Set(), safe);
     const dir = to === '' ? renamed : `${to}/${renamed}`;
     if (dir === n.dir) return n;
     moved.set(n.dir, dir);
     return { ...n, dir };
   });
+}
+
+/**
+ * Titles and names the preset could not carry as they are, for the fidelity report (issue 21): an
+ * MkDocs nav title holding HTML characters (written as references: MkDocs' themes print nav titles
+ * unescaped, see ./site `navTitle`) and a folder the preset renamed. Recomputed at every zip, so the
+ * entries carry no `pageId` (an incremental export carries a page's own entries from its base); the
+ * detail names the page by id.
+ */
+function namingNotes(look: PresetRun, nodes: readonly TreeNode[], exported: ReadonlySet<string>): ReportEntry[] {
+  const notes: ReportEntry[] = [];
+  for (const n of nodes) {
+    if (!exported.has(n.id)) continue;
+    if (look.preset.name === 'mkdocs' && /[<>&"']/.test(n.title)) {
+      notes.push({ kind: 'approximated', what: 'title', detail: `The title of page ${n.id} holds characters HTML reads as markup: mkdocs.yml and its front matter hold them as character references (&lt; …), since MkDocs' themes print titles without escaping them.` });
+    }
+    if (look.renamed.has(n.id)) {
+      notes.push({ kind: 'approximated', what: 'folder-name', detail: `The folder of page ${n.id} was renamed to "${n.dir.slice(n.dir.lastIndexOf('/') + 1)}" for ${look.preset.name}: Docusaurus skips folders starting with "_", webpack reads "!", "#", "?" and "%" in paths, and a name must not become a Windows device name. Its title is unchanged.` });
+    }
+  }
+  return notes;
 }
 
 /** `to` relative to a page served at `from` (both URL paths such as `/demo-home/faq`). */
@@ -244,7 +277,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
         if (linked.broken > 0) report.push(brokenRefs(p.id, linked.broken));
         const text = linked.text.replace(REPORT_MARKER, (_m, i: string) => {
           const q = p.reports?.[Number(i)] ?? { labels: [] };
-          const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files });
+          const { table, rows: count } = propertiesTable(rows, { from: p.file, obsidian: look.preset.name === 'obsidian', labels: q.labels, files, dialect: look.preset.dialect });
           const filter = [q.labels.length > 0 ? `label ${q.labels.map((l) => `"${l}"`).join(', ')}` : '', q.cql ? `CQL "${q.cql}"` : ''].filter((s) => s).join(' and ');
           report.push({
             kind: 'approximated',
@@ -257,6 +290,7 @@ export function presetZip(look: PresetRun, job: { root: { title: string }; siteU
         out.push({ path: p.file, text });
       }
       out.push(...siteFiles(look.preset, job.root, nodes, new Map([...fileOf].filter(([id]) => exported.has(id))), look.places));
+      report.push(...namingNotes(look, nodes, exported));
       return out;
     },
   };
