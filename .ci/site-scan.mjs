@@ -12,8 +12,8 @@
 //   `ct-hostile`): the hostile fixture (sandbox/confluence/hostile.ts) marks every payload so;
 // - scripts of a data type (`application/ld+json`, Docusaurus's breadcrumbs) do not run, but a page
 //   title that broke out of one would show up as a script element or a handler of its own.
-// URLs: `javascript:` and `vbscript:` anywhere; `data:` except raster images (Docusaurus inlines small
-// images as data:image/png, which cannot run script).
+// URLs: `javascript:` and `vbscript:` anywhere; `data:` anywhere but an image's source (Docusaurus
+// inlines small images as data: URLs; a browser runs no script from an image, whatever its type).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -39,7 +39,6 @@ function* htmlFiles(dir) {
 const PAYLOAD = /alert\s*\(|execSync|ct-hostile|onerror|onload/i;
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'data', 'background', 'srcset']);
 const RUNS = /^(javascript|vbscript):/i;
-const SAFE_DATA = /^data:image\/(png|gif|jpe?g|webp|avif)[;,]/i;
 const JS_TYPES = /^(|text\/javascript|application\/javascript|module|text\/ecmascript)$/i;
 const short = (s) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
 
@@ -56,7 +55,8 @@ function scan(file, findings) {
         if (URL_ATTRS.has(k.toLowerCase())) {
           for (const url of k === 'srcset' ? v.split(',').map((s) => s.trim().split(/\s+/)[0] ?? '') : [v]) {
             const s = scheme(url);
-            if (RUNS.test(s) || (/^data:/i.test(s) && !SAFE_DATA.test(s))) findings.push(`${where}: <${name} ${k}="${short(url)}"> (script URL)`);
+            const image = name === 'img' && (k === 'src' || k === 'srcset');
+            if (RUNS.test(s) || (/^data:/i.test(s) && !image)) findings.push(`${where}: <${name} ${k}="${short(url)}"> (script URL)`);
           }
         }
       }
