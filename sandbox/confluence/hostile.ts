@@ -42,7 +42,7 @@ export const HOSTILE = {
     cafeNfd: '70016',
     exportLine: '70017',
   },
-  attachments: { image: 'att270001', file: 'att270002' },
+  attachments: { image: 'att270001', file: 'att270002', script: 'att270003' },
   sentinelPrefix: SENTINEL_PREFIX,
   /** Prefix of the sentinel an `exec` payload without a slash (file names) writes, relative to the build's cwd. */
   relativeSentinelPrefix: 'ct-hostile-ran.',
@@ -110,6 +110,12 @@ export const HOSTILE_PROPERTIES: Array<[string, string]> = [
 const PNG = Uint8Array.from(Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
 
+/** A script attachment that an `import` line of the page would bundle. */
+export const HOSTILE_SCRIPT = {
+  name: 'payload.js',
+  text: `globalThis.process?.getBuiltinModule?.('child_process').execSync('touch ${HOSTILE.sentinel('import-line')}');\nexport default 1;\n`,
+};
+
 /** Attachment names a user may upload (no `/`: the exec payload writes relative to the build's cwd). */
 export const HOSTILE_FILES = {
   image: `${exec('attachment-image', `${HOSTILE.relativeSentinelPrefix}attachment-image`)} ${svg('attachment-image')}.png`,
@@ -131,10 +137,14 @@ const textDoc = (): a.AdfDoc => a.doc(
   a.p(...put('text', 'Entities: &lt;script&gt; &amp;lt; &#123; \\{ and a backslash \\')), // already-escaped text stays literal
 );
 
-/** A paragraph that starts with `export`/`import` is an ESM statement in MDX (runs at build time). */
+/**
+ * A paragraph that starts with `export`/`import` is an ESM statement in MDX, run at build time. The
+ * import names the page's own attachment (HOSTILE_SCRIPT): any editor can upload one, and webpack
+ * bundles and runs it.
+ */
 const exportDoc = (): a.AdfDoc => a.doc(
   a.p(...put('exportLine', `export const pwned = globalThis.process?.getBuiltinModule?.('child_process').execSync('touch ${HOSTILE.sentinel('export-line')}')`)),
-  a.p(...put('exportLine', "import hostileImport from 'node:child_process'")),
+  a.p(...put('exportLine', `import hostileImport from './_attachments/${HOSTILE_SCRIPT.name}'`)),
   a.p('Text after the statements.'),
 );
 
@@ -249,5 +259,6 @@ export function hostileSite(): Site {
   }
   site.addAttachment({ id: HOSTILE.attachments.image, pageId: P.media, title: HOSTILE_FILES.image, mediaType: 'image/png', bytes: PNG, authorId: HOSTILE.mallory });
   site.addAttachment({ id: HOSTILE.attachments.file, pageId: P.media, title: HOSTILE_FILES.file, mediaType: 'text/plain', bytes: Uint8Array.from(Buffer.from('hostile\n')), authorId: HOSTILE.mallory });
+  site.addAttachment({ id: HOSTILE.attachments.script, pageId: P.exportLine, title: HOSTILE_SCRIPT.name, mediaType: 'text/javascript', bytes: Uint8Array.from(Buffer.from(HOSTILE_SCRIPT.text)), authorId: HOSTILE.mallory });
   return site;
 }
