@@ -21,11 +21,13 @@ const SENTINEL_PREFIX = '/tmp/ct-hostile-ran.';
 
 export const HOSTILE = {
   space: { id: '98400', key: 'HOSTILE' },
-  /** Display name of a user whose name is a payload (they only set it on their own profile). */
+  /** Users whose display names are payloads (each sets only their own profile): code, markup. */
   mallory: '712020:3a110000-0000-4ma1-9e00-000000000009',
+  trudy: '712020:7a0d0000-0000-4t2d-9e00-00000000000a',
   pages: {
     root: '70000',
     text: '70001',
+    markup: '70009',
     properties: '70002',
     mentions: '70003',
     media: '70004',
@@ -59,10 +61,6 @@ export const script = (tag: string): string => `<script>alert('${tag}')</script>
 export const attrList = (tag: string): string => `{: onmouseover=alert('${tag}') }`;
 /** Obsidian syntax: a comment that hides text, a tag, a wiki link. */
 export const obsidian = (tag: string): string => `%%hidden-${tag}%% #tag-${tag} [[link-${tag}]]`;
-/** All of the above in one line of text. */
-export const everything = (tag: string): string =>
-  `${tag}: ${exec(tag)} ${img(tag)} ${svg(tag)} ${script(tag)} ${obsidian(tag)} ${attrList(tag)}`;
-
 /**
  * Each place a hostile value sits, by page: the value as Confluence holds it. The export of that
  * page must still show the text of each (escaped, not dropped); test/jobs/hostile-site.test.ts
@@ -77,7 +75,8 @@ const put = (page: keyof typeof HOSTILE.pages, ...values: string[]): string[] =>
 /** Titles; the root's is hostile too (it names the export's folder and the site). */
 export const HOSTILE_TITLES: Record<keyof typeof HOSTILE.pages, string> = {
   root: `Hostile root ${exec('root-title')} ${img('root-title')} ${attrList('root-title')}`,
-  text: `Text ${exec('title')} ${svg('title')} ${script('title')}`,
+  text: `Text ${exec('title')}`,
+  markup: `Markup ${script('title')}`,
   properties: 'Page properties',
   mentions: 'Mentions',
   media: 'Attachments & images',
@@ -122,19 +121,38 @@ export const HOSTILE_FILES = {
   file: `${img('attachment-file')} %%x%% [[y]] #z.txt`,
 };
 
+// Code and markup payloads sit on different pages: a page that does not compile as MDX stops the
+// whole Docusaurus build before any code runs, so a page mixing both would hide the code.
+
+/** Code only: each place text goes, with an MDX expression that runs a command. */
 const textDoc = (): a.AdfDoc => a.doc(
-  a.h(1, ...put('text', `Heading ${exec('heading')} ${img('heading')}`)), a.p(...put('text', attrList('heading-next-line'))),
-  a.h(2, ...put('text', `Heading with an attribute list ${attrList('heading')}`)),
-  a.p(...put('text', everything('paragraph'))),
-  a.p(...put('text', script('paragraph-alone'))),
-  a.p(...put('text', `${img('bold')}`).map((t) => a.text(t, a.strong)), ' after ', ...put('text', `${exec('italic')}`).map((t) => a.text(t, a.em))),
+  a.h(1, ...put('text', `Heading ${exec('heading')}`)),
+  a.h(2, ...put('text', `Second heading ${exec('heading-2')}`)),
+  a.p(...put('text', `paragraph: ${exec('paragraph')} ${obsidian('paragraph')}`)),
+  a.p(...put('text', exec('bold')).map((t) => a.text(t, a.strong)), ' after ', ...put('text', exec('italic')).map((t) => a.text(t, a.em))),
   a.table(['Column', ...put('text', `Header ${exec('header-cell')}`)],
-    ['Row', ...put('text', `${exec('cell')} ${svg('cell')} ${script('cell')}`)],
-    ['Pipe', ...put('text', `a | b ${img('cell-pipe')} \\| c`)]),
-  a.ul(put('text', `${exec('list')} ${img('list')}`)),
-  a.quote(a.p(...put('text', `${exec('quote')} ${svg('quote')}`))),
-  a.panel('warning', a.p(...put('text', `${exec('panel')} ${script('panel')}`))),
-  a.p(...put('text', 'Entities: &lt;script&gt; &amp;lt; &#123; \\{ and a backslash \\')), // already-escaped text stays literal
+    ['Row', ...put('text', exec('cell'))],
+    ['Pipe', ...put('text', `a | b ${exec('cell-pipe')} \\| c`)]),
+  a.ul(put('text', exec('list'))),
+  a.quote(a.p(...put('text', exec('quote')))),
+  a.panel('warning', a.p(...put('text', exec('panel')))),
+);
+
+/** Markup only: raw HTML, attribute lists, and text that looks escaped already. */
+const markupDoc = (): a.AdfDoc => a.doc(
+  a.h(1, ...put('markup', `Heading ${img('heading')}`)), a.p(...put('markup', attrList('heading-next-line'))),
+  a.h(2, ...put('markup', `Heading with an attribute list ${attrList('heading')}`)),
+  a.p(...put('markup', `paragraph: ${img('paragraph')} ${svg('paragraph')} ${script('paragraph')} ${attrList('paragraph')}`)),
+  a.p(...put('markup', script('paragraph-alone'))),
+  a.p(...put('markup', img('bold')).map((t) => a.text(t, a.strong)), ' after ', ...put('markup', svg('italic')).map((t) => a.text(t, a.em))),
+  a.table(['Column', ...put('markup', `Header ${script('header-cell')}`)],
+    ['Row', ...put('markup', `${svg('cell')} ${script('cell')}`)],
+    ['Pipe', ...put('markup', `a | b ${img('cell-pipe')} \\| c`)]),
+  a.ul(put('markup', img('list'))),
+  a.quote(a.p(...put('markup', svg('quote')))),
+  a.panel('warning', a.p(...put('markup', script('panel')))),
+  a.p('Mentioned: ', a.mention(HOSTILE.trudy, put('markup', HOSTILE_USERS.trudy)[0] ?? '')),
+  a.p(...put('markup', 'Entities: &lt;script&gt; &amp;lt; &#123; \\{ and a backslash \\')), // already-escaped text stays literal
 );
 
 /**
@@ -159,7 +177,8 @@ const propertiesDoc = (): a.AdfDoc => {
 
 /** Display names as Confluence returns them; the mention node's own text is a stale copy. */
 export const HOSTILE_USERS = {
-  mallory: `Mallory ${exec('mention')} ${img('mention')} ${attrList('mention')} ${obsidian('mention')}`,
+  mallory: `Mallory ${exec('mention')} ${obsidian('mention')}`,
+  trudy: `Trudy ${img('mention')} ${attrList('mention')}`,
 };
 const mentionsDoc = (): a.AdfDoc => {
   put('mentions', HOSTILE_USERS.mallory);
@@ -224,14 +243,14 @@ const obsidianDoc = (): a.AdfDoc => a.doc(
 const simple = (title: string, ...more: AdfNode[]): a.AdfDoc => a.doc(a.p(`Text of ${title}.`), ...more);
 
 const rootDoc = (): a.AdfDoc => a.doc(
-  a.h(1, ...put('root', `Root heading ${exec('root-heading')} ${svg('root-heading')} ${attrList('root-heading')}`)),
-  a.p(...put('root', everything('root-paragraph'))),
+  a.h(1, ...put('root', `Root heading ${exec('root-heading')}`)),
+  a.p(...put('root', `root-paragraph: ${exec('root-paragraph')} ${obsidian('root-paragraph')}`)),
   a.macro('children', {}, 'mac-hostile-root-children'),
 );
 
 /** Built once, so HOSTILE_VALUES lists each value once; each site gets its own copy. */
 const DOCS = {
-  root: rootDoc(), text: textDoc(), properties: propertiesDoc(), mentions: mentionsDoc(), media: mediaDoc(),
+  root: rootDoc(), text: textDoc(), markup: markupDoc(), properties: propertiesDoc(), mentions: mentionsDoc(), media: mediaDoc(),
   links: linksDoc(), macros: macrosDoc(), code: codeDoc(), obsidian: obsidianDoc(), exportLine: exportDoc(),
 };
 for (const key of Object.keys(HOSTILE_TITLES) as Array<keyof typeof HOSTILE.pages>) put(key, HOSTILE_TITLES[key]);
@@ -242,6 +261,7 @@ export function hostileSite(): Site {
   site.addUser({ accountId: SEED.users.bob, displayName: 'Bob Builder', email: 'bob@example.com', accountType: 'atlassian' });
   site.addUser({ accountId: SEED.users.carol, displayName: 'Carol Newcomer', email: 'carol@example.com', accountType: 'atlassian' });
   site.addUser({ accountId: HOSTILE.mallory, displayName: HOSTILE_USERS.mallory, email: 'mallory@example.com', accountType: 'atlassian' });
+  site.addUser({ accountId: HOSTILE.trudy, displayName: HOSTILE_USERS.trudy, email: 'trudy@example.com', accountType: 'atlassian' });
   const sp = HOSTILE.space.id;
   const P = HOSTILE.pages;
   const T = HOSTILE_TITLES;
@@ -249,7 +269,7 @@ export function hostileSite(): Site {
   const page = (key: keyof typeof P, parentId: string | null, body: a.AdfDoc = simple(T[key])): void => {
     site.addPage({ id: P[key], parentId, title: T[key], spaceId: sp, authorId: HOSTILE.mallory, adf: body });
   };
-  for (const key of ['root', 'text', 'properties', 'mentions', 'media', 'links', 'macros', 'code', 'obsidian', 'exportLine'] as const) {
+  for (const key of ['root', 'text', 'markup', 'properties', 'mentions', 'media', 'links', 'macros', 'code', 'obsidian', 'exportLine'] as const) {
     page(key, key === 'root' ? null : P.root, structuredClone(DOCS[key]));
   }
   // Names that break file systems or tools: `!` (webpack loaders), Windows device names, and
