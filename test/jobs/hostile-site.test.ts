@@ -124,8 +124,11 @@ describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the hostile site', (
   });
 
   it('names every file so that each target can hold it: no `!`, no Windows device or reserved names, no case or NFC twins', () => {
+    // `!` is webpack's loader separator (Docusaurus); device names and <>:"|?* fail on Windows.
     const names = [...got(preset).files.keys()];
-    const bad = names.filter((n) => n.split('/').some((seg) => seg.includes('!') || DEVICE.test(seg) || RESERVED_CHARS.test(seg)));
+    // Obsidian cannot link to a note whose name holds # ^ [ ] | (they are link syntax).
+    const unlinkable = preset === 'obsidian' ? /[#^[\]|]/ : /$^/;
+    const bad = names.filter((n) => n.split('/').some((seg) => seg.includes('!') || DEVICE.test(seg) || RESERVED_CHARS.test(seg) || unlinkable.test(seg)));
     expect(bad).toEqual([]);
     const folded = new Map<string, string>();
     const twins: string[] = [];
@@ -176,5 +179,21 @@ describe('mkdocs export of the hostile site, read by Python-Markdown', () => {
 
   it('has no attribute list from page text (`{: on…= }` becomes an attribute with attr_list)', () => {
     expect(offending('mkdocs', new RegExp(`${BARE}\\{:?[^}\\n]*\\bon\\w+\\s*=[^}\\n]*\\}`, 'gm'))).toEqual([]);
+  });
+});
+
+describe('obsidian export of the hostile site, read by Obsidian', () => {
+  it('has no comment (`%%`), tag (`#word`) or wiki link (`[[…]]`) from page text', () => {
+    // Each must be escaped (a backslash or a character reference) or it hides text, tags the note or links.
+    const syntax = new RegExp(`${BARE}%${BARE}%|(?<=^|\\s)${BARE}#(?=[\\w-])|${BARE}\\[${BARE}\\[`, 'gm');
+    // The exporter's own wiki links and embeds name a file of the export (the vault path, maybe without .md).
+    const files = new Set([...got('obsidian').files.keys()].flatMap((n) => [n, n.replace(/\.md$/, '')]));
+    const own = /!?\[\[([^\]|#\n]+)(#[^\]|\n]*)?(\|[^\]\n]*)?\]\]/g;
+    const strip = new RegExp(own.source, 'g');
+    const ownLinks = (t: string): string => t.replace(strip, (m: string, target: string) => (files.has(target) ? ' ' : m));
+    const found = [...got('obsidian').files]
+      .filter(([n]) => n.endsWith('.md'))
+      .flatMap(([n, t]) => [...ownLinks(parts(t).prose).matchAll(syntax)].map((m) => `${n}: ${m[0]}`));
+    expect(found).toEqual([]);
   });
 });
