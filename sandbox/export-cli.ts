@@ -1,6 +1,6 @@
 /**
- * `npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] --out <dir>`
- * Runs a real export against the seed site as that user: a page tree from the panel on that page
+ * `npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] [--site seed|hostile] --out <dir>`
+ * Runs a real export against the seed site (or the hostile site, space HOSTILE) as that user: a page tree from the panel on that page
  * (resolver `export/tree/start`), or a whole space from the global page (`export/space/start`); the
  * queue is drained, `export/tree/download` slices reassembled, and the zip unpacked into <dir>. The
  * real-tool checks (.ci/real-tools) build its output with MkDocs and Docusaurus. `--root` is the
@@ -12,7 +12,7 @@ import { unzipSync } from 'fflate';
 import { EXPORT_PRESETS, type ExportPreset, type TreeDownloadResult, type TreeStartResult, type TreeStatus } from '../src/shared/export';
 import type { Envelope } from '../src/shared/envelope';
 import { SEED } from './confluence/seed';
-import { startSandbox } from './harness';
+import { SITES, startSandbox, type SiteName } from './harness';
 import { downloadZip } from './forge/download';
 
 const USERS: Record<string, string> = { alice: SEED.users.alice, bob: SEED.users.bob };
@@ -25,9 +25,11 @@ export interface ExportArgs {
   out: string;
   target: ExportTarget;
   user: string;
+  /** Which sandbox site to export from (default: the seed site). */
+  site: SiteName;
 }
 
-const USAGE = 'Usage: npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] --out <dir>';
+const USAGE = 'Usage: npm run export:sandbox -- (--space <key> | --page <id>) --preset <gfm|obsidian|mkdocs|docusaurus> [--user alice|bob] [--site seed|hostile] --out <dir>';
 
 export function usage(): string {
   return [
@@ -35,11 +37,11 @@ export function usage(): string {
     '',
     'Exports a page tree (--page, alias --root) or a whole space (--space, e.g. DEMO) of the offline seed site',
     'as Markdown with the preset, through the real resolvers and queue consumer, as the user (default: alice),',
-    'and unzips it into <dir>.',
+    'and unzips it into <dir>. --site hostile exports from the hostile site (space HOSTILE: payloads in every field).',
   ].join('\n');
 }
 
-const FLAGS = ['--preset', '--out', '--page', '--root', '--space', '--user'];
+const FLAGS = ['--preset', '--out', '--page', '--root', '--space', '--user', '--site'];
 
 export function parseArgs(argv: readonly string[]): ExportArgs | { help: true } | { error: string } {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
@@ -67,7 +69,9 @@ export function parseArgs(argv: readonly string[]): ExportArgs | { help: true } 
   if (!out) return { error: '--out is required' };
   const user = USERS[got['--user'] ?? 'alice'];
   if (!user) return { error: `--user must be one of ${Object.keys(USERS).join(', ')}` };
-  return { preset: preset as ExportPreset, out, target: page !== undefined ? { page } : { space: space ?? '' }, user };
+  const site = got['--site'] ?? 'seed';
+  if (!(site in SITES)) return { error: `--site must be one of ${Object.keys(SITES).join(', ')}` };
+  return { preset: preset as ExportPreset, out, target: page !== undefined ? { page } : { space: space ?? '' }, user, site: site as SiteName };
 }
 
 function ok<T>(env: Envelope<T>): T {
@@ -77,7 +81,7 @@ function ok<T>(env: Envelope<T>): T {
 
 /** Runs the export and writes every zip entry under `out`; returns the entry names and the job's status. */
 export async function exportToDir(args: ExportArgs): Promise<{ files: string[]; status: TreeStatus }> {
-  const sb = await startSandbox();
+  const sb = await startSandbox({ site: SITES[args.site]() });
   try {
     const payload = { format: 'md', preset: args.preset, attachments: true, frontMatter: true };
     // A page tree from the panel on its root page; a space from the global page, by key.

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as app from '../src/index';
-import { SEED } from './confluence/seed';
+import { SEED, seedSite } from './confluence/seed';
+import { hostileSite } from './confluence/hostile';
+import type { Site } from './confluence/site';
 import { startConfluence, type ConfluenceSandbox, type SandboxOptions } from './confluence/server';
 import { deliverTrigger, invokeResolver, type ContentRef } from './forge/invoke';
 import { contentChangeEvent } from './forge/events';
@@ -54,7 +56,16 @@ export interface ActionOptions {
   inputs?: Record<string, unknown>;
 }
 
-export interface StartOptions extends SandboxOptions {
+/**
+ * The sites a sandbox can serve by name: the seed site (what most tests count on) and the hostile
+ * site (issue 21: payloads in every field an export copies; its own space, HOSTILE).
+ */
+export const SITES = { seed: seedSite, hostile: hostileSite } satisfies Record<string, () => Site>;
+export type SiteName = keyof typeof SITES;
+
+export interface StartOptions extends Omit<SandboxOptions, 'site'> {
+  /** The site to serve: a name from SITES, or a Site built by the caller (default: the seed site). */
+  site?: SiteName | Site;
   /** Overrides every consumer's manifest `timeoutSeconds` (tests shrink it). */
   consumerBudgetMs?: number;
   /** Overrides the 25 s resolver and trigger limit (tests shrink it). */
@@ -92,7 +103,8 @@ function handlerFor(manifest: Manifest, functionKey: string): Handler {
 }
 
 export async function startSandbox(options: StartOptions = {}): Promise<Sandbox> {
-  const confluence = await startConfluence(options);
+  const site = typeof options.site === 'string' ? SITES[options.site]() : options.site;
+  const confluence = await startConfluence({ ...options, site });
   if (options.timeZone) confluence.site.timeZone = options.timeZone;
   const manifest = readManifest();
   const platform = installForgePlatform({

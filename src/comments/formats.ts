@@ -43,13 +43,27 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
+ * Characters a spreadsheet may drop before it decides whether a cell is a formula: every Unicode space
+ * (`\s`: tab, CR, NBSP, U+3000 ideographic space, U+FEFF …) and the invisible ones `\s` leaves out
+ * (zero-width space, joiners, word joiner, Mongolian vowel separator). Issue 21: NBSP, U+3000 and
+ * U+200B before `=` were not neutralised.
+ */
+const INVISIBLE_LEAD = '[\\s\\u200B-\\u200D\\u2060\\u180E]*';
+/**
+ * Characters that start a formula: = + - @, their fullwidth forms (Japanese and Chinese input gives
+ * ＝ ＋ － ＠, which East Asian spreadsheet versions read as = + - @) and the small forms ﹦ ﹢ ﹣ ﹫.
+ */
+const FORMULA_START = '[=+\\-@\\uFF1D\\uFF0B\\uFF0D\\uFF20\\uFE66\\uFE62\\uFE63\\uFE6B]';
+const FORMULA = new RegExp(`^${INVISIBLE_LEAD}${FORMULA_START}`);
+
+/**
  * One cell. A spreadsheet runs a cell starting with = + - @ (or tab / CR, which some strip first)
- * as a formula: prefixing an apostrophe makes it text (OWASP's advice). Leading spaces are looked
- * through because some spreadsheets trim them before deciding.
+ * as a formula: prefixing an apostrophe makes it text (OWASP's advice). Leading spaces, visible or
+ * not, are looked through because some spreadsheets trim them before deciding.
  */
 export function csvCell(value: string | number | undefined | null): string {
   let s = value === undefined || value === null ? '' : String(value);
-  if (/^[\t\r]/.test(s) || /^[ ]*[=+\-@]/.test(s)) s = `'${s}`;
+  if (/^[\t\r]/.test(s) || FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -56,7 +56,13 @@ export const FORMAT_INFO: Record<ExportFormat, { ext: string; mediaType: string 
   md: { ext: 'md', mediaType: 'text/markdown; charset=utf-8' },
   html: { ext: 'html', mediaType: 'text/html; charset=utf-8' },
   json: { ext: 'json', mediaType: 'application/json' },
-  storage: { ext: 'xhtml', mediaType: 'application/xhtml+xml' },
+  // Storage is saved as text, not as `.xhtml`/application/xhtml+xml (issue 21): a browser opening
+  // an XHTML file runs any script element in the XHTML namespace that the storage holds (an HTML
+  // macro's, or markup written through the API). `.xml`/application/xml is no better: XML documents
+  // render XHTML- and SVG-namespaced elements, scripts and handlers included. A `.txt` file served or
+  // opened as text/plain is shown as text by every browser (the MIME Sniffing Standard never
+  // upgrades text/plain to HTML), and the bytes are Confluence's storage, unchanged.
+  storage: { ext: 'txt', mediaType: 'text/plain; charset=utf-8' },
 };
 
 /** Everything `renderPage` needs about one page, however it was fetched. */

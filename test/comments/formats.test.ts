@@ -10,6 +10,18 @@ describe('csvCell', () => {
     ['\t=evil', "'\t=evil"],
     ['\r=evil', "\"'\r=evil\""],
     ['  =HYPERLINK("http://x")', "\"'  =HYPERLINK(\"\"http://x\"\")\""],
+    // Issue 21: invisible or non-ASCII spaces before the sign, and fullwidth signs.
+    ['\u00a0=1+2', "'\u00a0=1+2"],
+    ['\u3000=1+2', "'\u3000=1+2"],
+    ['\u200b=1+2', "'\u200b=1+2"],
+    ['\ufeff+1', "'\ufeff+1"],
+    ['\u2060@cmd', "'\u2060@cmd"],
+    ['\u200b\u00a0 -1', "'\u200b\u00a0 -1"],
+    ['\uff1dSUM(A1)', "'\uff1dSUM(A1)"],
+    ['\uff0b1', "'\uff0b1"],
+    ['\uff0d1', "'\uff0d1"],
+    ['\uff20cmd', "'\uff20cmd"],
+    ['\u3000\uff1d1', "'\u3000\uff1d1"],
   ])('neutralizes a formula in %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
   });
@@ -20,6 +32,8 @@ describe('csvCell', () => {
     expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
     expect(csvCell('plain text')).toBe('plain text');
     expect(csvCell('a=b')).toBe('a=b');
+    expect(csvCell('a\u00a0=b')).toBe('a\u00a0=b');
+    expect(csvCell('\u200bplain')).toBe('\u200bplain');
     expect(csvCell(3)).toBe('3');
     expect(csvCell(undefined)).toBe('');
   });

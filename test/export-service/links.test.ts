@@ -1,5 +1,6 @@
 import { createLinkRewriter, pageIdFromHref, relativeHref } from '../../src/export/links';
 import { assertSafeEntry } from '../../src/export/bundle';
+import { FORMAT_INFO } from '../../src/export/service';
 import { planTree } from '../../src/export/tree/plan';
 import { chunkByBytes, VALUE_BUDGET } from '../../src/jobs/tree-store';
 
@@ -49,7 +50,7 @@ describe('planTree', () => {
     for (const n of plan.nodes) {
       // The longest names the tree job adds to a folder: an attachment of 80 bytes with a counter.
       expect(() => assertSafeEntry(`${n.dir}/_attachments/${'a'.repeat(76)}.png (99)`)).not.toThrow();
-      expect(() => assertSafeEntry(`${n.dir}/index.xhtml`)).not.toThrow();
+      expect(() => assertSafeEntry(`${n.dir}/index.${FORMAT_INFO.storage.ext}`)).not.toThrow();
       // The real parent is kept for the manifest even where the folder starts again at the root.
       if (n.id !== '1') expect(byId.get(n.parentId!)?.id).toBe(String(Number(n.id) - 1));
     }

@@ -96,11 +96,27 @@ describe('export/page', () => {
     expect(bundle.comments?.inline.length).toBeGreaterThan(0);
   });
 
-  it('exports the storage XHTML as it is', async () => {
+  it('exports the storage XHTML as it is, in a text file', async () => {
     const r = ok(await page({ format: 'storage' }));
-    expect(r.fileName).toBe('Rich Page.xhtml');
+    expect(r.fileName).toBe('Rich Page.txt');
+    expect(r.mediaType).toBe('text/plain; charset=utf-8');
     expect(r.text).toContain('<h1>');
     expect(r.text).toContain('ac:structured-macro');
+  });
+
+  it('saves the storage of an HTML macro holding a script as text a browser does not run (issue 21)', async () => {
+    const script = '<script xmlns="http://www.w3.org/1999/xhtml">alert(document.domain)</script>';
+    const storage = `<p>Before</p>${script}<ac:structured-macro ac:name="html" ac:schema-version="1"><ac:plain-text-body><![CDATA[<script>alert(1)</script>]]></ac:plain-text-body></ac:structured-macro>`;
+    const id = sb.confluence.site.nextId();
+    sb.confluence.site.addPage({ id, parentId: SEED.pages.home, title: 'Html Macro', spaceId: SEED.space.id, authorId: alice, storage });
+    const r = ok(await page({ format: 'storage' }, { id, type: 'page' }));
+    // The storage is kept byte for byte (it is the lossless copy) ...
+    expect(r.text).toBe(storage);
+    // ... under a name and type that browsers display as text: no (X)HTML, XML or SVG type or extension.
+    expect(r.fileName).toMatch(/\.txt$/);
+    expect(r.mediaType).toMatch(/^text\/plain\b/);
+    expect(r.fileName.split('.').pop()).not.toMatch(/^(x?html?|xml|svg)$/i);
+    expect(r.mediaType).not.toMatch(/html|xml|svg/i);
   });
 
   it('refuses bad options and children', async () => {

@@ -7,9 +7,10 @@ import { SEED } from '../../sandbox/confluence/seed';
 
 describe('export:sandbox arguments', () => {
   it('takes a page tree (--page, or --root by its older name) or a space, as Alice unless told', () => {
-    expect(parseArgs(['--page', SEED.pages.home, '--preset', 'mkdocs', '--out', '/tmp/x'])).toEqual({ preset: 'mkdocs', out: '/tmp/x', target: { page: SEED.pages.home }, user: SEED.users.alice });
-    expect(parseArgs(['--out', 'o', '--user', 'bob', '--root', SEED.pages.guide, '--preset', 'docusaurus'])).toEqual({ preset: 'docusaurus', out: 'o', target: { page: SEED.pages.guide }, user: SEED.users.bob });
-    expect(parseArgs(['--space', 'DEMO', '--preset', 'obsidian', '--out', 'o'])).toEqual({ preset: 'obsidian', out: 'o', target: { space: 'DEMO' }, user: SEED.users.alice });
+    expect(parseArgs(['--page', SEED.pages.home, '--preset', 'mkdocs', '--out', '/tmp/x'])).toEqual({ preset: 'mkdocs', out: '/tmp/x', target: { page: SEED.pages.home }, user: SEED.users.alice, site: 'seed' });
+    expect(parseArgs(['--out', 'o', '--user', 'bob', '--root', SEED.pages.guide, '--preset', 'docusaurus'])).toEqual({ preset: 'docusaurus', out: 'o', target: { page: SEED.pages.guide }, user: SEED.users.bob, site: 'seed' });
+    expect(parseArgs(['--space', 'DEMO', '--preset', 'obsidian', '--out', 'o'])).toEqual({ preset: 'obsidian', out: 'o', target: { space: 'DEMO' }, user: SEED.users.alice, site: 'seed' });
+    expect(parseArgs(['--site', 'hostile', '--space', 'HOSTILE', '--preset', 'docusaurus', '--out', 'o'])).toEqual({ preset: 'docusaurus', out: 'o', target: { space: 'HOSTILE' }, user: SEED.users.alice, site: 'hostile' });
   });
 
   it.each([
@@ -26,6 +27,7 @@ describe('export:sandbox arguments', () => {
     [['--preset', '--out', 'o'], '--preset needs a value'],
     [['--preset', 'gfm', '--preset', 'mkdocs', '--out', 'o'], '--preset given twice'],
     [['--preset', 'gfm', '--out', 'o', '--tree', '1'], 'unknown argument --tree'],
+    [['--preset', 'gfm', '--out', 'o', '--page', '1', '--site', 'evil'], '--site must be one of seed, hostile'],
   ])('%j is refused: %s', (argv, error) => {
     expect(parseArgs(argv)).toEqual({ error });
   });
