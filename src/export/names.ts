@@ -36,8 +36,10 @@ export function safeSegment(title: string, max = 80): string {
     .replace(/[\t\n\r\f\v]/g, ' ')
     // Control characters, and bidi controls that can disguise an extension (‮fdp.exe).
     .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
-    // Path separators and the other characters Windows forbids in names.
-    .replace(/[/\\:*?"<>|]/g, '-')
+    // Path separators and the other characters Windows forbids in names; `!`, which webpack reads
+    // as a loader separator in any path a bundler resolves ("We shipped it!" stopped a Docusaurus
+    // build, issue 21) and shells expand in double quotes.
+    .replace(/[/\\:*?"<>|!]/g, '-')
     .replace(/\s+/g, ' ')
     .replace(/\.{2,}/g, '.')
     .trim()
@@ -62,6 +64,15 @@ export function isDeviceName(name: string): boolean {
  */
 export function nameKey(name: string): string {
   return name.normalize('NFC').toUpperCase().toLowerCase();
+}
+
+/**
+ * A note or file name Obsidian can link to: a wikilink or embed ends its path at `#` (heading), `^`
+ * (block), `|` (alias) or `]`, so a name holding one cannot be linked (Obsidian refuses such names
+ * for new notes). Those become `-`.
+ */
+export function obsidianSegment(name: string): string {
+  return name.replace(/[#^[\]|]/g, '-');
 }
 
 /**

@@ -15,7 +15,7 @@ import { frontMatter } from '../../src/export/frontmatter';
 import { pageProperties } from '../../src/export/presets/properties';
 import { rewriteTree } from '../../src/export/presets/rewrite';
 import { mkdocsConfig, mkdocsHome, propertiesTable } from '../../src/export/presets/site';
-import { docusaurusSegment, nameKey, safeSegment, uniqueName } from '../../src/export/names';
+import { docusaurusSegment, nameKey, obsidianSegment, safeSegment, uniqueName } from '../../src/export/names';
 import { withoutUnderscores } from '../../src/export/presets/tree';
 import type { TreeNode } from '../../src/export/tree/plan';
 
@@ -175,6 +175,17 @@ describe('names every target can read', () => {
     ['Keep_me', 'Keep_me'],
   ])('docusaurusSegment(%j) → %j', (name, expected) => {
     expect(docusaurusSegment(name)).toBe(expected);
+  });
+
+  test('no name from a title keeps `!` (a webpack loader separator), whatever the preset', () => {
+    expect(safeSegment('We shipped it!')).toBe('We shipped it-');
+  });
+
+  test.each([
+    ['Obsidian syntax %%h%% #tag [[link]] a|b ^id', 'Obsidian syntax %%h%% -tag --link-- a-b -id'],
+    ['Plain', 'Plain'],
+  ])('obsidianSegment(%j) → %j: nothing that would end a wikilink path', (name, expected) => {
+    expect(obsidianSegment(name)).toBe(expected);
   });
 
   test('siblings that differ only by case or Unicode normalisation get distinct names', () => {

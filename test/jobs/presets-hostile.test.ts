@@ -105,7 +105,8 @@ test('docusaurus: nothing MDX would run, folder names webpack and Windows can re
   }
   const top = Object.keys(files).find((n) => n.endsWith('.md') && n.split('/').length === 2)?.split('/')[0] ?? '';
   expect(Object.keys(files)).toEqual(expect.arrayContaining([`${top}/We shipped it-/index.md`, `${top}/CON_/index.md`, `${top}/Café/index.md`, `${top}/Café (2)/index.md`]));
-  expect(status.report).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'approximated', what: 'folder-name', count: 2 })]));
+  // "We shipped it!" loses its `!` in every preset (../names safeSegment); only `_CON` → `CON_` is Docusaurus's own rename.
+  expect(status.report).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'approximated', what: 'folder-name', count: 1 })]));
 });
 
 test('mkdocs: no raw HTML or attribute list from page text, titles safe in mkdocs.yml', async () => {

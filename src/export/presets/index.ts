@@ -7,7 +7,7 @@ import type { ExportPreset } from '../../shared/export';
 import { rewriteTree, type RewriteContext } from './rewrite';
 import type { SlugRules } from '../slugs';
 import type { Dialect } from '../escape';
-import { docusaurusSegment } from '../names';
+import { docusaurusSegment, obsidianSegment } from '../names';
 
 export interface Preset {
   name: ExportPreset;
@@ -50,6 +50,7 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     slugs: 'obsidian',
     dialect: 'obsidian',
     rewrite: 'obsidian',
+    segment: obsidianSegment,
   },
   mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', dialect: 'python-markdown', rewrite: 'mkdocs' },
   docusaurus: {

@@ -169,6 +169,19 @@ export function wikilink(path: string, label: string, inTable: boolean): string 
   return alias === '' || alias === shown ? `[[${target}]]` : `[[${target}${bar}${alias}]]`;
 }
 
+/**
+ * An Obsidian embed, `![[path|alt]]`: the text after the bar is the image's alt text (or its size when
+ * it is only digits, `100` or `100x50`, so such an alt is left out rather than resizing the image;
+ * so is an alt that only repeats the file's name).
+ * Brackets and bars would end the embed early, so they become spaces.
+ */
+function embed(path: string, alt: string, inTable: boolean): string {
+  const text = alt.replace(/[[\]|\s]+/g, ' ').trim();
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (text === '' || text === name || /^\d+(x\d+)?$/.test(text)) return `![[${path}]]`;
+  return `![[${path}${inTable ? '\\|' : '|'}${text}]]`;
+}
+
 function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phrasing[] {
   if (ctx.style !== 'obsidian') {
     for (const n of nodes) visit(ctx, n, inTable);
@@ -178,7 +191,7 @@ function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phr
   for (const n of nodes) {
     if (n.type === 'image') {
       const at = resolveHref(ctx.file, n.url);
-      out.push(at && ctx.exists(at.path) && !BAD_TARGET.test(at.path) ? { type: 'html', value: `![[${at.path}]]` } : n);
+      out.push(at && ctx.exists(at.path) && !BAD_TARGET.test(at.path) ? { type: 'html', value: embed(at.path, n.alt ?? '', inTable) } : n);
       continue;
     }
     if (n.type === 'link' && ATTACHMENT_MARKER.test(n.url) && n.children.every((c) => c.type !== 'image')) {

@@ -28,7 +28,7 @@ export interface TreePlan {
 
 /**
  * Longest folder path (UTF-8 bytes). The zip refuses entry names over ENTRY_MAX_BYTES, and a folder
- * still gets `/_attachments/<name of ≤ 80 bytes> (n)` or `/index.xhtml` appended.
+ * still gets `/_attachments/<name of ≤ 80 bytes> (n)` or `/index.txt` appended.
  */
 export const DIR_MAX_BYTES = ENTRY_MAX_BYTES - 128;
 const encoder = new TextEncoder();
@@ -46,7 +46,7 @@ export const isSkipped = (type: string): boolean => !isExported(type) && type !=
 /** Names a page folder holds besides its children's folders. */
 export const ATTACHMENTS_DIR = '_attachments';
 // `_category_.json`: the Docusaurus preset writes one into folders with child pages.
-const RESERVED = ['index.md', 'index.html', 'index.json', 'index.xhtml', ATTACHMENTS_DIR, '_category_.json'];
+const RESERVED = ['index.md', 'index.html', 'index.json', 'index.txt', ATTACHMENTS_DIR, '_category_.json'];
 
 /**
  * Plans the bundle from the root and its descendants (as listed for the user). Items whose parent is
