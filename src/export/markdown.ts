@@ -46,6 +46,8 @@ export interface MarkdownOptions {
   slugs?: SlugRules;
   /** Receives the page's headings (with their anchors) and anchor macros once converted. */
   onAnchors?: (headings: MdastResult['headings'], names: MdastResult['anchors']) => void;
+  /** The site's base URL, for links the page only implies (a Jira issue key → `<site>/browse/<key>`). */
+  siteUrl?: string;
   /** Check the output against the source with the independent verifier (default true). */
   verify?: boolean;
 }
@@ -69,6 +71,7 @@ export function convert(doc: unknown, options: MarkdownOptions = {}): Conversion
     handlers: options.handlers,
     marks: options.marks,
     ...(options.slugs ? { slugs: options.slugs } : {}),
+    ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}),
   });
   options.onAnchors?.(headings, names);
   if (footnotes) {

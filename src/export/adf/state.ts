@@ -77,6 +77,8 @@ export interface StateOptions {
   marks?: Partial<MarkHandlers>;
   /** Whose rules heading anchors follow (default GitHub's): see ../slugs. */
   slugs?: SlugRules;
+  /** The site's base URL (`https://x.atlassian.net`): Jira issue keys link to `<site>/browse/<key>`. */
+  siteUrl?: string;
 }
 
 export interface HeadingInfo {
