@@ -169,11 +169,14 @@ export interface Fidelity {
 /** Runs the independent verifier on an export's output; its findings join the report. */
 export function verified(doc: unknown, output: string, options: MarkdownOptions, report: ReportEntry[]): Fidelity | undefined {
   if (options.verify === false) return undefined;
-  const { units, missing } = verifyExport(doc, output, {
+  const { units, missing, structure } = verifyExport(doc, output, {
     users: options.users,
     linkRewrite: options.verifyHref ?? options.linkRewrite,
     pageId: options.pageId ?? options.frontMatter?.id,
+    report,
+    // A preset's rewrite turns panels and expands into its own admonitions (./presets/rewrite).
+    containers: options.rewrite === undefined,
   });
-  report.push(...missing);
+  report.push(...missing, ...structure);
   return { units, missing: missing.length };
 }

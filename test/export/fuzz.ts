@@ -18,6 +18,8 @@ export interface FuzzResult {
   crashes: Array<{ index: number; error: string }>;
   timeouts: Array<{ index: number; ms: number }>;
   missing: Array<{ index: number; format: string; entry: ReportEntry }>;
+  /** Structure the verifier did not find while no report entry names its loss. */
+  structure: Array<{ index: number; format: string; entry: ReportEntry }>;
   lostWords: Array<{ index: number; word: string }>;
   nodeTypes: Map<string, number>;
   nestedTables: number;
@@ -53,7 +55,7 @@ export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResu
   const schema = loadAdfSchema();
   const valid = adfValidator(schema);
   const next = createGenerator(schema, seed);
-  const result: FuzzResult = { seed, generated: 0, invalid: 0, crashes: [], timeouts: [], missing: [], lostWords: [], nodeTypes: new Map(), nestedTables: 0, mb: 0, seconds: 0 };
+  const result: FuzzResult = { seed, generated: 0, invalid: 0, crashes: [], timeouts: [], missing: [], structure: [], lostWords: [], nodeTypes: new Map(), nestedTables: 0, mb: 0, seconds: 0 };
   const started = performance.now();
   // Bounded: the schema accepts most documents the generator makes (about 19 in 20).
   for (let attempt = 0; result.generated < count && attempt < count * 3; attempt += 1) {
@@ -73,7 +75,10 @@ export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResu
       const ms = performance.now() - t0;
       if (ms > slowMs) result.timeouts.push({ index, ms: Math.round(ms) });
       for (const [format, report] of [['md', md.report], ['html', html.report]] as const) {
-        for (const entry of report) if (entry.kind === 'content-missing') result.missing.push({ index, format, entry });
+        for (const entry of report) {
+          if (entry.kind === 'content-missing') result.missing.push({ index, format, entry });
+          if (entry.kind === 'structure-missing') result.structure.push({ index, format, entry });
+        }
       }
       const seen = new Set(decode(md.markdown).match(/w\d+x/g) ?? []);
       for (const word of words) if (!seen.has(word)) result.lostWords.push({ index, word });
@@ -95,7 +100,7 @@ function arg(name: string, fallback: number): number {
 
 if (basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '') === 'fuzz') {
   const r = fuzz({ count: arg('count', 200), seed: arg('seed', 20261125) });
-  const failures = r.crashes.length + r.timeouts.length + r.missing.length + r.lostWords.length;
+  const failures = r.crashes.length + r.timeouts.length + r.missing.length + r.structure.length + r.lostWords.length;
   console.log(
     JSON.stringify({
       seed: r.seed,
@@ -106,8 +111,9 @@ if (basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '') === 'fuzz') {
       crashes: r.crashes.length,
       timeouts: r.timeouts.length,
       missingUnits: r.missing.length,
+      structuralLosses: r.structure.length,
       lostWords: r.lostWords.length,
-      firstFailures: [...r.crashes, ...r.timeouts, ...r.missing, ...r.lostWords].slice(0, 5),
+      firstFailures: [...r.crashes, ...r.timeouts, ...r.missing, ...r.structure, ...r.lostWords].slice(0, 5),
     }),
   );
   process.exitCode = failures > 0 ? 1 : 0;

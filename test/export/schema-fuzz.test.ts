@@ -15,6 +15,7 @@ test(`${count} schema-valid generated documents convert without loss`, () => {
   expect(result.crashes).toEqual([]);
   expect(result.timeouts).toEqual([]);
   expect(result.missing).toEqual([]);
+  expect(result.structure).toEqual([]);
   expect(result.lostWords).toEqual([]);
   // The generator reaches the constructs that used to lose content.
   for (const type of ['bodiedExtension', 'inlineExtension', 'table', 'panel', 'mediaSingle', 'taskList', 'nestedExpand']) {

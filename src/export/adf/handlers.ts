@@ -5,7 +5,7 @@ import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
 import { markHandlers, sortMarks, unknownMark } from './marks';
 import { table, tablePart } from './table';
-import { alert, details, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
+import { alert, details, fenceLanguage, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
 import { extension } from './macros';
 
 function asItem(node: MdNode): Md.ListItem {
@@ -14,16 +14,15 @@ function asItem(node: MdNode): Md.ListItem {
 }
 
 /**
- * Empty items are kept (a bare bullet, a number), so a round trip gives back the same list and the
- * items after an empty one keep the numbers readers refer to. A list of only empty items (often a
- * leftover of editing) is kept too when it is nested: its depth is structure.
+ * Empty items are kept (a bare bullet, a number), so a round trip gives back the same list, its
+ * depth, and the numbers readers refer to after an empty item.
  */
-function items(state: State, node: AdfNode, parent: AdfNode | undefined): Md.ListItem[] {
+function items(state: State, node: AdfNode): Md.ListItem[] {
   const out: Md.ListItem[] = [];
   (node.content ?? []).forEach((child, i) => {
     for (const md of state.one(child, node, i)) out.push(asItem(md));
   });
-  return parent?.type === 'listItem' || out.some((item) => item.children.length > 0) ? out : [];
+  return out;
 }
 
 function list(ordered: boolean, children: Md.ListItem[], start?: number): Md.List | undefined {
@@ -187,8 +186,8 @@ export const nodeHandlers: Handlers = {
     return out;
   },
   hardBreak: () => ({ type: 'break' }),
-  bulletList: (state, node, parent) => list(false, items(state, node, parent)),
-  orderedList: (state, node, parent) => list(true, items(state, node, parent), attrNumber(node, 'order')),
+  bulletList: (state, node) => list(false, items(state, node)),
+  orderedList: (state, node) => list(true, items(state, node), attrNumber(node, 'order')),
   listItem: (state, node) => ({ type: 'listItem', spread: false, children: state.blocks(node) }),
   taskList: (state, node) => list(false, nestedItems(state, node)),
   taskItem: (state, node) => taskItem(state, node, false),
@@ -210,8 +209,7 @@ export const nodeHandlers: Handlers = {
     const value = (node.content ?? [])
       .map((c, i) => (typeof c.text === 'string' ? c.text : c.type === 'hardBreak' ? '\n' : plainText(state.one(c, node, i)) || adfText(c)))
       .join('');
-    const lang = attrString(node, 'language');
-    return { type: 'code', lang: lang && lang !== 'none' ? lang : null, meta: null, value };
+    return { type: 'code', lang: fenceLanguage(attrString(node, 'language')), meta: null, value };
   },
   blockquote(state, node) {
     const children = state.blocks(node);

@@ -3,7 +3,7 @@ import type { Handler, MdNode, Phrasing, State } from './state';
 import { isSafeImageUrl, own, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
-import { alert, details, escapeHtml, paragraph, placeholder, text, trimEdges } from './build';
+import { alert, details, escapeHtml, fenceLanguage, paragraph, placeholder, text, trimEdges } from './build';
 
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
@@ -158,9 +158,8 @@ export function placeholderTitle(node: AdfNode): string | undefined {
 }
 
 /** The code macro's language: `language`, or the unnamed default parameter of `{code:cpp}` (legacy wiki markup). */
-function codeLanguage(params: Params): string | undefined {
-  const lang = params.language || params.lang || params[''];
-  return lang && lang !== 'none' ? lang.toLowerCase() : undefined;
+function codeLanguage(params: Params): string | null {
+  return fenceLanguage((params.language || params.lang || params[''])?.toLowerCase());
 }
 
 /** Macro source Confluence keeps as the macro's plain-text body (`__bodyContent`): Mermaid, PlantUML … */
@@ -193,7 +192,7 @@ function codeMacro(state: State, node: AdfNode, params: Params): MdNode | MdNode
     return state.blocks(node);
   }
   const value = (node.content ?? []).map(adfText).join('\n') || bodySource(params) || attrString(node, 'text') || '';
-  return { type: 'code', lang: codeLanguage(params) ?? null, meta: null, value };
+  return { type: 'code', lang: codeLanguage(params), meta: null, value };
 }
 
 function legacyPanel(state: State, node: AdfNode, params: Params): MdNode {
