@@ -51,6 +51,34 @@ function textWords(node: unknown, types: Map<string, number>, out: string[] = []
   return out;
 }
 
+/**
+ * Legacy and non-canonical forms real editors write, which the schema rejects (so they are added
+ * after validation): task lists nested in task items (marklassian), a blockTaskItem holding only a
+ * macro, the legacy `image` node, `attrs.macroParams`, `__bodyContent`, numbers where strings
+ * belong, an unknown node, and a mark on a node that takes none. Words are numbered like the
+ * generator's (`w…x`) so a lost one is found.
+ */
+export function legacyForms(index: number): unknown[] {
+  const w = (k: number): string => `w${900_000 + index * 20 + k}x`;
+  const text = (k: number): unknown => ({ type: 'text', text: w(k) });
+  const task = (state: unknown, ...content: unknown[]): unknown => ({ type: 'taskItem', attrs: { localId: 'l', state }, content });
+  const ext = (attrs: Record<string, unknown>, type = 'extension'): unknown => ({ type, attrs: { extensionType: 'com.atlassian.confluence.macro.core', ...attrs } });
+  return [
+    { type: 'taskList', attrs: { localId: 'l' }, content: [task('TODO', text(1), { type: 'taskList', attrs: { localId: 'm' }, content: [task('DONE', text(2)), task(7, text(3))] })] },
+    { type: 'taskList', attrs: { localId: 'l' }, content: [{ type: 'blockTaskItem', attrs: { localId: 'b', state: 'DONE' }, content: [ext({ extensionKey: 'toc', parameters: { macroParams: {} } })] }] },
+    { type: 'paragraph', content: [{ type: 'image', attrs: { src: `https://example.com/${w(4)}.png`, alt: w(5), title: w(6) } }] },
+    ext({ extensionKey: 'jira', macroParams: { key: { value: `PROJ-${index}` } } }),
+    ext({ extensionKey: 'mermaid-cloud', parameters: { macroParams: { __bodyContent: { value: `graph TD\n  ${w(7)} --> ${w(8)}` } } } }),
+    { type: 'paragraph', content: [{ type: 'emoji', attrs: { shortName: 42 } }, { type: 'mention', attrs: { id: null, text: 7 } }, text(9)] },
+    { type: 'codeBlock', attrs: { language: 3 }, content: [{ type: 'text', text: w(10) }] },
+    { type: 'panel', attrs: { panelType: 5 }, content: [{ type: 'paragraph', content: [text(11)] }] },
+    { type: 'heading', attrs: { level: null }, marks: [{ type: 'strong' }], content: [text(12)] },
+    { type: 'expand', attrs: { title: { nested: true } }, content: [{ type: 'paragraph', content: [text(13)] }] },
+    { type: 'mysteryNode', attrs: { text: w(14) } },
+    { type: 'paragraph', marks: [{ type: 'link', attrs: { href: 5 } }], content: [{ type: 'text', text: w(15), marks: [{ type: 'mysteryMark' }] }] },
+  ];
+}
+
 export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResult {
   const schema = loadAdfSchema();
   const valid = adfValidator(schema);
@@ -66,6 +94,8 @@ export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResu
     }
     const index = result.generated;
     result.generated += 1;
+    // Every third document also carries the legacy forms (after validation: the schema rejects them).
+    if (index % 3 === 0) (doc as { content: unknown[] }).content.push(...legacyForms(index));
     result.mb += Buffer.byteLength(JSON.stringify(doc)) / 1e6;
     const words = textWords(doc, result.nodeTypes);
     try {
