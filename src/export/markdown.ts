@@ -46,6 +46,8 @@ export interface MarkdownOptions {
   slugs?: SlugRules;
   /** Receives the page's headings (with their anchors) and anchor macros once converted. */
   onAnchors?: (headings: MdastResult['headings'], names: MdastResult['anchors']) => void;
+  /** The site's base URL, for links the page only implies (a Jira issue key → `<site>/browse/<key>`). */
+  siteUrl?: string;
   /** Check the output against the source with the independent verifier (default true). */
   verify?: boolean;
 }
@@ -69,6 +71,7 @@ export function convert(doc: unknown, options: MarkdownOptions = {}): Conversion
     handlers: options.handlers,
     marks: options.marks,
     ...(options.slugs ? { slugs: options.slugs } : {}),
+    ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}),
   });
   options.onAnchors?.(headings, names);
   if (footnotes) {
@@ -166,11 +169,14 @@ export interface Fidelity {
 /** Runs the independent verifier on an export's output; its findings join the report. */
 export function verified(doc: unknown, output: string, options: MarkdownOptions, report: ReportEntry[]): Fidelity | undefined {
   if (options.verify === false) return undefined;
-  const { units, missing } = verifyExport(doc, output, {
+  const { units, missing, structure } = verifyExport(doc, output, {
     users: options.users,
     linkRewrite: options.verifyHref ?? options.linkRewrite,
     pageId: options.pageId ?? options.frontMatter?.id,
+    report,
+    // A preset's rewrite turns panels and expands into its own admonitions (./presets/rewrite).
+    containers: options.rewrite === undefined,
   });
-  report.push(...missing);
+  report.push(...missing, ...structure);
   return { units, missing: missing.length };
 }

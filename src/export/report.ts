@@ -17,7 +17,12 @@ export type ReportKind =
   /** Content nested deeper than the converter's bound, kept as plain text. */
   | 'flattened'
   /** Source text the independent verifier did not find in the output. */
-  | 'content-missing';
+  | 'content-missing'
+  /**
+   * Structure the independent verifier did not find in the output (task checkboxes and states, list
+   * depth, code languages, table cells, panels, expands) while no other entry names that loss.
+   */
+  | 'structure-missing';
 
 export interface ReportEntry {
   kind: ReportKind;

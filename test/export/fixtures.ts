@@ -16,6 +16,7 @@ interface CaseOptions {
   frontMatter?: PageMeta;
   children?: Array<{ title: string; href: string }>;
   links?: Record<string, string>;
+  siteUrl?: string;
 }
 
 export interface Case {
@@ -41,6 +42,7 @@ export function loadCases(): Case[] {
         options.media = (attrs) => (typeof attrs.id === 'string' ? media.get(attrs.id) : undefined) ?? (typeof attrs.alt === 'string' ? byName.get(attrs.alt) : undefined);
       }
       if (raw.frontMatter) options.frontMatter = raw.frontMatter;
+      if (raw.siteUrl) options.siteUrl = raw.siteUrl;
       if (raw.children) {
         const children = raw.children;
         options.children = () => children;

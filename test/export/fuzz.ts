@@ -18,6 +18,8 @@ export interface FuzzResult {
   crashes: Array<{ index: number; error: string }>;
   timeouts: Array<{ index: number; ms: number }>;
   missing: Array<{ index: number; format: string; entry: ReportEntry }>;
+  /** Structure the verifier did not find while no report entry names its loss. */
+  structure: Array<{ index: number; format: string; entry: ReportEntry }>;
   lostWords: Array<{ index: number; word: string }>;
   nodeTypes: Map<string, number>;
   nestedTables: number;
@@ -49,11 +51,39 @@ function textWords(node: unknown, types: Map<string, number>, out: string[] = []
   return out;
 }
 
+/**
+ * Legacy and non-canonical forms real editors write, which the schema rejects (so they are added
+ * after validation): task lists nested in task items (marklassian), a blockTaskItem holding only a
+ * macro, the legacy `image` node, `attrs.macroParams`, `__bodyContent`, numbers where strings
+ * belong, an unknown node, and a mark on a node that takes none. Words are numbered like the
+ * generator's (`w…x`) so a lost one is found.
+ */
+export function legacyForms(index: number): unknown[] {
+  const w = (k: number): string => `w${900_000 + index * 20 + k}x`;
+  const text = (k: number): unknown => ({ type: 'text', text: w(k) });
+  const task = (state: unknown, ...content: unknown[]): unknown => ({ type: 'taskItem', attrs: { localId: 'l', state }, content });
+  const ext = (attrs: Record<string, unknown>, type = 'extension'): unknown => ({ type, attrs: { extensionType: 'com.atlassian.confluence.macro.core', ...attrs } });
+  return [
+    { type: 'taskList', attrs: { localId: 'l' }, content: [task('TODO', text(1), { type: 'taskList', attrs: { localId: 'm' }, content: [task('DONE', text(2)), task(7, text(3))] })] },
+    { type: 'taskList', attrs: { localId: 'l' }, content: [{ type: 'blockTaskItem', attrs: { localId: 'b', state: 'DONE' }, content: [ext({ extensionKey: 'toc', parameters: { macroParams: {} } })] }] },
+    { type: 'paragraph', content: [{ type: 'image', attrs: { src: `https://example.com/${w(4)}.png`, alt: w(5), title: w(6) } }] },
+    ext({ extensionKey: 'jira', macroParams: { key: { value: `PROJ-${index}` } } }),
+    ext({ extensionKey: 'mermaid-cloud', parameters: { macroParams: { __bodyContent: { value: `graph TD\n  ${w(7)} --> ${w(8)}` } } } }),
+    { type: 'paragraph', content: [{ type: 'emoji', attrs: { shortName: 42 } }, { type: 'mention', attrs: { id: null, text: 7 } }, text(9)] },
+    { type: 'codeBlock', attrs: { language: 3 }, content: [{ type: 'text', text: w(10) }] },
+    { type: 'panel', attrs: { panelType: 5 }, content: [{ type: 'paragraph', content: [text(11)] }] },
+    { type: 'heading', attrs: { level: null }, marks: [{ type: 'strong' }], content: [text(12)] },
+    { type: 'expand', attrs: { title: { nested: true } }, content: [{ type: 'paragraph', content: [text(13)] }] },
+    { type: 'mysteryNode', attrs: { text: w(14) } },
+    { type: 'paragraph', marks: [{ type: 'link', attrs: { href: 5 } }], content: [{ type: 'text', text: w(15), marks: [{ type: 'mysteryMark' }] }] },
+  ];
+}
+
 export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResult {
   const schema = loadAdfSchema();
   const valid = adfValidator(schema);
   const next = createGenerator(schema, seed);
-  const result: FuzzResult = { seed, generated: 0, invalid: 0, crashes: [], timeouts: [], missing: [], lostWords: [], nodeTypes: new Map(), nestedTables: 0, mb: 0, seconds: 0 };
+  const result: FuzzResult = { seed, generated: 0, invalid: 0, crashes: [], timeouts: [], missing: [], structure: [], lostWords: [], nodeTypes: new Map(), nestedTables: 0, mb: 0, seconds: 0 };
   const started = performance.now();
   // Bounded: the schema accepts most documents the generator makes (about 19 in 20).
   for (let attempt = 0; result.generated < count && attempt < count * 3; attempt += 1) {
@@ -64,6 +94,8 @@ export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResu
     }
     const index = result.generated;
     result.generated += 1;
+    // Every third document also carries the legacy forms (after validation: the schema rejects them).
+    if (index % 3 === 0) (doc as { content: unknown[] }).content.push(...legacyForms(index));
     result.mb += Buffer.byteLength(JSON.stringify(doc)) / 1e6;
     const words = textWords(doc, result.nodeTypes);
     try {
@@ -73,7 +105,10 @@ export function fuzz({ count, seed }: { count: number; seed: number }): FuzzResu
       const ms = performance.now() - t0;
       if (ms > slowMs) result.timeouts.push({ index, ms: Math.round(ms) });
       for (const [format, report] of [['md', md.report], ['html', html.report]] as const) {
-        for (const entry of report) if (entry.kind === 'content-missing') result.missing.push({ index, format, entry });
+        for (const entry of report) {
+          if (entry.kind === 'content-missing') result.missing.push({ index, format, entry });
+          if (entry.kind === 'structure-missing') result.structure.push({ index, format, entry });
+        }
       }
       const seen = new Set(decode(md.markdown).match(/w\d+x/g) ?? []);
       for (const word of words) if (!seen.has(word)) result.lostWords.push({ index, word });
@@ -95,7 +130,7 @@ function arg(name: string, fallback: number): number {
 
 if (basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '') === 'fuzz') {
   const r = fuzz({ count: arg('count', 200), seed: arg('seed', 20261125) });
-  const failures = r.crashes.length + r.timeouts.length + r.missing.length + r.lostWords.length;
+  const failures = r.crashes.length + r.timeouts.length + r.missing.length + r.structure.length + r.lostWords.length;
   console.log(
     JSON.stringify({
       seed: r.seed,
@@ -106,8 +141,9 @@ if (basename(process.argv[1] ?? '').replace(/\.[cm]?[jt]s$/, '') === 'fuzz') {
       crashes: r.crashes.length,
       timeouts: r.timeouts.length,
       missingUnits: r.missing.length,
+      structuralLosses: r.structure.length,
       lostWords: r.lostWords.length,
-      firstFailures: [...r.crashes, ...r.timeouts, ...r.missing, ...r.lostWords].slice(0, 5),
+      firstFailures: [...r.crashes, ...r.timeouts, ...r.missing, ...r.structure, ...r.lostWords].slice(0, 5),
     }),
   );
   process.exitCode = failures > 0 ? 1 : 0;

@@ -5,6 +5,7 @@
 import { adfToMarkdown } from '../../src/export/markdown';
 import { adfToHtml } from '../../src/export/html';
 import { squash, squashByRegex, verifyExport } from '../../src/export/verify';
+import type { ReportEntry } from '../../src/export/report';
 
 const doc = (...content: unknown[]): unknown => ({ type: 'doc', version: 1, content });
 const para = (...content: unknown[]): unknown => ({ type: 'paragraph', content });
@@ -120,4 +121,44 @@ test('a document 100,000 levels deep is verified without overflow', () => {
   for (let i = 0; i < 100_000; i += 1) node = { type: 'blockquote', content: [node] };
   expect(verifyExport(doc(node), 'bottom').units).toBe(1);
   expect(verifyExport(doc(node), 'nothing').missing[0]?.path?.split('/')).toHaveLength(100_002);
+});
+
+describe('structure (issue 25)', () => {
+  const task = (state: string, text: string, ...nested: unknown[]) => ({ type: 'taskItem', attrs: { localId: 'x', state }, content: [{ type: 'text', text }, ...nested] });
+  const tasks = { type: 'doc', content: [{ type: 'taskList', attrs: { localId: 'l' }, content: [task('TODO', 'task'), { type: 'taskList', attrs: { localId: 'm' }, content: [task('DONE', 'Nested')] }] }] };
+  const structure = (doc: unknown, output: string, report: ReportEntry[] = []) => verifyExport(doc, output, { report }).structure;
+
+  test('task boxes and their states, nesting depth', () => {
+    expect(structure(tasks, '- [ ] task\n  - [x] Nested\n')).toEqual([]);
+    expect(structure(tasks, '<ul><li><input type="checkbox" disabled> task<ul><li><input type="checkbox" disabled checked> Nested</li></ul></li></ul>')).toEqual([]);
+    // The flattened output of issue 25 item 1: words kept, a state and the nesting lost.
+    const flat = structure(tasks, '- [ ] taskNested\n');
+    expect(flat.map((e) => e.kind)).toEqual(['structure-missing', 'structure-missing']);
+    expect(flat[0]?.path).toBe('doc/taskList[0]/taskItem[0]');
+    expect(structure(tasks, '- [ ] task\n  - [ ] Nested\n')).toHaveLength(1);
+    // A loss the converter named is not a finding.
+    expect(structure(tasks, '- [ ] task Nested\n', [{ kind: 'flattened', what: 'taskList', detail: '' }])).toEqual([]);
+  });
+
+  test('code languages, table cells (merged too), panels, expands', () => {
+    const code = { type: 'doc', content: [{ type: 'codeBlock', attrs: { language: 'cpp' }, content: [{ type: 'text', text: 'x' }] }] };
+    expect(structure(code, '```cpp\nx\n```')).toEqual([]);
+    expect(structure(code, '<pre><code class="language-cpp">x</code></pre>')).toEqual([]);
+    expect(structure(code, '```\nx\n```')).toHaveLength(1);
+    const cell = (colspan = 1) => ({ type: 'tableCell', attrs: { colspan }, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'c' }] }] });
+    const table = { type: 'doc', content: [{ type: 'table', content: [{ type: 'tableRow', content: [cell(2), cell()] }] }] };
+    expect(structure(table, '<table><tr><td colspan="2">c</td><td>c</td></tr></table>')).toEqual([]);
+    expect(structure(table, '<table><tr><td>c</td><td>c</td></tr></table>')).toHaveLength(1);
+    expect(structure(table, '| c |\n| - |\n')).toHaveLength(1);
+    const panel = { type: 'doc', content: [{ type: 'panel', attrs: { panelType: 'warning' }, content: [] }, { type: 'expand', attrs: { title: 'T' }, content: [] }] };
+    expect(structure(panel, '> [!WARNING]\n\n<details>\n<summary>T</summary>\n</details>')).toEqual([]);
+    expect(structure(panel, '> [!NOTE]\n\n<details>\n<summary>T</summary>\n</details>')).toHaveLength(1);
+    expect(structure(panel, '> [!WARNING]\n\n**T**')).toHaveLength(1);
+  });
+
+  test('a link on media is expected even when the file is gone', () => {
+    const doc = { type: 'doc', content: [{ type: 'mediaSingle', content: [{ type: 'media', attrs: { id: 'gone', type: 'file' }, marks: [{ type: 'link', attrs: { href: 'https://example.com/t' } }] }] }] };
+    expect(verifyExport(doc, '*[Missing attachment: gone]*').missing).toHaveLength(1);
+    expect(verifyExport(doc, '[*[Missing attachment: gone]*](https://example.com/t)').missing).toEqual([]);
+  });
 });

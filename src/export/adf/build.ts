@@ -76,3 +76,12 @@ export function details(title: string, children: Flow[]): Flow[] {
   return [html(`<details>\n<summary>${escapeHtml(title)}</summary>`), ...children, html('</details>')];
 }
 
+
+/**
+ * A code language as a fence's info string can hold it: editors paste whole fence lines
+ * ("```bash") and info strings end at whitespace, so fence characters and anything after a space go.
+ */
+export function fenceLanguage(lang: string | undefined): string | null {
+  const word = (lang ?? '').replace(/[`~]/g, '').trim().split(/\s/)[0] ?? '';
+  return word && word.toLowerCase() !== 'none' ? word : null;
+}

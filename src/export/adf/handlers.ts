@@ -5,7 +5,7 @@ import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
 import { markHandlers, sortMarks, unknownMark } from './marks';
 import { table, tablePart } from './table';
-import { alert, details, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
+import { alert, details, fenceLanguage, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
 import { extension } from './macros';
 
 function asItem(node: MdNode): Md.ListItem {
@@ -14,18 +14,15 @@ function asItem(node: MdNode): Md.ListItem {
 }
 
 /**
- * Empty items (no text at all) are dropped from bullet lists: Markdown would show a bare bullet.
- * A numbered list keeps them, so the items after one keep the numbers readers refer to.
+ * Empty items are kept (a bare bullet, a number), so a round trip gives back the same list, its
+ * depth, and the numbers readers refer to after an empty item.
  */
-function items(state: State, node: AdfNode, keepEmpty = false): Md.ListItem[] {
+function items(state: State, node: AdfNode): Md.ListItem[] {
   const out: Md.ListItem[] = [];
   (node.content ?? []).forEach((child, i) => {
-    for (const md of state.one(child, node, i)) {
-      const item = asItem(md);
-      if (item.children.length > 0 || keepEmpty) out.push(item);
-    }
+    for (const md of state.one(child, node, i)) out.push(asItem(md));
   });
-  return keepEmpty && out.every((item) => item.children.length === 0) ? [] : out;
+  return out;
 }
 
 function list(ordered: boolean, children: Md.ListItem[], start?: number): Md.List | undefined {
@@ -49,13 +46,37 @@ function nestedItems(state: State, node: AdfNode): Md.ListItem[] {
   return out;
 }
 
+/** ADF block types that may sit in a task item as written by Markdown→ADF libraries (marklassian). */
+const taskBlocks = new Set(['taskList', 'bulletList', 'orderedList', 'decisionList', 'paragraph', 'codeBlock', 'blockquote', 'panel', 'extension', 'bodiedExtension', 'mediaSingle', 'table', 'heading']);
+
 function taskItem(state: State, node: AdfNode, blocks: boolean): Md.ListItem {
-  const children: Flow[] = blocks ? state.blocks(node) : [];
-  if (!blocks) {
-    // An empty paragraph still carries the checkbox: `- [ ]` (the serializer puts it on a paragraph).
-    children.push(paragraph(state.inlines(node)));
-  }
+  const mixed = !blocks && (node.content ?? []).some((c) => taskBlocks.has(c?.type));
+  const children: Flow[] = blocks || mixed ? taskBlockChildren(state, node) : [paragraph(state.inlines(node))];
+  // The checkbox sits on a leading paragraph (GFM and the serializer put it there): a task holding
+  // only a list or a macro gets an empty one, `- [x]`, so its state is not lost.
+  if (children[0]?.type !== 'paragraph') children.unshift(paragraph([]));
   return { type: 'listItem', spread: false, checked: attrString(node, 'state') === 'DONE', children };
+}
+
+/** A task item's blocks: inline runs become paragraphs, and a nested list stays a nested list. */
+function taskBlockChildren(state: State, node: AdfNode): Flow[] {
+  const out: Flow[] = [];
+  let run: Phrasing[] = [];
+  const flush = (): void => {
+    if (run.length > 0) out.push(paragraph(run));
+    run = [];
+  };
+  (node.content ?? []).forEach((child, i) => {
+    for (const md of state.one(child, node, i)) {
+      if (isPhrasing(md)) run.push(md as Phrasing);
+      else {
+        flush();
+        out.push(md.type === 'listItem' ? { type: 'list', ordered: false, spread: false, children: [md] } : (md as Flow));
+      }
+    }
+  });
+  flush();
+  return out.filter((b) => b.type !== 'paragraph' || b.children.length > 0 || out.length === 1);
 }
 
 function formatDate(timestamp: number): string | undefined {
@@ -71,9 +92,10 @@ function media(state: State, node: AdfNode): Phrasing {
     (typeof attrs.url === 'string' && attrs.type === 'external' ? { href: attrs.url, isImage: true } : undefined);
   const alt = attrString(node, 'alt') ?? target?.title ?? '';
   if (!target) {
-    const name = alt || attrString(node, 'id') || 'unknown';
+    // A file pasted from a desktop editor has no id, only its `file://` URL: that names it best.
+    const name = alt || attrString(node, 'id') || attrString(node, 'url') || 'unknown';
     state.report('attachment-missing', node.type, `Attachment "${name}" could not be resolved; a placeholder marks its place.`);
-    return placeholder(`Missing attachment: ${name}`);
+    return linkedMedia(state, node, placeholder(`Missing attachment: ${name}`));
   }
   if (!isSafeImageUrl(target.href)) {
     state.report('approximated', node.type, `An image from a ${target.href.split(':')[0]?.trim() || 'unsafe'}: URL was removed; a placeholder marks its place.`);
@@ -82,11 +104,27 @@ function media(state: State, node: AdfNode): Phrasing {
   const out: Phrasing = target.isImage
     ? { type: 'image', url: target.href, alt, title: target.title && target.title !== alt ? target.title : null }
     : { type: 'link', url: target.href, title: null, children: [text(target.title ?? alt ?? 'attachment')] };
+  return out.type === 'link' ? out : linkedMedia(state, node, out);
+}
+
+/** A link mark on media makes the image, or its placeholder when the file is gone, clickable. */
+function linkedMedia(state: State, node: AdfNode, out: Phrasing): Phrasing {
   const linkMark = (node.marks ?? []).find((m) => m?.type === 'link');
   const href = linkMark && attrString(linkMark, 'href');
-  if (!href || out.type === 'link') return out;
-  const url = state.href(href);
+  const url = href ? state.href(href) : undefined;
   return url === undefined ? out : { type: 'link', url, title: null, children: [out] };
+}
+
+/** The legacy `image` node (ADF before media, still written by some editors): src, alt, title. */
+function legacyImage(state: State, node: AdfNode): Phrasing {
+  const src = attrString(node, 'src') ?? '';
+  const alt = attrString(node, 'alt') ?? '';
+  const title = attrString(node, 'title') ?? null;
+  if (!src || !isSafeImageUrl(src)) {
+    state.report('approximated', 'image', src ? `An image from a ${src.split(':')[0]?.trim() || 'unsafe'}: URL was removed; a placeholder marks its place.` : 'An image without a source became a placeholder.');
+    return placeholder(`Image: ${alt || title || 'removed'}`);
+  }
+  return linkedMedia(state, node, { type: 'image', url: src, alt, title: title && title !== alt ? title : null });
 }
 
 function card(state: State, node: AdfNode): Phrasing | undefined {
@@ -132,7 +170,7 @@ function leaf(handler: Handler): Handler {
   };
 }
 
-const leafTypes = ['text', 'hardBreak', 'rule', 'status', 'mention', 'emoji', 'date', 'inlineCard', 'blockCard', 'embedCard', 'media', 'mediaInline', 'unsupportedBlock', 'unsupportedInline'];
+const leafTypes = ['text', 'hardBreak', 'rule', 'status', 'mention', 'emoji', 'date', 'inlineCard', 'blockCard', 'embedCard', 'media', 'mediaInline', 'image', 'unsupportedBlock', 'unsupportedInline'];
 
 export const nodeHandlers: Handlers = {
   doc: (state, node) => state.blocks(node),
@@ -149,7 +187,7 @@ export const nodeHandlers: Handlers = {
   },
   hardBreak: () => ({ type: 'break' }),
   bulletList: (state, node) => list(false, items(state, node)),
-  orderedList: (state, node) => list(true, items(state, node, true), attrNumber(node, 'order')),
+  orderedList: (state, node) => list(true, items(state, node), attrNumber(node, 'order')),
   listItem: (state, node) => ({ type: 'listItem', spread: false, children: state.blocks(node) }),
   taskList: (state, node) => list(false, nestedItems(state, node)),
   taskItem: (state, node) => taskItem(state, node, false),
@@ -171,8 +209,7 @@ export const nodeHandlers: Handlers = {
     const value = (node.content ?? [])
       .map((c, i) => (typeof c.text === 'string' ? c.text : c.type === 'hardBreak' ? '\n' : plainText(state.one(c, node, i)) || adfText(c)))
       .join('');
-    const lang = attrString(node, 'language');
-    return { type: 'code', lang: lang && lang !== 'none' ? lang : null, meta: null, value };
+    return { type: 'code', lang: fenceLanguage(attrString(node, 'language')), meta: null, value };
   },
   blockquote(state, node) {
     const children = state.blocks(node);
@@ -181,8 +218,8 @@ export const nodeHandlers: Handlers = {
   rule: () => ({ type: 'thematicBreak' }),
   panel(state, node) {
     const panelType = attrString(node, 'panelType') ?? 'info';
+    // An empty panel is kept (an alert with no body): a round trip must give it back.
     const children = state.blocks(node);
-    if (children.length === 0) return undefined;
     if (!own(panelAlerts, panelType) || panelType === 'custom') {
       state.report('approximated', 'panel', `A ${panelType} panel became a NOTE alert; its colour and icon are not kept.`);
     } else if (panelType === 'success') {
@@ -234,6 +271,7 @@ export const nodeHandlers: Handlers = {
     return link ? paragraph([link]) : undefined;
   },
   media: (state, node) => media(state, node),
+  image: (state, node) => legacyImage(state, node),
   mediaInline: (state, node) => media(state, node),
   mediaSingle(state, node) {
     const out: Flow[] = [];

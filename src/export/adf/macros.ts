@@ -3,7 +3,7 @@ import type { Handler, MdNode, Phrasing, State } from './state';
 import { isSafeImageUrl, own, toPhrasing, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrString } from './types';
-import { alert, details, escapeHtml, paragraph, placeholder, text, trimEdges } from './build';
+import { alert, details, escapeHtml, fenceLanguage, paragraph, placeholder, text, trimEdges } from './build';
 
 type Params = Record<string, string>;
 export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNode | MdNode[] | undefined;
@@ -15,9 +15,11 @@ export type MacroHandler = (state: State, node: AdfNode, params: Params) => MdNo
 export function macroParams(node: AdfNode): Params {
   // Null prototype: a parameter named `constructor` or `__proto__` is just a parameter.
   const out: Params = Object.create(null) as Params;
-  const parameters = node.attrs?.parameters as { macroParams?: Record<string, unknown>; guestParams?: unknown } | undefined;
-  const guest = typeof parameters?.guestParams === 'object' && parameters.guestParams !== null ? (parameters.guestParams as Record<string, unknown>) : {};
-  for (const [k, v] of [...Object.entries(guest), ...Object.entries(parameters?.macroParams ?? {})]) {
+  const parameters = node.attrs?.parameters as { macroParams?: unknown; guestParams?: unknown } | undefined;
+  // Older ADF (editor fixtures, Jira's legacy converter) puts macroParams on attrs directly.
+  const sources = [parameters?.guestParams, node.attrs?.macroParams, parameters?.macroParams];
+  const entries = sources.flatMap((p) => (typeof p === 'object' && p !== null && !Array.isArray(p) ? Object.entries(p) : []));
+  for (const [k, v] of entries) {
     const value = typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[k] = String(value);
   }
@@ -82,16 +84,22 @@ export const macros: Record<string, MacroHandler> = {
     return paragraph([placeholder(`Excerpt from: ${page}`)]);
   },
   jira(state, node, params) {
-    const key = params.key;
-    const server = params.url ?? params.server;
-    state.reportOnce('approximated', 'jira', 'Jira issue macros became links or text; live status is not kept.');
-    if (key) {
-      const label = text(key);
-      const out = server && /^https?:\/\//.test(server) ? link(`${server.replace(/\/$/, '')}/browse/${encodeURIComponent(key)}`, key) : label;
-      return node.type === 'inlineExtension' ? out : paragraph([out]);
+    // The key: the `key` parameter, else the issue key the macro shows as its text (`attrs.text`).
+    const key = params.key || issueKey(attrString(node, 'text'));
+    const server = [params.url, params.server, state.options.siteUrl].find((s) => s && /^https?:\/\//i.test(s));
+    let out: Phrasing;
+    if (key && server) {
+      state.reportOnce('approximated', 'jira', 'Jira issue macros became links to their issues; live status is not kept.');
+      const href = state.href(`${server.replace(/\/+$/, '')}/browse/${encodeURIComponent(key)}`);
+      out = href === undefined ? text(key) : link(href, key);
+    } else if (key) {
+      state.report('approximated', 'jira', `The Jira issue ${key} became text: no site address to link it to.`);
+      out = text(key);
+    } else {
+      state.report('approximated', 'jira', 'A Jira issues list (a search) became a placeholder with its query; its live results are not kept.');
+      out = placeholder(params.jqlQuery ? `Jira issues: ${params.jqlQuery}` : 'Jira issues');
     }
-    const query = params.jqlQuery ? `Jira issues: ${params.jqlQuery}` : 'Jira issues';
-    return node.type === 'inlineExtension' ? placeholder(query) : paragraph([placeholder(query)]);
+    return node.type === 'inlineExtension' ? out : paragraph([out]);
   },
   anchor(state, _node, params) {
     const name = params[''] ?? params.name;
@@ -111,15 +119,61 @@ export const macros: Record<string, MacroHandler> = {
   'inc-drawio': diagram,
   'drawio-sketch': diagram,
   gliffy: diagram,
-  status(state, _node, params) {
+  status(state, node, params) {
     const color = (params.colour ?? params.color ?? 'grey').toLowerCase();
     state.reportOnce('approximated', 'status', 'Status lozenges became bold text; their colours are not kept in Markdown.');
     return withData<Md.Strong>(
-      { type: 'strong', children: [text(`[${params.title ?? ''}]`)] },
+      { type: 'strong', children: [text(`[${params.title ?? placeholderTitle(node) ?? ''}]`)] },
       { hName: 'span', hProperties: { class: `status status-${color.replace(/[^a-z]/g, '')}`, title: `Status (${color})` } },
     );
   },
 };
+
+/** A Jira issue key (`PROJ-12`) in a macro's text. */
+function issueKey(value: string | undefined): string | undefined {
+  return value ? /\b[A-Z][A-Z0-9_]+-\d+\b/.exec(value)?.[0] : undefined;
+}
+
+/**
+ * Legacy status macros converted from storage format may keep their title only in the preview
+ * image URL Confluence made for the editor:
+ * `macroMetadata.placeholder[].data.url` = `…/plugins/servlet/status-macro/placeholder?title=<base64>&colour=…`.
+ */
+export function placeholderTitle(node: AdfNode): string | undefined {
+  const meta = (node.attrs?.parameters as { macroMetadata?: { placeholder?: unknown } } | undefined)?.macroMetadata;
+  const list = Array.isArray(meta?.placeholder) ? (meta.placeholder as unknown[]) : [];
+  for (const p of list) {
+    const url = (p as { data?: { url?: unknown } } | null)?.data?.url;
+    if (typeof url !== 'string') continue;
+    const encoded = /[?&]title=([^&#]*)/.exec(url)?.[1];
+    if (!encoded) continue;
+    try {
+      const title = Buffer.from(decodeURIComponent(encoded), 'base64').toString('utf8');
+      if (title && !/[\u0000-\u001f\ufffd]/.test(title)) return title;
+    } catch {
+      // Not URL-encoded base64: no title to recover.
+    }
+  }
+  return undefined;
+}
+
+/** The code macro's language: `language`, or the unnamed default parameter of `{code:cpp}` (legacy wiki markup). */
+function codeLanguage(params: Params): string | null {
+  return fenceLanguage((params.language || params.lang || params[''])?.toLowerCase());
+}
+
+/** Macro source Confluence keeps as the macro's plain-text body (`__bodyContent`): Mermaid, PlantUML … */
+function bodySource(params: Params): string | undefined {
+  const body = params.__bodyContent;
+  return body && body.trim() !== '' ? body : undefined;
+}
+
+/** The fence language of an app macro's source: mermaid, plantuml …, from its key. */
+function sourceLanguage(key: string): string | null {
+  const known = /mermaid|plantuml|graphviz|latex|math|sql/i.exec(key)?.[0]?.toLowerCase();
+  if (known) return known;
+  return /^[a-z][a-z0-9+-]{0,30}$/i.test(key) ? key.toLowerCase() : null;
+}
 
 /** Text-only bodies (paragraphs of text, code blocks) become a code block; anything richer is kept as blocks. */
 function plainBody(node: AdfNode): boolean {
@@ -137,8 +191,8 @@ function codeMacro(state: State, node: AdfNode, params: Params): MdNode | MdNode
     state.report('approximated', attrString(node, 'extensionKey') ?? 'code', 'A code macro holding more than text was kept as ordinary content.');
     return state.blocks(node);
   }
-  const value = (node.content ?? []).map(adfText).join('\n') || attrString(node, 'text') || '';
-  return { type: 'code', lang: params.language || null, meta: null, value };
+  const value = (node.content ?? []).map(adfText).join('\n') || bodySource(params) || attrString(node, 'text') || '';
+  return { type: 'code', lang: codeLanguage(params), meta: null, value };
 }
 
 function legacyPanel(state: State, node: AdfNode, params: Params): MdNode {
@@ -273,8 +327,15 @@ export const extension: Handler = (state, node) => {
   } else if (docs.length === 0) {
     const name = macroName(node, key);
     const body = node.content !== undefined && node.content.length > 0;
-    state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
-    out.push(paragraph([placeholder(`Macro: ${name}`)]));
+    const source = bodySource(params);
+    if (source !== undefined) {
+      // The app draws its diagram from this text: the text is what can be kept (a fenced `mermaid` block renders on GitHub).
+      state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; its source is kept as a code block.`);
+      out.push({ type: 'code', lang: sourceLanguage(key), meta: null, value: source });
+    } else {
+      state.report('unsupported-macro', key, `The "${name}" macro cannot be exported; a placeholder marks its place${body ? ' and its body is kept' : ''}.`);
+      out.push(paragraph([placeholder(`Macro: ${name}`)]));
+    }
   }
   if (node.content && node.content.length > 0 && !(known && bodyMacros.has(key))) out.push(...state.blocks(node));
   if (node.type !== 'inlineExtension') return out;

@@ -77,6 +77,8 @@ export interface StateOptions {
   marks?: Partial<MarkHandlers>;
   /** Whose rules heading anchors follow (default GitHub's): see ../slugs. */
   slugs?: SlugRules;
+  /** The site's base URL (`https://x.atlassian.net`): Jira issue keys link to `<site>/browse/<key>`. */
+  siteUrl?: string;
 }
 
 export interface HeadingInfo {
@@ -171,6 +173,7 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
           state.report('flattened', node.type, `Content nested more than ${MAX_DEPTH} levels deep was flattened to plain text; its text is kept.`);
           return flat ? [{ type: 'text', value: flat }] : [];
         }
+        if (node.attrs || (node.marks && node.type !== 'text')) oddities(state, node);
         const handler = own(handlers, node.type) ?? unknown;
         const out = handler(state, node, parent);
         const list = out === undefined ? [] : Array.isArray(out) ? out : [out];
@@ -237,6 +240,29 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
     },
   };
   return state;
+}
+
+/** Attributes ADF defines as text: another type (a number as emoji shortName …) is read as text where it can be. */
+const textAttrs = ['text', 'title', 'shortName', 'language', 'panelType', 'state', 'url', 'src', 'alt', 'extensionKey'];
+/** Marks ADF allows on nodes other than text (block and media marks); others mean nothing there. */
+const nodeMarks = new Set(['link', 'annotation', 'alignment', 'indentation', 'breakout', 'border', 'dataConsumer', 'fragment', 'backgroundColor']);
+
+/** Names wrong-typed attributes and marks a node cannot carry (never fatal: the node converts as well as it can). */
+function oddities(state: State, node: AdfNode): void {
+  const attrs = node.attrs;
+  if (attrs) {
+    for (const key of textAttrs) {
+      const v = attrs[key];
+      if (v === undefined || typeof v === 'string') continue;
+      const kind = v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+      state.report('approximated', node.type, `Attribute "${key}" holds ${kind}, not text; ${typeof v === 'number' ? 'it is read as text' : 'it is ignored'}.`);
+    }
+  }
+  if (node.type === 'text' || !node.marks) return;
+  for (const mark of node.marks) {
+    const type = typeof mark?.type === 'string' ? mark.type : '?';
+    if (!nodeMarks.has(type)) state.report('dropped-mark', type, `A "${type}" mark on a ${node.type} node (it takes none of that kind) was ignored.`);
+  }
 }
 
 /**

@@ -131,6 +131,10 @@ export const table: Handler = (state, node) => {
   const why = complexity(rows);
   if (why) {
     state.report('approximated', 'table', `A table became an HTML table because ${why}.`);
+    // GitHub strips the class of HTML in Markdown: a panel in a cell is a quote led by its label.
+    if (rows.some((row) => row.some((c) => c.blocks.some((b) => b.type === 'blockquote' && renderData(b.children[0] ?? b).alert)))) {
+      state.reportOnce('approximated', 'panel', 'Panels inside table cells became quotes led by their label (Note:, Warning: …); their colours are not kept.');
+    }
     return withData<Md.Html>({ type: 'html', value: htmlTable(rows) }, { hName: 'table' });
   }
   return {
