@@ -15,6 +15,9 @@ export type Dialect = 'gfm' | 'mdx' | 'python-markdown' | 'obsidian';
 
 /** Constructs whose text is not parsed as phrasing (URLs, link titles): left as GFM escapes them. */
 const notText: ConstructName[] = ['autolink', 'destinationLiteral', 'destinationRaw', 'reference', 'titleQuote', 'titleApostrophe'];
+/** URLs: a character reference there is taken literally by Python-Markdown, so they keep GFM's escapes. */
+const urls: ConstructName[] = ['autolink', 'destinationLiteral', 'destinationRaw', 'reference'];
+const titles: ConstructName[] = ['titleQuote', 'titleApostrophe'];
 /** A line start, as the serializer sees it: the start of its string or after a line ending. */
 const lineStart = '(?:^|[\\r\\n])[\\t ]*';
 
@@ -54,8 +57,12 @@ const pythonMarkdown: DialectRules = {
     { character: '<', notInConstruct: notText },
     { character: '&', after: '[#A-Za-z]', notInConstruct: notText },
     { character: '{', notInConstruct: notText },
+    // A link title: Python-Markdown finds its end by its own rules (a `'` inside a `"…"` title ended
+    // it, and the rest of an attachment's name became raw HTML on the built site; .ci/real-tools)
+    // and keeps backslashes there, so these are references, which it leaves for the browser to read.
+    ...['"', "'", '(', ')', '<', '>', '&'].map((character): Unsafe => ({ character, inConstruct: titles })),
   ],
-  encode: ['<', '&', '{'],
+  encode: ['<', '&', '{', '"', "'", '(', ')', '>'],
 };
 
 /**
@@ -89,7 +96,7 @@ export function encoding(state: State, encode: readonly string[]): State {
   const view = Object.create(state) as State;
   view.safe = function safe(value, config) {
     // A URL keeps GFM's escapes: a reference there would be taken literally by Python-Markdown.
-    if (this.stack.some((name) => (notText as string[]).includes(name))) return state.safe.call(this, value, config);
+    if (this.stack.some((name) => (urls as string[]).includes(name))) return state.safe.call(this, value, config);
     return state.safe.call(this, value, { ...config, encode: [...(config.encode ?? []), ...encode] });
   };
   return view;

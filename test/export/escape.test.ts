@@ -135,6 +135,12 @@ describe('titles the presets write into Markdown syntax', () => {
     expect(run('mkdocs', 'python-markdown', expand('<img src=x onerror=alert(1)> {: x }'))).toBe('??? note "&#x3C;img src=x onerror=alert(1)> &#x7B;: x }"\n\n    body\n');
   });
 
+  test('MkDocs link: the destination percent-encoded and the title in references, so Python-Markdown reads both whole', () => {
+    const link = { type: 'link', attrs: { href: "https://x.test/a('b') c", title: `it's "x" <svg onload=alert(1)> & (y)` } };
+    const out = run('mkdocs', 'python-markdown', para({ type: 'text', text: 'x', marks: [link] }));
+    expect(out).toBe('[x](https://x.test/a%28%27b%27%29%20c "it&#x27;s &#x22;x&#x22; &#x3C;svg onload=alert&#x28;1&#x29;&#x3E; &#x26; &#x28;y&#x29;")\n');
+  });
+
   test('Obsidian callout title', () => {
     expect(run('obsidian', 'obsidian', expand('%%gone%% #tag'))).toBe('> [!note]- &#x25;%gone&#x25;% &#x23;tag\n> body\n');
   });

@@ -108,7 +108,10 @@ describe.each(EXPORT_PRESETS.map((p) => [p]))('%s export of the hostile site', (
   it.each(pageKeys.map((k) => [k]))('every hostile value of page %s reaches its file, escaped, not dropped', (key) => {
     const { fileOf, files } = got(preset);
     const text = readable(files.get(fileOf.get(HOSTILE.pages[key]) ?? '') ?? '').normalize('NFC');
-    const missing = (HOSTILE_VALUES[key] ?? []).flatMap((v) => wordsOf(v).filter((w) => !text.includes(w)).map((w) => `${w} (of ${v})`));
+    // A value the target cannot hold (a code block's language beyond its first word) is named in the
+    // fidelity report instead (issue 21: "named in the fidelity report").
+    const reported = got(preset).status.report?.map((e) => e.detail).join('\n') ?? '';
+    const missing = (HOSTILE_VALUES[key] ?? []).flatMap((v) => wordsOf(v).filter((w) => !text.includes(w) && !reported.includes(w)).map((w) => `${w} (of ${v})`));
     expect(missing).toEqual([]);
   });
 

@@ -209,7 +209,13 @@ export const nodeHandlers: Handlers = {
     const value = (node.content ?? [])
       .map((c, i) => (typeof c.text === 'string' ? c.text : c.type === 'hardBreak' ? '\n' : plainText(state.one(c, node, i)) || adfText(c)))
       .join('');
-    return { type: 'code', lang: fenceLanguage(attrString(node, 'language')), meta: null, value };
+    const given = attrString(node, 'language');
+    const lang = fenceLanguage(given);
+    // What the fence cannot hold is named, not dropped silently: the rest of a pasted fence line,
+    // or text planted there to break out of the fence (issue 21's hostile site).
+    const rest = (given ?? '').replace(/[`~]/g, '').trim();
+    if (lang && rest !== lang) state.report('approximated', 'code-language', `A code block's language "${rest}" was cut to "${lang}": a fence holds one word.`);
+    return { type: 'code', lang, meta: null, value };
   },
   blockquote(state, node) {
     const children = state.blocks(node);

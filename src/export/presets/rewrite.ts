@@ -182,9 +182,25 @@ function embed(path: string, alt: string, inTable: boolean): string {
   return `![[${path}${inTable ? '\\|' : '|'}${text}]]`;
 }
 
+/**
+ * A link destination Python-Markdown reads whole. Its inline link pattern does not honour CommonMark's
+ * backslash escapes in a destination and takes a quote after it as the start of a title, so an
+ * attachment named `x('y') <svg onload=…>.png` broke out of its link and the rest became raw HTML on
+ * the built site (issue 21, .ci/real-tools). Quotes, parentheses, angle brackets, backslashes and
+ * white space are percent-encoded: MkDocs unquotes a destination before it looks for the file.
+ */
+function pythonMarkdownUrl(url: string): string {
+  return url.replace(/['"()<>\\\s]/g, (c) => (c === "'" ? '%27' : c === '(' ? '%28' : c === ')' ? '%29' : encodeURIComponent(c)));
+}
+
 function phrasing(ctx: RewriteContext, nodes: Phrasing[], inTable: boolean): Phrasing[] {
   if (ctx.style !== 'obsidian') {
-    for (const n of nodes) visit(ctx, n, inTable);
+    for (const n of nodes) {
+      if (ctx.style === 'mkdocs' && (n.type === 'link' || n.type === 'image')) {
+        n.url = pythonMarkdownUrl(n.url);
+      }
+      visit(ctx, n, inTable);
+    }
     return nodes;
   }
   const out: Phrasing[] = [];
