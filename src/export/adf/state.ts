@@ -243,7 +243,7 @@ export function createState(handlers: Handlers, marks: MarkHandlers, unknown: Ha
 }
 
 /** Attributes ADF defines as text: another type (a number as emoji shortName …) is read as text where it can be. */
-const textAttrs = ['text', 'title', 'shortName', 'language', 'panelType', 'state', 'url', 'src', 'alt', 'extensionKey'];
+const textAttrs = new Set(['text', 'title', 'shortName', 'language', 'panelType', 'state', 'url', 'src', 'alt', 'extensionKey']);
 /** Marks ADF allows on nodes other than text (block and media marks); others mean nothing there. */
 const nodeMarks = new Set(['link', 'annotation', 'alignment', 'indentation', 'breakout', 'border', 'dataConsumer', 'fragment', 'backgroundColor']);
 
@@ -251,9 +251,10 @@ const nodeMarks = new Set(['link', 'annotation', 'alignment', 'indentation', 'br
 function oddities(state: State, node: AdfNode): void {
   const attrs = node.attrs;
   if (attrs) {
-    for (const key of textAttrs) {
+    // A node has a few attributes: walking them is cheaper than looking up every text attribute.
+    for (const key in attrs) {
       const v = attrs[key];
-      if (v === undefined || typeof v === 'string') continue;
+      if (v === undefined || typeof v === 'string' || !textAttrs.has(key)) continue;
       const kind = v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
       state.report('approximated', node.type, `Attribute "${key}" holds ${kind}, not text; ${typeof v === 'number' ? 'it is read as text' : 'it is ignored'}.`);
     }
