@@ -46,6 +46,7 @@ export const api = {
   exportAttach: (p: PayloadOf<'export/attach'>) => call('export/attach', p),
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
   spaceStart: (p: PayloadOf<'export/space/start'>) => call('export/space/start', p),
+  exportJobs: () => call('export/jobs', {}),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeChanges: (p: PayloadOf<'export/tree/changes'>) => call('export/tree/changes', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),

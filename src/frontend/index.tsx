@@ -11,7 +11,7 @@ import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, redu
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
-import { ExportTab, SpaceExport } from './views/ExportTab';
+import { ExportTab, JobsList, SpaceExport } from './views/ExportTab';
 import { Loading } from './views/common';
 import { Header } from './views/Header';
 
@@ -85,6 +85,7 @@ export function App() {
   );
   const loadDatabases = useCallback(() => void run('databases', api.databasesList), [run]);
   const loadAuto = useCallback(() => void run('autoexport', api.autoexportGet), [run]);
+  const loadJobs = useCallback(() => void run('jobs', api.exportJobs, false), [run]);
 
   // The module (byline, ••• action, global page) decides what the app shows; it is known once the
   // product context arrives, and nothing that needs a page is read before then.
@@ -103,6 +104,11 @@ export function App() {
     loadActivity();
   }, [onPage, loadPage, loadActivity]);
 
+  // "Your exports": on every panel and on the global page, so one opened again finds its jobs.
+  useEffect(() => {
+    if (mode) loadJobs();
+  }, [mode, loadJobs]);
+
   // Each tab's data is read the first time the tab opens.
   useEffect(() => {
     if (!onPage) return;
@@ -116,6 +122,12 @@ export function App() {
   const job = state.job;
   const running = jobRunning(job);
   const polling = state.requests.treeStatus?.pending === true;
+  // A job taken from "Your exports" comes without its report: read its full status once.
+  const partial = job?.partial === true;
+  useEffect(() => {
+    if (job && partial && !running) void run('treeStatus', () => api.treeStatus({ jobId: job.jobId }), false);
+  }, [job?.jobId, partial, running, run]); // eslint-disable-line react-hooks/exhaustive-deps
+
   useEffect(() => {
     if (!job || !running || polling) return undefined;
     const timer = setTimeout(() => void run('treeStatus', () => api.treeStatus({ jobId: job.jobId }), false), pollDelay(polls.current++));
@@ -142,6 +154,24 @@ export function App() {
       if (current.current.mode !== 'global') loadActivity();
     }
   }, [phase]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  /** A private zip, fetched slice by slice; the server deletes the job after its last slice, so it is kept for a second click. */
+  const zipOf = async (jobId: string): Promise<Blob> => {
+    const kept = zips.current.get(jobId);
+    if (kept) return kept;
+    const made = new Blob(await treeSlices(jobId), { type: 'application/zip' });
+    zips.current.set(jobId, made);
+    return made;
+  };
+
+  const onJobs = {
+    onJobsReload: loadJobs,
+    onJobDownload: zipOf,
+    onJobDismiss: (jobId: string) => {
+      dispatch({ type: 'dismissJob', jobId });
+      void api.treeDismiss({ jobId }).catch(() => undefined);
+    },
+  };
 
   const s = current;
   const onExport = {
@@ -180,12 +210,7 @@ export function App() {
     onTreeDownload: async () => {
       const job = s.current.job;
       if (!job?.status.download) throw new Error('No zip to download');
-      // The server deletes the job after its last slice: keep the zip for a second click.
-      const kept = zips.current.get(job.jobId);
-      if (kept) return kept;
-      const made = new Blob(await treeSlices(job.jobId), { type: 'application/zip' });
-      zips.current.set(job.jobId, made);
-      return made;
+      return zipOf(job.jobId);
     },
     onTreeCancel: () => {
       const id = s.current.job?.jobId;
@@ -194,8 +219,9 @@ export function App() {
     onTreeReset: () => {
       // A finished zip the user clears is dismissed: it stops counting against their storage
       // (issue 21: a start is refused while too many undownloaded zips are kept). Best effort.
+      // A failed one too: "Your exports" lists it until it is dismissed.
       const job = s.current.job;
-      if (job?.status.phase === 'done' && job.status.download) void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+      if (job && (job.status.phase === 'failed' || (job.status.phase === 'done' && job.status.download))) void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
       dispatch({ type: 'clearJob' });
     },
     onToggleReport: () => dispatch({ type: 'toggleReport' }),
@@ -279,6 +305,7 @@ export function App() {
         <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
         <Heading size="medium">Export a space</Heading>
         <SpaceExport state={state} on={onExport} />
+        <JobsList state={state} on={onJobs} now={now} />
       </Stack>
     );
   }
@@ -296,7 +323,10 @@ export function App() {
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
-            <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+            <Stack space="space.300">
+              <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+              <JobsList state={state} on={onJobs} now={now} />
+            </Stack>
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>

@@ -7,7 +7,7 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
-import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
+import type { ExportAttachResult, ExportJob, ExportJobs, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
@@ -44,6 +44,7 @@ export interface SlotData {
   treeChanges: TreeChanges;
   treeStatus: TreeStatus;
   treeCancel: TreeStatus;
+  jobs: ExportJobs;
   comments: CommentsResult;
   commentsExport: CommentsExport;
   databases: DatabaseList;
@@ -77,6 +78,8 @@ export interface CommentForm {
 export interface TreeJob {
   jobId: string;
   status: TreeStatus;
+  /** Taken from "Your exports", whose entries carry no report: its status is read once more. */
+  partial?: boolean;
 }
 
 export interface State {
@@ -97,6 +100,8 @@ export interface State {
   /** Export everything again instead of building on the earlier export (incremental is the default). */
   treeFull: boolean;
   job?: TreeJob;
+  /** Jobs dismissed from "Your exports" in this panel (hidden at once, before the list is read again). */
+  dismissed: string[];
   reportOpen: boolean;
   commentForm: CommentForm;
   /** Thread ids whose replies are folded away. */
@@ -116,6 +121,7 @@ export const initialState: State = {
   treeSpace: false,
   treeFull: false,
   spaceKey: '',
+  dismissed: [],
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
   folded: [],
@@ -141,7 +147,8 @@ export type Action =
   | { type: 'fold'; threadId: string }
   | { type: 'databaseRef'; text: string }
   | { type: 'page'; list: Lists; page: number }
-  | { type: 'clearJob' };
+  | { type: 'clearJob' }
+  | { type: 'dismissJob'; jobId: string };
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
@@ -197,6 +204,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, databaseRef: action.text };
     case 'page':
       return { ...state, pages: { ...state.pages, [action.list]: Math.max(0, action.page) } };
+    case 'dismissJob':
+      return { ...state, dismissed: [...state.dismissed, action.jobId] };
     case 'clearJob':
       return { ...state, job: undefined, requests: { ...state.requests, treeStart: undefined, treeStatus: undefined, treeCancel: undefined } };
   }
@@ -219,6 +228,8 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
       };
       return { ...state, job: { jobId: d.jobId, status } };
     }
+    case 'jobs':
+      return adopt(state, (action.data as ExportJobs).jobs);
     case 'treeStatus':
     case 'treeCancel': {
       const s = action.data as TreeStatus;
@@ -240,6 +251,28 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
     default:
       return state;
   }
+}
+
+/**
+ * A panel opened again picks up where the last one was (issue 23): with no job on screen, the
+ * newest of the caller's exports this panel can act on that still runs, or whose zip waits for
+ * download, becomes the job shown (polled, with Cancel or the download card). The others stay in
+ * "Your exports".
+ */
+function adopt(state: State, jobs: readonly ExportJob[]): State {
+  if (state.job || state.requests.treeStart?.pending) return state;
+  // Where a job is shown: a page's tree export shows its tree job, the global page its space job;
+  // every other one is in the list, with its own download.
+  const scope = state.mode === 'global' ? 'space' : 'tree';
+  const pick = jobs.find((j) => j.here && !j.expired && j.scope === scope && (jobRunning({ jobId: j.jobId, status: j.status }) || (j.status.phase === 'done' && !!j.status.download)));
+  if (!pick) return state;
+  const tree = scope === 'tree' ? { tree: true, treeSpace: false, treeAttach: pick.delivery === 'attach' } : {};
+  return { ...state, job: { jobId: pick.jobId, status: pick.status, partial: true }, ...tree };
+}
+
+/** "Your exports" without the job already shown above it. */
+export function otherJobs(state: State): ExportJob[] {
+  return (state.requests.jobs?.data?.jobs ?? []).filter((j) => j.jobId !== state.job?.jobId && !state.dismissed.includes(j.jobId));
 }
 
 // ---- selectors: pure views of the state the components read ----

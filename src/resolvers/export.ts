@@ -13,11 +13,13 @@ import { keys, loadZip, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
 import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit, TreeStorageFull } from '../jobs/tree-limits';
+import { dismissGone, listJobs } from '../jobs/tree-jobs';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   EXPORT_MODES,
   EXPORT_PRESETS,
+  type ExportJobs,
   type ExportMode,
   type TreeChanges,
   type ExportPreset,
@@ -123,7 +125,9 @@ async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; 
  * A tree job belongs to the page it was started on; a space job to its space (from a page of that
  * space) or to the global page (no content, no space in its context).
  */
-function startedHere(job: TreeJob, ctx: CallContext): boolean {
+function startedHere(job: Pick<TreeJob, 'root' | 'startedOn'>, ctx: CallContext): boolean {
+  // The global page has neither content nor space: "Your exports" there acts on every one of yours.
+  if (!ctx.content && !ctx.space?.id) return true;
   if (job.root.type !== 'space') return job.root.id === requireContentId(ctx);
   if (ctx.space?.id) return ctx.space.id === job.root.id;
   // Without a space in the context: the page it was started on, or the global page (any of yours).
@@ -269,6 +273,12 @@ export function registerExportResolvers(resolver: Resolver): void {
     }
   });
 
+  // "Your exports": the caller's own tree and space jobs, newest first; `here` marks the ones this
+  // panel can act on (ownJob's rule). KVS reads only, no Confluence request.
+  defineResolver(resolver, 'export/jobs', object({}), async (_input, ctx): Promise<ExportJobs> => ({
+    jobs: await listJobs(forgeKv, listByPrefix, ctx.accountId, new Date(), (job) => startedHere(job, ctx)),
+  }));
+
   defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => (await ownJob(input.jobId, ctx)).status);
 
   // The private zip, slice by slice, to its requester only (ownJob). Once the last slice is served
@@ -304,6 +314,8 @@ export function registerExportResolvers(resolver: Resolver): void {
   // against their storage. An export kept as the base of the next one stays as that (a cache), as
   // if downloaded; any other is deleted whole. A running one must be cancelled first.
   defineResolver(resolver, 'export/tree/dismiss', jobPayload, async (input, ctx): Promise<{ dismissed: true }> => {
+    // A job whose data the retention sweep deleted unread is only its record now ("Your exports").
+    if (await dismissGone(forgeKv, ctx.accountId, input.jobId)) return { dismissed: true };
     const { job, status } = await ownJob(input.jobId, ctx);
     if (status.phase !== 'done' && status.phase !== 'failed' && status.phase !== 'cancelled') {
       throw new AppError('STILL_RUNNING', 'This export is still running.', 'Cancel it first, or wait until it is done.');

@@ -156,3 +156,37 @@ export interface TreeStatus {
 export interface TreeJobPayload {
   jobId: string;
 }
+
+/**
+ * One of the caller's tree or space exports, as `export/jobs` lists it (issue 23, "Your exports"):
+ * running, waiting, finished or failed, within retention, never another user's.
+ */
+export interface ExportJob {
+  jobId: string;
+  scope: 'tree' | 'space';
+  /** The root page's title, or the space's name. */
+  title: string;
+  spaceKey?: string;
+  format: ExportFormat;
+  preset?: ExportPreset;
+  /** A private download, or attached to the root page. */
+  delivery: 'download' | 'attach';
+  createdAt: string;
+  /** Its progress as `export/tree/status` gives it, without the report (that one gives it). */
+  status: TreeStatus;
+  /** Set when its data is deleted: why it is still listed (a zip never downloaded, a failure) until dismissed. */
+  expired?: { at: string; reason: string };
+  /**
+   * Whether this panel can download, cancel or poll it: a tree export on the page it was started
+   * on, a space export in its space; on the global page, every one of the caller's exports.
+   */
+  here: boolean;
+}
+
+/** The heading of that list in the panel's Export tab and on the global page (the Rovo action names it). */
+export const YOUR_EXPORTS = 'Your exports';
+
+export interface ExportJobs {
+  /** Newest first. */
+  jobs: ExportJob[];
+}

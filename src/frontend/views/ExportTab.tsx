@@ -3,8 +3,8 @@ import React from 'react';
 import {
   Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
-import type { ExportFormat, ExportOptions, ExportPreset, ReportSummaryItem } from '../../shared/export';
-import { changesLine, jobRunning, summarizeReport, treeProgress, type State } from '../state';
+import { YOUR_EXPORTS, type ExportFormat, type ExportJob, type ExportOptions, type ExportPreset, type ReportSummaryItem } from '../../shared/export';
+import { changesLine, jobRunning, otherJobs, relativeTime, summarizeReport, treeProgress, type State } from '../state';
 import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
 
 const FORMATS: Array<{ label: string; value: ExportFormat }> = [
@@ -45,6 +45,13 @@ export interface ExportHandlers {
   /** The finished private zip, fetched slice by slice. */
   onTreeDownload: () => Promise<Blob>;
   onToggleReport: () => void;
+}
+
+/** "Your exports": the caller's other tree and space exports (export/jobs). */
+export interface JobsHandlers {
+  onJobsReload: () => void;
+  onJobDownload: (jobId: string) => Promise<Blob>;
+  onJobDismiss: (jobId: string) => void;
 }
 
 export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
@@ -249,5 +256,52 @@ export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; 
           : null}
       </Stack>
     </SectionMessage>
+  );
+}
+
+/** What an export was: "page tree, Markdown (Obsidian vault)". */
+function jobKind(j: ExportJob): string {
+  const format = FORMATS.find((f) => f.value === j.format)?.label ?? j.format;
+  const preset = j.preset && j.preset !== 'gfm' ? ` (${PRESETS.find((p) => p.value === j.preset)?.label ?? j.preset})` : '';
+  const scope = j.scope === 'space' ? `space${j.spaceKey ? ` ${j.spaceKey}` : ''}` : j.delivery === 'attach' ? 'page tree, attached to the page' : 'page tree';
+  return `${scope}, ${format}${preset}`;
+}
+
+/**
+ * The caller's tree and space exports other than the one shown above: each with its progress or
+ * how it ended, its download when this panel may fetch it, and Dismiss once it is over. A zip that
+ * expired unread or a failed export stays here with the reason until dismissed.
+ */
+export function JobsList({ state, on, now }: { state: State; on: JobsHandlers; now: number }) {
+  const req = state.requests.jobs;
+  const jobs = otherJobs(state);
+  if (!req || (!jobs.length && !req.error)) return null;
+  return (
+    <Stack space="space.100" testId="your-exports">
+      <Inline space="space.100" alignBlock="center">
+        <Text weight="bold">{YOUR_EXPORTS}</Text>
+        <Button spacing="compact" appearance="subtle" testId="jobs-reload" isDisabled={req.pending} onClick={on.onJobsReload}>Refresh</Button>
+      </Inline>
+      {req.error ? <ErrorBox error={req.error} onRetry={on.onJobsReload} title="Could not list your exports" testId="jobs-error" /> : null}
+      {jobs.map((j) => {
+        const over = !jobRunning({ jobId: j.jobId, status: j.status });
+        const line = j.expired ? `${j.expired.reason}.` : j.status.phase === 'failed' ? `Failed: ${j.status.error?.message ?? 'the export failed.'}` : treeProgress(j.status).label;
+        const zip = j.here && !j.expired && j.status.phase === 'done' ? j.status.download : undefined;
+        return (
+          <Stack key={j.jobId} space="space.050" testId="export-job">
+            <Text>{`"${j.title}": ${jobKind(j)}, started ${relativeTime(j.createdAt, now)}`}</Text>
+            <Text testId="export-job-status" color={j.expired || j.status.phase === 'failed' ? 'color.text.warning' : 'color.text.subtle'}>{line}</Text>
+            {zip ? <FileCard testId="job-download" fileName={zip.fileName} fileType="application/zip" fileSize={zip.bytes} onDownload={() => on.onJobDownload(j.jobId)} /> : null}
+            {!j.here && j.status.phase === 'done' && j.status.download ? <Text color="color.text.subtle">{`Open the panel on the page it was started from, or the Content Toolkit global page, to download it.`}</Text> : null}
+            {j.status.phase === 'done' && j.status.attachment ? <Text>{`Attached to the page as ${j.status.attachment.fileName}.`}</Text> : null}
+            {over && j.here ? (
+              <Inline>
+                <Button spacing="compact" testId="job-dismiss" onClick={() => on.onJobDismiss(j.jobId)}>Dismiss</Button>
+              </Inline>
+            ) : null}
+          </Stack>
+        );
+      })}
+    </Stack>
   );
 }
