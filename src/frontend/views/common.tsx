@@ -14,8 +14,10 @@ export function Loading({ label }: { label: string }) {
 
 /** An envelope error as the person should read it: what happened, what to do, and a retry. */
 export function ErrorBox({ error, onRetry, title, testId }: { error: ApiError; onRetry?: () => void; title?: string; testId?: string }) {
+  // Not a failure: the user has not allowed access yet (src/frontend/api.ts isConsentError).
+  const consent = error.code === 'CONSENT';
   return (
-    <SectionMessage appearance="error" title={title ?? 'Something went wrong'} testId={testId ?? 'error'}>
+    <SectionMessage appearance={consent ? 'warning' : 'error'} title={consent ? 'Allow access to continue' : title ?? 'Something went wrong'} testId={testId ?? 'error'}>
       <Stack space="space.100">
         <Text>{error.message}</Text>
         {error.hint ? <Text>{error.hint}</Text> : null}
