@@ -7,6 +7,7 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
+import { REPORT_DETAILS, type ReportSummaryItem } from '../shared/export';
 import type { ExportAttachResult, ExportJob, ExportJobs, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
@@ -330,14 +331,16 @@ export function hasFilters(form: CommentForm): boolean {
   return !!commentsPayload(form).filters;
 }
 
-/** Fidelity-report entries grouped by kind and what, most frequent first. */
-export function summarizeReport(entries: readonly ExportReportEntry[]): Array<{ kind: string; what: string; count: number; detail: string }> {
-  const groups = new Map<string, { kind: string; what: string; count: number; detail: string }>();
+/** Fidelity-report entries grouped by kind and what, most frequent first, with each group's distinct details. */
+export function summarizeReport(entries: readonly ExportReportEntry[]): ReportSummaryItem[] {
+  const groups = new Map<string, ReportSummaryItem & { details: string[] }>();
   for (const e of entries) {
     const key = `${e.kind}\u0000${e.what}`;
     const g = groups.get(key);
-    if (g) g.count++;
-    else groups.set(key, { kind: e.kind, what: e.what, count: 1, detail: e.detail });
+    if (g) {
+      g.count++;
+      if (g.details.length < REPORT_DETAILS && !g.details.includes(e.detail)) g.details.push(e.detail);
+    } else groups.set(key, { kind: e.kind, what: e.what, count: 1, detail: e.detail, details: [e.detail] });
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || a.what.localeCompare(b.what));
 }

@@ -21,7 +21,7 @@ import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
 import { brokenRefs, resolveRefs } from '../export/refs';
-import { summarize, type ReportEntry } from '../export/report';
+import { addDetail, summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
@@ -596,8 +596,11 @@ function mergeSummary(summary: TreeStatus['report'], entries: readonly ReportEnt
   const out = summary.map((s) => ({ ...s }));
   for (const a of add) {
     const found = out.find((s) => s.kind === a.kind && s.what === a.what);
-    if (found) found.count += a.count;
-    else out.push(a);
+    if (found) {
+      found.count += a.count;
+      const details = (found.details ??= [found.detail]);
+      for (const d of a.details ?? [a.detail]) addDetail(details, d);
+    } else out.push(a);
   }
   return out.sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.what.localeCompare(b.what));
 }

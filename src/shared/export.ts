@@ -132,7 +132,12 @@ export interface ReportSummaryItem {
   what: string;
   count: number;
   detail: string;
+  /** The group's distinct details (at most REPORT_DETAILS), so each item can be named. */
+  details?: string[];
 }
+
+/** Distinct details a report group keeps. */
+export const REPORT_DETAILS = 5;
 
 export interface TreeStatus {
   jobId: string;
@@ -189,4 +194,45 @@ export const YOUR_EXPORTS = 'Your exports';
 export interface ExportJobs {
   /** Newest first. */
   jobs: ExportJob[];
+}
+
+/** What a report entry is about, for a person (the entries name ADF node, mark and macro types). */
+const WHAT: Record<string, string> = {
+  decisionList: 'Decision list', decisionItem: 'Decision', layoutSection: 'Page layout', layoutColumn: 'Layout column',
+  textColor: 'Text colour', backgroundColor: 'Highlight colour', panel: 'Panel', status: 'Status lozenge', table: 'Table',
+  tableRow: 'Table row', tableCell: 'Table cell', tableHeader: 'Table header cell', children: 'Child pages macro',
+  jira: 'Jira issue macro', mention: 'Mention', date: 'Date', emoji: 'Emoji', link: 'Link', media: 'Image or file',
+  mediaSingle: 'Image', mediaGroup: 'Files', mediaInline: 'Inline file', inlineCard: 'Smart link', blockCard: 'Smart link card',
+  embedCard: 'Embedded link', extension: 'Macro', bodiedExtension: 'Macro', inlineExtension: 'Inline macro',
+  'excerpt-include': 'Excerpt include macro', code: 'Code macro', expand: 'Expand', nestedExpand: 'Expand', taskList: 'Task list',
+  unsupportedBlock: 'Content Confluence could not show', unsupportedInline: 'Content Confluence could not show',
+  invalid: 'Malformed content', page: 'Page', attachment: 'Attachment', comment: 'Comment', heading: 'Heading link',
+};
+
+const KIND: Record<string, string> = {
+  'unsupported-node': 'not supported', 'unsupported-mark': 'formatting not supported', 'unsupported-macro': 'macro not supported',
+  approximated: 'approximated', 'dropped-mark': 'formatting left out', 'page-skipped': 'page left out',
+  'attachment-missing': 'attachment missing', 'comment-skipped': 'comment left out', withheld: 'left out of the attached copy',
+  flattened: 'flattened', 'content-missing': 'missing from the output',
+};
+
+/** "Decision list" for `decisionList`; a macro by its name; another type split into words. */
+export function reportWhat(kind: string, what: string): string {
+  const known = WHAT[what];
+  if (known) return known;
+  if (kind === 'unsupported-macro') return `The "${what}" macro`;
+  const words = what.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * One line of the report for a person: what, how, and every item when they differ ("3 items: …;
+ * …") or the count when they are alike ("2 items: …"), never one example under "×2".
+ */
+export function reportLine(item: ReportSummaryItem): string {
+  const head = `${reportWhat(item.kind, item.what)} (${KIND[item.kind] ?? item.kind.replace(/-/g, ' ')})`;
+  const details = item.details && item.details.length > 0 ? item.details : [item.detail];
+  if (item.count <= 1) return `${head}: ${details[0] ?? ''}`;
+  const more = item.count > details.length && details.length > 1 ? `; and ${item.count - details.length} more` : '';
+  return `${head}, ${item.count} items: ${details.join('; ')}${more}`;
 }

@@ -102,8 +102,8 @@ describe('export', () => {
       { kind: 'dropped-mark', what: 'textColor', detail: 'c' },
     ]);
     expect(groups).toEqual([
-      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'b' },
-      { kind: 'unsupported-macro', what: 'mystery', count: 1, detail: 'a' },
+      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'b', details: ['b', 'c'] },
+      { kind: 'unsupported-macro', what: 'mystery', count: 1, detail: 'a', details: ['a'] },
     ]);
     expect(summarizeReport([])).toEqual([]);
   });

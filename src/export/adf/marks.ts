@@ -63,7 +63,8 @@ export const markHandlers: MarkHandlers = {
 function dropped(what: string): MarkHandler {
   return (state: State, mark, children) => {
     const colour = attrString(mark, 'color');
-    state.report('dropped-mark', mark.type, `Markdown has no ${what}${colour ? ` (${colour})` : ''}; the text is kept without it.`);
+    // Both Markdown and the HTML export (the same tree) drop it: said for either.
+    state.report('dropped-mark', mark.type, `The ${what}${colour ? ` (${colour})` : ''} is not kept; the text is kept without it.`);
     return children;
   };
 }

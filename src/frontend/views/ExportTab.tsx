@@ -3,7 +3,7 @@ import React from 'react';
 import {
   Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
-import { YOUR_EXPORTS, type ExportFormat, type ExportJob, type ExportOptions, type ExportPreset, type ReportSummaryItem } from '../../shared/export';
+import { reportLine, YOUR_EXPORTS, type ExportFormat, type ExportJob, type ExportOptions, type ExportPreset, type ReportSummaryItem } from '../../shared/export';
 import { changesLine, jobRunning, otherJobs, relativeTime, summarizeReport, treeProgress, type State } from '../state';
 import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
 
@@ -251,7 +251,7 @@ export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; 
         <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
         {open
           ? items.map((i) => (
-              <Text key={`${i.kind}:${i.what}`}>{`${i.what} (${i.kind.replace(/-/g, ' ')})${i.count > 1 ? ` ×${i.count}` : ''}: ${i.detail}`}</Text>
+              <Text key={`${i.kind}:${i.what}`}>{reportLine(i)}</Text>
             ))
           : null}
       </Stack>
