@@ -1,6 +1,8 @@
 /**
  * "Your exports" (`export/jobs`, issue 23) on the seed site: Confluence requests and points (none:
  * it reads the job index in KVS), and KVS operations, with the caller's jobs among other users'.
+ * And the global page's space list (`export/spaces`): requests and points on the seed site and on
+ * a site with 1,200 more spaces, with and without a search.
  */
 import { SEED } from '../sandbox/confluence/seed';
 import { startSandbox } from '../sandbox/harness';
@@ -32,6 +34,25 @@ export async function benchJobs(): Promise<Array<Record<string, unknown>>> {
         kvsOps: sb.platform.kvs.ops.length - ops,
         ms: Math.round(performance.now() - t),
       });
+    }
+    // The global page's space list (export/spaces): the seed site, then 1,200 more spaces (past one answer's 1,000).
+    for (const extra of [0, 1200]) {
+      for (let i = 0; i < extra; i++) sb.confluence.site.addSpace({ id: String(800000 + i), key: `B${i}`, name: `Bench ${i}`, authorId: SEED.users.alice });
+      for (const query of [undefined, 'bench 11']) {
+        sb.confluence.resetRequests();
+        const t = performance.now();
+        const answer = await sb.invoke<{ ok: boolean; data?: { spaces: unknown[]; more: boolean } }>('export/spaces', { accountId: SEED.users.alice, payload: query ? { query } : {} });
+        lines.push({
+          bench: 'spaces',
+          spacesOnSite: sb.confluence.site.spaces.size,
+          query: query ?? null,
+          listed: answer.data?.spaces.length ?? 0,
+          more: answer.data?.more ?? null,
+          requests: sb.confluence.requests.length,
+          points: pointsOf(sb.confluence.requests),
+          ms: Math.round(performance.now() - t),
+        });
+      }
     }
     return lines;
   } finally {

@@ -71,6 +71,7 @@ export const api = {
   exportAttach: (p: PayloadOf<'export/attach'>) => call('export/attach', p),
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
   spaceStart: (p: PayloadOf<'export/space/start'>) => call('export/space/start', p),
+  exportSpaces: (p: PayloadOf<'export/spaces'>) => call('export/spaces', p),
   exportJobs: () => call('export/jobs', {}),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeChanges: (p: PayloadOf<'export/tree/changes'>) => call('export/tree/changes', p),

@@ -104,6 +104,13 @@ export function App() {
     loadActivity();
   }, [onPage, loadPage, loadActivity]);
 
+  // The global page's spaces, to choose one to export.
+  const loadSpaces = useCallback(() => void run('spaces', () => api.exportSpaces(current.current.spaceQuery.trim() ? { query: current.current.spaceQuery.trim() } : {}), false), [run]);
+  useEffect(() => {
+    if (mode === 'global') loadSpaces();
+  }, [mode, loadSpaces]);
+  const onSpaces = { onSpaceQuery: (text: string) => dispatch({ type: 'spaceQuery', text }), onSpaceSearch: loadSpaces };
+
   // "Your exports": on every panel and on the global page, so one opened again finds its jobs.
   useEffect(() => {
     if (mode) loadJobs();
@@ -297,15 +304,20 @@ export function App() {
   const now = Date.now();
   if (!mode) return <Loading label="Opening Content Toolkit…" />;
   if (mode === 'global') {
-    // The global page has no page in its context: only the lookup by URL or id works here.
+    // The global page has no page in its context: a space to export (first: the main thing to do
+    // here), the user's exports, and the database lookup by URL or id.
     return (
-      <Stack space="space.200" testId="database-inspector">
-        <Heading size="medium">Database inspector</Heading>
-        <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
-        <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
-        <Heading size="medium">Export a space</Heading>
-        <SpaceExport state={state} on={onExport} />
+      <Stack space="space.300" testId="database-inspector">
+        <Stack space="space.200">
+          <Heading size="medium">Export a space</Heading>
+          <SpaceExport state={state} on={onExport} find={onSpaces} />
+        </Stack>
         <JobsList state={state} on={onJobs} now={now} />
+        <Stack space="space.200">
+          <Heading size="medium">Database inspector</Heading>
+          <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
+          <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
+        </Stack>
       </Stack>
     );
   }

@@ -8,7 +8,7 @@ import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, 
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
 import { REPORT_DETAILS, type ReportSummaryItem } from '../shared/export';
-import type { ExportAttachResult, ExportJob, ExportJobs, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
+import type { ExportAttachResult, ExportJob, ExportJobs, SpaceList, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
@@ -46,6 +46,7 @@ export interface SlotData {
   treeStatus: TreeStatus;
   treeCancel: TreeStatus;
   jobs: ExportJobs;
+  spaces: SpaceList;
   comments: CommentsResult;
   commentsExport: CommentsExport;
   databases: DatabaseList;
@@ -96,6 +97,8 @@ export interface State {
   treeSpace: boolean;
   /** Global page: the key of the space to export. */
   spaceKey: string;
+  /** Global page: what to look for among the spaces (sites with more than one answer's worth). */
+  spaceQuery: string;
   /** Target preset of a Markdown tree export (absent: GFM). */
   treePreset?: ExportPreset;
   /** Export everything again instead of building on the earlier export (incremental is the default). */
@@ -122,6 +125,7 @@ export const initialState: State = {
   treeSpace: false,
   treeFull: false,
   spaceKey: '',
+  spaceQuery: '',
   dismissed: [],
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
@@ -143,6 +147,7 @@ export type Action =
   | { type: 'treeSpace'; on: boolean }
   | { type: 'treeFull'; on: boolean }
   | { type: 'spaceKey'; text: string }
+  | { type: 'spaceQuery'; text: string }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
   | { type: 'fold'; threadId: string }
@@ -187,11 +192,14 @@ export function reducer(state: State, action: Action): State {
     case 'treePreset':
       return { ...state, treePreset: action.preset };
     case 'treeSpace':
-      return { ...state, treeSpace: action.on };
+      // Offered beside "this page and its children" on a space's homepage: choosing it is choosing a zip.
+      return { ...state, treeSpace: action.on, ...(action.on ? { tree: true } : {}) };
     case 'treeFull':
       return { ...state, treeFull: action.on };
     case 'spaceKey':
       return { ...state, spaceKey: action.text };
+    case 'spaceQuery':
+      return { ...state, spaceQuery: action.text };
     case 'toggleReport':
       return { ...state, reportOpen: !state.reportOpen };
     case 'commentForm':

@@ -25,6 +25,8 @@ import type {
   ExportPagePayload,
   ExportPageResult,
   SpaceExportPayload,
+  SpaceList,
+  SpaceListPayload,
   TreeDownloadPayload,
   TreeDownloadResult,
   TreeExportPayload,
@@ -47,6 +49,8 @@ export interface Api {
   'export/attach': Call<ExportAttachPayload, ExportAttachResult>;
   'export/tree/start': Call<TreeExportPayload, TreeStartResult>;
   'export/space/start': Call<SpaceExportPayload, TreeStartResult>;
+  /** The spaces the caller can see, to choose one to export (the global page). */
+  'export/spaces': Call<SpaceListPayload, SpaceList>;
   /** The caller's own tree and space exports, newest first ("Your exports"). */
   'export/jobs': Call<Record<string, never>, ExportJobs>;
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
@@ -76,6 +80,7 @@ export const API_KEYS = [
   'export/attach',
   'export/tree/start',
   'export/space/start',
+  'export/spaces',
   'export/jobs',
   'export/tree/status',
   'export/tree/cancel',

@@ -236,3 +236,22 @@ export function reportLine(item: ReportSummaryItem): string {
   const more = item.count > details.length && details.length > 1 ? `; and ${item.count - details.length} more` : '';
   return `${head}, ${item.count} items: ${details.join('; ')}${more}`;
 }
+
+/** `export/spaces` payload: narrow by part of a space's name or key (case-insensitive). */
+export interface SpaceListPayload {
+  query?: string;
+}
+
+/** A space the caller can see, to pick for a whole-space export. */
+export interface SpaceChoice {
+  id: string;
+  key: string;
+  name: string;
+}
+
+export interface SpaceList {
+  /** Sorted by name. */
+  spaces: SpaceChoice[];
+  /** True when the site has more spaces than were read: search by name to reach the others. */
+  more: boolean;
+}

@@ -141,7 +141,8 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(gone).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
-  test('export/space/start: the whole space, blog posts included, read by the consumer as Alice', async () => {
+  test('export/spaces and export/space/start: the whole space, blog posts included, read by the consumer as Alice', async () => {
+    expect((await call('export/spaces', { query: 'demo' }, home)).spaces.map((s) => s.key)).toEqual([SEED.space.key]);
     const started = await call('export/space/start', { format: 'md' }, home);
     await app.drain();
     expect((await call('export/tree/status', { jobId: started.jobId }, home)).phase).toBe('done');

@@ -1,7 +1,7 @@
 /** Export: format and options, preview, download, attach to the page, and whole-tree exports. */
 import React from 'react';
 import {
-  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
+  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Form, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
 import { reportLine, YOUR_EXPORTS, type ExportFormat, type ExportJob, type ExportOptions, type ExportPreset, type ReportSummaryItem } from '../../shared/export';
 import { changesLine, jobRunning, otherJobs, relativeTime, summarizeReport, treeProgress, type State } from '../state';
@@ -83,8 +83,12 @@ export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
           onChange={(e) => on.onOptions({ anchors: !!e.target.checked })} />
         <Checkbox testId="opt-attachments" label="Attachments" isChecked={o.attachments}
           onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
-        <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree} isDisabled={!canTree}
+        <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree && !(canSpace && state.treeSpace)} isDisabled={!canTree || (canSpace && state.treeSpace)}
           onChange={(e) => on.onTree(!!e.target.checked)} />
+        {canSpace ? (
+          <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={jobRunning(state.job)}
+            onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
+        ) : null}
       </Stack>
       {freshness ? (
         <Text testId="freshness" color={freshness.stale ? 'color.text.warning' : 'color.text.subtle'}>{freshness.text}</Text>
@@ -139,15 +143,45 @@ function PageExport({ state, on }: { state: State; on: ExportHandlers }) {
   );
 }
 
-/** The global page: a space by key, Markdown with a target, as a private zip. */
-export function SpaceExport({ state, on }: { state: State; on: ExportHandlers }) {
+/** The global page's space finder: the spaces the user can see (export/spaces), searchable. */
+export interface SpaceHandlers {
+  onSpaceQuery: (text: string) => void;
+  onSpaceSearch: () => void;
+}
+
+/** The global page: a space chosen from those the user can see (or by key), Markdown with a target, as a private zip. */
+export function SpaceExport({ state, on, find }: { state: State; on: ExportHandlers; find: SpaceHandlers }) {
+  const list = state.requests.spaces;
+  const options = (list?.data?.spaces ?? []).map((s) => ({ label: `${s.name} (${s.key})`, value: s.key }));
+  const chosen = options.find((o) => o.value === state.spaceKey) ?? null;
   return (
     <Stack space="space.100" testId="space-export">
-      <Label labelFor="space-key">Space key</Label>
+      <Label labelFor="space-select">Space</Label>
+      <Select id="space-select" testId="space-select" options={options} value={chosen} isSearchable isLoading={!!list?.pending}
+        placeholder={list?.pending ? 'Reading your spaces…' : 'Type to filter your spaces'}
+        onChange={(v: { value: string } | null) => on.onSpaceKey(v?.value ?? '')} />
+      {list?.data && !list.pending ? <Text testId="space-count" color="color.text.subtle">{spaceCount(list.data.spaces.length, list.data.more, state.spaceQuery)}</Text> : null}
+      {list?.error ? <ErrorBox error={list.error} onRetry={find.onSpaceSearch} title="Could not list your spaces" testId="spaces-error" /> : null}
+      {list?.data?.more || state.spaceQuery ? (
+        // A Form, so Enter in the field searches (UI Kit's Textfield has no key events).
+        <Form onSubmit={find.onSpaceSearch}>
+          <Inline space="space.100" alignBlock="end">
+            <Textfield id="space-search" testId="space-search" value={state.spaceQuery} placeholder="Part of a space's name or key"
+              onChange={(e) => find.onSpaceQuery(String(e.target.value ?? ''))} />
+            <Button type="submit" testId="space-find" isDisabled={!!list?.pending}>Search all spaces</Button>
+          </Inline>
+        </Form>
+      ) : null}
+      <Label labelFor="space-key">Or its key</Label>
       <Textfield id="space-key" testId="space-key" value={state.spaceKey} placeholder="DOCS" onChange={(e) => on.onSpaceKey(String(e.target.value ?? ''))} />
       <TreeExport state={state} on={on} global />
     </Stack>
   );
+}
+
+function spaceCount(n: number, more: boolean, query: string): string {
+  const what = query ? `${n} space${n === 1 ? '' : 's'} match "${query}"` : `${n} space${n === 1 ? '' : 's'} you can see`;
+  return more ? `${what}, and more: search to find the others.` : `${what}.`;
 }
 
 function TreeExport({ state, on, canSpace = false, global = false }: { state: State; on: ExportHandlers; canSpace?: boolean; global?: boolean }) {
@@ -169,10 +203,6 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
             value={PRESETS.find((p) => p.value === (state.treePreset ?? 'gfm')) ?? PRESETS[0]}
             onChange={(v: { value: ExportPreset } | null) => v && on.onTreePreset(v.value)} />
         </Stack>
-      ) : null}
-      {canSpace ? (
-        <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={running}
-          onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
       ) : null}
       {!space ? (
         <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
