@@ -303,7 +303,12 @@ const WAITING: Record<TreeWaitReason, string> = {
 };
 
 export function treeProgress(status: TreeStatus): { value: number; label: string } {
-  const value = status.total > 0 ? Math.min(1, status.done / status.total) : status.phase === 'done' ? 1 : 0;
+  // Pages left out or missing are settled too: the bar is full when the job is, and the sentence
+  // counts each kind apart (issue 23 part 8: "Done: 10 of 12" beside a full export was a contradiction).
+  const withheld = status.withheld ?? 0;
+  const missing = status.missing ?? 0;
+  const settled = status.done + withheld + missing;
+  const value = status.total > 0 ? Math.min(1, settled / status.total) : status.phase === 'done' ? 1 : 0;
   const phase: Record<TreeStatus['phase'], string> = {
     queued: 'Waiting to start',
     converting: 'Converting pages',
@@ -314,7 +319,17 @@ export function treeProgress(status: TreeStatus): { value: number; label: string
     failed: 'Failed',
     cancelled: 'Cancelled',
   };
-  return { value, label: `${phase[status.phase]}: ${status.done} of ${status.total} pages` };
+  const apart = [
+    withheld ? `${plural(withheld, 'page')} left out: not every viewer of this page can read ${withheld === 1 ? 'it' : 'them'}` : '',
+    missing ? `${plural(missing, 'page')} could not be exported (see the report)` : '',
+  ].filter(Boolean);
+  const head = `${phase[status.phase]}: ${status.done} of ${plural(status.total, 'page')}${apart.length ? ' exported' : ''}`;
+  return { value, label: apart.length ? `${head}; ${apart.join('; ')}.` : head };
+}
+
+/** "1 page", "2 pages". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The slice of `items` on page `page` (clamped), and how many pages there are. */

@@ -376,6 +376,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     done: ckpt.done,
     total: job.total,
     skipped: ckpt.skipped,
+    ...(ckpt.withheld ? { withheld: ckpt.withheld } : {}),
+    ...(ckpt.missing ? { missing: ckpt.missing } : {}),
     report: summary,
     invocations: ckpt.invocations,
     updatedAt: deps.now().toISOString(),
@@ -435,7 +437,9 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
-      ckpt.skipped += batch.length - chunk.pages.length;
+      // Counted apart, so done + withheld + missing adds up to the pages planned (issue 23 part 8).
+      ckpt.withheld = (ckpt.withheld ?? 0) + batch.length - wanted.length;
+      ckpt.missing = (ckpt.missing ?? 0) + wanted.length - chunk.pages.length;
       ckpt.failures = 0;
       summary = mergeSummary(summary, chunk.report);
       await kv.set(keys.ckpt(jobId), ckpt);

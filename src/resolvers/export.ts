@@ -253,7 +253,7 @@ export function registerExportResolvers(resolver: Resolver): void {
     const opts = options(rest);
     try {
       const listUntil = deadlineWithin(LISTING_BUDGET_MS);
-      const inc = attach === true ? { reason: 'an export attached to the page is always complete' } : await incremental(mode, { root: { type: 'page', id: ref.id }, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
+      const inc = attach === true ? { reason: 'an export attached to the page is always made afresh' } : await incremental(mode, { root: { type: 'page', id: ref.id }, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
       if (started(inc)) return inc;
       const reason = mode !== 'full' ? inc.reason : undefined;
       const full = await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, attach: attach === true, listUntil, ...(reason && reason !== NO_BASE ? { fullBecause: reason } : {}) });

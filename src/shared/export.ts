@@ -142,9 +142,16 @@ export const REPORT_DETAILS = 5;
 export interface TreeStatus {
   jobId: string;
   phase: TreePhase;
+  /** Pages exported so far. */
   done: number;
+  /** Pages to export; done + withheld + missing reach it when the job ends. */
   total: number;
+  /** Items in the tree that are not pages (folders, databases, whiteboards): never counted in `total`. */
   skipped: number;
+  /** Attached zips: pages left out because not every viewer of the page may read them (counted, unnamed). */
+  withheld?: number;
+  /** Pages that could not be exported: deleted, moved or restricted since the listing, or a body that cannot be read (each in the report). */
+  missing?: number;
   report: ReportSummaryItem[];
   /** Set when done and attached: the zip attached to the root page. */
   attachment?: { id: string; fileName: string; downloadLink?: string; bytes: number };

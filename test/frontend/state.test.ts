@@ -95,6 +95,17 @@ describe('export', () => {
     expect(jobRunning({ status: waiting } as never)).toBe(true);
   });
 
+  it('counts exported, left-out and missing pages apart, and fills the bar when the job is done (issue 23 part 8)', () => {
+    const base = { jobId: 'j', report: [], invocations: 1, updatedAt: '' };
+    const attached = treeProgress({ ...base, phase: 'done', done: 10, total: 12, skipped: 4, withheld: 2 });
+    expect(attached.value).toBe(1);
+    expect(attached.label).toBe('Done: 10 of 12 pages exported; 2 pages left out: not every viewer of this page can read them.');
+    const gone = treeProgress({ ...base, phase: 'converting', done: 3, total: 12, skipped: 0, missing: 1 });
+    expect(gone.value).toBeCloseTo(4 / 12);
+    expect(gone.label).toBe('Converting pages: 3 of 12 pages exported; 1 page could not be exported (see the report).');
+    expect(treeProgress({ ...base, phase: 'done', done: 1, total: 1, skipped: 0 }).label).toBe('Done: 1 of 1 page');
+  });
+
   it('groups the fidelity report, most frequent first', () => {
     const groups = summarizeReport([
       { kind: 'unsupported-macro', what: 'mystery', detail: 'a' },

@@ -224,14 +224,14 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
       </Inline>
       {start?.pending ? <Loading label="Listing the pages…" /> : null}
       {began?.mode === 'incremental' ? <Text testId="tree-mode">Building on your earlier export: only what changed is fetched.</Text> : null}
-      {began?.mode === 'full' && began.reason && !/no earlier export/.test(began.reason) ? <Text testId="tree-mode">{`Exporting every page: ${began.reason}.`}</Text> : null}
+      {began?.mode === 'full' && began.reason && !/no earlier export/.test(began.reason) ? <Text testId="tree-mode">{`Not building on an earlier export: ${began.reason}.`}</Text> : null}
       {start?.error ? <ErrorBox error={start.error} onRetry={on.onTreeStart} title="Could not start the export" testId="tree-error" /> : null}
       {cancel?.error ? <ErrorBox error={cancel.error} onRetry={on.onTreeCancel} title="Could not cancel" /> : null}
       {job && progress ? (
         <Stack space="space.100" testId="tree-job">
           <ProgressBar testId="tree-progress" value={progress.value} ariaLabel={progress.label} appearance={job.status.phase === 'done' ? 'success' : 'default'} />
           <Text testId="tree-label">{progress.label}</Text>
-          {job.status.skipped > 0 ? <Text>{`${job.status.skipped} items are not pages (folders, databases, whiteboards) and are listed in the report.`}</Text> : null}
+          {job.status.skipped > 0 ? <Text testId="tree-not-pages">{`${job.status.skipped === 1 ? '1 item is not a page' : `${job.status.skipped} items are not pages`} (folders, databases, whiteboards): ${job.status.skipped === 1 ? 'it is' : 'they are'} listed in the report, and ${job.status.skipped === 1 ? 'its' : 'their'} child pages are exported.`}</Text> : null}
           {poll?.error && running ? <Text color="color.text.warning">{`Could not read the progress (${poll.error.message}); trying again.`}</Text> : null}
           {job.status.phase === 'done' && job.status.attachment ? (
             <SectionMessage appearance="success" title="The zip is attached to this page" testId="tree-done">
