@@ -7,7 +7,7 @@ import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, us
 import { showFlag } from '@forge/bridge';
 import type { ExportPreset, TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
-import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
+import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, tabsFor, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
@@ -122,8 +122,10 @@ export function App() {
     const r = current.current.requests;
     if (state.tab === 'comments' && !r.comments) loadComments();
     if (state.tab === 'databases' && !r.databases) loadDatabases();
-    if (state.tab === 'activity' && !r.autoexport) loadAuto();
-  }, [onPage, state.tab, loadComments, loadDatabases, loadAuto]);
+    // Auto-export keeps a copy of pages only: a blog post's tab says so instead of asking.
+    const blog = context?.extension?.content?.type === 'blogpost' || r.page?.data?.type === 'blogpost';
+    if (state.tab === 'activity' && !r.autoexport && !blog) loadAuto();
+  }, [onPage, state.tab, loadComments, loadDatabases, loadAuto, state.requests.page?.data?.type]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Poll the tree job until it ends; every answer (or failure) schedules the next look.
   const job = state.job;
@@ -322,28 +324,29 @@ export function App() {
     );
   }
   const isBlog = context?.extension?.content?.type === 'blogpost' || state.requests.page?.data?.type === 'blogpost';
-  const tabIndex = TABS.indexOf(state.tab);
+  const tabs = tabsFor(isBlog ? 'blogpost' : 'page');
+  const tabIndex = Math.max(0, tabs.indexOf(state.tab));
   return (
     <Stack space="space.200">
       <Header page={state.requests.page} onRetry={loadPage} />
-      <Tabs id="content-toolkit-tabs" selected={tabIndex} onChange={(i: number) => dispatch({ type: 'tab', tab: TABS[i] ?? 'export' })}>
+      <Tabs id="content-toolkit-tabs" selected={tabIndex} onChange={(i: number) => dispatch({ type: 'tab', tab: tabs[i] ?? 'export' })}>
         <TabList>
           <Tab>Export</Tab>
           <Tab>Comments</Tab>
-          <Tab>Databases</Tab>
+          {isBlog ? null : <Tab>Databases</Tab>}
           <Tab>Activity</Tab>
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
             <Stack space="space.300">
-              <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+              <ExportTab state={state} canTree={!isBlog} treeWhyNot={isBlog ? 'A blog post has no child pages, so it is exported on its own.' : undefined} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
               <JobsList state={state} on={onJobs} now={now} />
             </Stack>
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>
-        <TabPanel testId="panel-databases">{state.tab === 'databases' ? <DatabasesTab state={state} now={now} on={onDatabases} /> : null}</TabPanel>
-        <TabPanel testId="panel-activity">{state.tab === 'activity' ? <ActivityTab state={state} now={now} on={onActivity} /> : null}</TabPanel>
+        {isBlog ? null : <TabPanel testId="panel-databases">{state.tab === 'databases' ? <DatabasesTab state={state} now={now} on={onDatabases} /> : null}</TabPanel>}
+        <TabPanel testId="panel-activity">{state.tab === 'activity' ? <ActivityTab state={state} now={now} on={onActivity} pagesOnly={isBlog} /> : null}</TabPanel>
       </Tabs>
     </Stack>
   );

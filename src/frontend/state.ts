@@ -14,6 +14,11 @@ import type { PageInfo } from '../shared/page';
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
 export type Tab = (typeof TABS)[number];
 
+/** The tabs shown: a blog post has no child databases (databases sit in the page tree), so no Databases tab. */
+export function tabsFor(contentType: 'page' | 'blogpost'): readonly Tab[] {
+  return contentType === 'blogpost' ? TABS.filter((t) => t !== 'databases') : TABS;
+}
+
 /**
  * Where the app was opened: the byline panel, the ••• "Export page tree…" action (a larger modal), or
  * the global "Database inspector" page, which has no page in its context. `undefined` until the

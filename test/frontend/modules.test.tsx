@@ -7,7 +7,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { initialState, modeFor, reducer } from '../../src/frontend/state';
-import { blobText, by, byTestId, has, mount, one } from './helpers';
+import { blobText, by, byTestId, has, mount, one, openTab } from './helpers';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -131,4 +131,17 @@ describe('confluence:globalPage "Database inspector"', () => {
     expect(bob.text(box)).toMatch(/permission/i);
     await bob.idle();
   });
+});
+
+it('a blog post: no Databases tab, no auto-export error, and the greyed tree box says why (issue 23)', async () => {
+  const host = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.blog, type: 'blogpost' } });
+  expect(host.find(by.type('Tab')).map((t) => host.text(t))).toEqual(['Export', 'Comments', 'Activity']);
+  expect(byTestId(host, 'opt-tree').props.isDisabled).toBe(true);
+  expect(host.text(byTestId(host, 'tree-why-not'))).toMatch(/blog post has no child pages/);
+  await openTab(host, 2);
+  await host.waitFor((h) => has(h, 'auto-pages-only'));
+  await host.idle();
+  expect(has(host, 'auto-error')).toBe(false);
+  expect(host.invoked).not.toContain('autoexport/get');
+  expect(has(host, 'activity-reload')).toBe(true);
 });

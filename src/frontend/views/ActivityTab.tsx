@@ -24,11 +24,13 @@ export interface ActivityHandlers {
   onPage: (page: number) => void;
 }
 
-export function ActivityTab({ state, now, on }: { state: State; now: number; on: ActivityHandlers }) {
+export function ActivityTab({ state, now, on, pagesOnly = false }: { state: State; now: number; on: ActivityHandlers; pagesOnly?: boolean }) {
   const list = state.requests.activity;
   return (
     <Stack space="space.300">
-      <AutoExport state={state} now={now} on={on} />
+      {pagesOnly
+        ? <Text testId="auto-pages-only" color="color.text.subtle">Auto-export keeps a copy attached to pages; it is not offered for blog posts.</Text>
+        : <AutoExport state={state} now={now} on={on} />}
       <Stack space="space.100">
         <Inline spread="space-between" alignBlock="center">
           <Text weight="bold">Recent activity</Text>

@@ -54,9 +54,11 @@ export interface JobsHandlers {
   onJobDismiss: (jobId: string) => void;
 }
 
-export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
+export function ExportTab({ state, canTree, treeWhyNot, canSpace = false, freshness, on }: {
   state: State;
   canTree: boolean;
+  /** Why the tree export is greyed out, said under it. */
+  treeWhyNot?: string;
   /** On the space's homepage: the tree export may cover the whole space. */
   canSpace?: boolean;
   freshness?: { text: string; stale: boolean };
@@ -85,6 +87,7 @@ export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
           onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
         <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree && !(canSpace && state.treeSpace)} isDisabled={!canTree || (canSpace && state.treeSpace)}
           onChange={(e) => on.onTree(!!e.target.checked)} />
+        {!canTree && treeWhyNot ? <Text testId="tree-why-not" size="small" color="color.text.subtle">{treeWhyNot}</Text> : null}
         {canSpace ? (
           <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={jobRunning(state.job)}
             onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
