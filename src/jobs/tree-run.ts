@@ -625,6 +625,8 @@ async function convertBatch(
   const storage = options.format === 'storage';
   const wanted = new Set(batch.map((n) => n.id));
   const fetched = new Map<string, Page>();
+  // Titles of the exported pages: a link whose text is its old Confluence URL shows the title instead.
+  const titles = new Map(look.nodes.map((n) => [n.id, n.title]));
   const format = storage ? 'storage' : 'atlas_doc_format';
   // A space export's blog posts come from their own bulk route (they sit together at the end of the
   // tree order, so a batch rarely needs both).
@@ -701,7 +703,7 @@ async function convertBatch(
         const links = new Set<string>();
         // Links to headings and attachments are resolved against the output (../export/refs).
         const refs = options.format === 'md' || options.format === 'html' ? { self: page.id, attachments: options.attachments } : {};
-        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), ...refs });
+        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), titleOf: (id) => titles.get(id), ...refs });
         const shape = storage ? undefined : look.page({ id: page.id, title: node.title, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,

@@ -1,4 +1,5 @@
 import { createLinkRewriter, pageIdFromHref, relativeHref } from '../../src/export/links';
+import { adfToMarkdown } from '../../src/export/markdown';
 import { assertSafeEntry } from '../../src/export/bundle';
 import { planTree } from '../../src/export/tree/plan';
 import { chunkByBytes, VALUE_BUDGET } from '../../src/jobs/tree-store';
@@ -107,5 +108,23 @@ describe('link rewriting with a lone surrogate in a title', () => {
     expect(() => decodeURIComponent(href!)).not.toThrow();
     // Even a path that did not come through safeSegment is encoded, not thrown on.
     expect(relativeHref('a/index.md', 'a/b\uD800/index.md')).toBe('b%EF%BF%BD/index.md');
+  });
+});
+
+describe('a link whose text is its old Confluence URL (issue 23)', () => {
+  const site = 'https://example.atlassian.net';
+  const guideUrl = `${site}/wiki/spaces/DEMO/pages/65600/User+Guide`;
+  const rewrite = createLinkRewriter({ from: 'Home/index.md', fileOf: (id) => (id === '65600' ? 'Home/Guide/index.md' : undefined), siteUrl: site, titleOf: (id) => (id === '65600' ? 'User Guide' : undefined) });
+  const para = (...content: unknown[]) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content }] });
+  const link = (text: string, href: string) => ({ type: 'text', text, marks: [{ type: 'link', attrs: { href } }] });
+
+  it("shows the exported page's title instead of the URL, and keeps any other text", () => {
+    const pasted = adfToMarkdown(para(link(guideUrl, guideUrl)), { linkRewrite: rewrite, verify: false }).markdown;
+    expect(pasted.trim()).toBe('[User Guide](Guide/index.md)');
+    const named = adfToMarkdown(para(link('the guide', guideUrl)), { linkRewrite: rewrite, verify: false }).markdown;
+    expect(named.trim()).toBe('[the guide](Guide/index.md)');
+    // Not exported: the link stays absolute, with its text.
+    const other = `${site}/wiki/spaces/DEMO/pages/99/Other`;
+    expect(adfToMarkdown(para(link(other, other)), { linkRewrite: rewrite, verify: false }).markdown).toContain(`<${other}>`);
   });
 });
