@@ -142,7 +142,7 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
     const scopeCount = await countScope(deps.client, { root: { type: 'page', id: root.id } });
     return storeJob(deps, input, jobId, plan, {
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
-      fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
+      fileName: fileName(`${title} (tree, ${zipKind(input.options)})`, 'zip'),
       baseUrl: root._links?.base,
       ...(unlisted.length > 0 ? { unlisted } : {}),
       ...(unlistedMore > 0 ? { unlistedMore } : {}),
@@ -179,7 +179,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     const hidden = all === undefined ? 0 : all - pages.length - posts.length;
     return storeJob(deps, { ...input, attach: false }, jobId, plan, {
       root: { id: space.id, type: 'space', title, version: 0 },
-      fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
+      fileName: fileName(`${title} (space, ${zipKind(input.options)})`, 'zip'),
       baseUrl: space._links?.base,
       ...(hidden > 0 ? { unreadable: hidden } : {}),
       ...(input.startedOn ? { startedOn: input.startedOn } : {}),
@@ -607,6 +607,11 @@ function mergeSummary(summary: TreeStatus['report'], entries: readonly ReportEnt
     } else out.push(a);
   }
   return out.sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.what.localeCompare(b.what));
+}
+
+/** What a zip's name says it holds: the format, or the preset a Markdown export was shaped for (each preset its own name). */
+export function zipKind(options: ExportOptions): string {
+  return options.format === 'md' && options.preset && options.preset !== 'gfm' ? options.preset : options.format;
 }
 
 /** Fetches one batch in bulk and converts it. Pages missing from the answer are reported, not retried. */

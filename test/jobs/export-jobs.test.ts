@@ -42,7 +42,9 @@ it("lists the caller's own tree and space exports, newest first, with their prog
   await sb.platform.drain();
   const done = await jobs(alice, { content: guide, space: SEED.space });
   expect(done.map((j) => j.status.phase)).toEqual(['done', 'done']);
-  expect(done[1]?.status.download?.fileName).toMatch(/\.zip$/);
+  // Each preset names its zip (issue 23 part 10: every preset gave the same name).
+  expect(done[1]?.status.download?.fileName).toBe('User Guide (tree, obsidian).zip');
+  expect(done[0]?.status.download?.fileName).toBe('Operations (space, html).zip');
   expect(done[1]?.status.done).toBe(tree.total);
   // The report is read with export/tree/status: the list stays small.
   expect(done.every((j) => j.status.report.length === 0)).toBe(true);
