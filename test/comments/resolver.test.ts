@@ -156,7 +156,7 @@ describe('comments/list on the seed site', () => {
 
   it('exports Markdown threads with quoted anchors, and JSON', async () => {
     const md = data(await sb.invoke<Envelope<CommentsExport>>('comments/export', { accountId: alice, content: rich, payload: { format: 'markdown', sort: 'position' } }));
-    expect(md.fileName).toBe(`comments-page-${SEED.pages.rich}.md`);
+    expect(md.fileName).toBe("Rich Page (comments).md");
     expect(md.content).toContain('# Comments on “Rich Page”');
     expect(md.content).toContain('> open remark');
     expect(md.content).toContain('now reads “revised wording”');
