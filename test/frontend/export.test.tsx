@@ -106,3 +106,13 @@ describe('Export tab, errors', () => {
     await host.idle();
   });
 });
+
+it('a box that does not apply to the format is greyed out and shown unticked, and comes back ticked (issue 23)', async () => {
+  const host = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.pages.rich, type: 'page' } });
+  expect(byTestId(host, 'opt-frontmatter').props.isChecked).toBe(true);
+  await host.change(byTestId(host, 'export-format'), { label: 'JSON', value: 'json' });
+  expect(byTestId(host, 'opt-frontmatter').props).toMatchObject({ isDisabled: true, isChecked: false });
+  expect(byTestId(host, 'opt-anchors').props).toMatchObject({ isDisabled: true, isChecked: false });
+  await host.change(byTestId(host, 'export-format'), { label: 'Markdown', value: 'md' });
+  expect(byTestId(host, 'opt-frontmatter').props).toMatchObject({ isDisabled: false, isChecked: true });
+});

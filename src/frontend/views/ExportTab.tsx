@@ -77,11 +77,11 @@ export function ExportTab({ state, canTree, treeWhyNot, canSpace = false, freshn
           value={format}
           onChange={(v: { value: ExportFormat } | null) => v && on.onOptions({ format: v.value })}
         />
-        <Checkbox testId="opt-frontmatter" label="YAML front matter (title, version, labels…)" isChecked={o.frontMatter} isDisabled={o.format !== 'md'}
+        <Checkbox testId="opt-frontmatter" label="YAML front matter (title, version, labels…)" isChecked={o.frontMatter && o.format === 'md'} isDisabled={o.format !== 'md'}
           onChange={(e) => on.onOptions({ frontMatter: !!e.target.checked })} />
         <Checkbox testId="opt-comments" label="Include comments" isChecked={o.comments}
           onChange={(e) => on.onOptions({ comments: !!e.target.checked })} />
-        <Checkbox testId="opt-anchors" label="Inline comments as footnotes on their highlighted text" isChecked={o.anchors} isDisabled={!o.comments}
+        <Checkbox testId="opt-anchors" label="Inline comments as footnotes on their highlighted text" isChecked={o.anchors && o.comments} isDisabled={!o.comments}
           onChange={(e) => on.onOptions({ anchors: !!e.target.checked })} />
         <Checkbox testId="opt-attachments" label="Attachments" isChecked={o.attachments}
           onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
