@@ -18,7 +18,9 @@ export type ReportKind =
   /** Content nested deeper than the converter's bound, kept as plain text. */
   | 'flattened'
   /** Source text the independent verifier did not find in the output. */
-  | 'content-missing';
+  | 'content-missing'
+  /** Not a loss: what the export did (an incremental export's counts, or why it ran in full). */
+  | 'note';
 
 export interface ReportEntry {
   kind: ReportKind;

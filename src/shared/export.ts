@@ -213,14 +213,14 @@ const WHAT: Record<string, string> = {
   embedCard: 'Embedded link', extension: 'Macro', bodiedExtension: 'Macro', inlineExtension: 'Inline macro',
   'excerpt-include': 'Excerpt include macro', code: 'Code macro', expand: 'Expand', nestedExpand: 'Expand', taskList: 'Task list',
   unsupportedBlock: 'Content Confluence could not show', unsupportedInline: 'Content Confluence could not show',
-  invalid: 'Malformed content', page: 'Page', attachment: 'Attachment', comment: 'Comment', heading: 'Heading link',
+  invalid: 'Malformed content', incremental: 'How it was exported', page: 'Page', attachment: 'Attachment', comment: 'Comment', heading: 'Heading link',
 };
 
 const KIND: Record<string, string> = {
   'unsupported-node': 'not supported', 'unsupported-mark': 'formatting not supported', 'unsupported-macro': 'macro not supported',
   approximated: 'approximated', 'dropped-mark': 'formatting left out', 'page-skipped': 'page left out',
   'attachment-missing': 'attachment missing', 'comment-skipped': 'comment left out', withheld: 'left out of the attached copy',
-  flattened: 'flattened', 'content-missing': 'missing from the output',
+  flattened: 'flattened', 'content-missing': 'missing from the output', note: 'note',
 };
 
 /** "Decision list" for `decisionList`; a macro by its name; another type split into words. */

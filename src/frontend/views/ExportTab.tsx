@@ -269,26 +269,36 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
 }
 
 /** The fidelity report: one line when nothing was lost, otherwise a summary that opens into details. */
-export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; open: boolean; onToggle: () => void }) {
+export function Report({ items: all, open, onToggle }: { items: ReportSummaryItem[]; open: boolean; onToggle: () => void }) {
+  // Notes say what the export did (built on an earlier one, or why not): not losses.
+  const notes = all.filter((i) => i.kind === 'note');
+  const items = all.filter((i) => i.kind !== 'note');
+  const said = notes.map((n) => <Text key={`note:${n.what}`} testId="report-note">{n.detail}</Text>);
   if (items.length === 0) {
     return (
-      <SectionMessage appearance="success" title="Nothing was approximated or skipped" testId="report-empty">
-        <Text>Every part of the page has an exact equivalent in this format.</Text>
-      </SectionMessage>
+      <Stack space="space.100">
+        {said}
+        <SectionMessage appearance="success" title="Nothing was approximated or skipped" testId="report-empty">
+          <Text>Every part of the page has an exact equivalent in this format.</Text>
+        </SectionMessage>
+      </Stack>
     );
   }
   const total = items.reduce((n, i) => n + i.count, 0);
   return (
-    <SectionMessage appearance="warning" title={`${total} thing${total === 1 ? ' was' : 's were'} approximated or skipped`} testId="report">
-      <Stack space="space.100">
-        <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
-        {open
-          ? items.map((i) => (
-              <Text key={`${i.kind}:${i.what}`}>{reportLine(i)}</Text>
-            ))
-          : null}
-      </Stack>
-    </SectionMessage>
+    <Stack space="space.100">
+      {said}
+      <SectionMessage appearance="warning" title={`${total} thing${total === 1 ? ' was' : 's were'} approximated or skipped`} testId="report">
+        <Stack space="space.100">
+          <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
+          {open
+            ? items.map((i) => (
+                <Text key={`${i.kind}:${i.what}`}>{reportLine(i)}</Text>
+              ))
+            : null}
+        </Stack>
+      </SectionMessage>
+    </Stack>
   );
 }
 
