@@ -609,6 +609,17 @@ function mergeSummary(summary: TreeStatus['report'], entries: readonly ReportEnt
   return out.sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.what.localeCompare(b.what));
 }
 
+/**
+ * The comments the app writes on the attachments it uploads: `export/attach` (src/resolvers/export.ts),
+ * auto-export (src/activity/autoexport.ts) and an attached tree zip (above, `comment:`).
+ */
+const OWN_EXPORT_COMMENT = /^(Export of version \d+ \(|Auto-export of page version \d+|Page tree export \()/;
+
+/** An attachment this app uploaded as an export (see OWN_EXPORT_COMMENT). */
+export function isOwnExport(a: Pick<Attachment, 'comment'>): boolean {
+  return typeof a.comment === 'string' && OWN_EXPORT_COMMENT.test(a.comment);
+}
+
 /** What a zip's name says it holds: the format, or the preset a Markdown export was shaped for (each preset its own name). */
 export function zipKind(options: ExportOptions): string {
   return options.format === 'md' && options.preset && options.preset !== 'gfm' ? options.preset : options.format;
@@ -694,6 +705,12 @@ async function convertBatch(
           const taken = new Set<string>();
           const local = new Map<string, string>();
           for (const a of attachments) {
+            // The app's own earlier exports of this page (or tree) are not the page's files: an
+            // export would otherwise pack the last export, and grow with each (issue 23 part 10).
+            if (isOwnExport(a)) {
+              report.push({ kind: 'note', what: 'attachment', pageId: page.id, detail: `"${a.title ?? a.id}" is an earlier export made by this app; it is not packed again.` });
+              continue;
+            }
             const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, safeSegment(a.title ?? a.id))}`;
             local.set(a.id, path);
             files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });

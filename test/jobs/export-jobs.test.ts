@@ -6,7 +6,9 @@
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
-import type { ExportJobs, TreeStartResult } from '../../src/shared/export';
+import { strFromU8, unzipSync } from 'fflate';
+import { downloadZip } from '../../sandbox/forge/download';
+import type { ExportJobs, TreeDownloadResult, TreeStartResult } from '../../src/shared/export';
 import { ok } from '../envelope';
 
 const alice = SEED.users.alice;
@@ -61,4 +63,17 @@ it("lists the caller's own tree and space exports, newest first, with their prog
   // Dismissed: no longer listed.
   ok(await sb.invoke<Envelope<unknown>>('export/tree/dismiss', { accountId: alice, payload: { jobId: space.jobId } }));
   expect((await jobs(alice)).map((j) => j.jobId)).toEqual([tree.jobId]);
+});
+
+it("a tree export with attachments does not pack the app's own earlier exports of its pages (issue 23 part 10)", async () => {
+  ok(await sb.invoke<Envelope<unknown>>('export/attach', { accountId: alice, content: guide, payload: { format: 'md' } }));
+  const started = ok(await sb.invoke<Envelope<TreeStartResult>>('export/tree/start', { accountId: alice, content: guide, payload: { format: 'md', attachments: true, mode: 'full' } }));
+  await sb.platform.drain();
+  const { zip } = await downloadZip((part) => sb.invoke<Envelope<TreeDownloadResult>>('export/tree/download', { accountId: alice, content: guide, payload: { jobId: started.jobId, part } }));
+  const names = Object.keys(unzipSync(zip));
+  expect(names.some((n) => n.endsWith('_attachments/User Guide.md'))).toBe(false);
+  // The page's own files are still packed.
+  expect(names).toContain('User Guide/Rich Page/_attachments/diagram.png');
+  const manifest = JSON.parse(strFromU8(unzipSync(zip)['manifest.json']!)) as { report: Array<{ kind: string; detail: string }> };
+  expect(manifest.report.some((e) => e.kind === 'note' && /"User Guide\.md" is an earlier export made by this app/.test(e.detail))).toBe(true);
 });
