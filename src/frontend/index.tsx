@@ -5,7 +5,8 @@
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, useProductContext } from '@forge/react';
 import { showFlag } from '@forge/bridge';
-import type { ExportPreset, TreeDownloadResult } from '../shared/export';
+import type { AutoExportSetting } from '../shared/activity';
+import type { ExportFormat, ExportPreset, TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
 import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, tabsFor, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
@@ -34,6 +35,8 @@ async function treeSlices(jobId: string): Promise<Array<Uint8Array<ArrayBuffer>>
   return out;
 }
 
+const FORMAT_NAMES: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', json: 'JSON', storage: 'storage (XHTML)' };
+
 function blob(content: string, mediaType: string): Blob {
   return new Blob([content], { type: mediaType });
 }
@@ -49,6 +52,8 @@ export function App() {
   const shownFilters = useRef(initialState.commentForm);
   // The last export format asked for, so a failed export can be retried as it was.
   const lastFormat = useRef<{ comments?: 'markdown' | 'csv' | 'json'; database?: 'json' | 'md' }>({});
+  // The last auto-export change asked for, so a failed save can be retried as it was.
+  const lastAuto = useRef<Partial<AutoExportSetting> | undefined>(undefined);
   // Read by callbacks made in earlier renders (timers, FileCard downloads) without going stale.
   const current = useRef<State>(state);
   current.current = state;
@@ -291,14 +296,27 @@ export function App() {
   const onActivity = {
     onReload: loadActivity,
     onReloadAuto: loadAuto,
-    onAuto: (enabled: boolean) => {
+    // Each change is saved at once and said in a flag (issue 23: the toggle gave no feedback).
+    onAuto: (enabled: boolean) => onActivity.onAutoSetting({ enabled }),
+    onAutoSetting: async (patch: Partial<AutoExportSetting>) => {
       const v = s.current.requests.autoexport?.data;
-      if (v) void run('autoexportSave', () => api.autoexportSet({ ...v.setting, enabled }));
+      if (!v) return;
+      lastAuto.current = patch;
+      const saved = await run('autoexportSave', () => api.autoexportSet({ ...v.setting, ...patch }));
+      if (saved) {
+        const format = FORMAT_NAMES[saved.setting.format];
+        showFlag({
+          id: `auto-${Date.now()}`,
+          type: 'success',
+          title: saved.setting.enabled ? 'Auto-export is on' : 'Auto-export is off',
+          description: saved.setting.enabled ? `A ${format} copy is attached to this page and updated on every change.` : 'The copy already attached stays; it is no longer updated.',
+          isAutoDismiss: true,
+        });
+      }
     },
     // A failed save leaves the stored setting as it was: retry the change the person asked for.
     onRetryAuto: () => {
-      const v = s.current.requests.autoexport?.data;
-      if (v) onActivity.onAuto(!v.setting.enabled);
+      if (lastAuto.current) void onActivity.onAutoSetting(lastAuto.current);
     },
     onPage: (page: number) => dispatch({ type: 'page', list: 'activity', page }),
   };

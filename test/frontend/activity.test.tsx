@@ -53,6 +53,17 @@ it('turns auto-export on for someone who can edit', async () => {
   // The setting is stored: a fresh read through the resolver agrees.
   const answer = (await sandbox.invoke('autoexport/get', { accountId: alice, content: { id: page, type: 'page' }, payload: {} })) as { ok: true; data: { setting: { enabled: boolean } } };
   expect(answer.data.setting.enabled).toBe(true);
+  // And says so (issue 23: the toggle gave no feedback).
+  await host.waitFor((h) => h.flags.some((f) => f.title === 'Auto-export is on' && /Markdown copy/.test(String(f.description))));
+});
+
+it('chooses the copy\'s format and front matter, as autoexport/set takes them', async () => {
+  await host.change(byTestId(host, 'auto-format'), { label: 'HTML', value: 'html' });
+  await host.waitFor((h) => h.flags.some((f) => /HTML copy/.test(String(f.description))));
+  await host.idle();
+  expect(byTestId(host, 'auto-frontmatter').props.isDisabled).toBe(true);
+  const answer = (await sandbox.invoke('autoexport/get', { accountId: alice, content: { id: page, type: 'page' }, payload: {} })) as { ok: true; data: { setting: { enabled: boolean; format: string } } };
+  expect(answer.data.setting).toMatchObject({ enabled: true, format: 'html' });
 });
 
 it('a failing read shows the error with a retry', async () => {
