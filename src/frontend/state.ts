@@ -424,3 +424,29 @@ export function relativeTime(iso: string | undefined, now: number): string {
   if (d < 30) return `${d} days ago`;
   return new Date(t).toISOString().slice(0, 10);
 }
+
+/**
+ * A database property's value in words when it is flat: a text, number or yes/no, or an object of
+ * such fields ("status: done · owner: Alice"). Undefined for nested values, which are shown as JSON.
+ */
+export function propertyText(json: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const flat = (v: unknown): string | undefined =>
+    v === null ? 'none' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  const one = flat(value);
+  if (one !== undefined) return one;
+  if (Array.isArray(value)) {
+    const items = value.map(flat);
+    return items.every((i) => i !== undefined) ? (items.length ? items.join(', ') : 'none') : undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const parts = Object.entries(value).map(([k, v]) => [k, flat(v)] as const);
+    return parts.length > 0 && parts.every(([, v]) => v !== undefined) ? parts.map(([k, v]) => `${k}: ${v}`).join(' · ') : undefined;
+  }
+  return undefined;
+}

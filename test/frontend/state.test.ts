@@ -2,7 +2,7 @@
 import type { TreeStatus } from '../../src/shared/export';
 import {
   commentsPayload, freshnessLine, hasFilters, initialState, isPending, jobRunning, paged, reducer, relativeTime,
-  summarizeReport, treeProgress, type Action, type State,
+  summarizeReport, treeProgress, propertyText, type Action, type State,
 } from '../../src/frontend/state';
 import type { PageInfo } from '../../src/shared/page';
 
@@ -199,5 +199,15 @@ describe('paging and dates', () => {
     expect(relativeTime('2024-06-01T00:00:00Z', now)).toBe('2024-06-01');
     expect(relativeTime(undefined, now)).toBe('date unknown');
     expect(relativeTime('not a date', now)).toBe('date unknown');
+  });
+});
+
+describe('database inspector wording (issue 23 part 10)', () => {
+  it('shows flat property values in words and leaves nested ones to JSON', () => {
+    expect(propertyText('"done"')).toBe('done');
+    expect(propertyText('{"status":"done","count":3,"archived":false}')).toBe('status: done · count: 3 · archived: no');
+    expect(propertyText('["a","b"]')).toBe('a, b');
+    expect(propertyText('{"nested":{"x":1}}')).toBeUndefined();
+    expect(propertyText('not json')).toBeUndefined();
   });
 });
