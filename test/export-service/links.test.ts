@@ -128,3 +128,17 @@ describe('a link whose text is its old Confluence URL (issue 23)', () => {
     expect(adfToMarkdown(para(link(other, other)), { linkRewrite: rewrite, verify: false }).markdown).toContain(`<${other}>`);
   });
 });
+
+describe('the child pages macro (issue 23 part 10)', () => {
+  const doc = { type: 'doc', version: 1, content: [{ type: 'extension', attrs: { extensionType: 'com.atlassian.confluence.macro.core', extensionKey: 'children' } }] };
+  it('lists the exported children, shows nothing for a leaf of a tree export, and a placeholder only when the tree is unknown', () => {
+    const withKids = adfToMarkdown(doc, { verify: false, children: () => [{ title: 'Child', href: 'Child/index.md' }] });
+    expect(withKids.markdown.trim()).toBe('- [Child](Child/index.md)');
+    const leaf = adfToMarkdown(doc, { verify: false, children: () => [] });
+    expect(leaf.markdown.trim()).toBe('');
+    expect(leaf.report).toEqual([]);
+    const alone = adfToMarkdown(doc, { verify: false });
+    expect(alone.markdown).toContain('Child pages');
+    expect(alone.report.map((e) => e.what)).toEqual(['children']);
+  });
+});
