@@ -30,6 +30,7 @@ import { toJsonBundle } from './json';
 import { EXPORT_CSS } from './stylesheet';
 import { fileName } from './names';
 import { reportFor, type ReportEntry } from './report';
+import { formatStorage } from './storage';
 
 export type { ExportFormat, ExportOptions } from '../shared/export';
 
@@ -259,7 +260,7 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
   const own = !ctx.linkRewrite && (options.format === 'md' || options.format === 'html') ? samePageLinks(page.id, title) : undefined;
 
   if (options.format === 'storage') {
-    text = page.body?.storage?.value ?? '';
+    text = formatStorage(page.body?.storage?.value ?? '');
   } else {
     const adf = parseAdf(page);
     const meta = pageMeta(data);
