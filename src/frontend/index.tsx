@@ -233,9 +233,12 @@ export function App() {
     onTreeReset: () => {
       // A finished zip the user clears is dismissed: it stops counting against their storage
       // (issue 21: a start is refused while too many undownloaded zips are kept). Best effort.
-      // A failed one too: "Your exports" lists it until it is dismissed.
+      // Any finished one: "Your exports" lists a job until it is dismissed, so Clear is that.
       const job = s.current.job;
-      if (job && (job.status.phase === 'failed' || (job.status.phase === 'done' && job.status.download))) void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+      if (job && !jobRunning(job)) {
+        void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+        dispatch({ type: 'dismissJob', jobId: job.jobId });
+      }
       dispatch({ type: 'clearJob' });
     },
     onToggleReport: () => dispatch({ type: 'toggleReport' }),

@@ -84,3 +84,20 @@ it('dismisses a finished export from the list', async () => {
   await fresh.idle();
   expect(fresh.find(by.testId('export-job')).length).toBe(before - 1);
 });
+
+it('Clear on a picked-up export dismisses it: it leaves the list, and a fresh panel opens without it', async () => {
+  await sandbox.invoke('export/tree/start', { accountId: SEED.users.alice, content: alice.content, payload: { format: 'html' } });
+  await sandbox.platform.drain();
+  const host = await mount(sandbox, alice);
+  await host.waitFor((h) => has(h, 'tree-download'));
+  await host.idle();
+  await host.click(byTestId(host, 'tree-reset'));
+  await host.idle();
+  expect(has(host, 'tree-job')).toBe(false);
+  // (Jobs of other tests may be listed; this one is not.)
+  expect(host.find(by.testId('export-job')).map((n) => host.text(n)).filter((t) => t.includes('"User Guide": page tree, HTML'))).toEqual([]);
+  const fresh = await mount(sandbox, alice);
+  await fresh.waitFor((h) => h.invoked.includes('export/jobs'));
+  await fresh.idle();
+  expect(has(fresh, 'tree-job')).toBe(false);
+});
