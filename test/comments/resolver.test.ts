@@ -7,6 +7,7 @@ import * as a from '../../sandbox/confluence/adf';
 import type { Envelope } from '../../src/shared/envelope';
 import type { CommentsExport, CommentsResult, CommentView } from '../../src/shared/comments';
 import { CSV_COLUMNS } from '../../src/comments/formats';
+import { withWarnings } from '../console';
 
 const C = SEED.comments;
 const M = SEED.markers;
@@ -150,7 +151,8 @@ describe('comments/list on the seed site', () => {
     const restricted = { id: SEED.pages.restricted, type: 'page' as const };
     const mine = data(await list(sb, {}, { content: restricted }));
     expect(mine.threads.map((t) => [t.id, t.replies.map((x) => x.id)])).toEqual([[C.restrictedRoot, [C.restrictedReply]]]);
-    const env = await list(sb, {}, { accountId: bob, content: restricted });
+    const { value: env, warnings } = await withWarnings(() => list(sb, {}, { accountId: bob, content: restricted }));
+    expect(warnings).toEqual(['[comments/list] Confluence 404 NOT_FOUND']);
     expect(env.ok ? 'ok' : env.error.code).toBe('NOT_FOUND');
   });
 

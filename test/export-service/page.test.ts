@@ -4,6 +4,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Envelope } from '../../src/shared/envelope';
 import type { ExportAttachResult, ExportPageResult } from '../../src/shared/export';
 import { ok } from '../envelope';
+import { withWarnings } from '../console';
 
 let sb: Sandbox;
 beforeAll(async () => {
@@ -172,7 +173,8 @@ describe('export/page', () => {
   });
 
   it('does not show Bob a page he cannot see', async () => {
-    const r = await page({ format: 'md' }, { id: SEED.pages.restricted, type: 'page' }, SEED.users.bob);
+    const { value: r, warnings } = await withWarnings(() => page({ format: 'md' }, { id: SEED.pages.restricted, type: 'page' }, SEED.users.bob));
+    expect(warnings).toEqual(['[export/page] Confluence 404 NOT_FOUND']);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('NOT_FOUND');
   });

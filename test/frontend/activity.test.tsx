@@ -3,6 +3,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { by, byTestId, has, mount, openTab, within } from './helpers';
+import { withWarnings } from '../console';
 
 let sandbox: Sandbox;
 let host: Host;
@@ -67,10 +68,15 @@ it('chooses the copy\'s format and front matter, as autoexport/set takes them', 
 });
 
 it('a failing read shows the error with a retry', async () => {
-  const bob = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
-  await openTab(bob, 3);
-  const box = await bob.waitFor((h) => h.find(by.testId('activity-error'))[0]);
-  expect(within(bob, box, by.testId('retry'))).toBeDefined();
-  await bob.waitFor((h) => has(h, 'auto-error'));
-  await bob.idle();
+  // Bob's refusals are logged by the app (one warning per call): asserted, not printed.
+  const { warnings } = await withWarnings(async () => {
+    const bob = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
+    await openTab(bob, 3);
+    const box = await bob.waitFor((h) => h.find(by.testId('activity-error'))[0]);
+    expect(within(bob, box, by.testId('retry'))).toBeDefined();
+    await bob.waitFor((h) => has(h, 'auto-error'));
+    await bob.idle();
+  });
+  expect(warnings.length).toBeGreaterThan(0);
+  for (const w of warnings) expect(w).toMatch(/^\[[\w/]+\] Confluence 404 NOT_FOUND$/);
 });

@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import type { CommentsResult } from '../../src/shared/comments';
 import type { Envelope } from '../../src/shared/envelope';
 import { blobText, by, byTestId, has, mount, one, openTab, within } from './helpers';
+import { withWarnings } from '../console';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -137,15 +138,20 @@ it('a page without comments shows an empty state that says what to do', async ()
 });
 
 it("Bob can't read the restricted page's comments: error with hint and retry", async () => {
-  const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
-  await openComments(host);
-  const box = byTestId(host, 'comments-error');
-  expect(host.text(box)).toContain('Could not read the comments');
-  const n = host.invoked.filter((k) => k === 'comments/list').length;
-  await host.click(within(host, box, by.testId('retry')));
-  await host.waitFor((h) => h.invoked.filter((k) => k === 'comments/list').length === n + 1);
-  await host.idle();
-  expect(has(host, 'comments-error')).toBe(true);
+  // Bob's refusals are logged by the app (one warning per call): asserted, not printed.
+  const { warnings } = await withWarnings(async () => {
+    const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
+    await openComments(host);
+    const box = byTestId(host, 'comments-error');
+    expect(host.text(box)).toContain('Could not read the comments');
+    const n = host.invoked.filter((k) => k === 'comments/list').length;
+    await host.click(within(host, box, by.testId('retry')));
+    await host.waitFor((h) => h.invoked.filter((k) => k === 'comments/list').length === n + 1);
+    await host.idle();
+    expect(has(host, 'comments-error')).toBe(true);
+  });
+  expect(warnings.length).toBeGreaterThan(0);
+  for (const w of warnings) expect(w).toMatch(/^\[[\w/]+\] Confluence 404 NOT_FOUND$/);
 });
 
 it('one footer comment: "1 comment", and no open or resolved counts (those are states of inline comments)', async () => {
