@@ -8,13 +8,16 @@ import { showFlag } from '@forge/bridge';
 import type { AutoExportSetting } from '../shared/activity';
 import type { ExportFormat, ExportPreset, TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
-import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, tabsFor, type Action, type Slot, type SlotData, type State } from './state';
+import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, otherJobs, reducer, tabsFor, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
 import { ExportTab, JobsList, SpaceExport } from './views/ExportTab';
 import { Loading } from './views/common';
 import { Header } from './views/Header';
+
+/** How often "Your exports" is read again while one of its exports runs. */
+export const JOBS_POLL_MS = 3000;
 
 /** Tree-export polling: quick first looks (small trees finish fast), then back off to every 3 s. */
 export function pollDelay(attempt: number): number {
@@ -120,6 +123,15 @@ export function App() {
   useEffect(() => {
     if (mode) loadJobs();
   }, [mode, loadJobs]);
+  // While an export in the list (not the one shown above, which is polled on its own) still runs,
+  // the list is read again every JOBS_POLL_MS: KVS reads only, no Confluence request.
+  const listRunning = otherJobs(state).some((j) => jobRunning({ jobId: j.jobId, status: j.status }));
+  const jobsPending = state.requests.jobs?.pending === true;
+  useEffect(() => {
+    if (!listRunning || jobsPending) return undefined;
+    const timer = setTimeout(loadJobs, JOBS_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [listRunning, jobsPending, state.requests.jobs?.seq, loadJobs]);
 
   // Each tab's data is read the first time the tab opens.
   useEffect(() => {

@@ -101,3 +101,15 @@ it('Clear on a picked-up export dismisses it: it leaves the list, and a fresh pa
   await fresh.idle();
   expect(has(fresh, 'tree-job')).toBe(false);
 });
+
+it('an export in the list that still runs is read again until it ends', async () => {
+  sandbox.platform.manualDelivery = true;
+  // Two running space exports: the global page shows the newest above, the other in the list.
+  for (const format of ['md', 'json']) await sandbox.invoke('export/space/start', { accountId: SEED.users.alice, payload: { format, space: SEED.otherSpace.key } });
+  const host = await mount(sandbox, { accountId: SEED.users.alice, module: 'confluence:globalPage' });
+  const row = () => host.find(by.testId('export-job')).map((n) => host.text(n)).find((t) => t.includes('"Operations": space OPS, Markdown')) ?? '';
+  await host.waitFor(() => /Waiting to start/.test(row()));
+  await sandbox.platform.drain();
+  await host.waitFor(() => /Done: \d+ of \d+ pages?/.test(row()), 10_000);
+  await host.idle();
+});

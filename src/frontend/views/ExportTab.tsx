@@ -247,7 +247,7 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
           {job.status.phase === 'done' && job.status.download ? (
             <SectionMessage appearance="success" title="Your zip is ready" testId="tree-done">
               <Stack space="space.100">
-                <Text>Only you can download it. The app keeps your newest export of this tree for 7 days so the next one fetches only what changed; otherwise it is deleted once downloaded, or after a day. "Clear" dismisses it.</Text>
+                <Text>{`Only you can download it. The app keeps your newest export of this ${space ? 'space' : 'tree'} for 7 days so the next one fetches only what changed; otherwise it is deleted once downloaded, or after a day. "Clear" dismisses it.`}</Text>
                 <FileCard testId="tree-download" fileName={job.status.download.fileName} fileType="application/zip" fileSize={job.status.download.bytes} onDownload={on.onTreeDownload} />
               </Stack>
             </SectionMessage>
