@@ -25,6 +25,7 @@ const benches: Record<string, () => Promise<Result>> = {
   corpus: async () => (await import('./corpus')).benchCorpus(),
   'fair-share': async () => (await import('./fair-share')).benchFairShare(),
   incremental: async () => (await import('./incremental')).benchIncremental(),
+  jobs: async () => (await import('./jobs')).benchJobs(),
 };
 
 const CHILD_FLAG = '--bench-child';

@@ -602,19 +602,19 @@ function routes(): Route[] {
     if (ids.length > 250 || keys.length > 250) throw new HttpError(400, 'ids/keys: at most 250 values');
     const withDesc = ctx.query.get('description-format') === 'plain';
     const items = sortBy([...ctx.site.spaces.values()], (s) => Number(s.id), false)
-      .filter((s) => (!ids.length || ids.includes(s.id)) && (!keys.length || keys.includes(s.key)));
+      .filter((s) => (!ids.length || ids.includes(s.id)) && (!keys.length || keys.includes(s.key)) && ctx.site.canSeeSpace(ctx.principal, s.id));
     return list(ctx, items.map((s) => S.space(s, withDesc)));
   });
   get(`${V2}/spaces/${ID}`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
-    if (!s) throw notFound();
+    if (!s || !ctx.site.canSeeSpace(ctx.principal, s.id)) throw notFound();
     const out = S.space(s, ctx.query.get('description-format') === 'plain');
     (out['_links'] as Json)['base'] = base(ctx);
     return ok(out);
   });
   get(`${V2}/spaces/${ID}/pages`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
-    if (!s) throw notFound();
+    if (!s || !ctx.site.canSeeSpace(ctx.principal, s.id)) throw notFound();
     // `depth`: `all` (the default) lists every page of the space wherever it sits, `root` only the
     // pages at the space's root level (v2 spec, "Get pages in space").
     const depth = enumParam(ctx.query, 'depth', ['all', 'root'] as const) ?? 'all';
@@ -622,7 +622,7 @@ function routes(): Route[] {
   });
   get(`${V2}/spaces/${ID}/blogposts`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
-    if (!s) throw notFound();
+    if (!s || !ctx.site.canSeeSpace(ctx.principal, s.id)) throw notFound();
     return listContents(ctx, 'blogpost', [s.id]);
   });
 

@@ -20,6 +20,8 @@ export interface Space {
   authorId: string;
   createdAt: string;
   description: string;
+  /** Space permission: only these accounts may view the space (absent: everyone on the site). */
+  viewers?: string[];
 }
 
 export type ContentType = 'page' | 'blogpost' | 'database' | 'folder' | 'whiteboard';
@@ -301,10 +303,17 @@ export class Site {
    * View restrictions inherit down the tree in Confluence: a user sees an item only if they pass
    * the restriction of the item and of every ancestor. The app identity sees everything.
    */
+  /** Space view permission: Confluence hides a space, and all in it, from whoever may not view it. */
+  canSeeSpace(p: Principal, spaceId: string): boolean {
+    const viewers = this.spaces.get(spaceId)?.viewers;
+    return p.kind === 'app' || !viewers || viewers.includes(p.accountId);
+  }
+
   canSee(p: Principal, contentId: string): boolean {
     const c = this.contents.get(contentId);
     if (!c) return false;
     if (p.kind === 'app') return true;
+    if (!this.canSeeSpace(p, c.spaceId)) return false;
     for (let cur: Content | undefined = c; cur; cur = cur.parentId ? this.contents.get(cur.parentId) : undefined) {
       if (cur.restrictedTo && !cur.restrictedTo.includes(p.accountId)) return false;
     }

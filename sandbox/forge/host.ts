@@ -43,6 +43,8 @@ export interface Host {
   text(node?: ForgeNode): string;
   click(node: ForgeNode): Promise<void>;
   change(node: ForgeNode, value: unknown): Promise<void>;
+  /** Enter in a field of this Form: the product's renderer submits the form (a native <form>). */
+  submit(node: ForgeNode): Promise<void>;
   /** Waits until `probe` returns something truthy for the current doc, and returns that. */
   waitFor<T>(probe: (host: Host) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Resolves when no `invoke` is in flight. */
@@ -145,6 +147,10 @@ export function createHost(sandbox: Sandbox, who: Who): Host {
     async click(node) {
       if (node.props.isDisabled === true) throw new Error(`${node.type} "${text(node)}" is disabled`);
       await prop(node, 'onClick')();
+    },
+    async submit(node) {
+      if (node.type !== 'Form') throw new Error(`${node.type} is not a Form`);
+      await prop(node, 'onSubmit')({ preventDefault() {}, persist() {} });
     },
     async change(node, value) {
       const onChange = prop(node, 'onChange');

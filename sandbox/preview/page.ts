@@ -1,6 +1,6 @@
 /**
  * The preview's HTML: a Confluence-like frame (toolbar with page picker, user switcher and "Edit
- * page", the page title, the byline panel) around the app, or the "Database inspector" global page
+ * page", the page title, the byline panel) around the app, or the "Content Toolkit" global page
  * (picked from the same list, under Apps). The page and user come from the query string, so
  * switching either reloads the page and re-mounts the app, as Confluence does.
  */
@@ -46,7 +46,7 @@ const esc = (s: string): string =>
 const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
 
 /** The global page in the picker (its `content` query value) and its manifest module. */
-export const GLOBAL_PAGE = { value: 'global:database-inspector', moduleKey: 'database-inspector', route: 'database-inspector', title: 'Database inspector' } as const;
+export const GLOBAL_PAGE = { value: 'global:database-inspector', moduleKey: 'database-inspector', route: 'database-inspector', title: 'Content Toolkit' } as const;
 
 export interface PageOptions {
   sandbox: Sandbox;

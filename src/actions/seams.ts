@@ -8,7 +8,7 @@ import { LIMITS } from '../jobs/tree-limits';
 import { LISTING_BUDGET_MS } from '../jobs/tree-run';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { deadlineWithin } from '../resolvers/limits';
-import type { ExportOptions, TreeStartResult } from '../shared/export';
+import { YOUR_EXPORTS, type ExportOptions, type TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
 
 export interface TreeStart {
@@ -33,10 +33,11 @@ export interface TreeDelivery {
 /** Where the finished export of `jobId` will appear. */
 export async function treeDelivery(jobId: string): Promise<TreeDelivery> {
   const job = await forgeKv.get<TreeJob>(keys.job(jobId));
-  if (!job) return { where: 'In the Content Toolkit panel of the page, Export tab, page tree.' };
+  if (!job) return { where: `In "${YOUR_EXPORTS}", in the Export tab of the Content Toolkit panel of the page, and on the Content Toolkit global page.` };
   const hours = Math.round(LIMITS.retentionMs / 3600_000);
+  // The list `export/jobs` feeds: the panel of the root page and the global page both show it.
   return {
-    where: `As the zip "${job.fileName}", a private download for this user only, in the Content Toolkit panel of the page the export started from (id ${job.root.id}), Export tab, once the export finishes. It is kept until downloaded, or ${hours} hours after it finishes.`,
+    where: `As the zip "${job.fileName}", a private download for this user only, listed under "${YOUR_EXPORTS}" in the Export tab of the Content Toolkit panel of "${job.root.title}" (page id ${job.root.id}) and on the Content Toolkit global page (Apps menu), with its progress until it finishes. It is kept until downloaded, or ${hours} hours after it finishes.`,
     fileName: job.fileName,
   };
 }

@@ -166,7 +166,7 @@ function batch(paths: readonly string[], outDir: string, format: Format, io: Cli
   const started = performance.now();
   const ext = format === 'json' ? 'bundle.json' : format;
   const used = new Set<string>();
-  const summary = { files: 0, converted: 0, failed: 0, reportEntries: 0, missingUnits: 0, seconds: 0 };
+  const summary = { files: 0, converted: 0, failed: 0, reportEntries: 0, missingUnits: 0, seconds: 0, failures: [] as Array<{ file: string; error: string }> };
   for (const { file, name } of inputs(io, paths)) {
     summary.files += 1;
     let stem = name.replace(/\.adf\.json$|\.json$/, '');
@@ -182,7 +182,9 @@ function batch(paths: readonly string[], outDir: string, format: Format, io: Cli
     } catch (err) {
       if (!(err instanceof InputError || err instanceof AdfError)) throw err;
       summary.failed += 1;
-      io.stderr(`convert: ${err.message}\n`);
+      // Named in the summary too (issue 23: it counted failures without saying which files).
+      summary.failures.push({ file, error: err.message });
+      io.stderr(`convert: ${err.message.startsWith(file) ? '' : `${file}: `}${err.message}\n`);
     }
   }
   summary.seconds = Math.round(performance.now() - started) / 1000;

@@ -7,6 +7,7 @@ import type * as Md from 'mdast';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import type { AnchorReport, CommentCounts, CommentView, ExportFormat, SkippedComment } from '../shared/comments';
+import { fileName } from '../export/names';
 import { flatten } from './view';
 
 export interface ExportInput {
@@ -24,14 +25,15 @@ export interface ExportFile {
 }
 
 export function exportComments(format: ExportFormat, input: ExportInput): ExportFile {
-  const base = `comments-${input.content.type}-${input.content.id.replace(/[^\w-]/g, '_')}`;
+  // Named by the page's title, as its page exports are (issue 23: an id means nothing in Downloads).
+  const base = input.content.title.trim() ? `${input.content.title} (comments)` : `comments-${input.content.type}-${input.content.id}`;
   switch (format) {
     case 'markdown':
-      return { fileName: `${base}.md`, mediaType: 'text/markdown; charset=utf-8', content: toMarkdownFile(input) };
+      return { fileName: fileName(base, 'md'), mediaType: 'text/markdown; charset=utf-8', content: toMarkdownFile(input) };
     case 'csv':
-      return { fileName: `${base}.csv`, mediaType: 'text/csv; charset=utf-8', content: toCsv(input.threads) };
+      return { fileName: fileName(base, 'csv'), mediaType: 'text/csv; charset=utf-8', content: toCsv(input.threads) };
     case 'json':
-      return { fileName: `${base}.json`, mediaType: 'application/json', content: `${JSON.stringify(input, null, 2)}\n` };
+      return { fileName: fileName(base, 'json'), mediaType: 'application/json', content: `${JSON.stringify(input, null, 2)}\n` };
   }
 }
 

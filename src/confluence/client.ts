@@ -261,11 +261,29 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       return body.operations ?? [];
     },
 
-    /** The space with this key, when the caller can see it (`GET /spaces?keys=`, one request). */
+    /**
+     * The space with this key, when the caller can see it (`GET /spaces?keys=`, one request). The
+     * key as given and upper-cased are asked together: team space keys are upper-case letters and
+     * digits, so "demo" finds DEMO; a personal key (`~…`) is matched exactly.
+     */
     async spaceByKey(key: string): Promise<Space | undefined> {
-      const params = q({ keys: key, limit: 1 });
+      const keys = [...new Set([key, key.startsWith('~') ? key : key.toUpperCase()])];
+      const params = q({ keys, limit: keys.length });
       const body = await requestJson<MultiEntityResult<Space>>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces?${params}`, { headers: h }), `space ${key}`);
-      return body.results?.find((s) => s.key === key);
+      return body.results?.find((s) => s.key === key) ?? body.results?.find((s) => s.key !== undefined && keys.includes(s.key));
+    },
+
+    /** The first 250 spaces the caller can see (one request), and whether Confluence has more. */
+    async firstSpaces(): Promise<{ spaces: Space[]; more: boolean }> {
+      const params = q({ status: 'current', limit: MAX_LIMIT });
+      const body = await requestJson<MultiEntityResult<Space>>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces?${params}`, { headers: h }), 'spaces');
+      return { spaces: body.results ?? [], more: !!body._links?.next };
+    },
+
+    /** Every space the caller can see, 250 per request (v2 `GET /spaces`, as the user: only spaces they may view). */
+    spaces(): AsyncGenerator<Space, void, undefined> {
+      const params = q({ status: 'current', limit: MAX_LIMIT });
+      return list<Space>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces?${params}`, { headers: h }), 'spaces');
     },
 
     async getSpace(id: string): Promise<Space> {

@@ -37,7 +37,8 @@ export class ConfluenceError extends Error {
     const detail = summarize(await res.text().catch(() => ''));
     const retryAfter = retryAfterSeconds(res.headers);
     const { code, hint } = explain(res.status, failureCategory, what);
-    const message = `Confluence answered ${res.status} for ${what}${detail ? `: ${detail}` : ''}`;
+    // A 404 is said once, in words (its body says only "Not Found"; the code and status are shown apart).
+    const message = res.status === 404 && failureCategory === undefined ? `Confluence could not find ${what}.` : `Confluence answered ${res.status} for ${what}${detail ? `: ${detail}` : ''}`;
     return new ConfluenceError({ status: res.status, code, message, hint, retryAfter, failureCategory });
   }
 }
@@ -84,7 +85,7 @@ function explain(status: number, category: string | undefined, what: string): { 
     case 403:
       return { code: 'FORBIDDEN', hint: `You do not have permission for ${what}. Ask a space admin for access.` };
     case 404:
-      return { code: 'NOT_FOUND', hint: `${capitalize(what)} was not found. It may have been deleted, or you may not have permission to see it.` };
+      return { code: 'NOT_FOUND', hint: 'It may have been deleted, or you may not have permission to see it.' };
     case 409:
       return { code: 'CONFLICT', hint: 'Someone else changed it at the same time (version conflict). Reload and try again.' };
     case 413:
@@ -130,8 +131,4 @@ function summarize(text: string): string {
   } catch {
     return '';
   }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

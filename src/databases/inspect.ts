@@ -31,7 +31,7 @@ export type InspectClient = Pick<
   | 'databaseProperties' | 'databaseOperations' | 'databaseClassification'
   | 'databaseAncestors' | 'ancestors' | 'databaseChildren' | 'databaseDescendants' | 'descendants'
   | 'probeDatabaseRows' | 'users'
->;
+> & Partial<Pick<Confluence, 'contentTypes'>>;
 
 export interface InspectLimits {
   /** Children / descendants returned. */
@@ -207,6 +207,12 @@ async function explainMissing(client: InspectClient, id: string): Promise<Databa
   }
   if (blog.status === 'fulfilled') {
     return new DatabaseProblem(DATABASE_ERRORS.notADatabase, `That id is a blog post ("${blog.value.title ?? id}"), not a database.`, hint);
+  }
+  // A whiteboard, folder or embed is neither: one more request names what it is (issue 23: a
+  // whiteboard's id was reported as a deleted database). The consent error still escapes.
+  const type = client.contentTypes ? (await client.contentTypes([id]).catch(orElse({} as Record<string, string | null>)))[id] : undefined;
+  if (type && type !== 'database') {
+    return new DatabaseProblem(DATABASE_ERRORS.notADatabase, `That id is a ${type}, not a database.`, hint);
   }
   return new DatabaseProblem(
     DATABASE_ERRORS.notFound,

@@ -60,6 +60,12 @@ export const sanitizeOptions: sanitizeHtml.IOptions = {
   },
 };
 
+/** True when the body's first element is a level-1 heading reading exactly `title`. */
+function opensWithTitle(body: string, title: string): boolean {
+  const first = /^\s*<h1(?:\s[^>]*)?>([\s\S]*?)<\/h1>/.exec(body);
+  return first !== null && first[1]?.trim() === escapeHtml(title).trim();
+}
+
 /** ADF → a standalone, sanitized HTML document plus the fidelity report. */
 export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; report: ReportEntry[]; fidelity?: Fidelity } {
   const { tree, report } = convert(doc, options);
@@ -79,7 +85,8 @@ export function adfToHtml(doc: unknown, options: HtmlOptions): { html: string; r
     '</head>',
     '<body>',
     '<article class="page">',
-    `<h1 class="page-title">${escapeHtml(title)}</h1>`,
+    // Pages often open with their title as a heading: shown once (issue 23 part 10).
+    ...(opensWithTitle(body, title) ? [] : [`<h1 class="page-title">${escapeHtml(title)}</h1>`]),
     body,
     '</article>',
     '</body>',

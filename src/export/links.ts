@@ -75,6 +75,11 @@ export function attachmentFromHref(href: string, siteUrl?: string): { pageId: st
 
 export interface LinkRewriter {
   (href: string): string | undefined;
+  /**
+   * The title of the exported page `href` points to (undefined when it is not exported): a link whose
+   * text is its own Confluence URL is shown with it, since the URL no longer leads anywhere useful.
+   */
+  titleOf?: (href: string) => string | undefined;
 }
 
 /**
@@ -90,8 +95,10 @@ export function createLinkRewriter(o: {
   onLink?: (pageId: string) => void;
   self?: string;
   attachments?: boolean;
+  /** Titles of exported pages, by id. */
+  titleOf?: (pageId: string) => string | undefined;
 }): LinkRewriter {
-  return (href) => {
+  const rewrite: LinkRewriter = (href) => {
     if (o.self !== undefined && href.startsWith('#')) return href.length > 1 ? `#${anchorMarker(o.self, href.slice(1))}` : undefined;
     if (o.self !== undefined && o.attachments) {
       const file = attachmentFromHref(href, o.siteUrl);
@@ -106,4 +113,12 @@ export function createLinkRewriter(o: {
     if (o.self !== undefined && hash >= 0 && hash < href.length - 1) return `${id === o.self ? '' : relativeHref(o.from, target)}#${anchorMarker(id, href.slice(hash + 1))}`;
     return relativeHref(o.from, target) + (hash >= 0 ? href.slice(hash) : '');
   };
+  const titleOf = o.titleOf;
+  if (titleOf) {
+    rewrite.titleOf = (href) => {
+      const id = pageIdFromHref(href, o.siteUrl);
+      return id && o.fileOf(id) ? titleOf(id) : undefined;
+    };
+  }
+  return rewrite;
 }

@@ -29,7 +29,8 @@ import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
 import { EXPORT_CSS } from './stylesheet';
 import { fileName } from './names';
-import type { ReportEntry } from './report';
+import { reportFor, type ReportEntry } from './report';
+import { formatStorage } from './storage';
 
 export type { ExportFormat, ExportOptions } from '../shared/export';
 
@@ -265,7 +266,7 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
   const own = !ctx.linkRewrite && (options.format === 'md' || options.format === 'html') ? samePageLinks(page.id, title) : undefined;
 
   if (options.format === 'storage') {
-    text = page.body?.storage?.value ?? '';
+    text = formatStorage(page.body?.storage?.value ?? '');
   } else {
     const adf = parseAdf(page);
     const meta = pageMeta(data);
@@ -286,14 +287,16 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       if (options.comments && data.footer && data.footer.length > 0) text = `${text.replace(/\n*$/, '\n')}\n${footerMarkdown(data.footer)}`;
     } else if (options.format === 'html') {
       const out = adfToHtml(adf, { ...common, frontMatter: meta, css: ctx.css ?? EXPORT_CSS, title });
-      report.push(...out.report);
+      report.push(...reportFor('html', out.report));
       text = out.html;
       if (options.comments && data.footer && data.footer.length > 0) text = text.replace('</article>', `${footerHtml(data.footer)}\n</article>`);
     } else {
-      // JSON: the machine-readable bundle. The Markdown conversion runs too, for its report.
+      // JSON: the machine-readable bundle. The Markdown conversion runs too (mentions, links, the
+      // verifier); of its report only what JSON itself loses is kept: nothing of the body.
       const out = adfToMarkdown(adf, common);
-      report.push(...out.report);
-      text = toJsonBundle({ meta, adf, comments: options.comments ? { inline: data.inline ?? [], footer: data.footer ?? [] } : undefined, report: out.report });
+      const kept = reportFor('json', out.report);
+      report.push(...kept);
+      text = toJsonBundle({ meta, adf, comments: options.comments ? { inline: data.inline ?? [], footer: data.footer ?? [] } : undefined, report: kept });
     }
   }
   if (own) {

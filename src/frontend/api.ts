@@ -16,9 +16,34 @@ export class ApiFailure extends Error {
   }
 }
 
+/**
+ * True when the bridge rejected because the function threw Forge's NeedsAuthenticationError: the
+ * user has not allowed the app to act for them yet. Resolvers let that error escape on purpose
+ * (src/confluence/errors.ts passConsent), because Forge shows its "Allow access" prompt only then
+ * (PLATFORM-FACTS "Consent"). What reaches the panel is the error as the host passes it on: its
+ * name `NEEDS_AUTHENTICATION_ERR` and message "Authentication Required" (@forge/api
+ * out/api/errors.js; the test host, sandbox/forge/host.ts, rethrows it as is), or the preview's
+ * `consentRequired` flag (sandbox/preview/server.ts answers 401 {consentRequired}).
+ */
+export function isConsentError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: unknown; message?: unknown; consentRequired?: unknown; code?: unknown };
+  if (err.consentRequired === true) return true;
+  const said = [err.name, err.code, err.message].filter((v): v is string => typeof v === 'string').join(' ');
+  return /NEEDS_AUTHENTICATION|NeedsAuthenticationError|Authentication Required/i.test(said);
+}
+
+/** What the panel says while the user has not allowed access: Forge's own prompt does the rest. */
+export const CONSENT_ERROR: ApiError = {
+  code: 'CONSENT',
+  message: 'Content Toolkit needs your permission to read Confluence for you. Nothing is wrong with your connection.',
+  hint: 'Choose "Allow access" in the prompt Confluence shows for this app, then try again.',
+};
+
 /** Turns anything thrown on the way (bridge failure, bad answer) into the envelope's error shape. */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiFailure) return e.error;
+  if (isConsentError(e)) return CONSENT_ERROR;
   return {
     code: 'NETWORK',
     message: 'The app could not be reached.',
@@ -46,6 +71,8 @@ export const api = {
   exportAttach: (p: PayloadOf<'export/attach'>) => call('export/attach', p),
   treeStart: (p: PayloadOf<'export/tree/start'>) => call('export/tree/start', p),
   spaceStart: (p: PayloadOf<'export/space/start'>) => call('export/space/start', p),
+  exportSpaces: (p: PayloadOf<'export/spaces'>) => call('export/spaces', p),
+  exportJobs: () => call('export/jobs', {}),
   treeStatus: (p: PayloadOf<'export/tree/status'>) => call('export/tree/status', p),
   treeChanges: (p: PayloadOf<'export/tree/changes'>) => call('export/tree/changes', p),
   treeCancel: (p: PayloadOf<'export/tree/cancel'>) => call('export/tree/cancel', p),

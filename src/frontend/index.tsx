@@ -5,15 +5,19 @@
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import ForgeReconciler, { Heading, Stack, Tab, TabList, TabPanel, Tabs, Text, useProductContext } from '@forge/react';
 import { showFlag } from '@forge/bridge';
-import type { ExportPreset, TreeDownloadResult } from '../shared/export';
+import type { AutoExportSetting } from '../shared/activity';
+import type { ExportFormat, ExportPreset, TreeDownloadResult } from '../shared/export';
 import { api, toApiError } from './api';
-import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, reducer, TABS, type Action, type Slot, type SlotData, type State } from './state';
+import { commentsPayload, freshnessLine, initialState, jobRunning, modeFor, otherJobs, reducer, tabsFor, type Action, type Slot, type SlotData, type State } from './state';
 import { ActivityTab } from './views/ActivityTab';
 import { CommentsTab } from './views/CommentsTab';
 import { DatabasesTab } from './views/DatabasesTab';
-import { ExportTab, SpaceExport } from './views/ExportTab';
+import { ExportTab, JobsList, SpaceExport } from './views/ExportTab';
 import { Loading } from './views/common';
 import { Header } from './views/Header';
+
+/** How often "Your exports" is read again while one of its exports runs. */
+export const JOBS_POLL_MS = 3000;
 
 /** Tree-export polling: quick first looks (small trees finish fast), then back off to every 3 s. */
 export function pollDelay(attempt: number): number {
@@ -34,6 +38,8 @@ async function treeSlices(jobId: string): Promise<Array<Uint8Array<ArrayBuffer>>
   return out;
 }
 
+const FORMAT_NAMES: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', json: 'JSON', storage: 'storage (XHTML)' };
+
 function blob(content: string, mediaType: string): Blob {
   return new Blob([content], { type: mediaType });
 }
@@ -49,6 +55,8 @@ export function App() {
   const shownFilters = useRef(initialState.commentForm);
   // The last export format asked for, so a failed export can be retried as it was.
   const lastFormat = useRef<{ comments?: 'markdown' | 'csv' | 'json'; database?: 'json' | 'md' }>({});
+  // The last auto-export change asked for, so a failed save can be retried as it was.
+  const lastAuto = useRef<Partial<AutoExportSetting> | undefined>(undefined);
   // Read by callbacks made in earlier renders (timers, FileCard downloads) without going stale.
   const current = useRef<State>(state);
   current.current = state;
@@ -85,6 +93,7 @@ export function App() {
   );
   const loadDatabases = useCallback(() => void run('databases', api.databasesList), [run]);
   const loadAuto = useCallback(() => void run('autoexport', api.autoexportGet), [run]);
+  const loadJobs = useCallback(() => void run('jobs', api.exportJobs, false), [run]);
 
   // The module (byline, ••• action, global page) decides what the app shows; it is known once the
   // product context arrives, and nothing that needs a page is read before then.
@@ -103,19 +112,48 @@ export function App() {
     loadActivity();
   }, [onPage, loadPage, loadActivity]);
 
+  // The global page's spaces, to choose one to export.
+  const loadSpaces = useCallback(() => void run('spaces', () => api.exportSpaces(current.current.spaceQuery.trim() ? { query: current.current.spaceQuery.trim() } : {}), false), [run]);
+  useEffect(() => {
+    if (mode === 'global') loadSpaces();
+  }, [mode, loadSpaces]);
+  const onSpaces = { onSpaceQuery: (text: string) => dispatch({ type: 'spaceQuery', text }), onSpaceSearch: loadSpaces };
+
+  // "Your exports": on every panel and on the global page, so one opened again finds its jobs.
+  useEffect(() => {
+    if (mode) loadJobs();
+  }, [mode, loadJobs]);
+  // While an export in the list (not the one shown above, which is polled on its own) still runs,
+  // the list is read again every JOBS_POLL_MS: KVS reads only, no Confluence request.
+  const listRunning = otherJobs(state).some((j) => jobRunning({ jobId: j.jobId, status: j.status }));
+  const jobsPending = state.requests.jobs?.pending === true;
+  useEffect(() => {
+    if (!listRunning || jobsPending) return undefined;
+    const timer = setTimeout(loadJobs, JOBS_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [listRunning, jobsPending, state.requests.jobs?.seq, loadJobs]);
+
   // Each tab's data is read the first time the tab opens.
   useEffect(() => {
     if (!onPage) return;
     const r = current.current.requests;
     if (state.tab === 'comments' && !r.comments) loadComments();
     if (state.tab === 'databases' && !r.databases) loadDatabases();
-    if (state.tab === 'activity' && !r.autoexport) loadAuto();
-  }, [onPage, state.tab, loadComments, loadDatabases, loadAuto]);
+    // Auto-export keeps a copy of pages only: a blog post's tab says so instead of asking.
+    const blog = context?.extension?.content?.type === 'blogpost' || r.page?.data?.type === 'blogpost';
+    if (state.tab === 'activity' && !r.autoexport && !blog) loadAuto();
+  }, [onPage, state.tab, loadComments, loadDatabases, loadAuto, state.requests.page?.data?.type]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Poll the tree job until it ends; every answer (or failure) schedules the next look.
   const job = state.job;
   const running = jobRunning(job);
   const polling = state.requests.treeStatus?.pending === true;
+  // A job taken from "Your exports" comes without its report: read its full status once.
+  const partial = job?.partial === true;
+  useEffect(() => {
+    if (job && partial && !running) void run('treeStatus', () => api.treeStatus({ jobId: job.jobId }), false);
+  }, [job?.jobId, partial, running, run]); // eslint-disable-line react-hooks/exhaustive-deps
+
   useEffect(() => {
     if (!job || !running || polling) return undefined;
     const timer = setTimeout(() => void run('treeStatus', () => api.treeStatus({ jobId: job.jobId }), false), pollDelay(polls.current++));
@@ -142,6 +180,24 @@ export function App() {
       if (current.current.mode !== 'global') loadActivity();
     }
   }, [phase]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  /** A private zip, fetched slice by slice; the server deletes the job after its last slice, so it is kept for a second click. */
+  const zipOf = async (jobId: string): Promise<Blob> => {
+    const kept = zips.current.get(jobId);
+    if (kept) return kept;
+    const made = new Blob(await treeSlices(jobId), { type: 'application/zip' });
+    zips.current.set(jobId, made);
+    return made;
+  };
+
+  const onJobs = {
+    onJobsReload: loadJobs,
+    onJobDownload: zipOf,
+    onJobDismiss: (jobId: string) => {
+      dispatch({ type: 'dismissJob', jobId });
+      void api.treeDismiss({ jobId }).catch(() => undefined);
+    },
+  };
 
   const s = current;
   const onExport = {
@@ -180,12 +236,7 @@ export function App() {
     onTreeDownload: async () => {
       const job = s.current.job;
       if (!job?.status.download) throw new Error('No zip to download');
-      // The server deletes the job after its last slice: keep the zip for a second click.
-      const kept = zips.current.get(job.jobId);
-      if (kept) return kept;
-      const made = new Blob(await treeSlices(job.jobId), { type: 'application/zip' });
-      zips.current.set(job.jobId, made);
-      return made;
+      return zipOf(job.jobId);
     },
     onTreeCancel: () => {
       const id = s.current.job?.jobId;
@@ -194,8 +245,12 @@ export function App() {
     onTreeReset: () => {
       // A finished zip the user clears is dismissed: it stops counting against their storage
       // (issue 21: a start is refused while too many undownloaded zips are kept). Best effort.
+      // Any finished one: "Your exports" lists a job until it is dismissed, so Clear is that.
       const job = s.current.job;
-      if (job?.status.phase === 'done' && job.status.download) void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+      if (job && !jobRunning(job)) {
+        void api.treeDismiss({ jobId: job.jobId }).catch(() => undefined);
+        dispatch({ type: 'dismissJob', jobId: job.jobId });
+      }
       dispatch({ type: 'clearJob' });
     },
     onToggleReport: () => dispatch({ type: 'toggleReport' }),
@@ -256,14 +311,27 @@ export function App() {
   const onActivity = {
     onReload: loadActivity,
     onReloadAuto: loadAuto,
-    onAuto: (enabled: boolean) => {
+    // Each change is saved at once and said in a flag (issue 23: the toggle gave no feedback).
+    onAuto: (enabled: boolean) => onActivity.onAutoSetting({ enabled }),
+    onAutoSetting: async (patch: Partial<AutoExportSetting>) => {
       const v = s.current.requests.autoexport?.data;
-      if (v) void run('autoexportSave', () => api.autoexportSet({ ...v.setting, enabled }));
+      if (!v) return;
+      lastAuto.current = patch;
+      const saved = await run('autoexportSave', () => api.autoexportSet({ ...v.setting, ...patch }));
+      if (saved) {
+        const format = FORMAT_NAMES[saved.setting.format];
+        showFlag({
+          id: `auto-${Date.now()}`,
+          type: 'success',
+          title: saved.setting.enabled ? 'Auto-export is on' : 'Auto-export is off',
+          description: saved.setting.enabled ? `A ${format} copy is attached to this page and updated on every change.` : 'The copy already attached stays; it is no longer updated.',
+          isAutoDismiss: true,
+        });
+      }
     },
     // A failed save leaves the stored setting as it was: retry the change the person asked for.
     onRetryAuto: () => {
-      const v = s.current.requests.autoexport?.data;
-      if (v) onActivity.onAuto(!v.setting.enabled);
+      if (lastAuto.current) void onActivity.onAutoSetting(lastAuto.current);
     },
     onPage: (page: number) => dispatch({ type: 'page', list: 'activity', page }),
   };
@@ -271,37 +339,47 @@ export function App() {
   const now = Date.now();
   if (!mode) return <Loading label="Opening Content Toolkit…" />;
   if (mode === 'global') {
-    // The global page has no page in its context: only the lookup by URL or id works here.
+    // The global page has no page in its context: a space to export (first: the main thing to do
+    // here), the user's exports, and the database lookup by URL or id.
     return (
-      <Stack space="space.200" testId="database-inspector">
-        <Heading size="medium">Database inspector</Heading>
-        <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
-        <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
-        <Heading size="medium">Export a space</Heading>
-        <SpaceExport state={state} on={onExport} />
+      <Stack space="space.300" testId="database-inspector">
+        <Stack space="space.200">
+          <Heading size="medium">Export a space</Heading>
+          <SpaceExport state={state} on={onExport} find={onSpaces} />
+        </Stack>
+        <JobsList state={state} on={onJobs} now={now} />
+        <Stack space="space.200">
+          <Heading size="medium">Database inspector</Heading>
+          <Text>Paste the URL or id of any database you can see to read its metadata, properties and operations, and to find out why its rows cannot be exported by apps.</Text>
+          <DatabasesTab state={state} now={now} on={onDatabases} underPage={false} />
+        </Stack>
       </Stack>
     );
   }
   const isBlog = context?.extension?.content?.type === 'blogpost' || state.requests.page?.data?.type === 'blogpost';
-  const tabIndex = TABS.indexOf(state.tab);
+  const tabs = tabsFor(isBlog ? 'blogpost' : 'page');
+  const tabIndex = Math.max(0, tabs.indexOf(state.tab));
   return (
     <Stack space="space.200">
       <Header page={state.requests.page} onRetry={loadPage} />
-      <Tabs id="content-toolkit-tabs" selected={tabIndex} onChange={(i: number) => dispatch({ type: 'tab', tab: TABS[i] ?? 'export' })}>
+      <Tabs id="content-toolkit-tabs" selected={tabIndex} onChange={(i: number) => dispatch({ type: 'tab', tab: tabs[i] ?? 'export' })}>
         <TabList>
           <Tab>Export</Tab>
           <Tab>Comments</Tab>
-          <Tab>Databases</Tab>
+          {isBlog ? null : <Tab>Databases</Tab>}
           <Tab>Activity</Tab>
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
-            <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+            <Stack space="space.300">
+              <ExportTab state={state} canTree={!isBlog} treeWhyNot={isBlog ? 'A blog post has no child pages, so it is exported on its own.' : undefined} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+              <JobsList state={state} on={onJobs} now={now} />
+            </Stack>
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>
-        <TabPanel testId="panel-databases">{state.tab === 'databases' ? <DatabasesTab state={state} now={now} on={onDatabases} /> : null}</TabPanel>
-        <TabPanel testId="panel-activity">{state.tab === 'activity' ? <ActivityTab state={state} now={now} on={onActivity} /> : null}</TabPanel>
+        {isBlog ? null : <TabPanel testId="panel-databases">{state.tab === 'databases' ? <DatabasesTab state={state} now={now} on={onDatabases} /> : null}</TabPanel>}
+        <TabPanel testId="panel-activity">{state.tab === 'activity' ? <ActivityTab state={state} now={now} on={onActivity} pagesOnly={isBlog} /> : null}</TabPanel>
       </Tabs>
     </Stack>
   );

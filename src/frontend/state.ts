@@ -7,11 +7,17 @@ import type { ActivityList, AutoExportView, Freshness } from '../shared/activity
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
-import type { ExportAttachResult, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
+import { REPORT_DETAILS, type ReportSummaryItem } from '../shared/export';
+import type { ExportAttachResult, ExportJob, ExportJobs, SpaceList, ExportOptions, ExportPreset, ExportPageResult, ExportReportEntry, TreeChanges, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
 import type { PageInfo } from '../shared/page';
 
 export const TABS = ['export', 'comments', 'databases', 'activity'] as const;
 export type Tab = (typeof TABS)[number];
+
+/** The tabs shown: a blog post has no child databases (databases sit in the page tree), so no Databases tab. */
+export function tabsFor(contentType: 'page' | 'blogpost'): readonly Tab[] {
+  return contentType === 'blogpost' ? TABS.filter((t) => t !== 'databases') : TABS;
+}
 
 /**
  * Where the app was opened: the byline panel, the ••• "Export page tree…" action (a larger modal), or
@@ -44,6 +50,8 @@ export interface SlotData {
   treeChanges: TreeChanges;
   treeStatus: TreeStatus;
   treeCancel: TreeStatus;
+  jobs: ExportJobs;
+  spaces: SpaceList;
   comments: CommentsResult;
   commentsExport: CommentsExport;
   databases: DatabaseList;
@@ -77,6 +85,8 @@ export interface CommentForm {
 export interface TreeJob {
   jobId: string;
   status: TreeStatus;
+  /** Taken from "Your exports", whose entries carry no report: its status is read once more. */
+  partial?: boolean;
 }
 
 export interface State {
@@ -92,11 +102,15 @@ export interface State {
   treeSpace: boolean;
   /** Global page: the key of the space to export. */
   spaceKey: string;
+  /** Global page: what to look for among the spaces (sites with more than one answer's worth). */
+  spaceQuery: string;
   /** Target preset of a Markdown tree export (absent: GFM). */
   treePreset?: ExportPreset;
   /** Export everything again instead of building on the earlier export (incremental is the default). */
   treeFull: boolean;
   job?: TreeJob;
+  /** Jobs dismissed from "Your exports" in this panel (hidden at once, before the list is read again). */
+  dismissed: string[];
   reportOpen: boolean;
   commentForm: CommentForm;
   /** Thread ids whose replies are folded away. */
@@ -116,6 +130,8 @@ export const initialState: State = {
   treeSpace: false,
   treeFull: false,
   spaceKey: '',
+  spaceQuery: '',
+  dismissed: [],
   reportOpen: false,
   commentForm: { kind: 'all', status: 'all', author: '', text: '', sort: 'position' },
   folded: [],
@@ -136,12 +152,14 @@ export type Action =
   | { type: 'treeSpace'; on: boolean }
   | { type: 'treeFull'; on: boolean }
   | { type: 'spaceKey'; text: string }
+  | { type: 'spaceQuery'; text: string }
   | { type: 'toggleReport' }
   | { type: 'commentForm'; patch: Partial<CommentForm> }
   | { type: 'fold'; threadId: string }
   | { type: 'databaseRef'; text: string }
   | { type: 'page'; list: Lists; page: number }
-  | { type: 'clearJob' };
+  | { type: 'clearJob' }
+  | { type: 'dismissJob'; jobId: string };
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
@@ -179,11 +197,14 @@ export function reducer(state: State, action: Action): State {
     case 'treePreset':
       return { ...state, treePreset: action.preset };
     case 'treeSpace':
-      return { ...state, treeSpace: action.on };
+      // Offered beside "this page and its children" on a space's homepage: choosing it is choosing a zip.
+      return { ...state, treeSpace: action.on, ...(action.on ? { tree: true } : {}) };
     case 'treeFull':
       return { ...state, treeFull: action.on };
     case 'spaceKey':
       return { ...state, spaceKey: action.text };
+    case 'spaceQuery':
+      return { ...state, spaceQuery: action.text };
     case 'toggleReport':
       return { ...state, reportOpen: !state.reportOpen };
     case 'commentForm':
@@ -197,6 +218,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, databaseRef: action.text };
     case 'page':
       return { ...state, pages: { ...state.pages, [action.list]: Math.max(0, action.page) } };
+    case 'dismissJob':
+      return { ...state, dismissed: [...state.dismissed, action.jobId] };
     case 'clearJob':
       return { ...state, job: undefined, requests: { ...state.requests, treeStart: undefined, treeStatus: undefined, treeCancel: undefined } };
   }
@@ -219,6 +242,8 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
       };
       return { ...state, job: { jobId: d.jobId, status } };
     }
+    case 'jobs':
+      return adopt(state, (action.data as ExportJobs).jobs);
     case 'treeStatus':
     case 'treeCancel': {
       const s = action.data as TreeStatus;
@@ -242,6 +267,28 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
   }
 }
 
+/**
+ * A panel opened again picks up where the last one was (issue 23): with no job on screen, the
+ * newest of the caller's exports this panel can act on that still runs, or whose zip waits for
+ * download, becomes the job shown (polled, with Cancel or the download card). The others stay in
+ * "Your exports".
+ */
+function adopt(state: State, jobs: readonly ExportJob[]): State {
+  if (state.job || state.requests.treeStart?.pending) return state;
+  // Where a job is shown: a page's tree export shows its tree job, the global page its space job;
+  // every other one is in the list, with its own download.
+  const scope = state.mode === 'global' ? 'space' : 'tree';
+  const pick = jobs.find((j) => j.here && !j.expired && j.scope === scope && (jobRunning({ jobId: j.jobId, status: j.status }) || (j.status.phase === 'done' && !!j.status.download)));
+  if (!pick) return state;
+  const tree = scope === 'tree' ? { tree: true, treeSpace: false, treeAttach: pick.delivery === 'attach' } : {};
+  return { ...state, job: { jobId: pick.jobId, status: pick.status, partial: true }, ...tree };
+}
+
+/** "Your exports" without the job already shown above it. */
+export function otherJobs(state: State): ExportJob[] {
+  return (state.requests.jobs?.data?.jobs ?? []).filter((j) => j.jobId !== state.job?.jobId && !state.dismissed.includes(j.jobId));
+}
+
 // ---- selectors: pure views of the state the components read ----
 
 export function isPending(state: State, slot: Slot): boolean {
@@ -261,7 +308,12 @@ const WAITING: Record<TreeWaitReason, string> = {
 };
 
 export function treeProgress(status: TreeStatus): { value: number; label: string } {
-  const value = status.total > 0 ? Math.min(1, status.done / status.total) : status.phase === 'done' ? 1 : 0;
+  // Pages left out or missing are settled too: the bar is full when the job is, and the sentence
+  // counts each kind apart (issue 23 part 8: "Done: 10 of 12" beside a full export was a contradiction).
+  const withheld = status.withheld ?? 0;
+  const missing = status.missing ?? 0;
+  const settled = status.done + withheld + missing;
+  const value = status.total > 0 ? Math.min(1, settled / status.total) : status.phase === 'done' ? 1 : 0;
   const phase: Record<TreeStatus['phase'], string> = {
     queued: 'Waiting to start',
     converting: 'Converting pages',
@@ -272,7 +324,17 @@ export function treeProgress(status: TreeStatus): { value: number; label: string
     failed: 'Failed',
     cancelled: 'Cancelled',
   };
-  return { value, label: `${phase[status.phase]}: ${status.done} of ${status.total} pages` };
+  const apart = [
+    withheld ? `${plural(withheld, 'page')} left out: not every viewer of this page can read ${withheld === 1 ? 'it' : 'them'}` : '',
+    missing ? `${plural(missing, 'page')} could not be exported (see the report)` : '',
+  ].filter(Boolean);
+  const head = `${phase[status.phase]}: ${status.done} of ${plural(status.total, 'page')}${apart.length ? ' exported' : ''}`;
+  return { value, label: apart.length ? `${head}; ${apart.join('; ')}.` : head };
+}
+
+/** "1 page", "2 pages". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The slice of `items` on page `page` (clamped), and how many pages there are. */
@@ -297,14 +359,16 @@ export function hasFilters(form: CommentForm): boolean {
   return !!commentsPayload(form).filters;
 }
 
-/** Fidelity-report entries grouped by kind and what, most frequent first. */
-export function summarizeReport(entries: readonly ExportReportEntry[]): Array<{ kind: string; what: string; count: number; detail: string }> {
-  const groups = new Map<string, { kind: string; what: string; count: number; detail: string }>();
+/** Fidelity-report entries grouped by kind and what, most frequent first, with each group's distinct details. */
+export function summarizeReport(entries: readonly ExportReportEntry[]): ReportSummaryItem[] {
+  const groups = new Map<string, ReportSummaryItem & { details: string[] }>();
   for (const e of entries) {
     const key = `${e.kind}\u0000${e.what}`;
     const g = groups.get(key);
-    if (g) g.count++;
-    else groups.set(key, { kind: e.kind, what: e.what, count: 1, detail: e.detail });
+    if (g) {
+      g.count++;
+      if (g.details.length < REPORT_DETAILS && !g.details.includes(e.detail)) g.details.push(e.detail);
+    } else groups.set(key, { kind: e.kind, what: e.what, count: 1, detail: e.detail, details: [e.detail] });
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || a.what.localeCompare(b.what));
 }
@@ -359,4 +423,30 @@ export function relativeTime(iso: string | undefined, now: number): string {
   if (d === 1) return 'yesterday';
   if (d < 30) return `${d} days ago`;
   return new Date(t).toISOString().slice(0, 10);
+}
+
+/**
+ * A database property's value in words when it is flat: a text, number or yes/no, or an object of
+ * such fields ("status: done · owner: Alice"). Undefined for nested values, which are shown as JSON.
+ */
+export function propertyText(json: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const flat = (v: unknown): string | undefined =>
+    v === null ? 'none' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  const one = flat(value);
+  if (one !== undefined) return one;
+  if (Array.isArray(value)) {
+    const items = value.map(flat);
+    return items.every((i) => i !== undefined) ? (items.length ? items.join(', ') : 'none') : undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const parts = Object.entries(value).map(([k, v]) => [k, flat(v)] as const);
+    return parts.length > 0 && parts.every(([, v]) => v !== undefined) ? parts.map(([k, v]) => `${k}: ${v}`).join(' · ') : undefined;
+  }
+  return undefined;
 }

@@ -594,17 +594,24 @@ export function manifestFields(job: TreeJob, siteTime: string | undefined): Reco
   };
 }
 
+/** "2026-12-06 03:19 UTC" for an ISO time (the report is read by people; the manifest keeps the ISO time). */
+function readableTime(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** The report line that says what an incremental export did, or why it exported everything. */
 export function incrementalReport(job: TreeJob): ReportEntry | undefined {
-  if (job.fullBecause) return { kind: 'approximated', what: 'incremental', detail: `Exported in full, not incrementally: ${job.fullBecause}.` };
+  // A note, not a loss (issue 23: it was listed among what the export approximated).
+  if (job.fullBecause) return { kind: 'note', what: 'incremental', detail: `Exported in full, not incrementally: ${job.fullBecause}.` };
   const spec = job.incremental;
   const c = spec?.counts;
   if (!spec || !c) return undefined;
   const how = spec.fallback ? ` (${spec.fallback})` : spec.listed ? ' (the tree was listed again to find them)' : '';
   return {
-    kind: 'approximated',
+    kind: 'note',
     what: 'incremental',
-    detail: `Built on your export of ${spec.baseExportedAt}: ${c.unchanged} pages unchanged, ${c.changed} changed, ${c.new} new, ${c.moved} moved, ${c.deleted} removed${how}.`,
+    detail: `Built on your export of ${readableTime(spec.baseExportedAt)}: ${c.unchanged} pages unchanged, ${c.changed} changed, ${c.new} new, ${c.moved} moved, ${c.deleted} removed${how}.`,
   };
 }
 

@@ -29,8 +29,9 @@
  * The check reads the index records the sweep lists (eventually consistent), so simultaneous starts
  * can pass it together; they are still bounded by the per-user slots (3).
  */
+import type { ExportOptions, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
-import { keys } from './tree-store';
+import { keys, type TreeJob } from './tree-store';
 
 export const LIMITS = {
   /** Running tree jobs per user. */
@@ -49,6 +50,11 @@ export const LIMITS = {
   basesPerUser: 5,
   /** Their bytes (zip size), per user: the oldest go until the rest fit (the newest always stays). */
   baseBytesPerUser: 256 * 1024 * 1024,
+  /**
+   * How long the record of a job whose zip expired unread, or which failed, stays listed after its
+   * data is deleted (unless dismissed first): a week of the user's absence, a few hundred bytes each.
+   */
+  goneKeepMs: 7 * 24 * 3600_000,
 };
 
 export const INDEX_PREFIX = 'tree-export-index:';
@@ -69,6 +75,29 @@ export interface JobIndex {
   bytes?: number;
   /** The exported root's title, to name the export to its requester when their storage is full. */
   title?: string;
+  /**
+   * Set when the job's data was deleted at the end of its retention while its requester had not
+   * seen it (a zip never downloaded, or a failure): the record alone stays, listed by `export/jobs`
+   * with the reason, until dismissed or GONE_KEEP_MS later (issue 23: "stays listed until dismissed").
+   */
+  gone?: GoneJob;
+}
+
+/** What `export/jobs` still says about a job whose data is deleted: a few hundred bytes. */
+export interface GoneJob {
+  at: string;
+  scope: 'tree' | 'space';
+  title: string;
+  spaceKey?: string;
+  format: ExportOptions['format'];
+  preset?: ExportOptions['preset'];
+  delivery: 'download' | 'attach';
+  /** How it ended: a zip nobody downloaded ('done'), or a failure (its error). */
+  phase: 'done' | 'failed';
+  done: number;
+  total: number;
+  skipped: number;
+  error?: { code: string; message: string };
 }
 
 /** Every key/value under a prefix (the KVS query API, all pages). */
@@ -103,7 +132,7 @@ const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)
 /** The requester's finished private zips nobody downloaded yet, oldest first. */
 export function undownloaded(alive: readonly JobIndex[], requester: string): JobIndex[] {
   return alive
-    .filter((e) => e.requester === requester && e.finishedAt && e.bytes !== undefined && !e.downloadedAt)
+    .filter((e) => e.requester === requester && e.finishedAt && e.bytes !== undefined && !e.downloadedAt && !e.gone)
     .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
 }
 
@@ -120,10 +149,47 @@ function isIndex(v: unknown): v is JobIndex {
 
 /** Deletes every key of a job, its slots and its index record. */
 export async function forgetJob(kv: KeyValue, list: ListByPrefix, jobId: string): Promise<void> {
+  await dropData(kv, list, jobId);
+  await kv.delete(indexKey(jobId));
+}
+
+async function dropData(kv: KeyValue, list: ListByPrefix, jobId: string): Promise<void> {
   for (const { key } of await list(keys.prefix(jobId))) await kv.delete(key);
   await kv.delete(keys.job(jobId));
   await releaseSlots(kv, jobId);
-  await kv.delete(indexKey(jobId));
+}
+
+/**
+ * At the end of a job's retention: a private zip never downloaded, or a failure, leaves its record
+ * (`gone`) so its requester still learns what became of it; anything else is forgotten whole.
+ */
+async function expire(kv: KeyValue, list: ListByPrefix, entry: JobIndex, now: Date): Promise<JobIndex | undefined> {
+  const job = await kv.get<TreeJob>(keys.job(entry.jobId));
+  const status = await kv.get<TreeStatus>(keys.progress(entry.jobId));
+  const unseen = status?.phase === 'failed' || (status?.phase === 'done' && !!status.download && !entry.downloadedAt);
+  if (!job || !status || !unseen) {
+    await forgetJob(kv, list, entry.jobId);
+    return undefined;
+  }
+  const gone: GoneJob = {
+    at: now.toISOString(),
+    scope: job.root.type === 'space' ? 'space' : 'tree',
+    title: job.root.title,
+    ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}),
+    format: job.options.format,
+    ...(job.options.preset ? { preset: job.options.preset } : {}),
+    delivery: job.delivery,
+    phase: status.phase === 'failed' ? 'failed' : 'done',
+    done: status.done,
+    total: status.total,
+    skipped: status.skipped,
+    ...(status.error ? { error: { code: status.error.code, message: status.error.message } } : {}),
+  };
+  await dropData(kv, list, entry.jobId);
+  const { keepUntil: _kept, ...rest } = entry;
+  const kept: JobIndex = { ...rest, slots: [], gone };
+  await kv.set(indexKey(entry.jobId), kept);
+  return kept;
 }
 
 /** Frees the slots a job holds (only those still naming it). */
@@ -162,11 +228,19 @@ export async function sweep(kv: KeyValue, list: ListByPrefix, now: Date): Promis
   const t = now.getTime();
   for (const { value } of await list(INDEX_PREFIX)) {
     if (!isIndex(value)) continue;
+    if (value.gone) {
+      if (t - Date.parse(value.gone.at) > LIMITS.goneKeepMs) await kv.delete(indexKey(value.jobId));
+      else alive.push(value);
+      continue;
+    }
     const expired = value.keepUntil
       ? t > Date.parse(value.keepUntil)
       : value.finishedAt ? t - Date.parse(value.finishedAt) > LIMITS.retentionMs : t - Date.parse(value.createdAt) > LIMITS.staleMs;
-    if (expired) await forgetJob(kv, list, value.jobId);
-    else alive.push(value);
+    if (!expired) alive.push(value);
+    else {
+      const kept = await expire(kv, list, value, now);
+      if (kept) alive.push(kept);
+    }
   }
   return alive;
 }

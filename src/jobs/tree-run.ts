@@ -21,7 +21,7 @@ import { type MediaAttrs, type MediaResolver } from '../export/adf';
 import { ZipBuilder } from '../export/bundle';
 import { createLinkRewriter, relativeHref } from '../export/links';
 import { brokenRefs, resolveRefs } from '../export/refs';
-import { summarize, type ReportEntry } from '../export/report';
+import { addDetail, summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
 import { fileName, safeSegment, uniqueName } from '../export/names';
 import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
@@ -141,7 +141,7 @@ export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: 
     const title = root.title ?? 'Export';
     return storeJob(deps, input, jobId, plan, {
       root: { id: root.id, type: 'page', title, version: root.version?.number ?? 0 },
-      fileName: fileName(`${title} (tree, ${input.options.format})`, 'zip'),
+      fileName: fileName(`${title} (tree, ${zipKind(input.options)})`, 'zip'),
       baseUrl: root._links?.base,
       listedAt: new Date(started).toISOString(),
       ...(unlisted.length > 0 ? { unlisted } : {}),
@@ -186,7 +186,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
     const hidden = gap > ESTIMATE_SLACK ? gap : 0;
     return storeJob(deps, { ...input, attach: false }, jobId, plan, {
       root: { id: space.id, type: 'space', title, version: 0 },
-      fileName: fileName(`${title} (space, ${input.options.format})`, 'zip'),
+      fileName: fileName(`${title} (space, ${zipKind(input.options)})`, 'zip'),
       baseUrl: space._links?.base,
       listedAt: new Date(started).toISOString(),
       ...(hidden > 0 ? { unreadable: hidden } : {}),
@@ -375,6 +375,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     done: ckpt.done,
     total: job.total,
     skipped: ckpt.skipped,
+    ...(ckpt.withheld ? { withheld: ckpt.withheld } : {}),
+    ...(ckpt.missing ? { missing: ckpt.missing } : {}),
     report: summary,
     invocations: ckpt.invocations,
     updatedAt: deps.now().toISOString(),
@@ -434,7 +436,9 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
-      ckpt.skipped += batch.length - chunk.pages.length;
+      // Counted apart, so done + withheld + missing adds up to the pages planned (issue 23 part 8).
+      ckpt.withheld = (ckpt.withheld ?? 0) + batch.length - wanted.length;
+      ckpt.missing = (ckpt.missing ?? 0) + wanted.length - chunk.pages.length;
       ckpt.failures = 0;
       summary = mergeSummary(summary, chunk.report);
       await kv.set(keys.ckpt(jobId), ckpt);
@@ -598,10 +602,29 @@ function mergeSummary(summary: TreeStatus['report'], entries: readonly ReportEnt
   const out = summary.map((s) => ({ ...s }));
   for (const a of add) {
     const found = out.find((s) => s.kind === a.kind && s.what === a.what);
-    if (found) found.count += a.count;
-    else out.push(a);
+    if (found) {
+      found.count += a.count;
+      const details = (found.details ??= [found.detail]);
+      for (const d of a.details ?? [a.detail]) addDetail(details, d);
+    } else out.push(a);
   }
   return out.sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.what.localeCompare(b.what));
+}
+
+/**
+ * The comments the app writes on the attachments it uploads: `export/attach` (src/resolvers/export.ts),
+ * auto-export (src/activity/autoexport.ts) and an attached tree zip (above, `comment:`).
+ */
+const OWN_EXPORT_COMMENT = /^(Export of version \d+ \(|Auto-export of page version \d+|Page tree export \()/;
+
+/** An attachment this app uploaded as an export (see OWN_EXPORT_COMMENT). */
+export function isOwnExport(a: Pick<Attachment, 'comment'>): boolean {
+  return typeof a.comment === 'string' && OWN_EXPORT_COMMENT.test(a.comment);
+}
+
+/** What a zip's name says it holds: the format, or the preset a Markdown export was shaped for (each preset its own name). */
+export function zipKind(options: ExportOptions): string {
+  return options.format === 'md' && options.preset && options.preset !== 'gfm' ? options.preset : options.format;
 }
 
 /** Fetches one batch in bulk and converts it. Pages missing from the answer are reported, not retried. */
@@ -620,6 +643,8 @@ async function convertBatch(
   const storage = options.format === 'storage';
   const wanted = new Set(batch.map((n) => n.id));
   const fetched = new Map<string, Page>();
+  // Titles of the exported pages: a link whose text is its old Confluence URL shows the title instead.
+  const titles = new Map(look.nodes.map((n) => [n.id, n.title]));
   const format = storage ? 'storage' : 'atlas_doc_format';
   // A space export's blog posts come from their own bulk route (they sit together at the end of the
   // tree order, so a batch rarely needs both).
@@ -682,6 +707,12 @@ async function convertBatch(
           const taken = new Set<string>();
           const local = new Map<string, string>();
           for (const a of attachments) {
+            // The app's own earlier exports of this page (or tree) are not the page's files: an
+            // export would otherwise pack the last export, and grow with each (issue 23 part 10).
+            if (isOwnExport(a)) {
+              report.push({ kind: 'note', what: 'attachment', pageId: page.id, detail: `"${a.title ?? a.id}" is an earlier export made by this app; it is not packed again.` });
+              continue;
+            }
             const name = safeSegment(a.title ?? a.id);
             const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, look.preset.segment?.(name) ?? name)}`;
             local.set(a.id, path);
@@ -697,7 +728,7 @@ async function convertBatch(
         const links = new Set<string>();
         // Links to headings and attachments are resolved against the output (../export/refs).
         const refs = options.format === 'md' || options.format === 'html' ? { self: page.id, attachments: options.attachments } : {};
-        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), ...refs });
+        const linkRewrite = storage ? undefined : createLinkRewriter({ from: file, fileOf: (id) => fileOf.get(id), siteUrl: job.siteUrl, onLink: (id) => links.add(id), titleOf: (id) => titles.get(id), ...refs });
         const shape = storage ? undefined : look.page({ id: page.id, title: node.title, file, attachments: files.map((f) => f.path), fileOf, linkRewrite });
         const data: PageData = {
           page,

@@ -120,7 +120,12 @@ export interface Checkpoint {
   /** Output chunks written so far. */
   outChunks: number;
   done: number;
+  /** Items that are not pages (the plan's count); pages left out are counted apart, below. */
   skipped: number;
+  /** Attach only: pages left out because not every viewer of the root may read them. */
+  withheld?: number;
+  /** Pages the run could not export (gone or restricted since the listing, unreadable body). */
+  missing?: number;
   /** Invocations used so far. */
   invocations: number;
   /** Consecutive runs failed by an outage (5xx, no connection; 429s do not count); reset after a batch succeeds. */

@@ -14,11 +14,15 @@ import { keys, loadZip, type TreeJob } from '../jobs/tree-store';
 import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport, treeChanges } from '../jobs/tree-export';
 import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit, TreeStorageFull } from '../jobs/tree-limits';
+import { dismissGone, listJobs } from '../jobs/tree-jobs';
 import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
 import {
   EXPORT_FORMATS,
   EXPORT_MODES,
   EXPORT_PRESETS,
+  type ExportJobs,
+  type SpaceChoice,
+  type SpaceList,
   type ExportMode,
   type TreeChanges,
   type ExportPreset,
@@ -58,6 +62,12 @@ const treePayload = object({ ...optionFields, attach: optional(bool()), preset: 
  */
 const spaceKey = str({ min: 1, max: 255, pattern: /^~?[A-Za-z0-9][A-Za-z0-9_:-]*$/ });
 const spacePayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), space: optional(spaceKey), mode: optional(oneOf(EXPORT_MODES)) });
+/** `export/spaces`: part of a name or key to look for. */
+const spacesPayload = object({ query: optional(str({ min: 0, max: 100 })) });
+/** Matches one `export/spaces` search answers with at most; past it, the answer says `more`. */
+export const SPACES_SHOWN = 1000;
+/** Time an `export/spaces` search may spend paging through a large site's spaces, within the 25 s. */
+const SPACES_BUDGET_MS = 10_000;
 /** `export/tree/changes`: the options of the export the panel would start, and whether it is the tree's or the space's. */
 const changesPayload = object({ ...optionFields, preset: optional(oneOf(EXPORT_PRESETS)), scope: oneOf(['tree', 'space'] as const), space: optional(spaceKey) });
 /** A download's slice (10,000 slices of 200 KiB would be 2 GB, far beyond any zip a job makes). */
@@ -124,7 +134,9 @@ async function ownJob(jobId: string, ctx: CallContext): Promise<{ job: TreeJob; 
  * A tree job belongs to the page it was started on; a space job to its space (from a page of that
  * space) or to the global page (no content, no space in its context).
  */
-function startedHere(job: TreeJob, ctx: CallContext): boolean {
+function startedHere(job: Pick<TreeJob, 'root' | 'startedOn'>, ctx: CallContext): boolean {
+  // The global page has neither content nor space: "Your exports" there acts on every one of yours.
+  if (!ctx.content && !ctx.space?.id) return true;
   if (job.root.type !== 'space') return job.root.id === requireContentId(ctx);
   if (ctx.space?.id) return ctx.space.id === job.root.id;
   // Without a space in the context: the page it was started on, or the global page (any of yours).
@@ -157,9 +169,11 @@ async function spaceToExport(ctx: CallContext, key: string | undefined): Promise
     if (key !== undefined) throw new AppError('BAD_REQUEST', 'The space comes from the page the panel is on; do not name one.', 'Leave out "space", or use the global page to export another space.');
     return client.getSpace(spaceId);
   }
-  if (key === undefined) throw new AppError('BAD_REQUEST', 'Name the space to export (its key).', 'Type the space key, as shown in the space\'s address (/wiki/spaces/KEY).');
+  if (key === undefined) throw new AppError('BAD_REQUEST', 'Name the space to export (its key).', 'Choose it from the list, or type its key, as shown in the space\'s address (/wiki/spaces/KEY).');
+  // Confluence lists only spaces the caller may view: an unknown key and one they cannot read get
+  // the same answer, so it never tells whether a space exists.
   const found = await client.spaceByKey(key);
-  if (!found) throw new AppError('NOT_FOUND', `No space with the key "${key}" that you can see.`, 'Check the key; it is case-sensitive, and you need permission to view the space.');
+  if (!found) throw new AppError('NOT_FOUND', `You have no space with the key "${key}" to export.`, 'Check the key, or choose the space from the list: it shows every space you can see.');
   return found;
 }
 
@@ -243,7 +257,7 @@ export function registerExportResolvers(resolver: Resolver): void {
     const opts = options(rest);
     try {
       const listUntil = deadlineWithin(LISTING_BUDGET_MS);
-      const inc = attach === true ? { reason: 'an export attached to the page is always complete' } : await incremental(mode, { root: { type: 'page', id: ref.id }, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
+      const inc = attach === true ? { reason: 'an export attached to the page is always made afresh' } : await incremental(mode, { root: { type: 'page', id: ref.id }, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, listUntil });
       if (started(inc)) return inc;
       const reason = mode !== 'full' ? inc.reason : undefined;
       const full = await startTreeExport({ root: ref, requester: ctx.accountId, siteUrl: ctx.siteUrl, options: opts, attach: attach === true, listUntil, ...(reason && reason !== NO_BASE ? { fullBecause: reason } : {}) });
@@ -272,6 +286,38 @@ export function registerExportResolvers(resolver: Resolver): void {
       throw jobError(e, 'space');
     }
   });
+
+  // The spaces the caller can see (v2 GET /spaces as the user: Confluence leaves out the rest), by
+  // name. Points are per object returned, so opening the page reads one answer (250 spaces, about
+  // 250 points); a search reads on through every space (about a point a space: `npm run bench --
+  // jobs`), until SPACES_SHOWN matches or the time budget. v2 has no name filter for spaces.
+  defineResolver(resolver, 'export/spaces', spacesPayload, async (input, _ctx): Promise<SpaceList> => {
+    const query = input.query?.trim().toLowerCase() ?? '';
+    const client = createClient('user');
+    const choice = (s: Space): SpaceChoice[] => (s.key ? [{ id: s.id, key: s.key, name: s.name ?? s.key }] : []);
+    const byName = (a: SpaceChoice, b: SpaceChoice): number => a.name.localeCompare(b.name) || a.key.localeCompare(b.key);
+    if (!query) {
+      const first = await client.firstSpaces();
+      return { spaces: first.spaces.flatMap(choice).sort(byName), more: first.more };
+    }
+    const until = deadlineWithin(SPACES_BUDGET_MS);
+    const spaces: SpaceChoice[] = [];
+    let more = false;
+    for await (const s of client.spaces()) {
+      if (spaces.length >= SPACES_SHOWN || Date.now() > until) {
+        more = true;
+        break;
+      }
+      spaces.push(...choice(s).filter((c) => c.name.toLowerCase().includes(query) || c.key.toLowerCase().includes(query)));
+    }
+    return { spaces: spaces.sort(byName), more };
+  });
+
+  // "Your exports": the caller's own tree and space jobs, newest first; `here` marks the ones this
+  // panel can act on (ownJob's rule). KVS reads only, no Confluence request.
+  defineResolver(resolver, 'export/jobs', object({}), async (_input, ctx): Promise<ExportJobs> => ({
+    jobs: await listJobs(forgeKv, listByPrefix, ctx.accountId, new Date(), (job) => startedHere(job, ctx)),
+  }));
 
   defineResolver(resolver, 'export/tree/status', jobPayload, async (input, ctx): Promise<TreeStatus> => (await ownJob(input.jobId, ctx)).status);
 
@@ -308,6 +354,8 @@ export function registerExportResolvers(resolver: Resolver): void {
   // against their storage. An export kept as the base of the next one stays as that (a cache), as
   // if downloaded; any other is deleted whole. A running one must be cancelled first.
   defineResolver(resolver, 'export/tree/dismiss', jobPayload, async (input, ctx): Promise<{ dismissed: true }> => {
+    // A job whose data the retention sweep deleted unread is only its record now ("Your exports").
+    if (await dismissGone(forgeKv, ctx.accountId, input.jobId)) return { dismissed: true };
     const { job, status } = await ownJob(input.jobId, ctx);
     if (status.phase !== 'done' && status.phase !== 'failed' && status.phase !== 'cancelled') {
       throw new AppError('STILL_RUNNING', 'This export is still running.', 'Cancel it first, or wait until it is done.');

@@ -21,9 +21,12 @@ import type {
 import type {
   ExportAttachPayload,
   ExportAttachResult,
+  ExportJobs,
   ExportPagePayload,
   ExportPageResult,
   SpaceExportPayload,
+  SpaceList,
+  SpaceListPayload,
   TreeDownloadPayload,
   TreeDownloadResult,
   TreeExportPayload,
@@ -46,6 +49,10 @@ export interface Api {
   'export/attach': Call<ExportAttachPayload, ExportAttachResult>;
   'export/tree/start': Call<TreeExportPayload, TreeStartResult>;
   'export/space/start': Call<SpaceExportPayload, TreeStartResult>;
+  /** The spaces the caller can see, to choose one to export (the global page). */
+  'export/spaces': Call<SpaceListPayload, SpaceList>;
+  /** The caller's own tree and space exports, newest first ("Your exports"). */
+  'export/jobs': Call<Record<string, never>, ExportJobs>;
   'export/tree/status': Call<TreeJobPayload, TreeStatus>;
   'export/tree/cancel': Call<TreeJobPayload, TreeStatus>;
   /** A finished export's zip stops counting against the caller's storage (deleted, or kept only as the next export's base). */
@@ -73,6 +80,8 @@ export const API_KEYS = [
   'export/attach',
   'export/tree/start',
   'export/space/start',
+  'export/spaces',
+  'export/jobs',
   'export/tree/status',
   'export/tree/cancel',
   'export/tree/dismiss',

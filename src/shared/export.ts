@@ -135,14 +135,26 @@ export interface ReportSummaryItem {
   what: string;
   count: number;
   detail: string;
+  /** The group's distinct details (at most REPORT_DETAILS), so each item can be named. */
+  details?: string[];
 }
+
+/** Distinct details a report group keeps. */
+export const REPORT_DETAILS = 5;
 
 export interface TreeStatus {
   jobId: string;
   phase: TreePhase;
+  /** Pages exported so far. */
   done: number;
+  /** Pages to export; done + withheld + missing reach it when the job ends. */
   total: number;
+  /** Items in the tree that are not pages (folders, databases, whiteboards): never counted in `total`. */
   skipped: number;
+  /** Attached zips: pages left out because not every viewer of the page may read them (counted, unnamed). */
+  withheld?: number;
+  /** Pages that could not be exported: deleted, moved or restricted since the listing, or a body that cannot be read (each in the report). */
+  missing?: number;
   report: ReportSummaryItem[];
   /** Set when done and attached: the zip attached to the root page. */
   attachment?: { id: string; fileName: string; /** Absolute URL a logged-in browser opens. */ downloadLink?: string; bytes: number };
@@ -158,4 +170,98 @@ export interface TreeStatus {
 
 export interface TreeJobPayload {
   jobId: string;
+}
+
+/**
+ * One of the caller's tree or space exports, as `export/jobs` lists it (issue 23, "Your exports"):
+ * running, waiting, finished or failed, within retention, never another user's.
+ */
+export interface ExportJob {
+  jobId: string;
+  scope: 'tree' | 'space';
+  /** The root page's title, or the space's name. */
+  title: string;
+  spaceKey?: string;
+  format: ExportFormat;
+  preset?: ExportPreset;
+  /** A private download, or attached to the root page. */
+  delivery: 'download' | 'attach';
+  createdAt: string;
+  /** Its progress as `export/tree/status` gives it, without the report (that one gives it). */
+  status: TreeStatus;
+  /** Set when its data is deleted: why it is still listed (a zip never downloaded, a failure) until dismissed. */
+  expired?: { at: string; reason: string };
+  /**
+   * Whether this panel can download, cancel or poll it: a tree export on the page it was started
+   * on, a space export in its space; on the global page, every one of the caller's exports.
+   */
+  here: boolean;
+}
+
+/** The heading of that list in the panel's Export tab and on the global page (the Rovo action names it). */
+export const YOUR_EXPORTS = 'Your exports';
+
+export interface ExportJobs {
+  /** Newest first. */
+  jobs: ExportJob[];
+}
+
+/** What a report entry is about, for a person (the entries name ADF node, mark and macro types). */
+const WHAT: Record<string, string> = {
+  decisionList: 'Decision list', decisionItem: 'Decision', layoutSection: 'Page layout', layoutColumn: 'Layout column',
+  textColor: 'Text colour', backgroundColor: 'Highlight colour', panel: 'Panel', status: 'Status lozenge', table: 'Table',
+  tableRow: 'Table row', tableCell: 'Table cell', tableHeader: 'Table header cell', children: 'Child pages macro',
+  jira: 'Jira issue macro', mention: 'Mention', date: 'Date', emoji: 'Emoji', link: 'Link', media: 'Image or file',
+  mediaSingle: 'Image', mediaGroup: 'Files', mediaInline: 'Inline file', inlineCard: 'Smart link', blockCard: 'Smart link card',
+  embedCard: 'Embedded link', extension: 'Macro', bodiedExtension: 'Macro', inlineExtension: 'Inline macro',
+  'excerpt-include': 'Excerpt include macro', code: 'Code macro', expand: 'Expand', nestedExpand: 'Expand', taskList: 'Task list',
+  unsupportedBlock: 'Content Confluence could not show', unsupportedInline: 'Content Confluence could not show',
+  invalid: 'Malformed content', incremental: 'How it was exported', page: 'Page', attachment: 'Attachment', comment: 'Comment', heading: 'Heading link',
+};
+
+const KIND: Record<string, string> = {
+  'unsupported-node': 'not supported', 'unsupported-mark': 'formatting not supported', 'unsupported-macro': 'macro not supported',
+  approximated: 'approximated', 'dropped-mark': 'formatting left out', 'page-skipped': 'page left out',
+  'attachment-missing': 'attachment missing', 'comment-skipped': 'comment left out', withheld: 'left out of the attached copy',
+  flattened: 'flattened', 'content-missing': 'missing from the output', note: 'note',
+};
+
+/** "Decision list" for `decisionList`; a macro by its name; another type split into words. */
+export function reportWhat(kind: string, what: string): string {
+  const known = WHAT[what];
+  if (known) return known;
+  if (kind === 'unsupported-macro') return `The "${what}" macro`;
+  const words = what.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * One line of the report for a person: what, how, and every item when they differ ("3 items: …;
+ * …") or the count when they are alike ("2 items: …"), never one example under "×2".
+ */
+export function reportLine(item: ReportSummaryItem): string {
+  const head = `${reportWhat(item.kind, item.what)} (${KIND[item.kind] ?? item.kind.replace(/-/g, ' ')})`;
+  const details = item.details && item.details.length > 0 ? item.details : [item.detail];
+  if (item.count <= 1) return `${head}: ${details[0] ?? ''}`;
+  const more = item.count > details.length && details.length > 1 ? `; and ${item.count - details.length} more` : '';
+  return `${head}, ${item.count} items: ${details.join('; ')}${more}`;
+}
+
+/** `export/spaces` payload: narrow by part of a space's name or key (case-insensitive). */
+export interface SpaceListPayload {
+  query?: string;
+}
+
+/** A space the caller can see, to pick for a whole-space export. */
+export interface SpaceChoice {
+  id: string;
+  key: string;
+  name: string;
+}
+
+export interface SpaceList {
+  /** Sorted by name. */
+  spaces: SpaceChoice[];
+  /** True when the site has more spaces than were read: search by name to reach the others. */
+  more: boolean;
 }

@@ -11,7 +11,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { downloadZip } from '../../sandbox/forge/download';
 import type { Envelope } from '../../src/shared/envelope';
-import type { TreeDownloadResult } from '../../src/shared/export';
+import type { ExportJobs, TreeDownloadResult } from '../../src/shared/export';
 
 const { alice, bob } = SEED.users;
 const P = SEED.pages;
@@ -211,6 +211,10 @@ describe('start-tree-export', () => {
     expect(job.delivery).toBe('download');
     expect(String(answer.resultWillAppear)).toContain(job.fileName);
     expect(String(answer.resultWillAppear)).toMatch(/private download for this user only/);
+    // It points to the list the panel and the global page show ("Your exports", export/jobs), where the job is.
+    expect(String(answer.resultWillAppear)).toMatch(/listed under "Your exports" in the Export tab .* and on the Content Toolkit global page/);
+    const listed = await sb.invoke<Envelope<ExportJobs>>('export/jobs', { accountId: bob, payload: {} });
+    expect(listed.ok && listed.data.jobs.map((j) => j.jobId)).toEqual([answer.jobId]);
     // Nothing was attached to any page: the zip waits for Bob's download in the panel.
     expect(sb.confluence.site.attachments.size).toBe(before);
     const home = { id: P.home, type: 'page' as const };

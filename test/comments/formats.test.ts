@@ -84,7 +84,7 @@ describe('Markdown and JSON export', () => {
 
   it('writes threads with the anchor quoted, nested replies, anchor notes and what was skipped', () => {
     const file = exportComments('markdown', input);
-    expect(file.fileName).toBe('comments-page-42.md');
+    expect(file.fileName).toBe('My page (comments).md');
     const md = file.content;
     expect(md).toContain('# Comments on “My page”');
     expect(md).toContain('> quoted words');

@@ -7,6 +7,7 @@ import * as a from '../../sandbox/confluence/adf';
 import type { Envelope } from '../../src/shared/envelope';
 import type { CommentsExport, CommentsResult, CommentView } from '../../src/shared/comments';
 import { CSV_COLUMNS } from '../../src/comments/formats';
+import { withWarnings } from '../console';
 
 const C = SEED.comments;
 const M = SEED.markers;
@@ -151,13 +152,14 @@ describe('comments/list on the seed site', () => {
     const restricted = { id: SEED.pages.restricted, type: 'page' as const };
     const mine = data(await list(sb, {}, { content: restricted }));
     expect(mine.threads.map((t) => [t.id, t.replies.map((x) => x.id)])).toEqual([[C.restrictedRoot, [C.restrictedReply]]]);
-    const env = await list(sb, {}, { accountId: bob, content: restricted });
+    const { value: env, warnings } = await withWarnings(() => list(sb, {}, { accountId: bob, content: restricted }));
+    expect(warnings).toEqual(['[comments/list] Confluence 404 NOT_FOUND']);
     expect(env.ok ? 'ok' : env.error.code).toBe('NOT_FOUND');
   });
 
   it('exports Markdown threads with quoted anchors, and JSON', async () => {
     const md = data(await sb.invoke<Envelope<CommentsExport>>('comments/export', { accountId: alice, content: rich, payload: { format: 'markdown', sort: 'position' } }));
-    expect(md.fileName).toBe(`comments-page-${SEED.pages.rich}.md`);
+    expect(md.fileName).toBe("Rich Page (comments).md");
     expect(md.content).toContain('# Comments on “Rich Page”');
     expect(md.content).toContain('> open remark');
     expect(md.content).toContain('now reads “revised wording”');

@@ -153,8 +153,18 @@ describe('databases/inspect', () => {
       `/wiki/api/v2/databases/${SEED.restrictedDatabase}?include-collaborators=true&include-direct-children=true&include-operations=true&include-properties=true`,
       `/wiki/api/v2/pages/${SEED.restrictedDatabase}`,
       `/wiki/api/v2/blogposts/${SEED.restrictedDatabase}`,
+      // What the id is, when it is neither a page nor a blog post (a whiteboard or folder is named).
+      '/wiki/api/v2/content/convert-ids-to-types',
     ].sort());
+    // The answer still does not tell Bob that the database exists.
+    expect(e.message).not.toMatch(/Salaries/);
   });
+});
+
+it('names what an id of another kind is: a whiteboard is not reported as a deleted database (issue 23)', async () => {
+  const e = err(await inspect(alice, SEED.databaseChild));
+  expect(e.code).toBe('NOT_A_DATABASE');
+  expect(e.message).toBe('That id is a whiteboard, not a database.');
 });
 
 describe('bad input', () => {

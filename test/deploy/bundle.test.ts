@@ -87,7 +87,7 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(confluence.site.attachmentsOf(SEED.pages.rich).length).toBe(before + 1);
   });
 
-  test('export/tree/start, the tree-export consumer, export/tree/status, export/tree/download, export/tree/cancel and export/tree/dismiss', async () => {
+  test('export/tree/start, the tree-export consumer, export/tree/status, export/tree/download, export/tree/cancel, export/jobs and export/tree/dismiss', async () => {
     // Private by default: the zip waits in the store for its requester, served in slices.
     const started = await call('export/tree/start', { format: 'md' }, home);
     expect(started.total).toBeGreaterThanOrEqual(10);
@@ -132,13 +132,17 @@ describe('the bundled app (dist/forge/node/index.cjs) in a fresh process', () =>
     expect(cancelled.phase).toBe('cancelled');
     await app.drain();
     expect((await call('export/tree/status', { jobId: second.jobId }, home)).phase).toBe('cancelled');
+    // "Your exports": Alice's own jobs, newest first (the cancelled one on top).
+    const mine = await call('export/jobs', {}, home);
+    expect(mine.jobs[0]).toMatchObject({ jobId: second.jobId, scope: 'tree', status: { phase: 'cancelled' } });
     // Dismissed, a finished export is gone from the store.
     expect(await call('export/tree/dismiss', { jobId: second.jobId }, home)).toEqual({ dismissed: true });
     const gone = await app.invoke<Envelope<unknown>>('export/tree/status', { accountId: SEED.users.alice, content: home, payload: { jobId: second.jobId } });
     expect(gone).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
-  test('export/space/start: the whole space, blog posts included, read by the consumer as Alice', async () => {
+  test('export/spaces and export/space/start: the whole space, blog posts included, read by the consumer as Alice', async () => {
+    expect((await call('export/spaces', { query: 'demo' }, home)).spaces.map((s) => s.key)).toEqual([SEED.space.key]);
     const started = await call('export/space/start', { format: 'md' }, home);
     await app.drain();
     expect((await call('export/tree/status', { jobId: started.jobId }, home)).phase).toBe('done');

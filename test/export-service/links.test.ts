@@ -1,4 +1,5 @@
 import { createLinkRewriter, pageIdFromHref, relativeHref } from '../../src/export/links';
+import { adfToMarkdown } from '../../src/export/markdown';
 import { assertSafeEntry } from '../../src/export/bundle';
 import { FORMAT_INFO } from '../../src/export/service';
 import { planTree } from '../../src/export/tree/plan';
@@ -108,5 +109,37 @@ describe('link rewriting with a lone surrogate in a title', () => {
     expect(() => decodeURIComponent(href!)).not.toThrow();
     // Even a path that did not come through safeSegment is encoded, not thrown on.
     expect(relativeHref('a/index.md', 'a/b\uD800/index.md')).toBe('b%EF%BF%BD/index.md');
+  });
+});
+
+describe('a link whose text is its old Confluence URL (issue 23)', () => {
+  const site = 'https://example.atlassian.net';
+  const guideUrl = `${site}/wiki/spaces/DEMO/pages/65600/User+Guide`;
+  const rewrite = createLinkRewriter({ from: 'Home/index.md', fileOf: (id) => (id === '65600' ? 'Home/Guide/index.md' : undefined), siteUrl: site, titleOf: (id) => (id === '65600' ? 'User Guide' : undefined) });
+  const para = (...content: unknown[]) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content }] });
+  const link = (text: string, href: string) => ({ type: 'text', text, marks: [{ type: 'link', attrs: { href } }] });
+
+  it("shows the exported page's title instead of the URL, and keeps any other text", () => {
+    const pasted = adfToMarkdown(para(link(guideUrl, guideUrl)), { linkRewrite: rewrite, verify: false }).markdown;
+    expect(pasted.trim()).toBe('[User Guide](Guide/index.md)');
+    const named = adfToMarkdown(para(link('the guide', guideUrl)), { linkRewrite: rewrite, verify: false }).markdown;
+    expect(named.trim()).toBe('[the guide](Guide/index.md)');
+    // Not exported: the link stays absolute, with its text.
+    const other = `${site}/wiki/spaces/DEMO/pages/99/Other`;
+    expect(adfToMarkdown(para(link(other, other)), { linkRewrite: rewrite, verify: false }).markdown).toContain(`<${other}>`);
+  });
+});
+
+describe('the child pages macro (issue 23 part 10)', () => {
+  const doc = { type: 'doc', version: 1, content: [{ type: 'extension', attrs: { extensionType: 'com.atlassian.confluence.macro.core', extensionKey: 'children' } }] };
+  it('lists the exported children, shows nothing for a leaf of a tree export, and a placeholder only when the tree is unknown', () => {
+    const withKids = adfToMarkdown(doc, { verify: false, children: () => [{ title: 'Child', href: 'Child/index.md' }] });
+    expect(withKids.markdown.trim()).toBe('- [Child](Child/index.md)');
+    const leaf = adfToMarkdown(doc, { verify: false, children: () => [] });
+    expect(leaf.markdown.trim()).toBe('');
+    expect(leaf.report).toEqual([]);
+    const alone = adfToMarkdown(doc, { verify: false });
+    expect(alone.markdown).toContain('Child pages');
+    expect(alone.report.map((e) => e.what)).toEqual(['children']);
   });
 });

@@ -107,7 +107,7 @@ describe('convert CLI', () => {
       expect(io.written.get('out/sub/b.md')).toBe('Hi\n');
       expect(JSON.parse(io.written.get('out/a.report.json') ?? '')).toEqual([expect.objectContaining({ kind: 'dropped-mark' })]);
       expect(io.err).toMatch(/^convert: dir\/bad\.json is not valid JSON/);
-      expect(JSON.parse(io.out)).toEqual({ files: 4, converted: 3, failed: 1, reportEntries: 3, missingUnits: 0, seconds: expect.any(Number) });
+      expect(JSON.parse(io.out)).toEqual({ files: 4, converted: 3, failed: 1, reportEntries: 3, missingUnits: 0, seconds: expect.any(Number), failures: [{ file: 'dir/bad.json', error: expect.stringMatching(/not valid JSON/) }] });
     });
 
     test('same names from two inputs do not overwrite each other', () => {

@@ -83,3 +83,17 @@ describe('HTML export', () => {
     for (const rule of ['.panel-info', 'table {', '@media print']) expect(EXPORT_CSS).toContain(rule);
   });
 });
+
+describe('the page title (issue 23 part 10)', () => {
+  const h1 = (t: string) => ({ type: 'heading', attrs: { level: 1 }, content: [{ type: 'text', text: t }] });
+  const count = (html: string): number => (html.match(/<h1[\s>]/g) ?? []).length;
+
+  it('is shown once when the page opens with it as a heading, and added otherwise', () => {
+    const opens = { type: 'doc', version: 1, content: [h1('Release 1.0'), { type: 'paragraph', content: [{ type: 'text', text: 'Shipped.' }] }] };
+    expect(count(adfToHtml(opens, { css: '', title: 'Release 1.0' }).html)).toBe(1);
+    const other = { type: 'doc', version: 1, content: [h1('Overview')] };
+    const html = adfToHtml(other, { css: '', title: 'Release 1.0' }).html;
+    expect(count(html)).toBe(2);
+    expect(html).toContain('<h1 class="page-title">Release 1.0</h1>');
+  });
+});

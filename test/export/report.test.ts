@@ -1,3 +1,5 @@
+import { renderPage } from '../../src/export/service';
+import { reportLine } from '../../src/shared/export';
 import { adfToMarkdown } from '../../src/export/markdown';
 import { AdfError } from '../../src/export/adf';
 import { Report, summarize, type ReportEntry } from '../../src/export/report';
@@ -81,8 +83,54 @@ describe('fidelity report', () => {
     report.merge([b, b], new Report());
     expect(JSON.parse(JSON.stringify(report))).toEqual([a, b, b]);
     expect(summarize(report.entries())).toEqual([
-      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'two' },
-      { kind: 'approximated', what: 'table', count: 1, detail: 'one' },
+      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'two', details: ['two'] },
+      { kind: 'approximated', what: 'table', count: 1, detail: 'one', details: ['one'] },
     ]);
+  });
+});
+
+describe('each format reports what it loses (issue 23 part 2)', () => {
+  const rich = (): unknown => ({
+    type: 'doc', version: 1, content: [
+      { type: 'panel', attrs: { panelType: 'success' }, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'ok' }] }] },
+      { type: 'panel', attrs: { panelType: 'custom' }, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'own' }] }] },
+      { type: 'paragraph', content: [{ type: 'status', attrs: { text: 'DONE', color: 'green' } }, { type: 'text', text: ' red', marks: [{ type: 'textColor', attrs: { color: '#ff5630' } }] }] },
+      { type: 'table', content: [{ type: 'tableRow', content: [{ type: 'tableCell', attrs: { colspan: 2 }, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'wide' }] }] }] }] },
+      { type: 'extension', attrs: { extensionType: 'com.example', extensionKey: 'mystery-widget' } },
+    ],
+  });
+  const page = { id: '1', title: 'Rich', version: { number: 3 }, body: { atlas_doc_format: { value: JSON.stringify(rich()) } } };
+  const render = (format: 'md' | 'html' | 'json') => renderPage({ page, users: new Map(), media: new Map() } as never, { format, frontMatter: false, comments: false, anchors: false, attachments: false });
+  const whats = (r: { report: Array<{ what: string; detail: string }> }) => r.report.map((e) => `${e.what}: ${e.detail}`);
+
+  it('Markdown reports the panel kinds, status colours, text colour and merged cells it cannot keep', () => {
+    const md = whats(render('md')).join('\n');
+    expect(md).toMatch(/panel: Success panels became TIP alerts/);
+    expect(md).toMatch(/status: Status lozenges became bold text/);
+    expect(md).toMatch(/table: A table became an HTML table/);
+    expect(md).toMatch(/textColor: The text colour \(#ff5630\) is not kept/);
+  });
+
+  it('HTML keeps panels, status colours and merged cells, and reports only what HTML loses', () => {
+    const html = whats(render('html'));
+    expect(html.join('\n')).not.toMatch(/Markdown|TIP alert|Status lozenges|HTML table/);
+    expect(html).toContain('panel: A custom panel became an info panel; its colour and icon are not kept.');
+    expect(html).toContain('textColor: The text colour (#ff5630) is not kept; the text is kept without it.');
+    expect(html.some((l) => l.startsWith('mystery-widget:'))).toBe(true);
+  });
+
+  it('JSON carries the ADF whole: nothing of the body is reported lost', () => {
+    const json = render('json');
+    expect(json.report).toEqual([]);
+    expect((JSON.parse(json.text) as { report: unknown[] }).report).toEqual([]);
+  });
+
+  it('names every item in words for a person', () => {
+    expect(reportLine({ kind: 'approximated', what: 'decisionList', count: 1, detail: 'Decisions become list items.' })).toBe('Decision list (approximated): Decisions become list items.');
+    expect(reportLine({ kind: 'approximated', what: 'layoutSection', count: 2, detail: 'Flattened.', details: ['Flattened.'] })).toBe('Page layout (approximated), 2 items: Flattened.');
+    expect(reportLine({ kind: 'attachment-missing', what: 'media', count: 2, detail: 'a.png is missing.', details: ['a.png is missing.', 'b.png is missing.'] }))
+      .toBe('Image or file (attachment missing), 2 items: a.png is missing.; b.png is missing.');
+    expect(reportLine({ kind: 'unsupported-macro', what: 'mystery-widget', count: 1, detail: 'x' })).toBe('The "mystery-widget" macro (macro not supported): x');
+    expect(reportLine({ kind: 'approximated', what: 'someNewNode', count: 7, detail: 'd', details: ['d', 'e'] })).toBe('Some new node (approximated), 7 items: d; e; and 5 more');
   });
 });

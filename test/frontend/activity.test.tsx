@@ -3,6 +3,7 @@ import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { by, byTestId, has, mount, openTab, within } from './helpers';
+import { withWarnings } from '../console';
 
 let sandbox: Sandbox;
 let host: Host;
@@ -53,13 +54,29 @@ it('turns auto-export on for someone who can edit', async () => {
   // The setting is stored: a fresh read through the resolver agrees.
   const answer = (await sandbox.invoke('autoexport/get', { accountId: alice, content: { id: page, type: 'page' }, payload: {} })) as { ok: true; data: { setting: { enabled: boolean } } };
   expect(answer.data.setting.enabled).toBe(true);
+  // And says so (issue 23: the toggle gave no feedback).
+  await host.waitFor((h) => h.flags.some((f) => f.title === 'Auto-export is on' && /Markdown copy/.test(String(f.description))));
+});
+
+it('chooses the copy\'s format and front matter, as autoexport/set takes them', async () => {
+  await host.change(byTestId(host, 'auto-format'), { label: 'HTML', value: 'html' });
+  await host.waitFor((h) => h.flags.some((f) => /HTML copy/.test(String(f.description))));
+  await host.idle();
+  expect(byTestId(host, 'auto-frontmatter').props.isDisabled).toBe(true);
+  const answer = (await sandbox.invoke('autoexport/get', { accountId: alice, content: { id: page, type: 'page' }, payload: {} })) as { ok: true; data: { setting: { enabled: boolean; format: string } } };
+  expect(answer.data.setting).toMatchObject({ enabled: true, format: 'html' });
 });
 
 it('a failing read shows the error with a retry', async () => {
-  const bob = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
-  await openTab(bob, 3);
-  const box = await bob.waitFor((h) => h.find(by.testId('activity-error'))[0]);
-  expect(within(bob, box, by.testId('retry'))).toBeDefined();
-  await bob.waitFor((h) => has(h, 'auto-error'));
-  await bob.idle();
+  // Bob's refusals are logged by the app (one warning per call): asserted, not printed.
+  const { warnings } = await withWarnings(async () => {
+    const bob = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
+    await openTab(bob, 3);
+    const box = await bob.waitFor((h) => h.find(by.testId('activity-error'))[0]);
+    expect(within(bob, box, by.testId('retry'))).toBeDefined();
+    await bob.waitFor((h) => has(h, 'auto-error'));
+    await bob.idle();
+  });
+  expect(warnings.length).toBeGreaterThan(0);
+  for (const w of warnings) expect(w).toMatch(/^\[[\w/]+\] Confluence 404 NOT_FOUND$/);
 });

@@ -4,7 +4,8 @@ import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import type { CommentsResult } from '../../src/shared/comments';
 import type { Envelope } from '../../src/shared/envelope';
-import { blobText, by, byTestId, has, mount, openTab, within } from './helpers';
+import { blobText, by, byTestId, has, mount, one, openTab, within } from './helpers';
+import { withWarnings } from '../console';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -82,7 +83,8 @@ describe('Alice on the rich page', () => {
 
   it('a search that matches nothing says so, and Clear filters brings everything back', async () => {
     await host.change(byTestId(host, 'filter-text'), 'zebra-never-written');
-    await host.click(byTestId(host, 'filter-apply'));
+    // Enter in the Search field submits its form (issue 23): the filters apply.
+    await host.submit(one(host, by.type('Form'), 'Form'));
     await host.waitFor((h) => has(h, 'comments-nomatch'));
     await host.click(byTestId(host, 'filter-clear'));
     await host.waitFor((h) => has(h, `thread-${C.footerRoot}`));
@@ -136,13 +138,29 @@ it('a page without comments shows an empty state that says what to do', async ()
 });
 
 it("Bob can't read the restricted page's comments: error with hint and retry", async () => {
-  const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
-  await openComments(host);
-  const box = byTestId(host, 'comments-error');
-  expect(host.text(box)).toContain('Could not read the comments');
-  const n = host.invoked.filter((k) => k === 'comments/list').length;
-  await host.click(within(host, box, by.testId('retry')));
-  await host.waitFor((h) => h.invoked.filter((k) => k === 'comments/list').length === n + 1);
-  await host.idle();
-  expect(has(host, 'comments-error')).toBe(true);
+  // Bob's refusals are logged by the app (one warning per call): asserted, not printed.
+  const { warnings } = await withWarnings(async () => {
+    const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
+    await openComments(host);
+    const box = byTestId(host, 'comments-error');
+    expect(host.text(box)).toContain('Could not read the comments');
+    const n = host.invoked.filter((k) => k === 'comments/list').length;
+    await host.click(within(host, box, by.testId('retry')));
+    await host.waitFor((h) => h.invoked.filter((k) => k === 'comments/list').length === n + 1);
+    await host.idle();
+    expect(has(host, 'comments-error')).toBe(true);
+  });
+  expect(warnings.length).toBeGreaterThan(0);
+  for (const w of warnings) expect(w).toMatch(/^\[[\w/]+\] Confluence 404 NOT_FOUND$/);
+});
+
+it('one footer comment: "1 comment", and no open or resolved counts (those are states of inline comments)', async () => {
+  const page = SEED.pages.guide;
+  sandbox.confluence.site.addComment({ kind: 'footer', pageId: page, authorId: alice, adf: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Looks good.' }] }] } as never });
+  const one1 = await mount(sandbox, { accountId: alice, content: { id: page, type: 'page' } });
+  await openComments(one1);
+  const counts = one1.text(byTestId(one1, 'comment-counts'));
+  expect(counts).toContain('1 comment');
+  expect(counts).not.toContain('1 comments');
+  expect(counts).not.toMatch(/open|resolved/);
 });

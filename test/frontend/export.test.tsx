@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import type { Envelope } from '../../src/shared/envelope';
 import type { PageInfo } from '../../src/shared/page';
 import { blobText, by, byTestId, has, mount, within } from './helpers';
+import { withWarnings } from '../console';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -88,21 +89,36 @@ describe('Export tab, Alice on the rich page', () => {
 
 describe('Export tab, errors', () => {
   it("Bob can't read the restricted page: the header says why, with the hint and a retry", async () => {
-    const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
-    const box = byTestId(host, 'header-error');
-    const answer = (await sandbox.invoke<Envelope<PageInfo>>('page/info', { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } })) as { ok: false; error: { message: string; hint?: string; code: string } };
-    expect(answer.ok).toBe(false);
-    expect(host.text(box)).toContain(answer.error.message);
-    if (answer.error.hint) expect(host.text(box)).toContain(answer.error.hint);
-    expect(host.text(box)).toContain(answer.error.code);
+    // Bob's refusals are logged by the app (one warning per call): asserted, not printed.
+    const { warnings } = await withWarnings(async () => {
+      const host = await mount(sandbox, { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } });
+      const box = byTestId(host, 'header-error');
+      const answer = (await sandbox.invoke<Envelope<PageInfo>>('page/info', { accountId: SEED.users.bob, content: { id: SEED.pages.restricted, type: 'page' } })) as { ok: false; error: { message: string; hint?: string; code: string } };
+      expect(answer.ok).toBe(false);
+      expect(host.text(box)).toContain(answer.error.message);
+      if (answer.error.hint) expect(host.text(box)).toContain(answer.error.hint);
+      expect(host.text(box)).toContain(answer.error.code);
 
-    // The export itself fails the same way, shown under the buttons, and can be retried.
-    await host.click(byTestId(host, 'preview'));
-    const err = await host.waitFor((h) => h.find(by.testId('preview-error'))[0]);
-    expect(host.text(err)).toContain('The export failed');
-    const calls = host.invoked.filter((k) => k === 'export/page').length;
-    await host.click(within(host, err, by.testId('retry')));
-    await host.waitFor((h) => h.invoked.filter((k) => k === 'export/page').length === calls + 1);
-    await host.idle();
+      // The export itself fails the same way, shown under the buttons, and can be retried.
+      await host.click(byTestId(host, 'preview'));
+      const err = await host.waitFor((h) => h.find(by.testId('preview-error'))[0]);
+      expect(host.text(err)).toContain('The export failed');
+      const calls = host.invoked.filter((k) => k === 'export/page').length;
+      await host.click(within(host, err, by.testId('retry')));
+      await host.waitFor((h) => h.invoked.filter((k) => k === 'export/page').length === calls + 1);
+      await host.idle();
+    });
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings) expect(w).toMatch(/^\[[\w/]+\] Confluence 404 NOT_FOUND$/);
   });
+});
+
+it('a box that does not apply to the format is greyed out and shown unticked, and comes back ticked (issue 23)', async () => {
+  const host = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.pages.rich, type: 'page' } });
+  expect(byTestId(host, 'opt-frontmatter').props.isChecked).toBe(true);
+  await host.change(byTestId(host, 'export-format'), { label: 'JSON', value: 'json' });
+  expect(byTestId(host, 'opt-frontmatter').props).toMatchObject({ isDisabled: true, isChecked: false });
+  expect(byTestId(host, 'opt-anchors').props).toMatchObject({ isDisabled: true, isChecked: false });
+  await host.change(byTestId(host, 'export-format'), { label: 'Markdown', value: 'md' });
+  expect(byTestId(host, 'opt-frontmatter').props).toMatchObject({ isDisabled: false, isChecked: true });
 });

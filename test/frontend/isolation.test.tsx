@@ -19,6 +19,9 @@ afterAll(async () => {
 it("an earlier panel's invokes and renders reach its own host, not the one mounted after it", async () => {
   const first = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.pages.guide, type: 'page' }, space: SEED.space });
   const second = await mount(sandbox, { accountId: SEED.users.alice, module: 'confluence:globalPage' });
+  // The global page's own reads (the spaces, "Your exports") settle first.
+  await second.waitFor((h) => h.invoked.includes('export/spaces') && h.invoked.includes('export/jobs'));
+  await second.idle();
   const before = [...second.invoked];
   const doc = second.lastDoc();
 

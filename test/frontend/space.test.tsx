@@ -3,7 +3,7 @@ import { unzipSync } from 'fflate';
 import { SEED } from '../../sandbox/confluence/seed';
 import type { Host } from '../../sandbox/forge/host';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
-import { by, byTestId, has, mount } from './helpers';
+import { by, byTestId, has, mount, one } from './helpers';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -24,7 +24,8 @@ it('offers the whole space on its homepage only, and exports it with the blog po
   expect(has(guide, 'tree-space')).toBe(false);
 
   const host = await mount(sandbox, { accountId: SEED.users.alice, content: { id: SEED.pages.home, type: 'page' }, space: SEED.space });
-  await host.change(byTestId(host, 'opt-tree'), true);
+  // Offered directly beside the page's tree (issue 23 part 7), not only after ticking it.
+  expect(byTestId(host, 'opt-tree').props.isChecked).toBe(false);
   await host.change(byTestId(host, 'tree-space'), true);
   // A space zip is never attached: the choice is gone.
   expect(has(host, 'tree-attach')).toBe(false);
@@ -51,4 +52,33 @@ it('exports a space by key from the global page', async () => {
   await host.idle();
   expect(host.invoked).toEqual(expect.arrayContaining(['export/space/start', 'export/tree/status', 'export/tree/download']));
   expect(host.invoked).not.toContain('activity/list');
+});
+
+it('offers the spaces the user can see on the global page, searchable, and exports the one chosen', async () => {
+  const host = await mount(sandbox, { accountId: SEED.users.alice, module: 'confluence:globalPage' });
+  const select = await host.waitFor((h) => h.find((n) => n.props.testId === 'space-select' && Array.isArray(n.props.options) && (n.props.options as unknown[]).length > 0)[0]);
+  const options = select.props.options as Array<{ label: string; value: string }>;
+  expect(options.map((o) => o.value)).toEqual(expect.arrayContaining([SEED.space.key, SEED.otherSpace.key]));
+  expect(select.props.isSearchable).toBe(true);
+  expect(host.text(byTestId(host, 'space-count'))).toMatch(/^\d+ spaces you can see\.$/);
+  const ops = options.find((o) => o.value === SEED.otherSpace.key);
+  expect(ops?.label).toBe('Operations (OPS)');
+  await host.change(select, ops);
+  expect(byTestId(host, 'tree-start').props.isDisabled).toBe(false);
+  await host.click(byTestId(host, 'tree-start'));
+  await host.waitFor((h) => has(h, 'tree-job'));
+  await sandbox.platform.drain();
+  expect(await zipOf(host)).toContain('Operations/Operations Home/index.md');
+  await host.idle();
+});
+
+it('searches every space by name on a site with more spaces than one answer shows; Enter searches', async () => {
+  for (let i = 0; i < 300; i++) sandbox.confluence.site.addSpace({ id: String(995000 + i), key: `X${i}`, name: `Extra ${i}`, authorId: SEED.users.alice });
+  const host = await mount(sandbox, { accountId: SEED.users.alice, module: 'confluence:globalPage' });
+  await host.waitFor((h) => has(h, 'space-count'));
+  expect(host.text(byTestId(host, 'space-count'))).toMatch(/and more: search to find the others/);
+  await host.change(byTestId(host, 'space-search'), 'operat');
+  await host.submit(one(host, by.type('Form'), 'Form'));
+  await host.waitFor((h) => /match "operat"/.test(h.text(h.find(by.testId('space-count'))[0])));
+  expect((byTestId(host, 'space-select').props.options as Array<{ value: string }>).map((o) => o.value)).toEqual(['OPS']);
 });

@@ -2,7 +2,7 @@
 import type { TreeStatus } from '../../src/shared/export';
 import {
   commentsPayload, freshnessLine, hasFilters, initialState, isPending, jobRunning, paged, reducer, relativeTime,
-  summarizeReport, treeProgress, type Action, type State,
+  summarizeReport, treeProgress, propertyText, type Action, type State,
 } from '../../src/frontend/state';
 import type { PageInfo } from '../../src/shared/page';
 
@@ -95,6 +95,17 @@ describe('export', () => {
     expect(jobRunning({ status: waiting } as never)).toBe(true);
   });
 
+  it('counts exported, left-out and missing pages apart, and fills the bar when the job is done (issue 23 part 8)', () => {
+    const base = { jobId: 'j', report: [], invocations: 1, updatedAt: '' };
+    const attached = treeProgress({ ...base, phase: 'done', done: 10, total: 12, skipped: 4, withheld: 2 });
+    expect(attached.value).toBe(1);
+    expect(attached.label).toBe('Done: 10 of 12 pages exported; 2 pages left out: not every viewer of this page can read them.');
+    const gone = treeProgress({ ...base, phase: 'converting', done: 3, total: 12, skipped: 0, missing: 1 });
+    expect(gone.value).toBeCloseTo(4 / 12);
+    expect(gone.label).toBe('Converting pages: 3 of 12 pages exported; 1 page could not be exported (see the report).');
+    expect(treeProgress({ ...base, phase: 'done', done: 1, total: 1, skipped: 0 }).label).toBe('Done: 1 of 1 page');
+  });
+
   it('groups the fidelity report, most frequent first', () => {
     const groups = summarizeReport([
       { kind: 'unsupported-macro', what: 'mystery', detail: 'a' },
@@ -102,8 +113,8 @@ describe('export', () => {
       { kind: 'dropped-mark', what: 'textColor', detail: 'c' },
     ]);
     expect(groups).toEqual([
-      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'b' },
-      { kind: 'unsupported-macro', what: 'mystery', count: 1, detail: 'a' },
+      { kind: 'dropped-mark', what: 'textColor', count: 2, detail: 'b', details: ['b', 'c'] },
+      { kind: 'unsupported-macro', what: 'mystery', count: 1, detail: 'a', details: ['a'] },
     ]);
     expect(summarizeReport([])).toEqual([]);
   });
@@ -188,5 +199,15 @@ describe('paging and dates', () => {
     expect(relativeTime('2024-06-01T00:00:00Z', now)).toBe('2024-06-01');
     expect(relativeTime(undefined, now)).toBe('date unknown');
     expect(relativeTime('not a date', now)).toBe('date unknown');
+  });
+});
+
+describe('database inspector wording (issue 23 part 10)', () => {
+  it('shows flat property values in words and leaves nested ones to JSON', () => {
+    expect(propertyText('"done"')).toBe('done');
+    expect(propertyText('{"status":"done","count":3,"archived":false}')).toBe('status: done · count: 3 · archived: no');
+    expect(propertyText('["a","b"]')).toBe('a, b');
+    expect(propertyText('{"nested":{"x":1}}')).toBeUndefined();
+    expect(propertyText('not json')).toBeUndefined();
   });
 });

@@ -113,6 +113,12 @@ describe('an attached tree zip holds only what every viewer of the page can read
     expect(manifest.tree.map((n) => n.id)).toContain(SEED.database);
     // What Bob downloads from home is now the same as what he could read himself.
     expect(st.report.find((r) => r.what === 'restricted')?.count).toBe(3);
+    // Progress adds up (issue 23 part 8): exported, left out and not-a-page are counted apart.
+    const pagesLeftOut = 2; // the restricted page and its child; the third item withheld is a database
+    expect(st.withheld).toBe(pagesLeftOut);
+    expect(st.missing).toBeUndefined();
+    expect(st.done + pagesLeftOut).toBe(st.total);
+    expect(st.skipped).toBe(job.skipped);
   });
 
   it('leaves out a page restricted to both users too: "every viewer" is not known, so any restriction excludes', async () => {

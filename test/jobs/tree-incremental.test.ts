@@ -136,6 +136,10 @@ describe('incremental tree export', () => {
       expect(again.text(e.file!)).toContain(`version: ${e.version}`);
     }
     expect(again.status.report.some((r) => r.what === 'incremental' && /2 changed, 1 new/.test(r.detail))).toBe(true);
+    // A note, not a loss, with a time a person reads (issue 23 part 10).
+    const note = again.status.report.find((r) => r.what === 'incremental');
+    expect(note?.kind).toBe('note');
+    expect(note?.detail).toMatch(/^Built on your export of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:/);
   });
 
   it('lists the tree again after a restriction: deleted and no-longer-readable pages are dropped, not carried', async () => {

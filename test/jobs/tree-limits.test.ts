@@ -1,5 +1,6 @@
 /** Retention and admission of tree jobs (./tree-limits) with a Map-backed store and a fixed clock. */
-import { admit, indexKey, LIMITS, markFinished, sweep, TreeJobLimit, type CreateOnly, type ListByPrefix } from '../../src/jobs/tree-limits';
+import { admit, indexKey, LIMITS, markFinished, sweep, TreeJobLimit, undownloaded, type CreateOnly, type ListByPrefix } from '../../src/jobs/tree-limits';
+import { dismissGone, listJobs } from '../../src/jobs/tree-jobs';
 import { keys } from '../../src/jobs/tree-store';
 import { memoryKv } from '../../src/storage/kv';
 
@@ -78,5 +79,44 @@ describe('tree job admission', () => {
     await markFinished(kv, 'a0', at(0.1));
     await admit(kv, list, create, { jobId: 'b', requester: 'u1', createdAt: t0.toISOString() }, at(0.2));
     expect(kv.data.has(indexKey('b'))).toBe(true);
+  });
+});
+
+describe('"Your exports" after retention (issue 23)', () => {
+  const tree = (jobId: string, requester: string) => ({
+    jobId, requester, root: { id: '1', type: 'page', title: 'Guide', version: 1 }, options: { format: 'md', preset: 'mkdocs' }, delivery: 'download', createdAt: at(0).toISOString(),
+  });
+  const listed = (kv: ReturnType<typeof store>['kv'], list: ListByPrefix, requester: string, now: Date) => listJobs(kv, list, requester, now, () => false);
+
+  it('keeps a record of a zip that expired unread and of a failure, with the reason, until dismissed', async () => {
+    const { kv, list, job, keysOf } = store();
+    await job('unread', 'u1', at(0));
+    await kv.set(keys.job('unread'), tree('unread', 'u1'));
+    await kv.set(keys.progress('unread'), { jobId: 'unread', phase: 'done', done: 3, total: 3, skipped: 0, report: [], download: { fileName: 'g.zip', bytes: 10, parts: 1 }, invocations: 1, updatedAt: '' });
+    await markFinished(kv, 'unread', at(1), { bytes: 10, title: 'Guide' });
+    await job('broken', 'u1', at(0.5));
+    await kv.set(keys.job('broken'), tree('broken', 'u1'));
+    await kv.set(keys.progress('broken'), { jobId: 'broken', phase: 'failed', done: 1, total: 3, skipped: 0, report: [], error: { code: 'FORBIDDEN', message: 'Confluence refused.' }, invocations: 1, updatedAt: '' });
+    await markFinished(kv, 'broken', at(1));
+
+    const after = at(1 + LIMITS.retentionMs / HOUR + 1);
+    const jobs = await listed(kv, list, 'u1', after);
+    // The data is gone (zip included); the record stays, and no longer counts against storage.
+    expect(keysOf('unread')).toEqual([indexKey('unread')]);
+    expect(keysOf('broken')).toEqual([indexKey('broken')]);
+    expect(undownloaded(await sweep(kv, list, after), 'u1')).toEqual([]);
+    expect(jobs.map((j) => [j.jobId, j.status.phase, j.title, j.preset])).toEqual([['broken', 'failed', 'Guide', 'mkdocs'], ['unread', 'done', 'Guide', 'mkdocs']]);
+    expect(jobs[0]?.expired?.reason).toMatch(/^It failed: Confluence refused\. /);
+    expect(jobs[1]?.expired?.reason).toMatch(/Nobody downloaded its zip/);
+    expect(jobs.every((j) => j.here && !j.status.download)).toBe(true);
+    expect(await listed(kv, list, 'u2', after)).toEqual([]);
+
+    // Dismissed by its requester only.
+    expect(await dismissGone(kv, 'u2', 'unread')).toBe(false);
+    expect(await dismissGone(kv, 'u1', 'unread')).toBe(true);
+    expect((await listed(kv, list, 'u1', after)).map((j) => j.jobId)).toEqual(['broken']);
+    // Not kept for ever: gone after LIMITS.goneKeepMs.
+    expect(await listed(kv, list, 'u1', new Date(after.getTime() + LIMITS.goneKeepMs + HOUR))).toEqual([]);
+    expect(keysOf('broken')).toEqual([]);
   });
 });

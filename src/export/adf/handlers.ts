@@ -3,7 +3,7 @@ import type { Flow, Handler, Handlers, MdNode, Phrasing, State } from './state';
 import { isPhrasing, isSafeImageUrl, own, withData } from './state';
 import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
-import { markHandlers, sortMarks, unknownMark } from './marks';
+import { markHandlers, sortMarks, unknownMark, urlTextToTitle } from './marks';
 import { table, tablePart } from './table';
 import { alert, details, fenceLanguage, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
 import { extension } from './macros';
@@ -140,7 +140,8 @@ function card(state: State, node: AdfNode): Phrasing | undefined {
   }
   const name = title ?? url;
   const href = state.href(url);
-  return href === undefined ? text(name) : { type: 'link', url: href, title: null, children: [text(name)] };
+  if (href === undefined) return text(name);
+  return { type: 'link', url: href, title: null, children: href === url ? [text(name)] : urlTextToTitle(state, url, [text(name)]) };
 }
 
 const heading: Handler = (state, node) => {

@@ -3,6 +3,7 @@ import type { MarkHandler, MarkHandlers, Phrasing, State } from './state';
 import { withData } from './state';
 import type { AdfMark } from './types';
 import { attrString } from './types';
+import type { LinkRewriter } from '../links';
 
 /**
  * Marks are applied innermost first in this order, whatever order ADF lists them in, so that
@@ -49,7 +50,7 @@ export const markHandlers: MarkHandlers = {
     const url = state.href(href);
     if (url === undefined) return children;
     const title = attrString(mark, 'title');
-    return [{ type: 'link', url, title: title || null, children }];
+    return [{ type: 'link', url, title: title || null, children: url === href ? children : urlTextToTitle(state, href, children) }];
   },
   // GitHub renders <ins> and <sub>/<sup>, so these are exact there; the HTML export uses the tags too.
   underline: tag('ins'),
@@ -60,10 +61,28 @@ export const markHandlers: MarkHandlers = {
   annotation: (_s, _m, children) => children,
 };
 
+/**
+ * A link to an exported page whose text is its old Confluence URL (pasted, as people do) shows the
+ * page's title instead: the URL is what the export replaced (issue 23). Other text stays.
+ */
+export function urlTextToTitle(state: State, href: string, children: Phrasing[]): Phrasing[] {
+  const text = children.length === 1 && children[0]?.type === 'text' ? children[0].value.trim() : undefined;
+  if (!text || !/^https?:\/\//i.test(text)) return children;
+  const same = (a: string, b: string): boolean => {
+    const norm = (u: string): string => { try { return decodeURI(u).replace(/\/$/, ''); } catch { return u.replace(/\/$/, ''); } };
+    return norm(a) === norm(b);
+  };
+  if (!same(text, href)) return children;
+  const rewriter: LinkRewriter | undefined = state.options.linkRewrite;
+  const title = rewriter?.titleOf?.(href);
+  return title ? [{ type: 'text', value: title }] : children;
+}
+
 function dropped(what: string): MarkHandler {
   return (state: State, mark, children) => {
     const colour = attrString(mark, 'color');
-    state.report('dropped-mark', mark.type, `Markdown has no ${what}${colour ? ` (${colour})` : ''}; the text is kept without it.`);
+    // Both Markdown and the HTML export (the same tree) drop it: said for either.
+    state.report('dropped-mark', mark.type, `The ${what}${colour ? ` (${colour})` : ''} is not kept; the text is kept without it.`);
     return children;
   };
 }

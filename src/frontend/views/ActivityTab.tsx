@@ -1,7 +1,7 @@
 /** Activity: recent events on this page, and the auto-export switch. */
 import React from 'react';
-import { Button, Inline, Label, Lozenge, Stack, Text, Toggle } from '@forge/react';
-import type { ActivityItem, ActivityType } from '../../shared/activity';
+import { Button, Checkbox, Inline, Label, Lozenge, Select, Stack, Text, Toggle } from '@forge/react';
+import type { ActivityItem, ActivityType, AutoExportFormat, AutoExportSetting } from '../../shared/activity';
 import { paged, relativeTime, type State } from '../state';
 import { Empty, ErrorBox, Loading, Pager } from './common';
 
@@ -19,16 +19,20 @@ const WHAT: Record<ActivityType, string> = {
 export interface ActivityHandlers {
   onReload: () => void;
   onAuto: (enabled: boolean) => void;
+  /** Format, front matter, comments: the options `autoexport/set` takes. */
+  onAutoSetting?: (patch: Partial<AutoExportSetting>) => void;
   onRetryAuto: () => void;
   onReloadAuto: () => void;
   onPage: (page: number) => void;
 }
 
-export function ActivityTab({ state, now, on }: { state: State; now: number; on: ActivityHandlers }) {
+export function ActivityTab({ state, now, on, pagesOnly = false }: { state: State; now: number; on: ActivityHandlers; pagesOnly?: boolean }) {
   const list = state.requests.activity;
   return (
     <Stack space="space.300">
-      <AutoExport state={state} now={now} on={on} />
+      {pagesOnly
+        ? <Text testId="auto-pages-only" color="color.text.subtle">Auto-export keeps a copy attached to pages; it is not offered for blog posts.</Text>
+        : <AutoExport state={state} now={now} on={on} />}
       <Stack space="space.100">
         <Inline spread="space-between" alignBlock="center">
           <Text weight="bold">Recent activity</Text>
@@ -62,6 +66,13 @@ function Items({ items, total, state, now, on }: { items: ActivityItem[]; total:
   );
 }
 
+const AUTO_FORMATS: Array<{ label: string; value: AutoExportFormat }> = [
+  { label: 'Markdown', value: 'md' },
+  { label: 'HTML', value: 'html' },
+  { label: 'JSON', value: 'json' },
+  { label: 'Storage (XHTML)', value: 'storage' },
+];
+
 function AutoExport({ state, now, on }: { state: State; now: number; on: ActivityHandlers }) {
   const auto = state.requests.autoexport;
   const save = state.requests.autoexportSave;
@@ -75,6 +86,17 @@ function AutoExport({ state, now, on }: { state: State; now: number; on: Activit
           onChange={(e) => on.onAuto(!!e.target.checked)} />
         <Label labelFor="auto-toggle">{`Keep a ${v.setting.format === 'md' ? 'Markdown' : v.setting.format.toUpperCase()} copy attached to this page, updated on every change`}</Label>
       </Inline>
+      {on.onAutoSetting ? (
+        <Inline space="space.200" alignBlock="center" shouldWrap>
+          <Select id="auto-format" testId="auto-format" options={AUTO_FORMATS} isDisabled={!v.canEdit || !!save?.pending}
+            value={AUTO_FORMATS.find((f) => f.value === v.setting.format) ?? AUTO_FORMATS[0]}
+            onChange={(o: { value: AutoExportFormat } | null) => o && on.onAutoSetting?.({ format: o.value })} />
+          <Checkbox testId="auto-frontmatter" label="YAML front matter" isChecked={v.setting.frontMatter && v.setting.format === 'md'} isDisabled={!v.canEdit || !!save?.pending || v.setting.format !== 'md'}
+            onChange={(e) => on.onAutoSetting?.({ frontMatter: !!e.target.checked })} />
+          <Checkbox testId="auto-comments" label="Include comments" isChecked={v.setting.comments} isDisabled={!v.canEdit || !!save?.pending}
+            onChange={(e) => on.onAutoSetting?.({ comments: !!e.target.checked })} />
+        </Inline>
+      ) : null}
       {!v.canEdit ? <Text testId="auto-reason" color="color.text.subtle">Only people who can edit this page can change this.</Text> : null}
       {save?.pending ? <Loading label="Saving…" /> : null}
       {save?.error ? <ErrorBox error={save.error} onRetry={on.onRetryAuto} title="Could not save the setting" testId="auto-save-error" /> : null}

@@ -1,8 +1,8 @@
 /** Comments: counts, filters, threads with their replies and anchors, and exports. */
 import React from 'react';
-import { Box, Button, ButtonGroup, FileCard, Inline, Label, Lozenge, SectionMessage, Select, Stack, Text, Textfield } from '@forge/react';
+import { Box, Button, ButtonGroup, FileCard, Form, Inline, Label, Lozenge, SectionMessage, Select, Stack, Text, Textfield } from '@forge/react';
 import type { CommentSort, CommentView, ExportFormat, ResolutionStatus } from '../../shared/comments';
-import { hasFilters, paged, relativeTime, type CommentForm, type State } from '../state';
+import { hasFilters, paged, plural, relativeTime, type CommentForm, type State } from '../state';
 import { Empty, ErrorBox, Loading, Pager, utf8Bytes } from './common';
 
 type Appearance = 'default' | 'success' | 'removed' | 'inprogress' | 'new' | 'moved';
@@ -66,12 +66,13 @@ export function CommentsTab({ state, now, on }: { state: State; now: number; on:
   return (
     <Stack space="space.200">
       <Inline space="space.100" shouldWrap testId="comment-counts">
-        <Lozenge appearance="default">{`${r.counts.total} comments`}</Lozenge>
-        <Lozenge appearance="inprogress">{`${r.counts.open} open`}</Lozenge>
-        <Lozenge appearance="success">{`${r.counts.resolved} resolved`}</Lozenge>
+        <Lozenge appearance="default">{plural(r.counts.total, 'comment')}</Lozenge>
+        {/* Open and resolved are states of inline comments: a page with footer comments only has neither. */}
+        {r.counts.inline > 0 ? <Lozenge appearance="inprogress">{`${r.counts.open} open`}</Lozenge> : null}
+        {r.counts.inline > 0 ? <Lozenge appearance="success">{`${r.counts.resolved} resolved`}</Lozenge> : null}
         <Lozenge appearance="new">{`${r.counts.footer} footer`}</Lozenge>
         <Lozenge appearance="new">{`${r.counts.inline} inline`}</Lozenge>
-        {r.counts.anchorIssues > 0 ? <Lozenge appearance="removed">{`${r.counts.anchorIssues} anchor issues`}</Lozenge> : null}
+        {r.counts.anchorIssues > 0 ? <Lozenge appearance="removed">{plural(r.counts.anchorIssues, 'anchor issue')}</Lozenge> : null}
       </Inline>
       <Stack space="space.100">
         <Inline space="space.100" shouldWrap>
@@ -91,6 +92,8 @@ export function CommentsTab({ state, now, on }: { state: State; now: number; on:
               onChange={(v: { value: CommentSort } | null) => v && on.onForm({ sort: v.value }, true)} />
           </Stack>
         </Inline>
+        {/* A Form, so Enter in Author or Search applies the filters (UI Kit's Textfield has no key events). */}
+        <Form onSubmit={on.onApply}>
         <Inline space="space.100" alignBlock="end" shouldWrap>
           <Stack>
             <Label labelFor="filter-author">Author</Label>
@@ -102,9 +105,10 @@ export function CommentsTab({ state, now, on }: { state: State; now: number; on:
             <Textfield id="filter-text" testId="filter-text" value={form.text} placeholder="Text in a comment or its anchor"
               onChange={(e) => on.onForm({ text: String(e.target.value ?? '') }, false)} />
           </Stack>
-          <Button testId="filter-apply" isDisabled={list.pending} onClick={on.onApply}>Apply</Button>
+          <Button type="submit" testId="filter-apply" isDisabled={list.pending}>Apply</Button>
           {hasFilters(form) ? <Button testId="filter-clear" appearance="subtle" onClick={on.onClear}>Clear filters</Button> : null}
         </Inline>
+        </Form>
       </Stack>
       <Inline space="space.100" alignBlock="center" shouldWrap>
         <Text>Export the shown threads:</Text>

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box, Button, ButtonGroup, CodeBlock, FileCard, Heading, Inline, Label, Link, Lozenge, SectionMessage, Stack, Text, Textfield } from '@forge/react';
 import type { DatabaseExportFormat, DatabaseInspection, Section } from '../../shared/databases';
-import { paged, relativeTime, type Lists, type State } from '../state';
+import { paged, propertyText, relativeTime, type Lists, type State } from '../state';
 import { Empty, ErrorBox, Loading, Pager, utf8Bytes } from './common';
 
 export interface DatabasesHandlers {
@@ -58,7 +58,7 @@ function DatabaseList({ state, now, on }: { state: State; now: number; on: Datab
         <Inline key={db.id} space="space.100" alignBlock="center" spread="space-between" testId={`database-${db.id}`}>
           <Stack space="space.025">
             <Text weight="medium">{db.title}</Text>
-            <Text size="small">{[db.owner ? `Owner ${db.owner.displayName}` : '', db.createdAt ? `created ${relativeTime(db.createdAt, now)}` : '', `depth ${db.depth}`].filter(Boolean).join(' · ')}</Text>
+            <Text size="small">{[db.owner ? `Owner ${db.owner.displayName}` : '', db.createdAt ? `created ${relativeTime(db.createdAt, now)}` : '', db.depth === 1 ? 'directly under this page' : `${db.depth} levels below this page`].filter(Boolean).join(' · ')}</Text>
             {db.error ? <Text size="small" color="color.text.warning">{db.error.message}</Text> : null}
           </Stack>
           <Button spacing="compact" testId={`inspect-${db.id}`} isDisabled={!!state.requests.inspect?.pending} onClick={() => on.onInspect(db.id)}>Inspect</Button>
@@ -120,7 +120,8 @@ function Inspection({ d, state, now, on }: { d: DatabaseInspection; state: State
             {page.items.map((p) => (
               <Stack key={p.key} space="space.050">
                 <Text weight="medium">{p.key}</Text>
-                <CodeBlock language="json" text={p.json} />
+                {/* Flat values in words; nested ones as JSON (issue 23: every property was raw JSON). */}
+                {!p.truncated && propertyText(p.json) !== undefined ? <Text testId="property-text">{propertyText(p.json)}</Text> : <CodeBlock language="json" text={p.json} />}
                 {p.truncated ? <Text size="small">Shortened to keep the panel responsive.</Text> : null}
               </Stack>
             ))}

@@ -1,10 +1,10 @@
 /** Export: format and options, preview, download, attach to the page, and whole-tree exports. */
 import React from 'react';
 import {
-  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
+  Button, ButtonGroup, Checkbox, CodeBlock, FileCard, Form, Inline, Label, Link, ProgressBar, SectionMessage, Select, Stack, Text, Textfield,
 } from '@forge/react';
-import type { ExportFormat, ExportOptions, ExportPreset, ReportSummaryItem } from '../../shared/export';
-import { changesLine, jobRunning, summarizeReport, treeProgress, type State } from '../state';
+import { reportLine, YOUR_EXPORTS, type ExportFormat, type ExportJob, type ExportOptions, type ExportPreset, type ReportSummaryItem } from '../../shared/export';
+import { changesLine, jobRunning, otherJobs, relativeTime, summarizeReport, treeProgress, type State } from '../state';
 import { ErrorBox, Loading, formatBytes, utf8Bytes } from './common';
 
 const FORMATS: Array<{ label: string; value: ExportFormat }> = [
@@ -47,9 +47,18 @@ export interface ExportHandlers {
   onToggleReport: () => void;
 }
 
-export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
+/** "Your exports": the caller's other tree and space exports (export/jobs). */
+export interface JobsHandlers {
+  onJobsReload: () => void;
+  onJobDownload: (jobId: string) => Promise<Blob>;
+  onJobDismiss: (jobId: string) => void;
+}
+
+export function ExportTab({ state, canTree, treeWhyNot, canSpace = false, freshness, on }: {
   state: State;
   canTree: boolean;
+  /** Why the tree export is greyed out, said under it. */
+  treeWhyNot?: string;
   /** On the space's homepage: the tree export may cover the whole space. */
   canSpace?: boolean;
   freshness?: { text: string; stale: boolean };
@@ -68,16 +77,21 @@ export function ExportTab({ state, canTree, canSpace = false, freshness, on }: {
           value={format}
           onChange={(v: { value: ExportFormat } | null) => v && on.onOptions({ format: v.value })}
         />
-        <Checkbox testId="opt-frontmatter" label="YAML front matter (title, version, labels…)" isChecked={o.frontMatter} isDisabled={o.format !== 'md'}
+        <Checkbox testId="opt-frontmatter" label="YAML front matter (title, version, labels…)" isChecked={o.frontMatter && o.format === 'md'} isDisabled={o.format !== 'md'}
           onChange={(e) => on.onOptions({ frontMatter: !!e.target.checked })} />
         <Checkbox testId="opt-comments" label="Include comments" isChecked={o.comments}
           onChange={(e) => on.onOptions({ comments: !!e.target.checked })} />
-        <Checkbox testId="opt-anchors" label="Inline comments as footnotes on their highlighted text" isChecked={o.anchors} isDisabled={!o.comments}
+        <Checkbox testId="opt-anchors" label="Inline comments as footnotes on their highlighted text" isChecked={o.anchors && o.comments} isDisabled={!o.comments}
           onChange={(e) => on.onOptions({ anchors: !!e.target.checked })} />
         <Checkbox testId="opt-attachments" label="Attachments" isChecked={o.attachments}
           onChange={(e) => on.onOptions({ attachments: !!e.target.checked })} />
-        <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree} isDisabled={!canTree}
+        <Checkbox testId="opt-tree" label="This page and all its child pages (one zip)" isChecked={state.tree && !(canSpace && state.treeSpace)} isDisabled={!canTree || (canSpace && state.treeSpace)}
           onChange={(e) => on.onTree(!!e.target.checked)} />
+        {!canTree && treeWhyNot ? <Text testId="tree-why-not" size="small" color="color.text.subtle">{treeWhyNot}</Text> : null}
+        {canSpace ? (
+          <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={jobRunning(state.job)}
+            onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
+        ) : null}
       </Stack>
       {freshness ? (
         <Text testId="freshness" color={freshness.stale ? 'color.text.warning' : 'color.text.subtle'}>{freshness.text}</Text>
@@ -132,15 +146,45 @@ function PageExport({ state, on }: { state: State; on: ExportHandlers }) {
   );
 }
 
-/** The global page: a space by key, Markdown with a target, as a private zip. */
-export function SpaceExport({ state, on }: { state: State; on: ExportHandlers }) {
+/** The global page's space finder: the spaces the user can see (export/spaces), searchable. */
+export interface SpaceHandlers {
+  onSpaceQuery: (text: string) => void;
+  onSpaceSearch: () => void;
+}
+
+/** The global page: a space chosen from those the user can see (or by key), Markdown with a target, as a private zip. */
+export function SpaceExport({ state, on, find }: { state: State; on: ExportHandlers; find: SpaceHandlers }) {
+  const list = state.requests.spaces;
+  const options = (list?.data?.spaces ?? []).map((s) => ({ label: `${s.name} (${s.key})`, value: s.key }));
+  const chosen = options.find((o) => o.value === state.spaceKey) ?? null;
   return (
     <Stack space="space.100" testId="space-export">
-      <Label labelFor="space-key">Space key</Label>
+      <Label labelFor="space-select">Space</Label>
+      <Select id="space-select" testId="space-select" options={options} value={chosen} isSearchable isLoading={!!list?.pending}
+        placeholder={list?.pending ? 'Reading your spaces…' : 'Type to filter your spaces'}
+        onChange={(v: { value: string } | null) => on.onSpaceKey(v?.value ?? '')} />
+      {list?.data && !list.pending ? <Text testId="space-count" color="color.text.subtle">{spaceCount(list.data.spaces.length, list.data.more, state.spaceQuery)}</Text> : null}
+      {list?.error ? <ErrorBox error={list.error} onRetry={find.onSpaceSearch} title="Could not list your spaces" testId="spaces-error" /> : null}
+      {list?.data?.more || state.spaceQuery ? (
+        // A Form, so Enter in the field searches (UI Kit's Textfield has no key events).
+        <Form onSubmit={find.onSpaceSearch}>
+          <Inline space="space.100" alignBlock="end">
+            <Textfield id="space-search" testId="space-search" value={state.spaceQuery} placeholder="Part of a space's name or key"
+              onChange={(e) => find.onSpaceQuery(String(e.target.value ?? ''))} />
+            <Button type="submit" testId="space-find" isDisabled={!!list?.pending}>Search all spaces</Button>
+          </Inline>
+        </Form>
+      ) : null}
+      <Label labelFor="space-key">Or its key</Label>
       <Textfield id="space-key" testId="space-key" value={state.spaceKey} placeholder="DOCS" onChange={(e) => on.onSpaceKey(String(e.target.value ?? ''))} />
       <TreeExport state={state} on={on} global />
     </Stack>
   );
+}
+
+function spaceCount(n: number, more: boolean, query: string): string {
+  const what = query ? `${n} space${n === 1 ? '' : 's'} match "${query}"` : `${n} space${n === 1 ? '' : 's'} you can see`;
+  return more ? `${what}, and more: search to find the others.` : `${what}.`;
 }
 
 function TreeExport({ state, on, canSpace = false, global = false }: { state: State; on: ExportHandlers; canSpace?: boolean; global?: boolean }) {
@@ -163,10 +207,6 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
             onChange={(v: { value: ExportPreset } | null) => v && on.onTreePreset(v.value)} />
         </Stack>
       ) : null}
-      {canSpace ? (
-        <Checkbox testId="tree-space" label="The whole space: every page wherever it sits, and the blog posts (a zip for you alone)" isChecked={state.treeSpace} isDisabled={running}
-          onChange={(e) => on.onTreeSpace(!!e.target.checked)} />
-      ) : null}
       {!space ? (
         <Checkbox testId="tree-attach" label="Attach the zip to this page (only pages every viewer of this page can read go in)" isChecked={state.treeAttach} isDisabled={running}
           onChange={(e) => on.onTreeAttach(!!e.target.checked)} />
@@ -187,14 +227,14 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
       </Inline>
       {start?.pending ? <Loading label="Listing the pages…" /> : null}
       {began?.mode === 'incremental' ? <Text testId="tree-mode">Building on your earlier export: only what changed is fetched.</Text> : null}
-      {began?.mode === 'full' && began.reason && !/no earlier export/.test(began.reason) ? <Text testId="tree-mode">{`Exporting every page: ${began.reason}.`}</Text> : null}
+      {began?.mode === 'full' && began.reason && !/no earlier export/.test(began.reason) ? <Text testId="tree-mode">{`Not building on an earlier export: ${began.reason}.`}</Text> : null}
       {start?.error ? <ErrorBox error={start.error} onRetry={on.onTreeStart} title="Could not start the export" testId="tree-error" /> : null}
       {cancel?.error ? <ErrorBox error={cancel.error} onRetry={on.onTreeCancel} title="Could not cancel" /> : null}
       {job && progress ? (
         <Stack space="space.100" testId="tree-job">
           <ProgressBar testId="tree-progress" value={progress.value} ariaLabel={progress.label} appearance={job.status.phase === 'done' ? 'success' : 'default'} />
           <Text testId="tree-label">{progress.label}</Text>
-          {job.status.skipped > 0 ? <Text>{`${job.status.skipped} items are not pages (folders, databases, whiteboards) and are listed in the report.`}</Text> : null}
+          {job.status.skipped > 0 ? <Text testId="tree-not-pages">{`${job.status.skipped === 1 ? '1 item is not a page' : `${job.status.skipped} items are not pages`} (folders, databases, whiteboards): ${job.status.skipped === 1 ? 'it is' : 'they are'} listed in the report, and ${job.status.skipped === 1 ? 'its' : 'their'} child pages are exported.`}</Text> : null}
           {poll?.error && running ? <Text color="color.text.warning">{`Could not read the progress (${poll.error.message}); trying again.`}</Text> : null}
           {job.status.phase === 'done' && job.status.attachment ? (
             <SectionMessage appearance="success" title="The zip is attached to this page" testId="tree-done">
@@ -207,7 +247,7 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
           {job.status.phase === 'done' && job.status.download ? (
             <SectionMessage appearance="success" title="Your zip is ready" testId="tree-done">
               <Stack space="space.100">
-                <Text>Only you can download it. The app keeps your newest export of this tree for 7 days so the next one fetches only what changed; otherwise it is deleted once downloaded, or after a day. "Clear" dismisses it.</Text>
+                <Text>{`Only you can download it. The app keeps your newest export of this ${space ? 'space' : 'tree'} for 7 days so the next one fetches only what changed; otherwise it is deleted once downloaded, or after a day. "Clear" dismisses it.`}</Text>
                 <FileCard testId="tree-download" fileName={job.status.download.fileName} fileType="application/zip" fileSize={job.status.download.bytes} onDownload={on.onTreeDownload} />
               </Stack>
             </SectionMessage>
@@ -229,25 +269,82 @@ function TreeExport({ state, on, canSpace = false, global = false }: { state: St
 }
 
 /** The fidelity report: one line when nothing was lost, otherwise a summary that opens into details. */
-export function Report({ items, open, onToggle }: { items: ReportSummaryItem[]; open: boolean; onToggle: () => void }) {
+export function Report({ items: all, open, onToggle }: { items: ReportSummaryItem[]; open: boolean; onToggle: () => void }) {
+  // Notes say what the export did (built on an earlier one, or why not): not losses.
+  const notes = all.filter((i) => i.kind === 'note');
+  const items = all.filter((i) => i.kind !== 'note');
+  const said = notes.map((n) => <Text key={`note:${n.what}`} testId="report-note">{n.detail}</Text>);
   if (items.length === 0) {
     return (
-      <SectionMessage appearance="success" title="Nothing was approximated or skipped" testId="report-empty">
-        <Text>Every part of the page has an exact equivalent in this format.</Text>
-      </SectionMessage>
+      <Stack space="space.100">
+        {said}
+        <SectionMessage appearance="success" title="Nothing was approximated or skipped" testId="report-empty">
+          <Text>Every part of the page has an exact equivalent in this format.</Text>
+        </SectionMessage>
+      </Stack>
     );
   }
   const total = items.reduce((n, i) => n + i.count, 0);
   return (
-    <SectionMessage appearance="warning" title={`${total} thing${total === 1 ? ' was' : 's were'} approximated or skipped`} testId="report">
-      <Stack space="space.100">
-        <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
-        {open
-          ? items.map((i) => (
-              <Text key={`${i.kind}:${i.what}`}>{`${i.what} (${i.kind.replace(/-/g, ' ')})${i.count > 1 ? ` ×${i.count}` : ''}: ${i.detail}`}</Text>
-            ))
-          : null}
-      </Stack>
-    </SectionMessage>
+    <Stack space="space.100">
+      {said}
+      <SectionMessage appearance="warning" title={`${total} thing${total === 1 ? ' was' : 's were'} approximated or skipped`} testId="report">
+        <Stack space="space.100">
+          <Button spacing="compact" appearance="subtle" testId="report-toggle" onClick={onToggle}>{open ? 'Hide details' : 'Show details'}</Button>
+          {open
+            ? items.map((i) => (
+                <Text key={`${i.kind}:${i.what}`}>{reportLine(i)}</Text>
+              ))
+            : null}
+        </Stack>
+      </SectionMessage>
+    </Stack>
+  );
+}
+
+/** What an export was: "page tree, Markdown (Obsidian vault)". */
+function jobKind(j: ExportJob): string {
+  const format = FORMATS.find((f) => f.value === j.format)?.label ?? j.format;
+  const preset = j.preset && j.preset !== 'gfm' ? ` (${PRESETS.find((p) => p.value === j.preset)?.label ?? j.preset})` : '';
+  const scope = j.scope === 'space' ? `space${j.spaceKey ? ` ${j.spaceKey}` : ''}` : j.delivery === 'attach' ? 'page tree, attached to the page' : 'page tree';
+  return `${scope}, ${format}${preset}`;
+}
+
+/**
+ * The caller's tree and space exports other than the one shown above: each with its progress or
+ * how it ended, its download when this panel may fetch it, and Dismiss once it is over. A zip that
+ * expired unread or a failed export stays here with the reason until dismissed.
+ */
+export function JobsList({ state, on, now }: { state: State; on: JobsHandlers; now: number }) {
+  const req = state.requests.jobs;
+  const jobs = otherJobs(state);
+  if (!req || (!jobs.length && !req.error)) return null;
+  return (
+    <Stack space="space.100" testId="your-exports">
+      <Inline space="space.100" alignBlock="center">
+        <Text weight="bold">{YOUR_EXPORTS}</Text>
+        <Button spacing="compact" appearance="subtle" testId="jobs-reload" isDisabled={req.pending} onClick={on.onJobsReload}>Refresh</Button>
+      </Inline>
+      {req.error ? <ErrorBox error={req.error} onRetry={on.onJobsReload} title="Could not list your exports" testId="jobs-error" /> : null}
+      {jobs.map((j) => {
+        const over = !jobRunning({ jobId: j.jobId, status: j.status });
+        const line = j.expired ? `${j.expired.reason}.` : j.status.phase === 'failed' ? `Failed: ${j.status.error?.message ?? 'the export failed.'}` : treeProgress(j.status).label;
+        const zip = j.here && !j.expired && j.status.phase === 'done' ? j.status.download : undefined;
+        return (
+          <Stack key={j.jobId} space="space.050" testId="export-job">
+            <Text>{`"${j.title}": ${jobKind(j)}, started ${relativeTime(j.createdAt, now)}`}</Text>
+            <Text testId="export-job-status" color={j.expired || j.status.phase === 'failed' ? 'color.text.warning' : 'color.text.subtle'}>{line}</Text>
+            {zip ? <FileCard testId="job-download" fileName={zip.fileName} fileType="application/zip" fileSize={zip.bytes} onDownload={() => on.onJobDownload(j.jobId)} /> : null}
+            {!j.here && j.status.phase === 'done' && j.status.download ? <Text color="color.text.subtle">{`Open the panel on the page it was started from, or the Content Toolkit global page, to download it.`}</Text> : null}
+            {j.status.phase === 'done' && j.status.attachment ? <Text>{`Attached to the page as ${j.status.attachment.fileName}.`}</Text> : null}
+            {over && j.here ? (
+              <Inline>
+                <Button spacing="compact" testId="job-dismiss" onClick={() => on.onJobDismiss(j.jobId)}>Dismiss</Button>
+              </Inline>
+            ) : null}
+          </Stack>
+        );
+      })}
+    </Stack>
   );
 }

@@ -12,15 +12,23 @@ export function Loading({ label }: { label: string }) {
   );
 }
 
-/** An envelope error as the person should read it: what happened, what to do, and a retry. */
+/**
+ * Errors a retry cannot mend: the input itself is wrong (issue 23: validation errors offered "Try
+ * again"). The person changes the input instead; the hint says how.
+ */
+const NOT_RETRYABLE = new Set(['BAD_REQUEST', 'INVALID_DATABASE_REF', 'NOT_A_DATABASE', 'OTHER_SITE', 'NOT_A_PAGE', 'USE_TREE_EXPORT']);
+
+/** An envelope error as the person should read it: what happened, what to do, and a retry when one can help. */
 export function ErrorBox({ error, onRetry, title, testId }: { error: ApiError; onRetry?: () => void; title?: string; testId?: string }) {
+  // Not a failure: the user has not allowed access yet (src/frontend/api.ts isConsentError).
+  const consent = error.code === 'CONSENT';
   return (
-    <SectionMessage appearance="error" title={title ?? 'Something went wrong'} testId={testId ?? 'error'}>
+    <SectionMessage appearance={consent ? 'warning' : 'error'} title={consent ? 'Allow access to continue' : title ?? 'Something went wrong'} testId={testId ?? 'error'}>
       <Stack space="space.100">
         <Text>{error.message}</Text>
         {error.hint ? <Text>{error.hint}</Text> : null}
         <Text size="small" color="color.text.subtlest">{`Code: ${error.code}${error.status ? ` (HTTP ${error.status})` : ''}`}</Text>
-        {onRetry ? (
+        {onRetry && !NOT_RETRYABLE.has(error.code) ? (
           <Inline>
             <Button onClick={onRetry} testId="retry">Try again</Button>
           </Inline>
