@@ -82,7 +82,7 @@ export interface RenderContext {
   /** Child pages with links, for the `children` macro (tree export). */
   children?: () => ChildLink[] | undefined;
   /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
-  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'properties' | 'dialect' | 'metaText' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
+  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'properties' | 'dialect' | 'metaText' | 'tag' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
   /** Receives the converted page's headings and anchor macros (Markdown and HTML; tree export). */
   onAnchors?: MarkdownOptions['onAnchors'];
 }

@@ -32,6 +32,7 @@ import type { KeyValue } from '../storage/kv';
 import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
 import { PACING } from './pacing';
+import { labelSource } from './tree-labels';
 import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
   cleanup,
@@ -271,11 +272,11 @@ async function storeJob(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
+  'pagesByIds' | 'blogPostsByIds' | 'labels' | 'labelled' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
-export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'readRestriction' | 'readRestrictionsUnder'>;
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'spaceLabels' | 'readRestriction' | 'readRestrictionsUnder'>;
 
 export interface RunDeps {
   /** Acts as the requester: what the job exports is what they can read when it runs. */
@@ -383,7 +384,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   const cancelled = async (): Promise<boolean> => {
     if (!(await kv.get<boolean>(keys.cancel(jobId)))) return false;
     await finish(status('cancelled'));
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     return true;
   };
   if (await cancelled()) return 'cancelled';
@@ -420,6 +421,16 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       if (list) list.push(n);
       else kids.set(n.parentId, [n]);
     }
+    const labelsFor = hasMeta(job.options)
+      ? labelSource({
+          reads: { spaceLabels: (id) => deps.app.spaceLabels(id), labelled: (...a) => deps.client.labelled(...a), labels: (ref) => deps.client.labels(ref) },
+          kv,
+          jobId,
+          ckpt,
+          wanted: new Set(todo.filter((n) => fileOf.has(n.id)).map((n) => n.id)),
+          types: todo.some((n) => n.type === 'blogpost') ? ['page', 'blogpost'] : ['page'],
+        })
+      : undefined;
     for (let batches = 0; ckpt.next < todo.length; batches++) {
       const paced = deps.pace?.(ckpt, batches);
       if (paced !== undefined) {
@@ -430,7 +441,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       const batch = todo.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();
       const wanted = batch.filter((n) => fileOf.has(n.id));
-      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look);
+      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look, labelsFor);
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
@@ -473,7 +484,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       more = { download: { fileName: job.fileName, bytes: bytes.byteLength, parts } };
     }
     if (!(await finish(status('done', more)))) return 'finished-before';
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     // A private zip stays as the base of the next export of the same root (./tree-base).
     if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, bytes: bytes.byteLength, ...(siteTime ? { siteTime } : {}) }, deps.now());
     await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
@@ -497,7 +508,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
         : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
     await finish(status('failed', { error }));
     // What it converted cannot be resumed once failed: only the status stays, for the panel.
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     return 'failed';
   }
 }
@@ -614,6 +625,7 @@ async function convertBatch(
   ckpt: Checkpoint,
   deps: RunDeps,
   look: PresetRun,
+  labelsFor?: ReturnType<typeof labelSource>,
 ): Promise<OutputChunk> {
   const { client } = deps;
   const options = job.options;
@@ -659,6 +671,8 @@ async function convertBatch(
     }
   }
 
+  const labels = labelsFor ? await labelsFor(present.map(({ node, page }) => ({ page, ref: { id: page.id, type: node.type === 'blogpost' ? 'blogpost' : 'page' } }))) : undefined;
+
   const limit = pLimit(tuning.concurrency);
   const reports: ReportEntry[][] = present.map(() => []);
   const pages = await Promise.all(
@@ -703,6 +717,7 @@ async function convertBatch(
           page,
           type: ref.type,
           spaceKey: page.spaceId ? ckpt.spaceKeys[page.spaceId] || undefined : undefined,
+          labels: labels?.get(page.id),
           users,
           inline: comments?.inline(users),
           footer: comments?.footer(users),
@@ -740,6 +755,11 @@ async function convertBatch(
   );
   for (const r of reports) report.push(...r);
   return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
+}
+
+/** Whether pages carry their metadata (labels): Markdown with front matter, HTML and JSON always; storage never. */
+function hasMeta(options: ExportOptions): boolean {
+  return options.format === 'md' ? options.frontMatter : options.format !== 'storage';
 }
 
 /** The value, or undefined when converting the page's body threw. */
