@@ -25,13 +25,17 @@ async function treeSlices(jobId: string): Promise<Array<Uint8Array<ArrayBuffer>>
   const out: Array<Uint8Array<ArrayBuffer>> = [];
   for (let part: number | undefined = 0; part !== undefined; ) {
     const got: TreeDownloadResult = await api.treeDownload({ jobId, part });
-    const bin = atob(got.data);
-    const bytes = new Uint8Array(new ArrayBuffer(bin.length));
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    out.push(bytes);
+    out.push(fromBase64(got.data));
     part = got.next;
   }
   return out;
+}
+
+function fromBase64(data: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(data);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
 }
 
 function blob(content: string, mediaType: string): Blob {
@@ -160,6 +164,8 @@ export function App() {
     },
     onDownload: () => {
       const d = s.current.requests.preview?.data;
+      // With attachments: the zip of the page file and its `_attachments/`.
+      if (d?.bundle) return new Blob([fromBase64(d.bundle.data)], { type: d.bundle.mediaType });
       return blob(d?.text ?? '', d?.mediaType ?? 'text/plain');
     },
     onTreeStart: () => {

@@ -23,8 +23,8 @@ import { createLinkRewriter, relativeHref } from '../export/links';
 import { brokenRefs, resolveRefs } from '../export/refs';
 import { summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
-import { fileName, safeSegment, uniqueName } from '../export/names';
-import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
+import { attachmentPath, fileName } from '../export/names';
+import { isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
 import { pageFiles, presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
@@ -696,8 +696,7 @@ async function convertBatch(
           const taken = new Set<string>();
           const local = new Map<string, string>();
           for (const a of attachments) {
-            const name = safeSegment(a.title ?? a.id);
-            const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, look.preset.segment?.(name) ?? name)}`;
+            const path = attachmentPath(taken, node.dir, a, look.preset.segment);
             local.set(a.id, path);
             files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });
           }
