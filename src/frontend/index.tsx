@@ -129,10 +129,12 @@ export function App() {
   // What a re-export would do: asked (two counts) when the tree export is chosen, when the options
   // that pick the earlier export change, and after an export (it is the next one's base).
   const o = state.options;
-  const changesKey = [state.tree, state.treeAttach, state.treeSpace, state.treePreset, o.format, o.frontMatter, o.comments, o.anchors, o.attachments, job?.status.phase === 'done'].join('|');
+  // Also when the freshness line is about your own tree zip: it says how many pages changed since.
+  const ownTree = state.requests.activity?.data?.freshness?.kind === 'tree' && state.requests.activity.data.freshness.mine && !state.requests.activity.data.freshness.attached;
+  const changesKey = [state.tree, state.treeAttach, state.treeSpace, state.treePreset, o.format, o.frontMatter, o.comments, o.anchors, o.attachments, job?.status.phase === 'done', ownTree].join('|');
   useEffect(() => {
     const st = current.current;
-    if (!onPage || !st.tree || st.treeAttach || jobRunning(st.job)) return;
+    if (!onPage || !(st.tree || ownTree) || st.treeAttach || jobRunning(st.job)) return;
     const preset = st.options.format === 'md' && st.treePreset && st.treePreset !== 'gfm' ? { preset: st.treePreset } : {};
     void run('treeChanges', () => api.treeChanges({ ...st.options, ...preset, scope: st.treeSpace ? 'space' : 'tree' }), false);
   }, [onPage, changesKey, run]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -302,7 +304,7 @@ export function App() {
         </TabList>
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
-            <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+            <ExportTab state={state} canTree={!isBlog} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now, state.requests.treeChanges?.data)} on={onExport} />
           ) : null}
         </TabPanel>
         <TabPanel testId="panel-comments">{state.tab === 'comments' ? <CommentsTab state={state} now={now} on={onComments} /> : null}</TabPanel>

@@ -292,7 +292,7 @@ export interface RunDeps {
   continueLater(jobId: string, delaySeconds: number, after?: string): Promise<void>;
   now(): Date;
   /** Called once the zip is delivered (attached, or stored for download). */
-  onDone?(job: TreeJob, result: { fileName: string; bytes: number; attachmentId?: string }): Promise<void>;
+  onDone?(job: TreeJob, result: { fileName: string; bytes: number; pages: number; attachmentId?: string }): Promise<void>;
   css?: string;
   /** Identifies this run (for the lease); random when absent. */
   runId?: string;
@@ -487,7 +487,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     // A private zip stays as the base of the next export of the same root (./tree-base).
     if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, bytes: bytes.byteLength, ...(siteTime ? { siteTime } : {}) }, deps.now());
-    await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
+    await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, pages: ckpt.done, attachmentId });
     return 'done';
   } catch (e) {
     // Another run finished the job meanwhile (a duplicate delivery): its answer stands.
