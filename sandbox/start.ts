@@ -3,6 +3,8 @@
  * The panel is bundled by esbuild on every page load, so an edited view shows on reload.
  * `npm start -- --bundle` serves the UI Kit build of the Forge bundler instead (dist/forge/ui/panel,
  * rebuilt first when stale, ~30 s): exactly what `forge deploy` uploads.
+ * `npm start -- --site large` starts with the seed site plus a generated space of 5,000 pages
+ * (sandbox/confluence/sites.ts), for trying progress, Cancel and pacing.
  *   SANDBOX_PORT  port of the sandbox Confluence (default: a random free port)
  *   PREVIEW_PORT  port of the preview (default: 3000, or a random free port when 3000 is taken)
  *   CONTROL_PORT  loopback port `npm run invoke -- --url` talks to (default: a random free port)
@@ -13,6 +15,17 @@ import { startSandbox } from './harness';
 import { startControl } from './forge/control';
 import { startPreview } from './preview/server';
 import { ensureBundle, uiDir } from './forge/artifact';
+import { siteNamed } from './confluence/sites';
+
+/** `--site <name>` or `--site=<name>` (default: the seed site). */
+function siteArg(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((x) => x === '--site' || x.startsWith('--site='));
+  if (i < 0) return undefined;
+  const arg = argv[i] ?? '';
+  const name = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[i + 1];
+  if (!name) throw new Error('--site needs a name, e.g. --site large');
+  return name;
+}
 
 /** SANDBOX_TZ, checked: an unknown zone would make every CQL date a 500. */
 function timeZone(): string | undefined {
@@ -40,12 +53,14 @@ async function main(): Promise<void> {
   const forgeUi = process.argv.includes('--bundle');
   if (forgeUi) await ensureBundle((line) => console.log(line));
   const tz = timeZone();
-  const sandbox = await startSandbox({ port: sandboxPort ?? 0, ...(tz ? { timeZone: tz } : {}) });
+  const name = siteArg(process.argv.slice(2));
+  const sandbox = await startSandbox({ port: sandboxPort ?? 0, ...(tz ? { timeZone: tz } : {}), ...(name ? { site: siteNamed(name) } : {}) });
   const preview = await startPreview({
     sandbox, port: previewPort ?? 3000, fallbackToRandomPort: previewPort === undefined, forgeUi: forgeUi ? uiDir('panel') : undefined,
   });
   const control = await startControl(sandbox, port('CONTROL_PORT') ?? 0);
 
+  if (name) console.log(`Site: ${name}`);
   console.log('Sandbox Confluence (REST v2 under /wiki/api/v2; send x-sandbox-principal: user:<accountId> or app):');
   console.log(sandbox.confluence.url);
   console.log(`Preview: ${preview.url}${forgeUi ? ' (the panel as the Forge bundler built it)' : ''}`);

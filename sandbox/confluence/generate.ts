@@ -26,6 +26,8 @@ export interface GenerateOptions {
   rootPages?: number;
   /** Blog posts in the space, besides the pages (default 0). */
   blogPosts?: number;
+  /** Adds the generated space to this site (e.g. the seed site) instead of a new one. */
+  into?: Site;
 }
 
 /** The generated space. */
@@ -69,9 +71,9 @@ export function generateSite(o: GenerateOptions): { site: Site; rootId: string }
   const maxDepth = o.maxDepth === undefined ? Infinity : Math.max(1, o.maxDepth);
   const spine = Math.min(SPINE, maxDepth + 1);
 
-  const site = new Site({ firstId: 1_000_000 });
-  site.addUser({ accountId: SEED.users.alice, displayName: 'Alice Author', email: 'alice@example.com', accountType: 'atlassian' });
-  site.addUser({ accountId: SEED.users.bob, displayName: 'Bob Builder', email: 'bob@example.com', accountType: 'atlassian' });
+  const site = o.into ?? new Site({ firstId: 1_000_000 });
+  if (!site.user(SEED.users.alice)) site.addUser({ accountId: SEED.users.alice, displayName: 'Alice Author', email: 'alice@example.com', accountType: 'atlassian' });
+  if (!site.user(SEED.users.bob)) site.addUser({ accountId: SEED.users.bob, displayName: 'Bob Builder', email: 'bob@example.com', accountType: 'atlassian' });
   const authors = [SEED.users.alice, SEED.users.bob];
   const spaceId: string = GEN_SPACE.id;
   const rootPages = o.rootPages ?? 0;

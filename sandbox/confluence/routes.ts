@@ -106,7 +106,7 @@ function sortContents(items: Content[], sort: string | undefined): Content[] {
 
 const PAGE_SORTS = ['id', '-id', 'created-date', '-created-date', 'modified-date', '-modified-date', 'title', '-title'] as const;
 
-function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[], rootOnly = false): Reply {
+function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[], rootOnly = false, labelId?: string): Reply {
   const q = ctx.query;
   const ids = multi(q, 'id');
   if (ids.length > 250) throw new HttpError(400, 'id: at most 250 ids');
@@ -123,7 +123,8 @@ function listContents(ctx: Ctx, type: 'page' | 'blogpost', spaceIds?: string[], 
   const pool = idSet ? [...idSet].map((id) => ctx.site.content(id)).filter((c): c is Content => !!c) : [...ctx.site.contents.values()];
   const items = pool.filter((c) => c.type === type && wanted.includes(c.status)
     && (!spaces.length || spaces.includes(c.spaceId)) && (title === null || c.title === title)
-    && (!rootOnly || !c.parentId) && ctx.site.canSee(ctx.principal, c.id));
+    && (!rootOnly || !c.parentId) && (labelId === undefined || c.labels.some((l) => S.label(l)['id'] === labelId))
+    && ctx.site.canSee(ctx.principal, c.id));
   // Bodies are rendered only for the slice that is returned, not the whole site.
   return list(ctx, sortContents(items, sort), { map: (c) => S.pageBase(ctx.site, c, c.version, c.title, S.body(src(ctx, c), format), true) });
 }
@@ -620,6 +621,18 @@ function routes(): Route[] {
     const depth = enumParam(ctx.query, 'depth', ['all', 'root'] as const) ?? 'all';
     return listContents(ctx, 'page', [s.id], depth === 'root');
   });
+  // Labels of a space's content (v2 "Get labels for space content"): each label once, only those on
+  // content the caller can see.
+  get(`${V2}/spaces/${ID}/content/labels`, (ctx, m) => {
+    const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
+    if (!s) throw notFound();
+    const names = new Set<string>();
+    for (const c of ctx.site.contents.values()) if (c.spaceId === s.id && c.status === 'current' && ctx.site.canSee(ctx.principal, c.id)) c.labels.forEach((l) => names.add(l));
+    return labels(ctx, [...names]);
+  });
+  // Pages and blog posts with a label (v2 "Get pages for label", "Get blog posts for label"), `space-id` filtered.
+  get(`${V2}/labels/${ID}/pages`, (ctx, m) => listContents(ctx, 'page', undefined, false, m[1] ?? ''));
+  get(`${V2}/labels/${ID}/blogposts`, (ctx, m) => listContents(ctx, 'blogpost', undefined, false, m[1] ?? ''));
   get(`${V2}/spaces/${ID}/blogposts`, (ctx, m) => {
     const s = ctx.site.spaces.get(numericId(m[1] ?? ''));
     if (!s || !ctx.site.canSeeSpace(ctx.principal, s.id)) throw notFound();

@@ -28,10 +28,17 @@ function newestMtime(path: string): number {
   return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
 }
 
-/** The UI Kit resources of manifest.yml (each is bundled to dist/forge/ui/<key>). */
+/**
+ * The UI Kit resources of manifest.yml (each is bundled to dist/forge/ui/<key>): those a module
+ * renders natively. Others (static/icons) are uploaded as they are, not bundled.
+ */
 export function uiResources(): string[] {
-  const manifest = parse(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')) as { resources?: Array<{ key: string }> };
-  return (manifest.resources ?? []).map((r) => r.key);
+  const manifest = parse(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')) as {
+    modules?: Record<string, Array<{ resource?: unknown; render?: unknown }>>;
+    resources?: Array<{ key: string }>;
+  };
+  const native = new Set(Object.values(manifest.modules ?? {}).flat().filter((m) => m.render === 'native').map((m) => m.resource));
+  return (manifest.resources ?? []).map((r) => r.key).filter((key) => native.has(key));
 }
 
 /** Why the artifact cannot be used as is, or undefined when it is complete and newer than its inputs. */

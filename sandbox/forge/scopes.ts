@@ -27,6 +27,8 @@ const TABLE: RouteScopes[] = [
   r('GET', `${V2}/(?:pages|blogposts)/${ID}/attachments`, ['read:attachment:confluence']),
   r('GET', `${V2}/(?:pages|blogposts)(?:/${ID}(?:/(?:labels|operations|versions))?)?`, ['read:page:confluence']),
   r('GET', `${V2}/spaces/${ID}/(?:pages|blogposts)`, ['read:page:confluence']),
+  r('GET', `${V2}/labels/${ID}/(?:pages|blogposts)`, ['read:page:confluence']),
+  r('GET', `${V2}/spaces/${ID}/content/labels`, ['read:space:confluence']),
   r('GET', `${V2}/spaces(?:/${ID})?`, ['read:space:confluence']),
   r('POST', `${V2}/users-bulk`, ['read:user:confluence']),
   r('GET', `/wiki/rest/api/content/${ID}/child/attachment/${ID}/download`, ['readonly:content.attachment:confluence'], ['read:attachment:confluence']),

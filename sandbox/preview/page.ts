@@ -18,18 +18,27 @@ export interface Choice {
 }
 
 /** Every page and blog post, per space in tree order (folders and databases are walked through). */
+/** Pages of one space offered in the preview's picker (a large site has thousands; the first, in tree order, are listed). */
+export const CHOICES_PER_SPACE = 150;
+
 export function listContent(site: Site): Choice[] {
   const out: Choice[] = [];
+  let inSpace = 0;
   const restrictedIn = (c: Content): boolean => site.ancestorIds(c.id).concat(c.id).some((id) => site.content(id)?.restrictedTo);
   const walk = (c: Content, depth: number): void => {
     const selectable = c.type === 'page';
-    if (selectable) out.push({ id: c.id, type: 'page', title: c.title, depth, space: c.spaceId, restricted: restrictedIn(c) });
+    if (inSpace >= CHOICES_PER_SPACE) return;
+    if (selectable) {
+      out.push({ id: c.id, type: 'page', title: c.title, depth, space: c.spaceId, restricted: restrictedIn(c) });
+      inSpace++;
+    }
     for (const kid of site.childIds(c.id)) {
       const k = site.content(kid);
       if (k && k.status === 'current') walk(k, selectable ? depth + 1 : depth);
     }
   };
   for (const space of site.spaces.values()) {
+    inSpace = 0;
     const roots = [...site.contents.values()].filter((c) => c.spaceId === space.id && c.parentId === null && c.status === 'current');
     for (const r of roots.filter((c) => c.type !== 'blogpost')) walk(r, 0);
     for (const b of roots.filter((c) => c.type === 'blogpost')) {

@@ -17,7 +17,7 @@ export const activityAction = defineAction('get-page-activity', async (call) => 
   // The read proves the user can see the page before app storage is touched (one read, not two).
   const page = read ?? (ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id));
   const current = page.version?.number ?? 0;
-  const [log, freshness] = await Promise.all([readLog(forgeKv, ref.id), readFreshness(forgeKv, ref.id, current)]);
+  const [log, freshness] = await Promise.all([readLog(forgeKv, ref.id), readFreshness(forgeKv, ref.id, current, call.accountId)]);
   const recent = log.slice(-limit).reverse();
   const ids = [...new Set(recent.map((e) => e.accountId).filter((id): id is string => Boolean(id)))];
   // Names as the user, in one bulk request; a failure only costs the names.
@@ -25,8 +25,8 @@ export const activityAction = defineAction('get-page-activity', async (call) => 
   return {
     page: { id: ref.id, type: ref.type, title: page.title ?? '', version: current, ...(page.version?.createdAt ? { lastEdited: page.version.createdAt } : {}) },
     exportFreshness: freshness
-      ? `${freshness.stale ? 'Stale' : 'Fresh'}: last exported (${freshness.kind}, ${freshness.format}) at version ${freshness.exportedVersion} on ${freshness.at.slice(0, 10)}; the page is now at version ${freshness.currentVersion}.`
-      : 'Never exported with Content Toolkit.',
+      ? `${freshness.stale ? 'Stale' : 'Fresh'}: ${freshness.mine ? 'your' : 'the attached'} last export (${freshness.kind}, ${freshness.format}) at version ${freshness.exportedVersion} on ${freshness.at.slice(0, 10)}; the page is now at version ${freshness.currentVersion}.`
+      : 'Not exported with Content Toolkit by you, and no export is attached to it.',
     activity: recent.map((e) => ({
       what: e.type.replace(/^avi:confluence:/, ''),
       at: e.at,

@@ -42,6 +42,8 @@ export interface MarkdownOptions {
   dialect?: Dialect;
   /** Front-matter `title` and `author` as the target's theme prints them (MkDocs: HTML-escaped). */
   metaText?: (text: string) => string;
+  /** A label as the target's front-matter tag (presets that read `tags`); absent: no `tags`. */
+  tag?: (label: string) => string | undefined;
   /** Whose rules heading anchors follow (default GitHub's). */
   slugs?: SlugRules;
   /** Receives the page's headings (with their anchors) and anchor macros once converted. */
@@ -155,7 +157,7 @@ export function adfToMarkdown(doc: unknown, options: MarkdownOptions = {}): { ma
   if (options.dialect === 'mdx') forEachHtml(tree, (n) => (n.value = jsxSafe(n.value)));
   options.rewrite?.(tree, (children) => mdastToMarkdown({ type: 'root', children }, options.dialect));
   const body = mdastToMarkdown(tree, options.dialect);
-  const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter, options.properties, options.metaText)}\n` : '';
+  const head = options.frontMatter ? `${frontMatter(options.frontMatter, options.extraFrontMatter, options.properties, options.metaText, options.tag)}\n` : '';
   const fidelity = verified(doc, body, options, report);
   return fidelity ? { markdown: head + body, report, fidelity } : { markdown: head + body, report };
 }

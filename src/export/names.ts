@@ -113,3 +113,15 @@ export function fileName(title: string, ext: string): string {
   const cleanExt = ext.replace(/[^a-z0-9]/gi, '').toLowerCase();
   return cleanExt ? `${safeSegment(title)}.${cleanExt}` : safeSegment(title);
 }
+
+/** The folder of a page's attachments in a zip, beside its page file. */
+export const ATTACHMENTS_DIR = '_attachments';
+
+/**
+ * Where an attachment goes in a zip: `<dir>/_attachments/<its name, safe and unique in the folder>`
+ * (`dir` empty: at the top). `segment` is the preset's own naming rule (Docusaurus).
+ */
+export function attachmentPath(taken: Set<string>, dir: string, a: { id: string; title?: string }, segment?: (name: string) => string): string {
+  const name = safeSegment(a.title ?? a.id);
+  return `${dir ? `${dir}/` : ''}${ATTACHMENTS_DIR}/${uniqueName(taken, segment?.(name) ?? name)}`;
+}

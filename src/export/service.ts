@@ -11,7 +11,7 @@ import { toMarkdown } from 'mdast-util-to-markdown';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import pLimit from 'p-limit';
 import type { Confluence, ContentRef } from '../confluence/client';
-import { orElse } from '../confluence/errors';
+import { isConfluenceError, orElse, passConsent } from '../confluence/errors';
 import { collect } from '../confluence/paginate';
 import { parseAdf as parseCommentAdf, plainText } from '../comments/body';
 import { walkComments, type RawComment, type WalkApi, type WalkOptions } from '../comments/walk';
@@ -28,7 +28,8 @@ import { mdastToHtml } from './mdast-html';
 import type { PageMeta } from './frontmatter';
 import { toJsonBundle } from './json';
 import { EXPORT_CSS } from './stylesheet';
-import { fileName } from './names';
+import { attachmentPath, fileName } from './names';
+import { ZipBuilder } from './bundle';
 import { reportFor, type ReportEntry } from './report';
 import { formatStorage } from './storage';
 
@@ -37,6 +38,11 @@ export type { ExportFormat, ExportOptions } from '../shared/export';
 export interface ExportResult {
   text: string;
   fileName: string;
+  /**
+   * With attachments (Markdown, HTML): a zip of the page file and `_attachments/…`, the page's links
+   * pointing at those files. Absent when the page shows no attachment that could be packed.
+   */
+  bundle?: { fileName: string; bytes: Uint8Array };
   mediaType: string;
   report: ReportEntry[];
   version: number;
@@ -48,7 +54,7 @@ export interface ExportResult {
 /** The Confluence calls a single-page export may make. */
 export type ExportClient = Pick<
   Confluence,
-  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'users' | 'getSpace' | 'directChildren'
+  'getPage' | 'getBlogPost' | 'labels' | 'attachments' | 'downloadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies' | 'users' | 'getSpace' | 'directChildren'
 >;
 
 export const DEFAULT_OPTIONS: ExportOptions = { format: 'md', frontMatter: true, comments: false, anchors: true, attachments: false };
@@ -89,7 +95,7 @@ export interface RenderContext {
   /** Child pages with links, for the `children` macro (tree export). */
   children?: () => ChildLink[] | undefined;
   /** Tree-export preset hooks for Markdown (rewrites, extra front matter, macro handlers). */
-  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'properties' | 'dialect' | 'metaText' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
+  markdown?: Pick<MarkdownOptions, 'rewrite' | 'extraFrontMatter' | 'properties' | 'dialect' | 'metaText' | 'tag' | 'handlers' | 'verifyHref' | 'slugs' | 'onAnchors'>;
   /** Receives the converted page's headings and anchor macros (Markdown and HTML; tree export). */
   onAnchors?: MarkdownOptions['onAnchors'];
 }
@@ -107,6 +113,11 @@ export interface ExportExtra {
    * only when every viewer of the page can read it; the rest is counted in the report, untitled.
    */
   audience?: Audience;
+  /**
+   * With attachments: the size of the answer the zip travels in (base64, beside the page text: the
+   * 5 MB invoke limit); absent: attachments stay links to Confluence.
+   */
+  answerBytes?: number;
 }
 
 /** Concurrent audience checks (one restriction request each, at most, thanks to its cache). */
@@ -148,11 +159,79 @@ export async function exportPage(client: ExportClient, ref: ContentRef, options:
     siteUrl,
   };
   const children = childPages?.map((c) => ({ title: c.title ?? c.id, href: pageUrl(c.id, siteUrl) }));
-  const result = renderPage(data, options, { css: extra.css, children: children ? () => children : undefined });
+  const ctx: RenderContext = { css: extra.css, children: children ? () => children : undefined };
+  const packs = options.attachments && (options.format === 'md' || options.format === 'html') && extra.answerBytes !== undefined && attachments.length > 0;
+  const result = packs ? await withAttachments(client, ref.id, data, attachments, options, ctx, extra.answerBytes ?? 0) : renderPage(data, options, ctx);
   result.report.push(...(comments?.skipped ?? []));
   const withheld = (listed?.length ?? 0) - (childPages?.length ?? 0);
   for (let i = 0; i < withheld; i++) result.report.push(withheldEntry(ref.id));
   return result;
+}
+
+/** Attachment downloads at once (single page). */
+const DOWNLOADS = 4;
+/** Room left in the answer for the report and the envelope. */
+const ANSWER_RESERVE = 200_000;
+
+/**
+ * The page as a zip with the attachments it shows: a first conversion finds which ones it uses
+ * (every media node and diagram goes through the media resolver), they are downloaded as the
+ * caller (REST download across the media redirect, ../confluence/media), and the page is converted
+ * again with links to `_attachments/…`. One that is gone, refused or past `budget` keeps its link to
+ * Confluence (it opens for anyone logged in who may read it) and is reported; the export completes.
+ */
+async function withAttachments(
+  client: Pick<ExportClient, 'downloadAttachment'>,
+  pageId: string,
+  data: PageData,
+  attachments: readonly Attachment[],
+  options: ExportOptions,
+  ctx: RenderContext,
+  answerBytes: number,
+): Promise<ExportResult> {
+  const used = new Map<string, Attachment>();
+  const lookup = attachmentMedia(attachments, data.siteUrl, (a) => (used.set(a.id, a), undefined));
+  const first = renderPage({ ...data, media: lookup }, options, ctx);
+  // The answer holds the text (JSON-escaped: up to twice its size) and the zip in base64 (4/3),
+  // whose page file deflates to at most its size; the report and envelope get the rest.
+  const budget = Math.max(0, Math.floor(((answerBytes - 3 * first.bytes - ANSWER_RESERVE) * 3) / 4));
+  const report: ReportEntry[] = [];
+  const taken = new Set<string>();
+  const files: Array<{ a: Attachment; path: string; bytes?: Uint8Array }> = [...used.values()].map((a) => ({ a, path: attachmentPath(taken, '', a) }));
+  let room = budget;
+  const limit = pLimit(DOWNLOADS);
+  await Promise.all(
+    files.map((f) =>
+      limit(async () => {
+        const name = f.a.title ?? f.a.id;
+        // The listing's size first: a file that cannot fit is not downloaded at all.
+        if (f.a.fileSize !== undefined && f.a.fileSize > room) return void report.push(tooLarge(pageId, name, f.a.fileSize, budget));
+        try {
+          const bytes = await client.downloadAttachment(pageId, f.a.id);
+          if (bytes.byteLength > room) return void report.push(tooLarge(pageId, name, bytes.byteLength, budget));
+          room -= bytes.byteLength;
+          f.bytes = bytes;
+        } catch (e) {
+          passConsent(e);
+          report.push({ kind: 'attachment-missing', what: 'attachment', pageId, detail: `Attachment "${name}" could not be downloaded (${isConfluenceError(e) ? e.message : 'no answer'}); its link goes to Confluence.` });
+        }
+      }),
+    ),
+  );
+  const local = new Map(files.filter((f) => f.bytes).map((f) => [f.a.id, f.path]));
+  const result = renderPage({ ...data, media: attachmentMedia(attachments, data.siteUrl, (a) => local.get(a.id)) }, options, ctx);
+  result.report.push(...report);
+  if (local.size === 0) return result;
+  const zip = new ZipBuilder(new Date(data.page.version?.createdAt ?? '2024-01-01T00:00:00Z'));
+  zip.add(result.fileName, result.text, result.mediaType);
+  // In the order the page shows them, whichever download finished first.
+  for (const f of files) if (f.bytes) zip.add(f.path, f.bytes, f.a.mediaType ?? 'application/octet-stream');
+  return { ...result, bundle: { fileName: fileName(result.title, 'zip'), bytes: zip.finish() } };
+}
+
+function tooLarge(pageId: string, name: string, bytes: number, budget: number): ReportEntry {
+  const mb = (n: number): string => `${(n / 1_000_000).toFixed(1)} MB`;
+  return { kind: 'attachment-missing', what: 'attachment', pageId, detail: `Attachment "${name}" (${mb(bytes)}) does not fit in the ${mb(budget)} a download from the panel can hold; its link goes to Confluence. A page tree export packs files of any size.` };
 }
 
 /** The children every viewer of the page can read, in their original order. */

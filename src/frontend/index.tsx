@@ -29,16 +29,20 @@ async function treeSlices(jobId: string): Promise<Array<Uint8Array<ArrayBuffer>>
   const out: Array<Uint8Array<ArrayBuffer>> = [];
   for (let part: number | undefined = 0; part !== undefined; ) {
     const got: TreeDownloadResult = await api.treeDownload({ jobId, part });
-    const bin = atob(got.data);
-    const bytes = new Uint8Array(new ArrayBuffer(bin.length));
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    out.push(bytes);
+    out.push(fromBase64(got.data));
     part = got.next;
   }
   return out;
 }
 
 const FORMAT_NAMES: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', json: 'JSON', storage: 'storage (XHTML)' };
+
+function fromBase64(data: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(data);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
 
 function blob(content: string, mediaType: string): Blob {
   return new Blob([content], { type: mediaType });
@@ -163,10 +167,12 @@ export function App() {
   // What a re-export would do: asked (two counts) when the tree export is chosen, when the options
   // that pick the earlier export change, and after an export (it is the next one's base).
   const o = state.options;
-  const changesKey = [state.tree, state.treeAttach, state.treeSpace, state.treePreset, o.format, o.frontMatter, o.comments, o.anchors, o.attachments, job?.status.phase === 'done'].join('|');
+  // Also when the freshness line is about your own tree zip: it says how many pages changed since.
+  const ownTree = state.requests.activity?.data?.freshness?.kind === 'tree' && state.requests.activity.data.freshness.mine && !state.requests.activity.data.freshness.attached;
+  const changesKey = [state.tree, state.treeAttach, state.treeSpace, state.treePreset, o.format, o.frontMatter, o.comments, o.anchors, o.attachments, job?.status.phase === 'done', ownTree].join('|');
   useEffect(() => {
     const st = current.current;
-    if (!onPage || !st.tree || st.treeAttach || jobRunning(st.job)) return;
+    if (!onPage || !(st.tree || ownTree) || st.treeAttach || jobRunning(st.job)) return;
     const preset = st.options.format === 'md' && st.treePreset && st.treePreset !== 'gfm' ? { preset: st.treePreset } : {};
     void run('treeChanges', () => api.treeChanges({ ...st.options, ...preset, scope: st.treeSpace ? 'space' : 'tree' }), false);
   }, [onPage, changesKey, run]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -216,6 +222,8 @@ export function App() {
     },
     onDownload: () => {
       const d = s.current.requests.preview?.data;
+      // With attachments: the zip of the page file and its `_attachments/`.
+      if (d?.bundle) return new Blob([fromBase64(d.bundle.data)], { type: d.bundle.mediaType });
       return blob(d?.text ?? '', d?.mediaType ?? 'text/plain');
     },
     onTreeStart: () => {
@@ -372,7 +380,7 @@ export function App() {
         <TabPanel testId="panel-export">
           {state.tab === 'export' ? (
             <Stack space="space.300">
-              <ExportTab state={state} canTree={!isBlog} treeWhyNot={isBlog ? 'A blog post has no child pages, so it is exported on its own.' : undefined} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now)} on={onExport} />
+              <ExportTab state={state} canTree={!isBlog} treeWhyNot={isBlog ? 'A blog post has no child pages, so it is exported on its own.' : undefined} canSpace={state.requests.page?.data?.spaceHome === true} freshness={freshnessLine(state.requests.activity?.data, state.requests.page?.data, now, state.requests.treeChanges?.data)} on={onExport} />
               <JobsList state={state} on={onJobs} now={now} />
             </Stack>
           ) : null}

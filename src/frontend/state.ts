@@ -3,7 +3,7 @@
  * options, comment filters, database lookup), paging, and the tree job. No React and no bridge here,
  * so all of it is tested with plain data (test/frontend/state.test.ts).
  */
-import type { ActivityList, AutoExportView, Freshness } from '../shared/activity';
+import type { ActivityList, AutoExportView } from '../shared/activity';
 import type { CommentSort, CommentsExport, CommentsListPayload, CommentsResult, ResolutionStatus } from '../shared/comments';
 import type { DatabaseExport, DatabaseInspection, DatabaseList } from '../shared/databases';
 import type { ApiError } from '../shared/envelope';
@@ -373,26 +373,38 @@ export function summarizeReport(entries: readonly ExportReportEntry[]): ReportSu
   return [...groups.values()].sort((a, b) => b.count - a.count || a.what.localeCompare(b.what));
 }
 
-const EXPORTED: Record<Freshness['kind'], string> = {
-  // `export/page` records a 'download' whenever a preview runs (the file is then downloaded in the
-  // browser, which the app cannot see), so this must not claim the file was downloaded.
-  download: 'Last previewed',
-  attachment: 'Last attached to the page',
-  tree: 'Page tree last exported',
-};
-
 /**
- * What the last export was and which version it was made from: "Last previewed at v12, 3 minutes
- * ago; the page is now at v14." Undefined when nothing was exported yet.
+ * Whose export the line is about, what of which page, and how fresh it is, for the person looking:
+ * - their own: "You last previewed this page at v12, 3 minutes ago; the page is now at v14." A
+ *   preview counts, not a download (`export/page` runs for a preview; the browser's download is not
+ *   seen), and a tree: "Your page tree export of "Guide" (12 pages, at v3), yesterday: 2 pages
+ *   changed since." with the exact count of `export/tree/changes` when it is about that export;
+ * - a copy attached to the page, by whom: "Last attached to the page by Alice Author at v3, …".
+ * Nobody is shown someone else's private export (../activity/freshness keeps them apart).
+ * Undefined when there is nothing to say.
  */
-export function freshnessLine(activity: ActivityList | undefined, page: PageInfo | undefined, now: number): { text: string; stale: boolean } | undefined {
+export function freshnessLine(activity: ActivityList | undefined, page: PageInfo | undefined, now: number, changes?: TreeChanges): { text: string; stale: boolean } | undefined {
   const f = activity?.freshness;
   if (!f) return undefined;
   const current = Math.max(f.currentVersion, page?.version ?? 0);
-  const stale = f.exportedVersion < current;
   const when = f.at ? `, ${relativeTime(f.at, now)}` : '';
-  const head = `${EXPORTED[f.kind] ?? 'Last exported'} at v${f.exportedVersion}${when}`;
-  return { text: stale ? `${head}; the page is now at v${current}.` : `${head} (the current version).`, stale };
+  const by = f.mine ? ' by you' : f.displayName ? ` by ${f.displayName}` : f.accountId ? '' : ' by auto-export';
+  const pages = f.pages !== undefined ? `${f.pages} page${f.pages === 1 ? '' : 's'}, ` : '';
+  const of = f.title ? ` of "${f.title}"` : '';
+  let head: string;
+  if (f.kind === 'tree') head = f.attached ? `Page tree${of} (${pages}root at v${f.exportedVersion}) attached to the page${by}${when}` : `Your page tree export${of} (${pages}root at v${f.exportedVersion})${when}`;
+  else if (f.attached || f.kind === 'attachment') head = `Last attached to the page${by} at v${f.exportedVersion}${when}`;
+  else head = `You last previewed this page at v${f.exportedVersion}${when}`;
+  // A tree is fresh when none of its pages changed, not when its root did not: the exact count of
+  // the re-export check, when it is about this very export (your private zip, same page count).
+  const about = f.kind === 'tree' && f.mine && !f.attached && changes?.base && changes.changed !== undefined && changes.base.pages === f.pages && (!f.at || changes.base.exportedAt <= f.at);
+  if (about) {
+    const n = changes?.changed ?? 0;
+    return { text: n === 0 ? `${head}: no page changed since.` : `${head}: ${n} page${n === 1 ? '' : 's'} changed since.`, stale: n > 0 };
+  }
+  const stale = f.exportedVersion < current;
+  const tail = f.kind === 'tree' ? (stale ? `; the root page is now at v${current}.` : '; the root page has not changed since.') : stale ? `; the page is now at v${current}.` : ' (the current version).';
+  return { text: `${head}${tail}`, stale };
 }
 
 /**

@@ -132,10 +132,12 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
     remainingMs,
     continueLater: async (id, delaySeconds, waitedFor) => void (await queue().push({ body: { jobId: id, ...(waitedFor ? { after: waitedFor } : {}) }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
     now: () => new Date(),
-    onDone: async (done) => {
-      // Freshness is kept per page; a space export has no root page to record it on.
+    onDone: async (done, result) => {
+      // Freshness is kept per page; a space export has no root page to record it on. A zip attached
+      // to the page is there for every viewer; a private one is the requester's alone.
       if (done.root.type === 'space') return;
-      await recordExport(forgeKv, done.root.id, { version: done.root.version, format: done.options.format, at: new Date().toISOString(), accountId: done.requester, kind: 'tree' });
+      const entry = { version: done.root.version, format: done.options.format, at: new Date().toISOString(), accountId: done.requester, title: done.root.title, pages: result.pages };
+      await recordExport(forgeKv, done.root.id, { ...entry, kind: 'tree', ...(result.attachmentId ? { attached: true } : {}) });
     },
   }, delivery);
   return { outcome };

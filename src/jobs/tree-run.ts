@@ -23,8 +23,8 @@ import { createLinkRewriter, relativeHref } from '../export/links';
 import { brokenRefs, resolveRefs } from '../export/refs';
 import { addDetail, summarize, type ReportEntry } from '../export/report';
 import { attachmentMedia, authorIds, displayNames, FORMAT_INFO, loadComments, mentionIds, parseAdf, renderPage, type PageData } from '../export/service';
-import { fileName, safeSegment, uniqueName } from '../export/names';
-import { ATTACHMENTS_DIR, isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
+import { attachmentPath, fileName } from '../export/names';
+import { isExported, isSkipped, planTree, type TreeNode, type TreePlan } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
 import { pageFiles, presetRun, presetZip, type PresetRun } from '../export/presets/tree';
 import type { ExportOptions, TreeStartResult, TreeStatus, TreeWaitReason } from '../shared/export';
@@ -32,6 +32,7 @@ import type { KeyValue } from '../storage/kv';
 import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
 import { PACING } from './pacing';
+import { labelSource } from './tree-labels';
 import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
   cleanup,
@@ -271,11 +272,11 @@ async function storeJob(
 
 export type RunClient = Pick<
   Confluence,
-  'pagesByIds' | 'blogPostsByIds' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
+  'pagesByIds' | 'blogPostsByIds' | 'labels' | 'labelled' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
 >;
 
 /** Reads that need no user: display names, space keys, and the restrictions of listed items. */
-export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'readRestriction' | 'readRestrictionsUnder'>;
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'spaceLabels' | 'readRestriction' | 'readRestrictionsUnder'>;
 
 export interface RunDeps {
   /** Acts as the requester: what the job exports is what they can read when it runs. */
@@ -291,7 +292,7 @@ export interface RunDeps {
   continueLater(jobId: string, delaySeconds: number, after?: string): Promise<void>;
   now(): Date;
   /** Called once the zip is delivered (attached, or stored for download). */
-  onDone?(job: TreeJob, result: { fileName: string; bytes: number; attachmentId?: string }): Promise<void>;
+  onDone?(job: TreeJob, result: { fileName: string; bytes: number; pages: number; attachmentId?: string }): Promise<void>;
   css?: string;
   /** Identifies this run (for the lease); random when absent. */
   runId?: string;
@@ -385,7 +386,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   const cancelled = async (): Promise<boolean> => {
     if (!(await kv.get<boolean>(keys.cancel(jobId)))) return false;
     await finish(status('cancelled'));
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     return true;
   };
   if (await cancelled()) return 'cancelled';
@@ -422,6 +423,16 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       if (list) list.push(n);
       else kids.set(n.parentId, [n]);
     }
+    const labelsFor = hasMeta(job.options)
+      ? labelSource({
+          reads: { spaceLabels: (id) => deps.app.spaceLabels(id), labelled: (...a) => deps.client.labelled(...a), labels: (ref) => deps.client.labels(ref) },
+          kv,
+          jobId,
+          ckpt,
+          wanted: new Set(todo.filter((n) => fileOf.has(n.id)).map((n) => n.id)),
+          types: todo.some((n) => n.type === 'blogpost') ? ['page', 'blogpost'] : ['page'],
+        })
+      : undefined;
     for (let batches = 0; ckpt.next < todo.length; batches++) {
       const paced = deps.pace?.(ckpt, batches);
       if (paced !== undefined) {
@@ -432,7 +443,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       const batch = todo.slice(ckpt.next, ckpt.next + tuning.batchSize);
       const t0 = Date.now();
       const wanted = batch.filter((n) => fileOf.has(n.id));
-      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look);
+      const chunk = await convertBatch(job, wanted, fileOf, kids, users, ckpt, deps, look, labelsFor);
       ckpt.outChunks += await saveOutput(kv, jobId, ckpt.outChunks, chunk);
       ckpt.next += batch.length;
       ckpt.done += chunk.pages.length;
@@ -477,10 +488,10 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       more = { download: { fileName: job.fileName, bytes: bytes.byteLength, parts } };
     }
     if (!(await finish(status('done', more)))) return 'finished-before';
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     // A private zip stays as the base of the next export of the same root (./tree-base).
     if (job.delivery === 'download') await keepAsBase(kv, (p) => kv.list(p), job, { pages: ckpt.done, bytes: bytes.byteLength, ...(siteTime ? { siteTime } : {}) }, deps.now());
-    await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, attachmentId });
+    await deps.onDone?.(job, { fileName: job.fileName, bytes: bytes.byteLength, pages: ckpt.done, attachmentId });
     return 'done';
   } catch (e) {
     // Another run finished the job meanwhile (a duplicate delivery): its answer stands.
@@ -501,7 +512,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
         : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
     await finish(status('failed', { error }));
     // What it converted cannot be resumed once failed: only the status stays, for the panel.
-    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks);
+    await cleanup(kv, job, ckpt.outChunks, ckpt.restrictedChunks, ckpt.labels?.chunks);
     return 'failed';
   }
 }
@@ -637,6 +648,7 @@ async function convertBatch(
   ckpt: Checkpoint,
   deps: RunDeps,
   look: PresetRun,
+  labelsFor?: ReturnType<typeof labelSource>,
 ): Promise<OutputChunk> {
   const { client } = deps;
   const options = job.options;
@@ -684,6 +696,8 @@ async function convertBatch(
     }
   }
 
+  const labels = labelsFor ? await labelsFor(present.map(({ node, page }) => ({ page, ref: { id: page.id, type: node.type === 'blogpost' ? 'blogpost' : 'page' } }))) : undefined;
+
   const limit = pLimit(tuning.concurrency);
   const reports: ReportEntry[][] = present.map(() => []);
   const pages = await Promise.all(
@@ -713,8 +727,7 @@ async function convertBatch(
               report.push({ kind: 'note', what: 'attachment', pageId: page.id, detail: `"${a.title ?? a.id}" is an earlier export made by this app; it is not packed again.` });
               continue;
             }
-            const name = safeSegment(a.title ?? a.id);
-            const path = `${node.dir}/${ATTACHMENTS_DIR}/${uniqueName(taken, look.preset.segment?.(name) ?? name)}`;
+            const path = attachmentPath(taken, node.dir, a, look.preset.segment);
             local.set(a.id, path);
             files.push({ id: a.id, path, mediaType: a.mediaType ?? 'application/octet-stream', name: a.title ?? a.id });
           }
@@ -734,6 +747,7 @@ async function convertBatch(
           page,
           type: ref.type,
           spaceKey: page.spaceId ? ckpt.spaceKeys[page.spaceId] || undefined : undefined,
+          labels: labels?.get(page.id),
           users,
           inline: comments?.inline(users),
           footer: comments?.footer(users),
@@ -771,6 +785,11 @@ async function convertBatch(
   );
   for (const r of reports) report.push(...r);
   return { pages: pages.filter((p): p is PageOutput => p !== undefined), report };
+}
+
+/** Whether pages carry their metadata (labels): Markdown with front matter, HTML and JSON always; storage never. */
+function hasMeta(options: ExportOptions): boolean {
+  return options.format === 'md' ? options.frontMatter : options.format !== 'storage';
 }
 
 /** The value, or undefined when converting the page's body threw. */

@@ -145,6 +145,11 @@ export interface Checkpoint {
   rate?: JobRate;
   /** Incremental only: set once the carried pages are stored (the first `outChunks`). */
   planned?: boolean;
+  /**
+   * Front-matter labels (./tree-labels): the spaces whose labels were indexed once for the job, in
+   * `chunks` chunks of `labels` keys; no `chunks`: asked page by page.
+   */
+  labels?: { spaces: string[]; chunks?: number };
 }
 
 /** Which consumer run owns the job until when (ISO); another run backs off until then. */
@@ -165,6 +170,7 @@ export const keys = {
   restricted: (id: string, n: number) => `${base(id)}:restricted:${n}`,
   zip: (id: string, n: number) => `${base(id)}:zip:${n}`,
   changes: (id: string, n: number) => `${base(id)}:changes:${n}`,
+  labels: (id: string, n: number) => `${base(id)}:labels:${n}`,
   /** Every key of one job starts with this (for deleting a job whole). */
   prefix: (id: string) => `${base(id)}:`,
 };
@@ -280,7 +286,8 @@ export async function setProgress(kv: KeyValue, jobId: string, status: TreeStatu
 }
 
 /** Deletes the bulky keys once the zip is attached (job and progress stay for the panel). */
-export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number, ckptRestricted?: number): Promise<void> {
+export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number, ckptRestricted?: number, labelChunks?: number): Promise<void> {
+  for (let i = 0; i < (labelChunks ?? 0); i++) await kv.delete(keys.labels(job.jobId, i));
   for (let i = 0; i < job.nodeChunks; i++) await kv.delete(keys.nodes(job.jobId, i));
   for (let i = 0; i < outChunks; i++) await kv.delete(keys.out(job.jobId, i));
   for (let i = 0; i < (ckptRestricted ?? 0); i++) await kv.delete(keys.restricted(job.jobId, i));

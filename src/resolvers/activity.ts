@@ -31,10 +31,10 @@ export function registerActivityResolvers(resolver: Resolver): void {
     // The visibility check, and the current version for "exported at vN, now at vM".
     const page = ref.type === 'blogpost' ? await client.getBlogPost(ref.id) : await client.getPage(ref.id);
     const currentVersion = page.version?.number ?? 0;
-    const [log, freshness] = await Promise.all([readLog(forgeKv, ref.id), readFreshness(forgeKv, ref.id, currentVersion)]);
+    const [log, freshness] = await Promise.all([readLog(forgeKv, ref.id), readFreshness(forgeKv, ref.id, currentVersion, ctx.accountId)]);
     const recent = log.slice(-(input.limit ?? DEFAULT_LIMIT)).reverse();
     // Names are resolved as the user, in one bulk request; a failure only costs the names.
-    const ids = recent.map((e) => e.accountId).filter((id): id is string => Boolean(id));
+    const ids = [...recent.map((e) => e.accountId), freshness?.accountId].filter((id): id is string => Boolean(id));
     const users = ids.length > 0 ? await client.users(ids).catch(orElse(new Map<string, { displayName?: string }>())) : new Map<string, { displayName?: string }>();
     const items: ActivityItem[] = recent.map((e) => ({
       type: e.type,
@@ -44,7 +44,8 @@ export function registerActivityResolvers(resolver: Resolver): void {
       ...(e.commentId ? { commentId: e.commentId } : {}),
       ...(e.detail ? { detail: e.detail } : {}),
     }));
-    return { items, total: log.length, currentVersion, freshness };
+    const by = freshness?.accountId ? users.get(freshness.accountId)?.displayName : undefined;
+    return { items, total: log.length, currentVersion, freshness: freshness && by ? { ...freshness, displayName: by } : freshness };
   });
 
   defineResolver(resolver, 'autoexport/get', object({}), async (_input, ctx): Promise<AutoExportView> => {

@@ -90,10 +90,10 @@ function options(input: { format: ExportOptions['format']; frontMatter?: boolean
 }
 
 /** One page exported as the user; a body the converter cannot read is the page's problem, not the app's. */
-async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext, audience?: Audience): Promise<ExportResult> {
+async function exportAs(client: ReturnType<typeof createClient>, ref: ContentRef, opts: ExportOptions, ctx: CallContext, audience?: Audience, answerBytes?: number): Promise<ExportResult> {
   try {
     // Resolvers get 25 s; replies not read by then are reported, and the rest still converts.
-    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: deadlineWithin(COMMENTS_BUDGET_MS, 0.4), ...(audience ? { audience } : {}) });
+    return await exportPage(client, ref, opts, { siteUrl: ctx.siteUrl, deadline: deadlineWithin(COMMENTS_BUDGET_MS, 0.4), ...(audience ? { audience } : {}), ...(answerBytes ? { answerBytes } : {}) });
   } catch (e) {
     if (e instanceof AdfError) {
       throw new AppError('UNREADABLE_BODY', 'Confluence returned a page body the exporter cannot read.', 'Try the "storage" format, which exports the body as Confluence stores it.');
@@ -223,8 +223,9 @@ export function registerExportResolvers(resolver: Resolver): void {
       throw new AppError('USE_TREE_EXPORT', 'Child pages are exported with the page tree export.', 'Use "Export page tree": it exports the page and all its children into one zip.');
     }
     const opts = options(input);
-    const r = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx);
-    const result = fitInResponse({ text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title });
+    const r = await exportAs(createClient('user'), await requireContent(ctx), opts, ctx, undefined, MAX_RESPONSE_BYTES);
+    const bundle = r.bundle ? { fileName: r.bundle.fileName, mediaType: 'application/zip' as const, data: Buffer.from(r.bundle.bytes).toString('base64'), bytes: r.bundle.bytes.byteLength } : undefined;
+    const result = fitInResponse({ text: r.text, report: r.report, fileName: r.fileName, mediaType: r.mediaType, version: r.version, title: r.title, ...(bundle ? { bundle } : {}) });
     await recordExport(forgeKv, requireContentId(ctx), { version: r.version, format: opts.format, at: new Date().toISOString(), accountId: ctx.accountId, kind: 'download' });
     return result;
   });

@@ -42,6 +42,18 @@ export interface Freshness {
   format: string;
   kind: ExportKind;
   at: string;
+  /** The viewer's own export (a preview, a private tree zip); otherwise a copy attached to the page. */
+  mine: boolean;
+  /** Who made an attached copy that is not the viewer's (absent: an auto-export copy). */
+  accountId?: string;
+  /** Their display name, resolved as the viewer. */
+  displayName?: string;
+  /** The page's title at the export (for a tree: its root). */
+  title?: string;
+  /** Tree exports: pages in the zip. */
+  pages?: number;
+  /** On the page for every viewer (an attached copy or tree zip). */
+  attached?: boolean;
 }
 
 export interface ActivityListPayload {

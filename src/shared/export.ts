@@ -41,6 +41,11 @@ export interface ExportPageResult {
   mediaType: string;
   version: number;
   title: string;
+  /**
+   * With attachments (Markdown, HTML): the download is this zip, the page file (`text`) and the
+   * attachments it shows under `_attachments/`, its links pointing at them. `data` is base64.
+   */
+  bundle?: { fileName: string; mediaType: 'application/zip'; data: string; bytes: number };
 }
 
 /** `export/attach` payload: the same options; the export is uploaded as an attachment on the page. */

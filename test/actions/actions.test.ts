@@ -66,7 +66,7 @@ describe('every action as two users', () => {
     expect(text(db)).toMatch(/export to CSV/);
 
     const activity = await call('get-page-activity', alice, P.rich);
-    expect(activity).toMatchObject({ page: { id: P.rich, version: sb.confluence.site.content(P.rich)?.version.number }, exportFreshness: 'Never exported with Content Toolkit.' });
+    expect(activity).toMatchObject({ page: { id: P.rich, version: sb.confluence.site.content(P.rich)?.version.number }, exportFreshness: 'Not exported with Content Toolkit by you, and no export is attached to it.' });
 
     const tree = await call('start-tree-export', alice, P.home);
     expect(tree).toMatchObject({ started: true, rootPageId: P.home });

@@ -61,7 +61,7 @@ describe('Export tab, Alice on the rich page', () => {
 
   it('says the last preview was made from the current version, without claiming a download', async () => {
     const line = await host.waitFor((h) => h.find(by.testId('freshness'))[0]);
-    expect(host.text(line)).toMatch(/^Last previewed at v3, just now \(the current version\)\.$/);
+    expect(host.text(line)).toMatch(/^You last previewed this page at v3, just now \(the current version\)\.$/);
   });
 
   it('changing the format forgets the old preview; HTML previews as HTML', async () => {
@@ -82,7 +82,7 @@ describe('Export tab, Alice on the rich page', () => {
     expect(host.flags.some((f) => f.type === 'success' && f.title === 'Attached to the page')).toBe(true);
     const uploads = sandbox.confluence.requests.slice(before).filter((r) => ['POST', 'PUT'].includes(r.method) && /child\/attachment/.test(r.path));
     expect(uploads).toHaveLength(1);
-    await host.waitFor((h) => /^Last attached to the page at v3/.test(h.text(byTestId(h, 'freshness'))));
+    await host.waitFor((h) => /^Last attached to the page by you at v3/.test(h.text(byTestId(h, 'freshness'))));
     await host.idle();
   });
 });

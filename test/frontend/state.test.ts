@@ -1,5 +1,6 @@
 /** The panel's reducer and selectors, with plain data: no React, no bridge. */
-import type { TreeStatus } from '../../src/shared/export';
+import type { TreeChanges, TreeStatus } from '../../src/shared/export';
+import type { Freshness } from '../../src/shared/activity';
 import {
   commentsPayload, freshnessLine, hasFilters, initialState, isPending, jobRunning, paged, reducer, relativeTime,
   summarizeReport, treeProgress, propertyText, type Action, type State,
@@ -119,21 +120,32 @@ describe('export', () => {
     expect(summarizeReport([])).toEqual([]);
   });
 
-  it('says what the last export was (a preview is not a download), when, and how fresh it is', () => {
+  it('says whose export it was, of which page, when, and how fresh it is', () => {
     const now = Date.parse('2024-05-01T12:00:00Z');
-    const activity = (exportedVersion: number, currentVersion: number, kind: 'download' | 'attachment' | 'tree' = 'download', at = '2024-05-01T11:57:00Z') => ({
+    const activity = (exportedVersion: number, currentVersion: number, kind: 'download' | 'attachment' | 'tree' = 'download', at = '2024-05-01T11:57:00Z', more: Partial<Freshness> = {}) => ({
       items: [], total: 0, currentVersion,
-      freshness: { exportedVersion, currentVersion, stale: exportedVersion < currentVersion, format: 'md', kind, at },
+      freshness: { exportedVersion, currentVersion, stale: exportedVersion < currentVersion, format: 'md', kind, at, mine: true, ...more },
     });
-    expect(freshnessLine(activity(2, 3), page, now)).toEqual({ text: 'Last previewed at v2, 3 minutes ago; the page is now at v3.', stale: true });
-    expect(freshnessLine(activity(3, 3), page, now)).toEqual({ text: 'Last previewed at v3, 3 minutes ago (the current version).', stale: false });
-    expect(freshnessLine(activity(3, 3, 'attachment'), page, now)?.text).toBe('Last attached to the page at v3, 3 minutes ago (the current version).');
-    expect(freshnessLine(activity(1, 3, 'tree', '2024-04-30T12:00:00Z'), page, now)?.text).toBe('Page tree last exported at v1, yesterday; the page is now at v3.');
-    expect(freshnessLine(activity(3, 3, 'download', ''), page, now)?.text).toBe('Last previewed at v3 (the current version).');
+    expect(freshnessLine(activity(2, 3), page, now)).toEqual({ text: 'You last previewed this page at v2, 3 minutes ago; the page is now at v3.', stale: true });
+    expect(freshnessLine(activity(3, 3), page, now)).toEqual({ text: 'You last previewed this page at v3, 3 minutes ago (the current version).', stale: false });
+    expect(freshnessLine(activity(3, 3, 'attachment', undefined, { attached: true }), page, now)?.text).toBe('Last attached to the page by you at v3, 3 minutes ago (the current version).');
+    // Someone else's attached copy names them; an auto-export copy says so.
+    expect(freshnessLine(activity(3, 3, 'attachment', undefined, { attached: true, mine: false, accountId: 'a', displayName: 'Alice Author' }), page, now)?.text).toBe('Last attached to the page by Alice Author at v3, 3 minutes ago (the current version).');
+    expect(freshnessLine(activity(3, 3, 'attachment', undefined, { attached: true, mine: false }), page, now)?.text).toBe('Last attached to the page by auto-export at v3, 3 minutes ago (the current version).');
+    // A tree: which page, how many pages; without the change count, only the root is known.
+    const tree = { title: 'Demo Home', pages: 12 };
+    expect(freshnessLine(activity(1, 3, 'tree', '2024-04-30T12:00:00Z', tree), page, now)?.text).toBe('Your page tree export of "Demo Home" (12 pages, root at v1), yesterday; the root page is now at v3.');
+    // With the exact count of export/tree/changes about that export: every page, not the root.
+    const changes = (changed: number): TreeChanges => ({ base: { exportedAt: '2024-04-30T11:59:00Z', pages: 12 }, changed });
+    expect(freshnessLine(activity(1, 1, 'tree', '2024-04-30T12:00:00Z', tree), page, now, changes(2))).toEqual({ text: 'Your page tree export of "Demo Home" (12 pages, root at v1), yesterday: 2 pages changed since.', stale: true });
+    expect(freshnessLine(activity(1, 3, 'tree', '2024-04-30T12:00:00Z', tree), page, now, changes(0))).toEqual({ text: 'Your page tree export of "Demo Home" (12 pages, root at v1), yesterday: no page changed since.', stale: false });
+    expect(freshnessLine(activity(1, 1, 'tree', '2024-04-30T12:00:00Z', { ...tree, attached: true, mine: false, accountId: 'a', displayName: 'Alice Author' }), { ...page, version: 1 }, now)?.text).toBe('Page tree of "Demo Home" (12 pages, root at v1) attached to the page by Alice Author, yesterday; the root page has not changed since.');
+    expect(freshnessLine(activity(3, 3, 'download', ''), page, now)?.text).toBe('You last previewed this page at v3 (the current version).');
     // The header may know a newer version than the activity log did.
-    expect(freshnessLine(activity(3, 3), { ...page, version: 5 }, now)?.text).toBe('Last previewed at v3, 3 minutes ago; the page is now at v5.');
+    expect(freshnessLine(activity(3, 3), { ...page, version: 5 }, now)?.text).toBe('You last previewed this page at v3, 3 minutes ago; the page is now at v5.');
     expect(freshnessLine({ items: [], total: 0, currentVersion: 3, freshness: null }, page, now)).toBeUndefined();
   });
+
 });
 
 describe('comments', () => {

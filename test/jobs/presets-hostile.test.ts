@@ -22,6 +22,8 @@ const alice = SEED.users.alice;
 const RCE = "{globalThis.process?.getBuiltinModule?.('child_process').execSync('touch /tmp/x')}";
 const XSS = '<img src=x onerror=alert(1)> <svg onload=alert(1)> <script>alert(1)</script>';
 const ATTR = '{: onmouseover=alert(1) }';
+/** Labels are user text too (issue 23.5): markup, YAML words, digits, a tag's own syntax. */
+const LABELS = ['<img src=x onerror=alert(1)>', 'yes', '2024', '#tag', 'ops/runbook', 'café'];
 
 let sb: Sandbox;
 let root: { id: string; type: 'page' };
@@ -37,7 +39,7 @@ beforeAll(async () => {
   ] }] };
   const top = site.addPage({ parentId: null, title: `Hostile ${ATTR} <img src=x onerror=alert(1)>`, spaceId: SEED.space.id, authorId: alice, adf: a.doc(a.p('Root.')) });
   root = { id: top.id, type: 'page' };
-  const add = (title: string, ...content: AdfNode[]): void => void site.addPage({ parentId: top.id, title, spaceId: SEED.space.id, authorId: alice, adf: a.doc(...content) });
+  const add = (title: string, ...content: AdfNode[]): void => void site.addPage({ parentId: top.id, title, spaceId: SEED.space.id, authorId: alice, adf: a.doc(...content), ...(title === 'We shipped it!' ? { labels: LABELS } : {}) });
   add('We shipped it!',
     a.p(RCE), a.h(2, `Heading ${RCE}`), a.h(2, `Attrs ${ATTR}`), a.table(['Cell'], [RCE]), a.p('export const x = 1'),
     a.p(XSS), a.p('Mentioned ', a.mention('evil-1', 'x')), a.p('%%hidden%% and #tag'), properties);
@@ -73,8 +75,10 @@ describe.each(['gfm', 'obsidian', 'mkdocs', 'docusaurus'] as const)('%s export o
     const { files } = await exportTree(preset);
     const fm = front(page(files, /We shipped it.*\.md$/));
     const own = ['id', 'title', 'space', 'version', 'author', 'created', 'updated', 'labels', 'url', 'confluence'];
-    const allowed = preset === 'docusaurus' ? [...own, 'slug', 'sidebar_position'] : own;
+    const allowed = { gfm: own, obsidian: [...own, 'tags'], mkdocs: [...own, 'tags'], docusaurus: [...own, 'tags', 'slug', 'sidebar_position'] }[preset];
     for (const key of Object.keys(fm)) expect(allowed).toContain(key);
+    // Labels as they are, in every preset (a tree export once had none: issue 23.5).
+    expect(fm.labels).toEqual([...LABELS].sort());
     expect(fm).not.toHaveProperty('custom_edit_url');
     expect(fm).not.toHaveProperty('draft');
     const key = preset === 'obsidian' ? 'custom-edit-url' : 'custom_edit_url';
@@ -83,6 +87,20 @@ describe.each(['gfm', 'obsidian', 'mkdocs', 'docusaurus'] as const)('%s export o
       out.push(...Object.entries(files).filter(([n]) => /\.(md|yml)$/.test(n)).map(([n, t]) => `=== ${preset}/${n} ===\n${t}`));
     }
   });
+});
+
+test.each([
+  // Obsidian: tag syntax only (letters, digits, _ - /, not all digits), or the note loses its tags.
+  ['obsidian', ['tag', '_2024', 'img-src-x-onerror-alert-1', 'café', 'ops/runbook', 'yes']],
+  // MkDocs Material prints tags unescaped, like titles.
+  ['mkdocs', ['#tag', '2024', '&lt;img src=x onerror=alert(1)&gt;', 'café', 'ops/runbook', 'yes']],
+  // Docusaurus renders them through React: as they are.
+  ['docusaurus', [...LABELS].sort()],
+  ['gfm', undefined],
+] as const)('%s: labels become the tags the target reads, safe for it', async (preset, tags) => {
+  const { files } = await exportTree(preset);
+  const fm = front(page(files, /We shipped it.*\.md$/));
+  expect(fm.tags).toEqual(tags);
 });
 
 test('docusaurus: nothing MDX would run, folder names webpack and Windows can read', async () => {

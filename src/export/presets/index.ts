@@ -25,6 +25,11 @@ export interface Preset {
   dialect: Dialect;
   /** A folder or file name as the target can read it (Docusaurus: ../names `docusaurusSegment`). */
   segment?(name: string): string;
+  /**
+   * A Confluence label as the target's `tags` entry (the one more front-matter key, beside the
+   * page's own `labels`, for targets that read tags); absent: no `tags`.
+   */
+  tag?(label: string): string | undefined;
   /** Rewrites a converted page (panels, expands, links) before it is serialized. */
   rewrite?: RewriteContext['style'];
 }
@@ -49,10 +54,12 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     pageFile: (dir, ext) => `${dir}/${dir.slice(dir.lastIndexOf('/') + 1)}.${ext}`,
     slugs: 'obsidian',
     dialect: 'obsidian',
+    tag: obsidianTag,
     rewrite: 'obsidian',
     segment: obsidianSegment,
   },
-  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', dialect: 'python-markdown', rewrite: 'mkdocs' },
+  // MkDocs Material's tags plugin reads `tags` (printed like the title: see metaText in ./tree).
+  mkdocs: { name: 'mkdocs', keySep: '_', root: 'docs', pageFile: indexFile, slugs: 'mkdocs', dialect: 'python-markdown', rewrite: 'mkdocs', tag: (l) => l },
   docusaurus: {
     name: 'docusaurus',
     keySep: '_',
@@ -61,10 +68,22 @@ export const PRESETS: Readonly<Record<ExportPreset, Preset>> = {
     fields: (place) => ({ slug: place.slug, sidebar_position: place.position }),
     slugs: 'docusaurus',
     dialect: 'mdx',
+    // Docusaurus renders tag labels through React (escaped) and makes their URLs itself.
+    tag: (l) => l,
     segment: docusaurusSegment,
     rewrite: 'docusaurus',
   },
 };
+
+/**
+ * A label as an Obsidian tag: letters, digits, `_`, `-` and `/` only, not all digits (Obsidian
+ * help, "Tags: Tag format"); anything else becomes `-`. A label with nothing left gives no tag.
+ */
+export function obsidianTag(label: string): string | undefined {
+  const tag = label.normalize('NFC').replace(/[^\p{L}\p{N}_\-/]+/gu, '-').replace(/^[-/]+|[-/]+$/g, '');
+  if (tag === '') return undefined;
+  return /^\d+$/.test(tag) ? `_${tag}` : tag;
+}
 
 export function presetOf(name: ExportPreset | undefined): Preset {
   return PRESETS[name ?? 'gfm'] ?? PRESETS.gfm;

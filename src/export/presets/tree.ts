@@ -156,6 +156,7 @@ export function presetRun(options: ExportOptions, stored: readonly TreeNode[]): 
           // MkDocs Material prints `page.meta.title` and `page.meta.author` unescaped (no autoescape).
           ...(preset.name === 'mkdocs' ? { metaText: navTitle } : {}),
           ...(preset.name === 'obsidian' ? { verifyHref } : {}),
+          ...(preset.tag ? { tag: (l: string) => preset.tag?.(l) } : {}),
           ...(preset.rewrite
             ? { rewrite: (tree, serialize) => rewriteTree(tree, { style: preset.rewrite!, file: o.file, exists, serialize, onTitle: () => (titled = true), ...(preset.name === 'mkdocs' || preset.name === 'docusaurus' ? { htmlHref } : {}) }) }
             : {}),

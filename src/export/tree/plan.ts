@@ -5,7 +5,7 @@
  */
 import type { Descendant } from '../../confluence/types';
 import { ENTRY_MAX_BYTES } from '../bundle';
-import { safeSegment, uniqueName } from '../names';
+import { ATTACHMENTS_DIR, safeSegment, uniqueName } from '../names';
 import type { ReportEntry } from '../report';
 
 export interface TreeNode {
@@ -44,7 +44,7 @@ export const SECTION = 'section';
 export const isSkipped = (type: string): boolean => !isExported(type) && type !== SECTION && type !== 'space';
 
 /** Names a page folder holds besides its children's folders. */
-export const ATTACHMENTS_DIR = '_attachments';
+export { ATTACHMENTS_DIR };
 // `_category_.json`: the Docusaurus preset writes one into folders with child pages.
 const RESERVED = ['index.md', 'index.html', 'index.json', 'index.txt', ATTACHMENTS_DIR, '_category_.json'];
 

@@ -126,9 +126,9 @@ function PageExport({ state, on }: { state: State; on: ExportHandlers }) {
       {preview?.data && !preview.pending ? (
         <Stack space="space.100" testId="preview-result">
           <FileCard
-            fileName={preview.data.fileName}
-            fileType={preview.data.mediaType}
-            fileSize={utf8Bytes(preview.data.text)}
+            fileName={preview.data.bundle?.fileName ?? preview.data.fileName}
+            fileType={preview.data.bundle?.mediaType ?? preview.data.mediaType}
+            fileSize={preview.data.bundle?.bytes ?? utf8Bytes(preview.data.text)}
             onDownload={on.onDownload}
             testId="download"
           />
