@@ -358,6 +358,8 @@ export function renderPage(data: PageData, options: ExportOptions, ctx: RenderCo
       comments: options.comments ? data.inline : undefined,
       anchors: options.anchors,
       pageId: page.id,
+      // Jira issue keys become links to the site's issue (`<site>/browse/KEY`) when it is known.
+      ...(data.siteUrl ? { siteUrl: data.siteUrl } : {}),
     };
     if (options.format === 'md') {
       const out = adfToMarkdown(adf, { ...common, ...ctx.markdown, frontMatter: options.frontMatter ? meta : undefined });
