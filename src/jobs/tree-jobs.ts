@@ -5,7 +5,7 @@
  */
 import type { ExportJob, TreeStatus } from '../shared/export';
 import type { KeyValue } from '../storage/kv';
-import { indexKey, sweep, type GoneJob, type JobIndex, type ListByPrefix } from './tree-limits';
+import { indexKey, jobSummary, sweep, type GoneJob, type JobIndex, type ListByPrefix } from './tree-limits';
 import { keys, type TreeJob } from './tree-store';
 
 /** KVS reads in flight at once while reading the requester's jobs. */
@@ -33,12 +33,7 @@ async function describe(kv: KeyValue, entry: JobIndex, here: (job: Pick<TreeJob,
   if (!job || !status || job.requester !== entry.requester) return undefined;
   return {
     jobId: job.jobId,
-    scope: job.root.type === 'space' ? 'space' : 'tree',
-    title: job.root.title,
-    ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}),
-    format: job.options.format,
-    ...(job.options.preset ? { preset: job.options.preset } : {}),
-    delivery: job.delivery,
+    ...jobSummary(job),
     createdAt: job.createdAt,
     // The report can be long; the one job the panel shows reads it from export/tree/status.
     status: { ...status, report: [] },

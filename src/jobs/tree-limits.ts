@@ -163,6 +163,18 @@ async function dropData(kv: KeyValue, list: ListByPrefix, jobId: string): Promis
  * At the end of a job's retention: a private zip never downloaded, or a failure, leaves its record
  * (`gone`) so its requester still learns what became of it; anything else is forgotten whole.
  */
+/** What a job exports, as "Your exports" names it (the same for a live job and one whose data is gone). */
+export function jobSummary(job: Pick<TreeJob, 'root' | 'spaceKey' | 'options' | 'delivery'>): Pick<GoneJob, 'scope' | 'title' | 'spaceKey' | 'format' | 'preset' | 'delivery'> {
+  return {
+    scope: job.root.type === 'space' ? 'space' : 'tree',
+    title: job.root.title,
+    ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}),
+    format: job.options.format,
+    ...(job.options.preset ? { preset: job.options.preset } : {}),
+    delivery: job.delivery,
+  };
+}
+
 async function expire(kv: KeyValue, list: ListByPrefix, entry: JobIndex, now: Date): Promise<JobIndex | undefined> {
   const job = await kv.get<TreeJob>(keys.job(entry.jobId));
   const status = await kv.get<TreeStatus>(keys.progress(entry.jobId));
@@ -173,12 +185,7 @@ async function expire(kv: KeyValue, list: ListByPrefix, entry: JobIndex, now: Da
   }
   const gone: GoneJob = {
     at: now.toISOString(),
-    scope: job.root.type === 'space' ? 'space' : 'tree',
-    title: job.root.title,
-    ...(job.spaceKey ? { spaceKey: job.spaceKey } : {}),
-    format: job.options.format,
-    ...(job.options.preset ? { preset: job.options.preset } : {}),
-    delivery: job.delivery,
+    ...jobSummary(job),
     phase: status.phase === 'failed' ? 'failed' : 'done',
     done: status.done,
     total: status.total,
