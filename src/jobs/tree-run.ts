@@ -576,7 +576,8 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
  */
 function waitFor(e: unknown, ckpt: Checkpoint, now: number): { seconds: number; reason: TreeWaitReason } {
   if (isConfluenceError(e) && e.status === 429) {
-    const seconds = Math.max(1, Math.ceil(e.retryAfter ?? PACING.unknownResetSeconds));
+    // Honoured, up to the quota's window (an hour): a longer Retry-After contradicts it.
+    const seconds = Math.max(1, Math.ceil(Math.min(e.retryAfter ?? PACING.unknownResetSeconds, PACING.windowSeconds)));
     if (seconds > MAX_DELAY_S) ckpt.pausedUntil = now + seconds * 1000;
     return { seconds: Math.min(MAX_DELAY_S, seconds), reason: 'rate-limit' };
   }
