@@ -31,7 +31,7 @@ import type { ExportOptions, TreeStartResult, TreeStatus, TreeWaitReason } from 
 import type { KeyValue } from '../storage/kv';
 import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
-import { PACING } from './pacing';
+import { PACING, type JobRate } from './pacing';
 import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
   cleanup,
@@ -343,7 +343,12 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   if ((await kv.get<Lease>(keys.lease(jobId)))?.runId !== runId) return 'busy';
   /** Re-queues the job; with a reason, the panel is told it waits (and until when, at the earliest). */
   const later = async (delaySeconds: number, reason?: TreeWaitReason): Promise<'continued'> => {
-    if (reason && delaySeconds > 0) await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(deps.now().getTime() + delaySeconds * 1000).toISOString() } }));
+    if (reason && delaySeconds > 0) {
+      // A pause longer than one delay is in the checkpoint: the panel is told its end, not the next look.
+      const until = Math.max(deps.now().getTime() + delaySeconds * 1000, ckpt.pausedUntil ?? 0);
+      const finishAt = finishEstimate(until, job.total - ckpt.done - ckpt.skipped, ckpt.rate);
+      await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(until).toISOString(), ...(finishAt ? { finishAt: new Date(finishAt).toISOString() } : {}) } }));
+    }
     await kv.delete(keys.lease(jobId));
     await deps.continueLater(jobId, delaySeconds);
     return 'continued';
@@ -564,6 +569,17 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
     if (open) out.add(n.id);
   }
   return out;
+}
+
+/**
+ * When a waiting job should be done (ms), for the panel: after the wait, the pages left in batches
+ * at the slower of the pace it measured and its rate (./pacing), or undefined before it measured
+ * either. A longer pause (`pausedUntil`) is already in `from`.
+ */
+export function finishEstimate(from: number, pagesLeft: number, rate: JobRate | undefined, window = PACING.windowSeconds): number | undefined {
+  const perBatch = Math.max(rate?.gap ?? 0, rate?.rate ? window / rate.rate : 0);
+  if (perBatch <= 0) return undefined;
+  return from + Math.ceil(Math.max(0, pagesLeft) / tuning.batchSize) * perBatch * 1000;
 }
 
 /**

@@ -124,6 +124,8 @@ describe('pacing on the points budget', () => {
     const st = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
     expect(st.phase).toBe('waiting');
     expect(st.wait?.reason).toBe('pacing');
+    // The panel's honest finish: after the wait, the pages left at the rate the job took up.
+    expect(Date.parse(st.wait?.finishAt ?? '')).toBeGreaterThan(Date.parse(st.wait?.until ?? ''));
     const rate = (sb.platform.kvs.peek(keys.ckpt(started.jobId)) as { rate?: JobRate }).rate;
     expect(rate?.rate).toBeGreaterThan(0);
     expect(rate?.credit).toBeLessThan(1);
