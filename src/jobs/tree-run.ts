@@ -32,6 +32,7 @@ import type { KeyValue } from '../storage/kv';
 import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
 import { PACING, type JobRate } from './pacing';
+import type { CreateDeps } from './tree-deps';
 import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
   cleanup,
@@ -83,19 +84,7 @@ export const MAX_ITEMS = 20_000;
 // ---------------------------------------------------------------------------------------------
 // Creating a job (as the user)
 
-export interface CreateDeps {
-  /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
-  kv: KeyValue;
-  /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
-  admit?(jobId: string): Promise<void>;
-  /** Undoes `admit` when the job is not created after all (listing failed). */
-  release?(jobId: string): Promise<void>;
-  /** Queues the first run. */
-  push(jobId: string): Promise<void>;
-  newId(): string;
-  now(): Date;
-}
+export type { CreateDeps };
 
 /** The same, listing a whole space instead of a page's tree. */
 export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
