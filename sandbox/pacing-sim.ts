@@ -32,6 +32,8 @@ export interface SimParams {
   invocationSeconds: number;
   /** Seconds into the quota's window the first job starts (the worst case for a lone job is 0). */
   startOffsetSeconds: number;
+  /** Others' unpaced traffic on the first site's budget (panels): requests a second, 2 points each. */
+  backgroundPerSecond?: number;
 }
 
 /** Tier 1's parameters (see each field for what is documented and what assumed). */
@@ -62,6 +64,8 @@ export interface SimResult {
   makespan: number;
   points: number;
   refused: number;
+  /** Background requests refused (the panel's 429s). */
+  backgroundRefused: number;
   /** Pages each job's checkpoint counts as done (must equal its pages: none lost, none twice). */
   pagesDone: number[];
   /** Per job: its rate (batches per window) at the end, when paced. */
@@ -142,10 +146,24 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
   }
 
   const running = new Map<number, Generator<number, number | undefined>>();
+  // Background traffic: one tick a second while jobs run, on site 0's budget.
+  const BG = -1;
+  if (p.backgroundPerSecond) queue.push([t0 + 1000, BG]);
+  let backgroundRefused = 0;
   while (queue.length > 0) {
     queue.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const [at, i] = queue.shift() ?? [0, 0];
     now = at;
+    if (i === BG) {
+      const { points: budget, burst } = budgetOf(0);
+      for (let k = 0; k < (p.backgroundPerSecond ?? 0); k++) {
+        burst.take();
+        if (budget.check().refuse) backgroundRefused += 1;
+        else budget.charge(2);
+      }
+      if (states.some((s) => s.done === undefined)) queue.push([now + 1000, BG]);
+      continue;
+    }
     let gen = running.get(i);
     if (!gen) running.set(i, (gen = run(i)));
     const next = gen.next();
@@ -163,6 +181,7 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     makespan: Math.max(...states.map((s) => ((s.done ?? now) - t0) / 1000)) - first,
     points: [...budgets.values()].reduce((sum, b) => sum + b.points.total, 0),
     refused,
+    backgroundRefused,
     pagesDone: states.map((s) => s.ckpt.next),
     rates: states.map((s) => s.ckpt.rate?.rate),
   };

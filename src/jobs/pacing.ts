@@ -108,7 +108,7 @@ export const PACING: PacePolicy = {
   burstBatches: 2,
   idleHeadroom: 0.25,
   crowdShare: 0.5,
-  fallSeconds: 1,
+  fallSeconds: 0.5,
 };
 
 export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'burst';
@@ -211,8 +211,9 @@ export interface JobRate {
   cutAt?: number;
   /** The budget as the job last saw it, to measure how fast it falls. */
   seen?: { at: number; remaining: number };
-  /** What the last measurement of it said (`crowded`). */
+  /** What the last measurement of it said (`crowded`), and how fast it fell (points a second). */
   crowd?: boolean;
+  fall?: number;
   /** When the job last started a batch, and the seconds it measured between batches (slow start). */
   lastBatchAt?: number;
   gap?: number;
@@ -281,10 +282,23 @@ export function crowded(state: RateLimitState | undefined, r: JobRate, policy: P
   if (!seen || state.limit === undefined || state.at <= seen.at || shareOf(state) === undefined) return (r.crowd = false);
   const window = state.windowSeconds ?? policy.windowSeconds;
   const fall = (seen.remaining - state.remaining) / ((state.at - seen.at) / 1000);
+  delete r.fall;
   const usable = (state.limit * (1 - policy.reserveFraction)) / window;
   // A rise is a new window: nothing to compare.
+  r.fall = fall;
   r.crowd = fall > usable && fall * (1 - (shareOf(state) ?? 1)) > policy.crowdShare * usable;
   return r.crowd;
+}
+
+/**
+ * The reserve would be reached before the job's next look: at the pace the budget fell, one more of
+ * its batch intervals spends what is left above it. Every job in flight finishes the batch it
+ * started, so stopping at the reserve itself let many jobs together spend the reserve (bench
+ * fair-share: the panel refused).
+ */
+function reachesReserve(state: RateLimitState, r: JobRate, policy: PacePolicy): boolean {
+  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || r.gap === undefined) return false;
+  return state.remaining - state.limit * policy.reserveFraction <= r.fall * r.gap;
 }
 
 /** The job's share of the app's requests this second; undefined when the burst headers do not tell. */
@@ -311,7 +325,9 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
   return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
     const now = clock.now();
     const state = read();
-    const pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+    let pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+    const r0 = ckpt.rate;
+    if ((pace.go || pace.reason === 'schedule') && state && r0 && reachesReserve(state, r0, policy)) pace = decide({ ...state, nearLimit: true }, { batches, now, random: clock.random }, policy);
     // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
     const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
     if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {

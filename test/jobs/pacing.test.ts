@@ -276,6 +276,16 @@ describe('pacer with AIMD', () => {
     expect(pace(ckpt, 0)).toBeUndefined();
   });
 
+  it('stops before the reserve when one more batch interval at the budget\'s fall would spend what is left above it', () => {
+    const pace = (remaining: number) => {
+      const ckpt: { rate?: JobRate } = { rate: { rate: 100, credit: 2, at: now, fall: 20, gap: 3 } };
+      return pacer(() => at({ remaining, resetAt: reset }), { now: () => now, random: () => 0 }, policy)(ckpt, 0);
+    };
+    // 20 points a second for 3 s is 60: 50 above the reserve is not enough, the job waits for the reset.
+    expect(pace(13_000 + 50)).toBe(600);
+    expect(pace(13_000 + 70)).not.toBe(600);
+  });
+
   it('goes back to slow start once the budget is idle again (a new window, nobody else spending)', () => {
     const state = at({ remaining: 64_000, resetAt: reset, burstLimit: 350, burstRemaining: 349, ownInSecond: 1 });
     const pace = pacer(() => state, { now: () => now, random: () => 0 }, policy);
