@@ -211,6 +211,8 @@ export interface JobRate {
   cutAt?: number;
   /** The budget as the job last saw it, to measure how fast it falls. */
   seen?: { at: number; remaining: number };
+  /** The last budget state the job's answers reported (stored with the checkpoint). */
+  heard?: RateLimitState;
   /** What the last measurement of it said (`crowded`), and how fast it fell (points a second). */
   crowd?: boolean;
   fall?: number;
@@ -301,6 +303,12 @@ function reachesReserve(state: RateLimitState, r: JobRate, policy: PacePolicy): 
   return state.remaining - state.limit * policy.reserveFraction <= r.fall * r.gap;
 }
 
+/** The state says the budget is at its reserve (or refused) and its window has not reset yet. */
+function nearlySpent(s: RateLimitState, now: number, policy: PacePolicy): boolean {
+  const pace = decide(s, { batches: 0, now, random: () => 0 }, policy);
+  return !pace.go && pace.reason === 'reserve';
+}
+
 /** The job's share of the app's requests this second; undefined when the burst headers do not tell. */
 export function shareOf(state: RateLimitState | undefined): number | undefined {
   if (state?.burstLimit === undefined || state.burstRemaining === undefined || state.ownInSecond === undefined) return undefined;
@@ -324,7 +332,12 @@ function started(r: JobRate, now: number): void {
 export function pacer(read: () => RateLimitState | undefined, clock: { now(): number; random(): number }, policy: PacePolicy = PACING) {
   return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
     const now = clock.now();
-    const state = read();
+    // A new invocation has heard no answer yet: what the last one heard still bounds this window
+    // (what is left only falls until the reset), so its first batch is not spent blind.
+    const heard = read();
+    const kept = ckpt.rate?.heard;
+    const state = heard ?? (kept && nearlySpent(kept, now, policy) ? kept : undefined);
+    if (heard && ckpt.rate) ckpt.rate.heard = heard;
     let pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
     const r0 = ckpt.rate;
     if ((pace.go || pace.reason === 'schedule') && state && r0 && reachesReserve(state, r0, policy)) pace = decide({ ...state, nearLimit: true }, { batches, now, random: clock.random }, policy);
@@ -333,6 +346,7 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
       const window = state?.windowSeconds ?? policy.windowSeconds;
       const r = (ckpt.rate ??= { credit: 1, at: now });
+      if (heard) r.heard = heard;
       const crowd = crowded(state, r, policy);
       if (pace.go && !crowd && r.rate !== undefined && shareOf(state) === 1 && (headroom(state, now, policy) ?? 0) >= policy.idleHeadroom) {
         delete r.rate;

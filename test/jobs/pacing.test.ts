@@ -286,6 +286,23 @@ describe('pacer with AIMD', () => {
     expect(pace(13_000 + 70)).not.toBe(600);
   });
 
+  it('does not spend a new invocation\'s first batch blind when the last one heard the budget at its reserve', () => {
+    const low = at({ remaining: 12_000, resetAt: reset });
+    const ckpt: { rate?: JobRate; pausedUntil?: number } = {};
+    let heard: RateLimitState | undefined = at({ remaining: 60_000, resetAt: reset });
+    const pace = pacer(() => heard, { now: () => now, random: () => 0 }, policy);
+    expect(pace(ckpt, 0)).toBeUndefined();
+    heard = low;
+    expect(pace(JSON.parse(JSON.stringify(ckpt)) as typeof ckpt, 1)).toBe(600);
+    // The next invocation has heard nothing yet; what the checkpoint kept still holds until the reset.
+    const stored = JSON.parse(JSON.stringify({ ...ckpt, rate: { ...ckpt.rate, heard: low } })) as typeof ckpt;
+    heard = undefined;
+    expect(pace(stored, 0)).toBe(600);
+    // After the reset it says nothing any more.
+    const after = pacer(() => undefined, { now: () => reset + 1, random: () => 0 }, policy);
+    expect(after(JSON.parse(JSON.stringify({ rate: { credit: 1, at: now, heard: low } })) as typeof ckpt, 0)).toBeUndefined();
+  });
+
   it('goes back to slow start once the budget is idle again (a new window, nobody else spending)', () => {
     const state = at({ remaining: 64_000, resetAt: reset, burstLimit: 350, burstRemaining: 349, ownInSecond: 1 });
     const pace = pacer(() => state, { now: () => now, random: () => 0 }, policy);
