@@ -283,10 +283,9 @@ export function crowded(state: RateLimitState | undefined, r: JobRate, policy: P
   r.seen = { at: state.at, remaining: state.remaining };
   if (!seen || state.limit === undefined || state.at <= seen.at || shareOf(state) === undefined) return (r.crowd = false);
   const window = state.windowSeconds ?? policy.windowSeconds;
-  const fall = (seen.remaining - state.remaining) / ((state.at - seen.at) / 1000);
-  delete r.fall;
+  // A rise is a new window: it fell by nothing that counts.
+  const fall = Math.max(0, (seen.remaining - state.remaining) / ((state.at - seen.at) / 1000));
   const usable = (state.limit * (1 - policy.reserveFraction)) / window;
-  // A rise is a new window: nothing to compare.
   r.fall = fall;
   r.crowd = fall > usable && fall * (1 - (shareOf(state) ?? 1)) > policy.crowdShare * usable;
   return r.crowd;
@@ -337,10 +336,10 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     const heard = read();
     const kept = ckpt.rate?.heard;
     const state = heard ?? (kept && nearlySpent(kept, now, policy) ? kept : undefined);
-    if (heard && ckpt.rate) ckpt.rate.heard = heard;
     let pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
-    const r0 = ckpt.rate;
-    if ((pace.go || pace.reason === 'schedule') && state && r0 && reachesReserve(state, r0, policy)) pace = decide({ ...state, nearLimit: true }, { batches, now, random: clock.random }, policy);
+    if ((pace.go || pace.reason === 'schedule') && state && ckpt.rate && reachesReserve(state, ckpt.rate, policy)) {
+      pace = decide({ ...state, nearLimit: true }, { batches, now, random: clock.random }, policy);
+    }
     // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
     const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
     if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
