@@ -400,6 +400,16 @@ export async function heldFor(kv: Store, now: number, random: () => number, poli
   return Math.min(policy.maxDelaySeconds, Math.max(1, Math.ceil((hold.until - now) / 1000 + random() * policy.jitterSeconds)));
 }
 
+/**
+ * A hold another run of this installation recorded, as the state a new run starts from: until the
+ * reset, its first batch is not spent blind into the reserve (bench fair-share: new jobs' first
+ * batches at the end of a window let the panel be refused).
+ */
+export async function heldState(kv: Store, now: number): Promise<RateLimitState | undefined> {
+  const hold = await kv.get<{ until: number }>(HOLD_KEY);
+  return hold && hold.until > now ? { at: now, status: 200, nearLimit: true, resetAt: hold.until } : undefined;
+}
+
 /** After a run: records a pause when what its answers reported says the budget is nearly spent. */
 export async function recordHold(kv: Store, state: RateLimitState | undefined, now: number, policy: PacePolicy = PACING): Promise<void> {
   // A run refused with 429 goes back to the platform with Retry-After already; a hold would defer

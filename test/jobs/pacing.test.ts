@@ -1,7 +1,7 @@
 // The pacing policy of background jobs (src/jobs/pacing.ts), without Forge: plain states, a fixed
 // clock and a fixed random source.
 import type { RateLimitState } from '../../src/confluence/rate-limit';
-import { adjust, crowded, decide, headroom, pacer, PACING, scheduleLag, take, type JobRate, type PacePolicy } from '../../src/jobs/pacing';
+import { adjust, crowded, decide, headroom, heldState, pacer, PACING, recordHold, scheduleLag, take, type JobRate, type PacePolicy } from '../../src/jobs/pacing';
 import { RateMeter } from '../../src/confluence/rate-limit';
 import { simulate, TIER1, type SimJob } from '../../sandbox/pacing-sim';
 
@@ -387,5 +387,21 @@ describe('on a simulated clock with Tier 1\'s parameters (sandbox/pacing-sim.ts)
     expect(r.pagesDone).toEqual(jobs.map((j) => j.pages));
     expect(r.refused).toBe(0);
     expect(stops).toBeGreaterThan(0);
+  });
+});
+
+describe('a hold as the state a new run starts from', () => {
+  const store = () => {
+    const m = new Map<string, unknown>();
+    return { get: async <T>(k: string) => m.get(k) as T | undefined, set: async (k: string, v: unknown) => void m.set(k, v) };
+  };
+
+  it('stops a brand-new job\'s first batch at the reserve another run heard, until the reset only', async () => {
+    const kv = store();
+    await recordHold(kv, at({ nearLimit: true, remaining: 100, resetAt: reset }), now, policy);
+    const held = await heldState(kv, now);
+    expect(pacer(() => held, { now: () => now, random: () => 0 }, policy)({}, 0)).toBe(600);
+    expect(await heldState(kv, reset + 1)).toBeUndefined();
+    expect(await heldState(store(), now)).toBeUndefined();
   });
 });
