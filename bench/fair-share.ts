@@ -145,7 +145,8 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
       const st = await invoke<TreeStatus>('export/tree/status', tree, tree.rootId, { jobId });
       if (st.ok && (st.data.phase === 'done' || st.data.phase === 'failed' || st.data.phase === 'cancelled')) finished = st.data;
     }
-    const seconds = (performance.now() - begin) / 1000;
+    const end = performance.now();
+    const seconds = (end - begin) / 1000;
     let exported = 0;
     if (finished.phase === 'done') {
       const zip = (await downloadZip((part) => invoke<TreeDownloadResult>('export/tree/download', tree, tree.rootId, { jobId, part }))).zip;
@@ -154,7 +155,7 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
       const inZip = new Set((manifest.tree ?? []).filter((n) => n.type === 'page' && n.file && files[n.file]).map((n) => n.id));
       exported = tree.pageIds.filter((id) => inZip.has(id)).length;
     }
-    return { seconds, lost: tree.pageIds.length - exported, invocations: finished.invocations, phase: finished.phase };
+    return { seconds, begin: (begin - started) / 1000, end: (end - started) / 1000, lost: tree.pageIds.length - exported, invocations: finished.invocations, phase: finished.phase };
   };
 
   /** Every site's panel, from the first start until the last export is done: same span in both runs. */
@@ -180,6 +181,9 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
   const half = Math.floor(SITES / 2);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   const served = sb.confluence.requests;
+  // Points the jobs spent (everything but the panel's calls, which are Bob's).
+  const jobPoints = served.filter((r) => r.principal !== `user:${bob}`).reduce((sum, r) => sum + r.points, 0);
+  const makespan = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.begin));
   const out = {
     bench: 'fair-share',
     pacing: variant,
@@ -193,6 +197,10 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
     panelCalls: panelWaits.length,
     panelRefusals,
     panelTimeouts,
+    makespanSeconds: round(makespan, 1),
+    /** The jobs' points at the usable rate (the budget less the reserve, per window): no pacing can beat it. */
+    budgetBoundSeconds: round(jobPoints / ((BUDGET * (1 - PACING.reserveFraction)) / (WINDOW_MS / 1000)), 1),
+    jobPoints,
     maxCompletionSpreadRatio: round(Math.max(...secs) / Math.max(0.001, Math.min(...secs))),
     lateEarlyRatio: round(mean(secs.slice(half)) / Math.max(0.001, mean(secs.slice(0, half)))),
     completionSeconds: { min: round(Math.min(...secs), 1), max: round(Math.max(...secs), 1) },
@@ -233,10 +241,17 @@ export async function benchFairShare(): Promise<Array<Record<string, unknown>>> 
   PACING.unknownResetSeconds = WINDOW_MS / 1000;
   try {
     const only = process.env.BENCH_FAIR_ONLY;
-    const variants: Variant[] = only === 'aimd' || only === 'previous' || only === 'unpaced' ? [only] : ['aimd', 'previous', 'unpaced'];
+    // Unpaced first: its makespan is part of the ideal the paced runs are measured against.
+    const variants: Variant[] = only === 'aimd' || only === 'previous' || only === 'unpaced' ? [only] : ['unpaced', 'aimd'];
     const out: Array<Record<string, unknown>> = [];
     for (const v of variants) out.push(await runOnce(v));
-    return out;
+    const unpaced = out.find((o) => o.pacing === 'unpaced')?.makespanSeconds;
+    for (const o of out) {
+      // The ideal: the budget-bound time, or the unpaced makespan when that is longer (not run: the bound alone).
+      const ideal = Math.max(Number(o.budgetBoundSeconds), typeof unpaced === 'number' ? unpaced : 0);
+      o.makespanRatio = round(Number(o.makespanSeconds) / ideal);
+    }
+    return out.reverse();
   } finally {
     Object.assign(tuning, saved.tuning);
     Object.assign(PACING, saved.pacing);

@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<Result>> = {
   rovo: async () => (await import('./rovo')).benchRovo(),
   'change-detection': async () => (await import('./change-detection')).benchChangeDetection(),
   corpus: async () => (await import('./corpus')).benchCorpus(),
+  pacing: async () => (await import('./pacing')).benchPacing(),
   'fair-share': async () => (await import('./fair-share')).benchFairShare(),
   incremental: async () => (await import('./incremental')).benchIncremental(),
   jobs: async () => (await import('./jobs')).benchJobs(),

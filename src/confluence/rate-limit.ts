@@ -44,6 +44,12 @@ export interface RateLimitState {
   resetAt?: number;
   /** The window's length in seconds, when reported (Beta-RateLimit-Policy `w`). */
   windowSeconds?: number;
+  /**
+   * Answers the meter that kept this state recorded in the same clock second, this one included
+   * (set by RateMeter): beside the burst used (`burstLimit - burstRemaining`, every caller's), it
+   * tells how much of the second's traffic was this job's own.
+   */
+  ownInSecond?: number;
 }
 
 type Headers = { get(name: string): string | null };
@@ -81,8 +87,17 @@ export function readRateLimit(headers: Headers, status: number, now: number): Ra
 export class RateMeter {
   last: RateLimitState | undefined;
 
+  private second = -1;
+  private inSecond = 0;
+
   readonly record = (s: RateLimitState): void => {
-    if (!this.last || s.at >= this.last.at) this.last = s;
+    const second = Math.floor(s.at / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.inSecond = 0;
+    }
+    this.inSecond += 1;
+    if (!this.last || s.at >= this.last.at) this.last = { ...s, ownInSecond: this.inSecond };
   };
 }
 

@@ -2,8 +2,11 @@
  * Links between exported pages: a Confluence page URL inside an exported page becomes a relative
  * path to that page's file in the bundle, so the export browses offline. Anything else is kept.
  */
-import { wellFormed } from './names';
 import { anchorMarker, attachmentMarker } from './refs';
+import { relativeHref } from './relative-href';
+
+// Kept here for its importers; it lives apart so ./refs can use it without importing this module.
+export { relativeHref };
 
 /** The URL of a link that points at this site (relative, or absolute on `siteUrl`'s host). */
 function onSite(href: string, siteUrl?: string): URL | undefined {
@@ -40,19 +43,6 @@ export function pageIdFromHref(href: string, siteUrl?: string): string | undefin
     if (id && /^\d+$/.test(id)) return id;
   }
   return undefined;
-}
-
-/** The relative link from the file at `from` to the file at `to` (both bundle paths, `/`-separated). */
-export function relativeHref(from: string, to: string): string {
-  const a = from.split('/').slice(0, -1);
-  const b = to.split('/');
-  let common = 0;
-  while (common < a.length && common < b.length - 1 && a[common] === b[common]) common++;
-  const up = a.length - common;
-  const parts = [...Array<string>(up).fill('..'), ...b.slice(common)];
-  // Each segment is percent-encoded so spaces, parentheses and `#` survive Markdown and HTML links.
-  // Paths normally come from safeSegment (well-formed already); a lone surrogate must not throw here.
-  return parts.map((p) => (p === '..' ? p : encodeURIComponent(wellFormed(p)))).join('/') || encodeURIComponent(wellFormed(b[b.length - 1] ?? ''));
 }
 
 /**

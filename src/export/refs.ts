@@ -8,7 +8,7 @@
  * known: the page's own at once, other pages' in the zip phase.
  */
 import { attachmentBrowserUrl } from '../confluence/site';
-import { relativeHref } from './links';
+import { relativeHref } from './relative-href';
 import type { ReportEntry } from './report';
 import type { SlugRules } from './slugs';
 

@@ -302,12 +302,30 @@ export function jobRunning(job: TreeJob | undefined): boolean {
 
 /** What a waiting job waits for, in the user's words (it goes on by itself; nothing to do). */
 const WAITING: Record<TreeWaitReason, string> = {
-  'rate-limit': 'Waiting: Confluence asked the app to slow down; it continues by itself',
-  pacing: 'Waiting its turn: the app shares Confluence\'s rate limit between exports; it continues by itself',
-  outage: 'Waiting: Confluence did not answer; it tries again by itself',
+  'rate-limit': 'Waiting: Confluence asked the app to slow down',
+  pacing: 'Waiting for Confluence\'s rate budget',
+  outage: 'Waiting: Confluence did not answer',
 };
 
-export function treeProgress(status: TreeStatus): { value: number; label: string } {
+/** "about 4 minutes", "under a minute", "about 2 hours": a span the user can plan with. */
+export function aboutSpan(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  if (m < 1) return 'under a minute';
+  if (m < 90) return `about ${m} minute${m === 1 ? '' : 's'}`;
+  return `about ${Math.round(m / 60)} hours`;
+}
+
+/** The waiting line: why, when it resumes, and when it should be done when the job could tell. */
+function waitingLabel(wait: NonNullable<TreeStatus['wait']> | undefined, now: number): string {
+  const why = WAITING[wait?.reason ?? 'rate-limit'];
+  const until = wait ? Date.parse(wait.until) : Number.NaN;
+  const resumes = Number.isNaN(until) ? 'it continues by itself' : `${wait?.reason === 'outage' ? 'tries again' : 'resumes'} in ${aboutSpan(until - now)}`;
+  const finish = wait?.finishAt ? Date.parse(wait.finishAt) : Number.NaN;
+  return Number.isNaN(finish) ? `${why}, ${resumes}` : `${why}, ${resumes}; done in ${aboutSpan(finish - now)} at this pace`;
+}
+
+
+export function treeProgress(status: TreeStatus, now = Date.now()): { value: number; label: string } {
   // Pages left out or missing are settled too: the bar is full when the job is, and the sentence
   // counts each kind apart (issue 23 part 8: "Done: 10 of 12" beside a full export was a contradiction).
   const withheld = status.withheld ?? 0;
@@ -317,7 +335,7 @@ export function treeProgress(status: TreeStatus): { value: number; label: string
   const phase: Record<TreeStatus['phase'], string> = {
     queued: 'Waiting to start',
     converting: 'Converting pages',
-    waiting: WAITING[status.wait?.reason ?? 'rate-limit'],
+    waiting: status.phase === 'waiting' ? waitingLabel(status.wait, now) : '',
     zipping: 'Packing the zip',
     uploading: 'Attaching the zip to the page',
     done: 'Done',

@@ -1,34 +1,43 @@
 /**
- * Fair use of the app-wide points budget by background work (tree and space export jobs).
+ * Fair use of Confluence's points budget by background work (tree and space export jobs).
  *
  * On Tier 1 every customer site of the app draws on ONE hourly points budget (65,000 points), and
- * the panel's own calls, made as the user while someone waits, draw on it too. So a background job
- * asks this policy before each batch whether to go on, and otherwise re-queues itself with
- * `delayInSeconds` (at most 900, async-events-api "Push API") instead of spending the rest:
+ * the panel's own calls, made as the user while someone waits, draw on it too; on Tier 2 each site
+ * has its own quota, and the answers then report that site's (the same headers, read the same way:
+ * a job only ever sees the budget its own answers report). So a background job asks this policy
+ * before each batch whether to go on, and otherwise re-queues itself with `delayInSeconds` (at most
+ * 900, async-events-api "Push API") instead of spending the rest:
  *   1. **Reserve.** When Confluence says the budget is nearly spent (`X-RateLimit-NearLimit`, under
  *      20% left), or what is left is below the reserve, or it refused a request (429), the job stops
  *      until the window resets (from Reset / Retry-After / the quota's `t`), plus jitter so jobs do
- *      not all wake at once. The reserve is what panel calls keep: they are never paced.
- *   2. **Schedule.** `spreadFraction` of the usable budget is spread evenly over the window: a job
- *      ahead of that line waits until the line catches up. One large job still starts at full speed
- *      on an idle budget; many jobs share a busy one at equal rates.
- *   3. **Slices.** An invocation does at most `sliceBatches` batches, then re-queues itself, so the
+ *      not all wake at once. The reserve is what panel calls keep: they are never paced. No reported
+ *      time parks a job longer than the quota's window (`w`, else an hour): a `t` or Reset further
+ *      out contradicts the window it came with.
+ *   2. **The line.** `spreadFraction` of the usable budget should last until the reset, spent
+ *      evenly; the rest may go in a burst. A budget behind that line is the sign that jobs together
+ *      spend faster than the budget lasts (contention); ahead of it, the budget is idle.
+ *   3. **Burst.** The per-second limit (`X-RateLimit-Remaining`, on real answers the burst, not the
+ *      hour) is a separate constraint: with none left this second, the job waits a second.
+ *   4. **Slices.** An invocation does at most `sliceBatches` batches, then re-queues itself, so the
  *      budget (and the queue) interleave many sites' jobs instead of serving whoever came first.
- *   4. **Fair rate (AIMD).** Steps 1–2 alone let whoever starts first take the idle budget and leave
- *      the late starters the crumbs (bench fair-share: slowest/fastest completion 5.6–9.9). So each
- *      job also keeps its own rate, in batches per window, in its checkpoint, and spends no faster
- *      (a token bucket of `burstBatches`). While the shared budget is on or above the line it adds
- *      `increase` batches per window of time; when it is behind the line, nearly spent or refused, it
- *      halves the rate (at most once per batch interval). This is additive increase / multiplicative
- *      decrease as in TCP congestion control: Chiu & Jain, "Analysis of the increase and decrease
- *      algorithms for congestion avoidance in computer networks" (1989) show that jobs seeing the same
- *      signal converge to equal rates, with no coordination between them. The only shared signal
- *      here is the budget state in the answers' headers; sites never talk to each other.
+ *   5. **Fair rate (AIMD).** Each job keeps its own rate, in batches per window, in its checkpoint,
+ *      and spends no faster (a token bucket of `burstBatches`). As in TCP congestion control, the
+ *      rate moves per round trip, here a batch: each batch on an idle budget adds `increase`, and a
+ *      sign of contention (behind the line, nearly spent, refused) halves it, at most once per batch
+ *      interval. Chiu & Jain, "Analysis of the increase and decrease algorithms for congestion
+ *      avoidance in computer networks" (1989): jobs seeing the same signal converge to equal rates
+ *      with no coordination (a job adds the same amount per batch and loses half its own rate, so
+ *      every job's rate tends to the same fixed point whatever its start). A new job starts as TCP's
+ *      slow start does, without a rate: it runs at its own speed until the first sign of
+ *      contention, then takes half the rate it measured. So a lone job on an idle budget never
+ *      waits, and a job that finds the budget busy starts at half of what it managed.
  * A wait longer than 900 s is kept in the job's checkpoint (`pausedUntil`): the next invocation goes
- * straight back to the queue without a request, so a paused job does not spend the reserve.
+ * straight back to the queue without a request, so a paused job does not spend the reserve. The
+ * rate is in the checkpoint too, so a job that was stopped while it waited resumes at its pace.
  *
  * Pure: the caller passes the last rate-limit state its answers reported (src/confluence/rate-limit.ts),
- * the clock and the random source.
+ * the clock and the random source. sandbox/pacing-sim.ts drives it on a simulated clock
+ * (`npm run bench -- pacing`).
  */
 import type { RateLimitState } from '../confluence/rate-limit';
 
@@ -39,8 +48,8 @@ export interface PacePolicy {
   reserveFraction: number;
   /**
    * This share of the usable budget is spread evenly over the window; the rest may go in a burst.
-   * 0.8: a job alone still starts at full speed (about 10,000 points on Tier 1), while 20 jobs at
-   * once leave the reserve alone (bench fair-share: 0.5 let their last batches cross it).
+   * 0.5: a lone 10,000-page export (about 20,000 points, 38% of the usable budget) started just after
+   * the reset stays ahead of the line (bench pacing: 0.8 throttled it after half its batches).
    */
   spreadFraction: number;
   /** The budget's window when the answers do not say it: an hour (Tier 1 quotas are hourly). */
@@ -53,42 +62,56 @@ export interface PacePolicy {
   jitterSeconds: number;
   /** Wait when the budget is nearly spent but no answer said until when. */
   unknownResetSeconds: number;
-  /** Step 4, the per-job AIMD rate. Off: steps 1–3 only (the earlier policy; benchmarks compare). */
+  /** Per-second requests left (`X-RateLimit-Remaining`) at or under which a job waits for the next second. */
+  burstMargin: number;
+  /** Step 5, the per-job AIMD rate. Off: steps 1–4 only (an earlier policy; benchmarks compare). */
   aimd: boolean;
   /**
-   * A new job's rate, in batches per window. A batch costs about 4 points a page (bench fair-share:
-   * 40 a batch of 10), so Tier 1 holds about 65 batches of 250 pages an hour, and 4 is about what
-   * each of a dozen busy jobs gets of the 80% the reserve leaves. Starting lower than that is what
-   * keeps the first starters from being faster than the rest (bench fair-share: 8 gave a
-   * slowest/fastest completion of 2.7–2.8, 4 gave 1.9); a job alone reaches 8 after one window.
+   * The rate (batches per window) a job takes when contention comes before it measured its own pace
+   * (its first batch). 4 is about what each of a dozen busy jobs gets of Tier 1's 104 usable batches
+   * of 250 an hour.
    */
   startRate: number;
-  /** Batches per window added per window of time while the budget is on its line. */
+  /** Batches per window added per batch done on an idle budget (the additive step). */
   increase: number;
   /** The rate is never halved below this (batches per window): a job always progresses. */
   minRate: number;
   /** Batches a job may do back to back after waiting (the token bucket's size). */
   burstBatches: number;
+  /**
+   * Ahead of the line by at least this share of the usable budget, the budget is idle: a job goes
+   * back to slow start (TCP restarts it after idle, RFC 5681 4.1), so all jobs run at their own
+   * speed again, equally, until the next sign of contention halves what each measured.
+   */
+  idleHeadroom: number;
+  /** Others spending more than this share of the usable rate, while all spend faster than it, is contention. */
+  crowdShare: number;
+  /** The budget's fall is measured over at least this many seconds. */
+  fallSeconds: number;
 }
 
 /** Tier 1 defaults; benchmarks shrink the window (the sandbox meter's clock runs an "hour" in seconds). */
 export const PACING: PacePolicy = {
   enabled: true,
   reserveFraction: 0.2,
-  spreadFraction: 0.8,
+  spreadFraction: 0.5,
   windowSeconds: 3600,
   sliceBatches: 8,
   maxDelaySeconds: 900,
   jitterSeconds: 30,
   unknownResetSeconds: 300,
+  burstMargin: 10,
   aimd: true,
   startRate: 4,
-  increase: 4,
+  increase: 1,
   minRate: 1,
   burstBatches: 2,
+  idleHeadroom: 0.25,
+  crowdShare: 0.5,
+  fallSeconds: 0.5,
 };
 
-export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'rate';
+export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'burst';
 
 /** Go on, or re-queue after `delaySeconds` (with `until`: the pause outlasts one delay). */
 export type Pace = { go: true } | { go: false; reason: PaceReason; delaySeconds: number; until?: number };
@@ -103,16 +126,19 @@ export function decide(state: RateLimitState | undefined, o: { batches: number; 
   if (!policy.enabled) return GO;
   const { now } = o;
   const jitter = (): number => o.random() * policy.jitterSeconds;
+  const window = state?.windowSeconds ?? policy.windowSeconds;
   const wait = (reason: PaceReason, untilMs: number): Pace => {
-    const seconds = Math.max(1, Math.ceil((untilMs - now) / 1000 + jitter()));
+    // Nothing Confluence reports parks a job beyond one window (stale or contradictory headers).
+    const until = Math.min(untilMs, now + window * 1000);
+    const seconds = Math.max(1, Math.ceil((until - now) / 1000 + jitter()));
     return seconds > policy.maxDelaySeconds
-      ? { go: false, reason, delaySeconds: policy.maxDelaySeconds, until: untilMs }
+      ? { go: false, reason, delaySeconds: policy.maxDelaySeconds, until }
       : { go: false, reason, delaySeconds: seconds };
   };
   if (o.pausedUntil !== undefined && o.pausedUntil > now) return wait('paused', o.pausedUntil);
 
   const reset = state ? resetOf(state, policy) : undefined;
-  // What an earlier window reported says nothing about this one.
+  // What an earlier window reported says nothing about this one (a reset in the past: stale).
   if (state && reset !== undefined && reset > now) {
     const limit = state.limit;
     const reserve = limit === undefined ? 0 : limit * policy.reserveFraction;
@@ -120,9 +146,13 @@ export function decide(state: RateLimitState | undefined, o: { batches: number; 
     const low = state.remaining !== undefined && (state.remaining <= 0 || (limit !== undefined && state.remaining <= reserve));
     if (state.status === 429 || state.nearLimit || low) return wait('reserve', reset);
     if (limit !== undefined && state.remaining !== undefined) {
-      const behind = scheduleLag(state.remaining - reserve, limit - reserve, (reset - now) / 1000, state.windowSeconds ?? policy.windowSeconds, policy.spreadFraction);
+      const behind = scheduleLag(state.remaining - reserve, limit - reserve, (reset - now) / 1000, window, policy.spreadFraction);
       if (behind > 0) return wait('schedule', now + behind * 1000);
     }
+  }
+  // This second's burst is used up: the next second has a fresh one (what was seen in an earlier second is stale).
+  if (state?.burstRemaining !== undefined && state.burstRemaining <= policy.burstMargin && Math.floor(state.at / 1000) === Math.floor(now / 1000)) {
+    return { go: false, reason: 'burst', delaySeconds: 1 };
   }
   // Back of the queue, a few seconds at most: other sites' events get their turn first.
   if (o.batches >= policy.sliceBatches) return { go: false, reason: 'slice', delaySeconds: Math.round(jitter() / 10) };
@@ -144,6 +174,21 @@ export function scheduleLag(left: number, usable: number, toReset: number, windo
 }
 
 /**
+ * How far the budget is ahead of the line, as a share of the usable budget (0 on or behind it), or
+ * undefined when the state does not report a current budget.
+ */
+export function headroom(state: RateLimitState | undefined, now: number, policy: PacePolicy = PACING): number | undefined {
+  if (!state || state.limit === undefined || state.remaining === undefined || state.status === 429) return undefined;
+  const reset = resetOf(state, policy);
+  if (reset <= now) return undefined;
+  const window = state.windowSeconds ?? policy.windowSeconds;
+  const usable = state.limit * (1 - policy.reserveFraction);
+  if (usable <= 0) return undefined;
+  const line = (usable * policy.spreadFraction * Math.min(window, (reset - now) / 1000)) / window;
+  return Math.max(0, state.remaining - state.limit * policy.reserveFraction - line) / usable;
+}
+
+/**
  * When the state's window (or wait) ends. Answers that do not say are taken to fall in windows
  * aligned on the clock, as observed (a quota's `t` always pointed at the next full hour).
  */
@@ -154,16 +199,26 @@ function resetOf(s: RateLimitState, policy: PacePolicy): number {
   return (Math.floor(s.at / w) + 1) * w;
 }
 
-/** A job's own AIMD state (step 4), kept in its checkpoint between invocations. */
+/** A job's own AIMD state (step 5), kept in its checkpoint between invocations. */
 export interface JobRate {
-  /** Batches per window. */
-  rate: number;
+  /** Batches per window; absent while the job is in slow start (no contention seen yet). */
+  rate?: number;
   /** Batches it may start now (the token bucket; may be below 1). */
   credit: number;
   /** When `rate` and `credit` were last brought up to date (ms since epoch). */
   at: number;
   /** When the rate was last halved (ms since epoch). */
   cutAt?: number;
+  /** The budget as the job last saw it, to measure how fast it falls. */
+  seen?: { at: number; remaining: number };
+  /** The last budget state the job's answers reported (stored with the checkpoint). */
+  heard?: RateLimitState;
+  /** What the last measurement of it said (`crowded`), and how fast it fell (points a second). */
+  crowd?: boolean;
+  fall?: number;
+  /** When the job last started a batch, and the seconds it measured between batches (slow start). */
+  lastBatchAt?: number;
+  gap?: number;
   /**
    * Set when the job re-queued itself to wait for its bucket: the queue delivers no earlier than
    * the delay asked, so the next invocation may do its batch whatever its own clock says (another
@@ -173,34 +228,100 @@ export interface JobRate {
 }
 
 /**
- * Step 4: brings the job's rate up to `now`, halved on `congested` (at most once per batch
- * interval: every answer after the signal shows the same budget state), else raised.
+ * Step 5: brings the job's rate up to `now`. `congested`: halved (at most once per batch interval:
+ * every answer after the signal shows the same budget state); a job in slow start takes half the
+ * rate it measured. `batch`: the job is about to do a batch on an idle budget, which adds `increase`.
  */
-export function adjust(r: JobRate, congested: boolean, now: number, window: number, policy: PacePolicy = PACING): void {
+export function adjust(r: JobRate, signal: { congested: boolean; batch: boolean }, now: number, window: number, policy: PacePolicy = PACING): void {
+  if (r.rate === undefined) {
+    if (!signal.congested) return;
+    const measured = r.gap !== undefined && r.gap > 0 ? window / r.gap : 2 * policy.startRate;
+    r.rate = Math.max(policy.minRate, measured / 2);
+    r.credit = 0;
+    r.cutAt = now;
+    r.at = now;
+    return;
+  }
   const interval = (window * 1000) / r.rate;
   const dt = Math.max(0, now - r.at) / 1000;
   r.credit = Math.min(policy.burstBatches, r.credit + (r.rate * dt) / window);
-  if (congested) {
+  if (signal.congested) {
     if (r.cutAt === undefined || now - r.cutAt >= interval) {
       r.rate = Math.max(policy.minRate, r.rate / 2);
       r.credit = Math.min(r.credit, 0);
       r.cutAt = now;
     }
-  } else {
-    // Raised for the time since the last step, but not beyond two batch intervals: a job that
-    // waited in the queue longer than that was not probing the budget meanwhile.
-    r.rate += (policy.increase * Math.min(dt, (2 * interval) / 1000)) / window;
+  } else if (signal.batch) {
+    r.rate += policy.increase;
   }
   r.at = now;
 }
 
 /** Takes one batch from the job's bucket (undefined: go) or says how many seconds until it holds one. */
 export function take(r: JobRate, window: number, policy: PacePolicy = PACING): number | undefined {
+  if (r.rate === undefined) return undefined;
   if (r.credit >= 1) {
     r.credit -= 1;
     return undefined;
   }
   return Math.min(policy.maxDelaySeconds, Math.max(1, Math.ceil(((1 - r.credit) * window) / r.rate)));
+}
+
+/**
+ * Contention the line does not show yet: others spend a good part of the usable rate (`crowdShare`)
+ * and everyone together spends faster than the budget lasts. How fast the budget falls comes from
+ * two of the job's own looks at it; how much of that is others' from the burst counter: of the
+ * requests the app made this second (`burstLimit - burstRemaining`, app-wide as the sandbox
+ * assumes), the job made `ownInSecond`. Without burst headers the job cannot tell, and only the
+ * line counts. A lone job is never crowded, however fast it spends: the line alone holds it.
+ */
+export function crowded(state: RateLimitState | undefined, r: JobRate, policy: PacePolicy = PACING): boolean {
+  if (!state || state.remaining === undefined || state.status === 429) return r.crowd === true;
+  const seen = r.seen;
+  // Over at least `fallSeconds`: between two looks a moment apart, others' requests come in lumps.
+  if (seen && state.at > seen.at && state.at - seen.at < policy.fallSeconds * 1000) return r.crowd === true;
+  r.seen = { at: state.at, remaining: state.remaining };
+  if (!seen || state.limit === undefined || state.at <= seen.at || shareOf(state) === undefined) return (r.crowd = false);
+  const window = state.windowSeconds ?? policy.windowSeconds;
+  // A rise is a new window: it fell by nothing that counts.
+  const fall = Math.max(0, (seen.remaining - state.remaining) / ((state.at - seen.at) / 1000));
+  const usable = (state.limit * (1 - policy.reserveFraction)) / window;
+  r.fall = fall;
+  r.crowd = fall > usable && fall * (1 - (shareOf(state) ?? 1)) > policy.crowdShare * usable;
+  return r.crowd;
+}
+
+/**
+ * The reserve would be reached before the job's next look: at the pace the budget fell, one more of
+ * its batch intervals spends what is left above it. Every job in flight finishes the batch it
+ * started, so stopping at the reserve itself let many jobs together spend the reserve (bench
+ * fair-share: the panel refused).
+ */
+function reachesReserve(state: RateLimitState, r: JobRate, policy: PacePolicy): boolean {
+  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || r.gap === undefined) return false;
+  return state.remaining - state.limit * policy.reserveFraction <= r.fall * r.gap;
+}
+
+/** The state says the budget is at its reserve (or refused) and its window has not reset yet. */
+function nearlySpent(s: RateLimitState, now: number, policy: PacePolicy): boolean {
+  const pace = decide(s, { batches: 0, now, random: () => 0 }, policy);
+  return !pace.go && pace.reason === 'reserve';
+}
+
+/** The job's share of the app's requests this second; undefined when the burst headers do not tell. */
+export function shareOf(state: RateLimitState | undefined): number | undefined {
+  if (state?.burstLimit === undefined || state.burstRemaining === undefined || state.ownInSecond === undefined) return undefined;
+  const used = state.burstLimit - state.burstRemaining;
+  return used > 0 ? Math.min(1, state.ownInSecond / used) : 1;
+}
+
+/** Slow start measures the job's own pace: seconds between the batches it starts, smoothed. */
+function started(r: JobRate, now: number): void {
+  if (r.lastBatchAt !== undefined && now > r.lastBatchAt) {
+    const gap = (now - r.lastBatchAt) / 1000;
+    r.gap = r.gap === undefined ? gap : (r.gap + gap) / 2;
+  }
+  r.lastBatchAt = now;
 }
 
 /**
@@ -210,27 +331,45 @@ export function take(r: JobRate, window: number, policy: PacePolicy = PACING): n
 export function pacer(read: () => RateLimitState | undefined, clock: { now(): number; random(): number }, policy: PacePolicy = PACING) {
   return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
     const now = clock.now();
-    const state = read();
-    const pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+    // A new invocation has heard no answer yet: what the last one heard still bounds this window
+    // (what is left only falls until the reset), so its first batch is not spent blind.
+    const heard = read();
+    const kept = ckpt.rate?.heard;
+    const state = heard ?? (kept && nearlySpent(kept, now, policy) ? kept : undefined);
+    let pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
+    if ((pace.go || pace.reason === 'schedule') && state && ckpt.rate && reachesReserve(state, ckpt.rate, policy)) {
+      pace = decide({ ...state, nearLimit: true }, { batches, now, random: clock.random }, policy);
+    }
     // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
     const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
     if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
       const window = state?.windowSeconds ?? policy.windowSeconds;
-      const r = (ckpt.rate ??= { rate: policy.startRate, credit: 1, at: now });
-      adjust(r, !pace.go && pace.reason !== 'slice', now, window, policy);
+      const r = (ckpt.rate ??= { credit: 1, at: now });
+      if (heard) r.heard = heard;
+      const crowd = crowded(state, r, policy);
+      if (pace.go && !crowd && r.rate !== undefined && shareOf(state) === 1 && (headroom(state, now, policy) ?? 0) >= policy.idleHeadroom) {
+        delete r.rate;
+        delete r.cutAt;
+      }
+      const congested = crowd || (!pace.go && (pace.reason === 'reserve' || pace.reason === 'schedule'));
+      // Only a batch that will go (not a slice or burst wait) counts as a round trip.
+      const batch = pace.go || pace.reason === 'schedule';
+      adjust(r, { congested, batch: batch && !congested }, now, window, policy);
       if (r.waited && batches === 0) r.credit = Math.max(r.credit, 1);
       delete r.waited;
       if (!pace.go && pace.reason === 'reserve') {
         // Waiting out the reserve is not time spent probing the budget; after it, one batch may go.
         r.at = pace.until ?? now + pace.delaySeconds * 1000;
         r.credit = Math.max(r.credit, 1);
+        delete r.lastBatchAt;
       } else {
         // Behind the line (step 2) the halved rate is the answer, not a stop until the line comes
         // down: each job slows by half instead of all of them stopping and starting together.
         delete ckpt.pausedUntil;
-        if (batches >= policy.sliceBatches) return Math.round((clock.random() * policy.jitterSeconds) / 10);
+        if (!pace.go && pace.reason !== 'schedule') return pace.delaySeconds;
         const wait = take(r, window, policy);
         if (wait !== undefined) r.waited = true;
+        else started(r, now);
         return wait;
       }
     }
@@ -259,6 +398,16 @@ export async function heldFor(kv: Store, now: number, random: () => number, poli
   const hold = await kv.get<{ until: number }>(HOLD_KEY);
   if (!hold || hold.until <= now) return undefined;
   return Math.min(policy.maxDelaySeconds, Math.max(1, Math.ceil((hold.until - now) / 1000 + random() * policy.jitterSeconds)));
+}
+
+/**
+ * A hold another run of this installation recorded, as the state a new run starts from: until the
+ * reset, its first batch is not spent blind into the reserve (bench fair-share: new jobs' first
+ * batches at the end of a window let the panel be refused).
+ */
+export async function heldState(kv: Store, now: number): Promise<RateLimitState | undefined> {
+  const hold = await kv.get<{ until: number }>(HOLD_KEY);
+  return hold && hold.until > now ? { at: now, status: 200, nearLimit: true, resetAt: hold.until } : undefined;
 }
 
 /** After a run: records a pause when what its answers reported says the budget is nearly spent. */

@@ -14,7 +14,7 @@ import type { ExportOptions, TreeChanges, TreeStartResult } from '../shared/expo
 import { forgeKv } from '../storage/kv';
 import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
 import { createSpaceJob, createTreeJob, LISTING_BUDGET_MS, MAX_ITEMS, runTreeJob, TreeListingTooSlow, TreeTooLarge, tuning, type CreateDeps, type RunOutcome } from './tree-run';
-import { pacer } from './pacing';
+import { heldState, pacer, recordHold } from './pacing';
 import { keys, type TreeJob } from './tree-store';
 import { findBase } from './tree-base';
 import { countChanges, createIncrementalJob } from './tree-incremental';
@@ -124,10 +124,11 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
   if (!job) return { outcome: 'missing' };
   // Both identities draw on the one app-wide points budget; the job paces itself on what they see.
   const rate = new RateMeter();
+  const held = await heldState(forgeKv, Date.now()).catch(() => undefined);
   const outcome = await runTreeJob(jobId, {
     client: createClient('user', { retry: tuning.retry, accountId: job.requester, onRateLimit: rate.record }),
     app: createClient('app', { retry: tuning.retry, onRateLimit: rate.record }),
-    pace: pacer(() => rate.last, { now: Date.now, random: Math.random }),
+    pace: pacer(() => rate.last ?? held, { now: Date.now, random: Math.random }),
     kv: forgeKv,
     remainingMs,
     continueLater: async (id, delaySeconds, waitedFor) => void (await queue().push({ body: { jobId: id, ...(waitedFor ? { after: waitedFor } : {}) }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
@@ -140,5 +141,7 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
       await recordExport(forgeKv, done.root.id, { ...entry, kind: 'tree', ...(result.attachmentId ? { attached: true } : {}) });
     },
   }, delivery);
+  // What this run heard holds for the installation's next runs (and its auto-exports) until the reset.
+  await recordHold(forgeKv, rate.last, Date.now()).catch(() => undefined);
   return { outcome };
 }

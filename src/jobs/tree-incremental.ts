@@ -57,7 +57,7 @@ import type { KeyValue } from '../storage/kv';
 import { touchedSince } from '../activity/touches';
 import { BASE_FORMAT, type BaseRecord } from './tree-base';
 import { keys, loadIds, loadNodes, loadZip, saveIds, saveNodes, saveOutput, setProgress, type Checkpoint, type PageOutput, type TreeJob } from './tree-store';
-import type { CreateDeps } from './tree-run';
+import type { CreateDeps } from './tree-deps';
 
 /** What starting reads, as the user. */
 export type PlanClient = Pick<Confluence, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;

@@ -31,7 +31,8 @@ import type { ExportOptions, TreeStartResult, TreeStatus, TreeWaitReason } from 
 import type { KeyValue } from '../storage/kv';
 import { LIMITS, markFinished } from './tree-limits';
 import { keepAsBase } from './tree-base';
-import { PACING } from './pacing';
+import { PACING, type JobRate } from './pacing';
+import type { CreateDeps } from './tree-deps';
 import { labelSource } from './tree-labels';
 import { carryOver, incrementalReport, loadChanges, manifestFields, siteFloor } from './tree-incremental';
 import {
@@ -84,19 +85,7 @@ export const MAX_ITEMS = 20_000;
 // ---------------------------------------------------------------------------------------------
 // Creating a job (as the user)
 
-export interface CreateDeps {
-  /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
-  kv: KeyValue;
-  /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
-  admit?(jobId: string): Promise<void>;
-  /** Undoes `admit` when the job is not created after all (listing failed). */
-  release?(jobId: string): Promise<void>;
-  /** Queues the first run. */
-  push(jobId: string): Promise<void>;
-  newId(): string;
-  now(): Date;
-}
+export type { CreateDeps };
 
 /** The same, listing a whole space instead of a page's tree. */
 export type SpaceCreateDeps = Omit<CreateDeps, 'client'> & {
@@ -344,7 +333,12 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   if ((await kv.get<Lease>(keys.lease(jobId)))?.runId !== runId) return 'busy';
   /** Re-queues the job; with a reason, the panel is told it waits (and until when, at the earliest). */
   const later = async (delaySeconds: number, reason?: TreeWaitReason): Promise<'continued'> => {
-    if (reason && delaySeconds > 0) await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(deps.now().getTime() + delaySeconds * 1000).toISOString() } }));
+    if (reason && delaySeconds > 0) {
+      // A pause longer than one delay is in the checkpoint: the panel is told its end, not the next look.
+      const until = Math.max(deps.now().getTime() + delaySeconds * 1000, ckpt.pausedUntil ?? 0);
+      const finishAt = finishEstimate(until, job.total - ckpt.done - ckpt.skipped, ckpt.rate);
+      await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(until).toISOString(), ...(finishAt ? { finishAt: new Date(finishAt).toISOString() } : {}) } }));
+    }
     await kv.delete(keys.lease(jobId));
     await deps.continueLater(jobId, delaySeconds);
     return 'continued';
@@ -582,6 +576,17 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
 }
 
 /**
+ * When a waiting job should be done (ms), for the panel: after the wait, the pages left in batches
+ * at the slower of the pace it measured and its rate (./pacing), or undefined before it measured
+ * either. A longer pause (`pausedUntil`) is already in `from`.
+ */
+export function finishEstimate(from: number, pagesLeft: number, rate: JobRate | undefined, window = PACING.windowSeconds): number | undefined {
+  const perBatch = Math.max(rate?.gap ?? 0, rate?.rate ? window / rate.rate : 0);
+  if (perBatch <= 0) return undefined;
+  return from + Math.ceil(Math.max(0, pagesLeft) / tuning.batchSize) * perBatch * 1000;
+}
+
+/**
  * How long a run that met a retryable error waits before the next. A 429 waits what Confluence asked
  * (Retry-After, or X-RateLimit-Reset: the client reads both into `retryAfter`), or the pacing's
  * unknown-reset wait when it said nothing; it does not count as a failure. An outage (5xx, no
@@ -591,7 +596,8 @@ function sharedIds(job: TreeJob, nodes: readonly TreeNode[], restricted: readonl
  */
 function waitFor(e: unknown, ckpt: Checkpoint, now: number): { seconds: number; reason: TreeWaitReason } {
   if (isConfluenceError(e) && e.status === 429) {
-    const seconds = Math.max(1, Math.ceil(e.retryAfter ?? PACING.unknownResetSeconds));
+    // Honoured, up to the quota's window (an hour): a longer Retry-After contradicts it.
+    const seconds = Math.max(1, Math.ceil(Math.min(e.retryAfter ?? PACING.unknownResetSeconds, PACING.windowSeconds)));
     if (seconds > MAX_DELAY_S) ckpt.pausedUntil = now + seconds * 1000;
     return { seconds: Math.min(MAX_DELAY_S, seconds), reason: 'rate-limit' };
   }

@@ -166,8 +166,11 @@ export interface TreeStatus {
   /** Set when done and private: the zip waits for `export/tree/download`, in `parts` slices. */
   download?: { fileName: string; bytes: number; parts: number };
   error?: { code: string; message: string };
-  /** Set while the phase is `waiting`: why, and until when (ISO) at the earliest. */
-  wait?: { reason: TreeWaitReason; until: string };
+  /**
+   * Set while the phase is `waiting`: why, and until when (ISO) at the earliest. `finishAt`: when the
+   * job should be done at the pace it measured (ISO), absent when it has not measured one yet.
+   */
+  wait?: { reason: TreeWaitReason; until: string; finishAt?: string };
   /** Queue events used so far (more than 1 when the job resumed from a checkpoint). */
   invocations: number;
   updatedAt: string;

@@ -89,10 +89,11 @@ describe('export', () => {
     expect(treeProgress(status({ phase: 'done', done: 0, total: 0 })).value).toBe(1);
     expect(treeProgress(status({ phase: 'queued', done: 0, total: 0 })).value).toBe(0);
     expect(treeProgress(status({ done: 9, total: 4 })).value).toBe(1);
-    // A waiting job says so, and that it goes on by itself; it is still running (the panel polls).
+    // A waiting job says why and when it resumes; it is still running (the panel polls).
+    const at10 = Date.parse('2026-12-01T10:01:00Z');
     const waiting = status({ phase: 'waiting', done: 80, total: 300, wait: { reason: 'rate-limit', until: '2026-12-01T10:05:00Z' } });
-    expect(treeProgress(waiting)).toEqual({ value: 80 / 300, label: 'Waiting: Confluence asked the app to slow down; it continues by itself: 80 of 300 pages' });
-    expect(treeProgress({ ...waiting, wait: { reason: 'outage', until: '2026-12-01T10:05:00Z' } }).label).toMatch(/^Waiting: Confluence did not answer/);
+    expect(treeProgress(waiting, at10)).toEqual({ value: 80 / 300, label: 'Waiting: Confluence asked the app to slow down, resumes in about 4 minutes: 80 of 300 pages' });
+    expect(treeProgress({ ...waiting, wait: { reason: 'outage', until: '2026-12-01T10:01:20Z' } }, at10).label).toMatch(/^Waiting: Confluence did not answer, tries again in under a minute/);
     expect(jobRunning({ status: waiting } as never)).toBe(true);
   });
 
@@ -105,6 +106,14 @@ describe('export', () => {
     expect(gone.value).toBeCloseTo(4 / 12);
     expect(gone.label).toBe('Converting pages: 3 of 12 pages exported; 1 page could not be exported (see the report).');
     expect(treeProgress({ ...base, phase: 'done', done: 1, total: 1, skipped: 0 }).label).toBe('Done: 1 of 1 page');
+  });
+
+  it('tells a job waiting for the budget when it resumes and, once it measured its pace, when it should be done', () => {
+    const at10 = Date.parse('2026-12-01T10:01:00Z');
+    const paced = status({ phase: 'waiting', done: 80, total: 300, wait: { reason: 'pacing', until: '2026-12-01T10:05:00Z', finishAt: '2026-12-01T12:31:00Z' } });
+    expect(treeProgress(paced, at10).label).toBe("Waiting for Confluence's rate budget, resumes in about 4 minutes; done in about 3 hours at this pace: 80 of 300 pages");
+    const early = status({ phase: 'waiting', done: 0, total: 300, wait: { reason: 'pacing', until: '2026-12-01T10:05:00Z' } });
+    expect(treeProgress(early, at10).label).toBe("Waiting for Confluence's rate budget, resumes in about 4 minutes: 0 of 300 pages");
   });
 
   it('groups the fidelity report, most frequent first', () => {
