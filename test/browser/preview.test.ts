@@ -6,9 +6,11 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { strFromU8, unzipSync } from 'fflate';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { SEED } from '../../sandbox/confluence/seed';
+import { GEN_SPACE, largeSite } from '../../sandbox/confluence/sites';
 import { startPreview, type Preview } from '../../sandbox/preview/server';
 import { ensureBundle, uiDir } from '../../sandbox/forge/artifact';
 
@@ -31,9 +33,36 @@ maybe('npm start preview in Chromium', () => {
   const warnings: string[] = [];
   const scripts = new Set<string>();
 
-  const open = async (content: string, user: string = SEED.users.alice): Promise<void> => {
-    await page.goto(`${preview.url}?${new URLSearchParams({ content, user })}`);
+  const open = async (content: string, user: string = SEED.users.alice, at: Preview = preview): Promise<void> => {
+    await page.goto(`${at.url}?${new URLSearchParams({ content, user })}`);
     await page.getByTestId('header').or(page.getByTestId('header-error')).waitFor();
+  };
+  const openGlobal = async (): Promise<void> => {
+    await page.goto(`${preview.url}?${new URLSearchParams({ content: 'global:database-inspector', user: SEED.users.alice })}`);
+    await page.getByTestId('database-inspector').waitFor();
+  };
+  const invoked = (): Promise<Array<string | undefined>> =>
+    page.evaluate(() => (window.__previewHost?.calls ?? []).filter((c) => c.command === 'invoke').map((c) => c.key));
+  /** Presses a FileCard's Download and reads the zip the browser saved: its name and its files. */
+  const downloadZip = async (card: Locator): Promise<{ name: string; files: Record<string, string> }> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: /^Download/ }).click()]);
+    const files = Object.fromEntries(Object.entries(unzipSync(readFileSync(await download.path()))).map(([n, b]) => [n, strFromU8(b)]));
+    return { name: download.suggestedFilename(), files };
+  };
+  /** Polls `probe` until it gives a value (the tree job's label changes between polls of the panel). */
+  const until = async <T>(probe: () => Promise<T | undefined>, ms: number): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`nothing within ${ms} ms`);
+      await page.waitForTimeout(100);
+    }
+  };
+  const titleOf = (id: string): string => {
+    const title = sandbox.confluence.site.content(id)?.title;
+    if (!title) throw new Error(`seed page ${id} has no title`);
+    return title;
   };
   const tab = (name: string) => page.getByRole('tab', { name });
   const commentText = (id: string): string => {
@@ -221,6 +250,130 @@ maybe('npm start preview in Chromium', () => {
     await page.getByTestId('header-error').waitFor();
     await expect(page.locator('.restricted-note').innerText()).resolves.toContain('Bob Builder cannot see this page');
     await shot('restricted');
+  });
+
+  test('"Your exports": a tree export started, then the panel reloaded, is found again with its download', async () => {
+    const guide = titleOf(SEED.pages.guide);
+    await open(`page:${SEED.pages.guide}`);
+    await page.getByTestId('opt-tree').click();
+    await page.getByTestId('tree-start').click();
+    await page.getByTestId('tree-job').waitFor();
+    // A fresh panel: nothing of the one before is kept but what the resolvers answer.
+    await page.reload();
+    await page.getByTestId('header').waitFor();
+    const done = page.getByTestId('tree-done');
+    await done.waitFor();
+    expect(await invoked()).toContain('export/jobs');
+    // The job is shown again as the page's tree export: the tree box ticked, its progress and its zip.
+    await expect(page.getByTestId('opt-tree').locator('input').isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId('tree-label').innerText()).resolves.toBe('Done: 4 of 4 pages');
+    await expect(done.locator('.ak-sm-title').innerText()).resolves.toBe('Your zip is ready');
+    const card = page.getByTestId('tree-download');
+    const fileName = await card.getAttribute('data-file-name');
+    expect(fileName).toMatch(/\.zip$/);
+
+    // The global page (any of your exports) lists it under "Your exports", with the same zip.
+    await openGlobal();
+    const job = page.getByTestId('export-job').filter({ hasText: `"${guide}": page tree, Markdown, started ` });
+    await job.waitFor();
+    await expect(page.getByTestId('your-exports').getByText('Your exports', { exact: true }).count()).resolves.toBe(1);
+    await expect(job.getByTestId('export-job-status').innerText()).resolves.toBe('Done: 4 of 4 pages');
+    await expect(job.getByTestId('job-download').getAttribute('data-file-name')).resolves.toBe(fileName);
+
+    // Back on the page, reloaded once more: the zip downloads, with the tree's pages in it.
+    await open(`page:${SEED.pages.guide}`);
+    await card.waitFor();
+    const zip = await downloadZip(card);
+    expect(zip.name).toBe(fileName);
+    const pages = Object.keys(zip.files).filter((n) => n.endsWith('.md'));
+    expect(pages).toHaveLength(4); // User Guide, Chapter One, Section 1.1, Rich Page Draft
+    expect(Object.values(zip.files).some((text) => text.includes(`# ${guide}`))).toBe(true);
+  });
+
+  test('Carol, who has not allowed access, gets Forge\'s "Allow access" prompt and a CONSENT message; allowing it opens the panel', async () => {
+    await open(`page:${SEED.pages.rich}`, SEED.users.carol);
+    const prompt = page.locator('#flags [data-flag-id="consent"]');
+    await prompt.waitFor();
+    await expect(prompt.locator('strong').innerText()).resolves.toBe('Allow access');
+    const error = page.getByTestId('header-error');
+    await expect(error.locator('.ak-sm-title').innerText()).resolves.toBe('Allow access to continue');
+    const text = await error.innerText();
+    expect(text).toContain('Code: CONSENT');
+    expect(text).toContain('Nothing is wrong with your connection.');
+    expect(text).not.toContain('NETWORK');
+    expect(text).not.toContain('could not be reached');
+    await shot('consent');
+
+    // "Allow access" grants the app's scopes and reloads the module, which then reads the page as Carol.
+    await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'Allow access' }).click()]);
+    const header = page.getByTestId('header');
+    await header.waitFor();
+    await expect(header.innerText()).resolves.toContain(titleOf(SEED.pages.rich));
+    expect(await page.locator('[data-flag-id="consent"]').count()).toBe(0);
+    expect(await page.getByTestId('header-error').count()).toBe(0);
+  });
+
+  test('the global page exports a space picked from the list of spaces, and downloads its zip', async () => {
+    await openGlobal();
+    const select = page.getByTestId('space-select');
+    await expect(page.getByTestId('space-count').innerText()).resolves.toBe('2 spaces you can see.');
+    await expect(select.locator('option').allInnerTexts()).resolves.toEqual(['Type to filter your spaces', 'Demo space (DEMO)', 'Operations (OPS)']);
+    const start = page.getByTestId('tree-start');
+    await expect(start.isDisabled()).resolves.toBe(true); // no space chosen yet
+    await select.selectOption({ label: 'Operations (OPS)' });
+    await expect(page.getByTestId('space-key').inputValue()).resolves.toBe('OPS');
+    await expect(start.innerText()).resolves.toBe('Export whole space');
+    await start.click();
+    const done = page.getByTestId('tree-done');
+    await done.waitFor();
+    await expect(page.locator('#flags').innerText()).resolves.toContain('Space exported');
+    await expect(page.getByTestId('tree-label').innerText()).resolves.toBe('Done: 1 of 1 page');
+    await shot('space');
+    const zip = await downloadZip(page.getByTestId('tree-download'));
+    expect(zip.name).toBe('Operations (space, md).zip');
+    const pages = Object.keys(zip.files).filter((n) => n.endsWith('.md'));
+    expect(pages).toHaveLength(1);
+    expect(zip.files[pages[0] ?? '']).toContain(`# ${titleOf(SEED.pages.opsHome)}`);
+  });
+
+  describe('on the large site', () => {
+    let large: Sandbox;
+    let largePreview: Preview;
+
+    beforeAll(async () => {
+      large = await startSandbox({ site: largeSite() });
+      largePreview = await startPreview({ sandbox: large, forgeUi: uiDir('panel') });
+    }, 60_000);
+
+    afterAll(async () => {
+      await largePreview?.close();
+      await large?.close();
+    });
+
+    test('a tree export of the generated space shows its progress, and Cancel stops it', async () => {
+      const home = large.confluence.site.spaces.get(GEN_SPACE.id)?.homepageId ?? '';
+      const total = [...large.confluence.site.contents.values()].filter((c) => c.spaceId === GEN_SPACE.id && c.type === 'page').length;
+      await open(`page:${home}`, SEED.users.alice, largePreview);
+      await page.getByTestId('opt-tree').click();
+      await page.getByTestId('tree-start').click();
+      const label = page.getByTestId('tree-label');
+      // Some pages done, far from all: the export is under way.
+      // "Converting pages: 120 of 5000 pages", or while it waits for pacing "Waiting its turn: …: 500 of 5000 pages".
+      const progress = new RegExp(`^.+: ([1-9]\\d*) of ${total} pages$`);
+      const under = await until(async () => progress.exec(await label.innerText().catch(() => ''))?.[1], 30_000);
+      const before = Number(under);
+      expect(before).toBeLessThan(total);
+      await shot('large-progress');
+      await page.getByTestId('tree-cancel').click();
+      const cancelled = page.getByTestId('tree-cancelled');
+      await cancelled.waitFor({ timeout: 20_000 });
+      await expect(cancelled.locator('.ak-sm-title').innerText()).resolves.toBe('Export cancelled');
+      const after = /^Cancelled: (\d+) of (\d+) pages$/.exec(await label.innerText());
+      expect(Number(after?.[2])).toBe(total);
+      expect(Number(after?.[1])).toBeLessThan(total);
+      expect(await page.getByTestId('tree-cancel').count()).toBe(0);
+      expect(await page.getByTestId('tree-download').count()).toBe(0);
+    }, 60_000);
   });
 
   test('draws an unknown UI Kit component as a visible, named placeholder and warns', async () => {
