@@ -5,7 +5,7 @@
 import type { ContentRef } from '../confluence/client';
 import { startTreeExport } from '../jobs/tree-export';
 import { LIMITS } from '../jobs/tree-limits';
-import { LISTING_BUDGET_MS } from '../jobs/tree-run';
+import { LISTING_BUDGET_MS } from '../jobs/tree-plan';
 import { keys, type TreeJob } from '../jobs/tree-store';
 import { deadlineWithin } from '../resolvers/limits';
 import { YOUR_EXPORTS, type ExportOptions, type TreeStartResult } from '../shared/export';

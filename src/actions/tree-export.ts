@@ -8,7 +8,7 @@
  */
 import { createClient } from '../confluence/client';
 import { TreeJobLimit } from '../jobs/tree-limits';
-import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-run';
+import { MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from '../jobs/tree-plan';
 import { AppError } from '../resolvers/define';
 import { EXPORT_FORMATS } from '../shared/export';
 import { choiceInput, defineAction, resolveTarget } from './input';

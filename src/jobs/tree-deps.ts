@@ -1,10 +1,11 @@
 /**
- * What creating a tree job needs from its caller. Its own module because ./tree-run and
- * ./tree-incremental both build on it, and ./tree-run runs what ./tree-incremental plans: here
- * neither imports the other for it.
+ * What creating and running a tree job need from their caller. Its own module because the phases
+ * (./tree-plan, ./tree-fetch, ./tree-convert, ./tree-pack, ./tree-deliver) and ./tree-incremental
+ * all build on it, and ./tree-run runs what ./tree-incremental plans: here none imports another for it.
  */
 import type { Confluence } from '../confluence/client';
 import type { KeyValue } from '../storage/kv';
+import type { Checkpoint, TreeJob } from './tree-store';
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
@@ -18,4 +19,34 @@ export interface CreateDeps {
   push(jobId: string): Promise<void>;
   newId(): string;
   now(): Date;
+}
+
+export type RunClient = Pick<
+  Confluence,
+  'pagesByIds' | 'blogPostsByIds' | 'labels' | 'labelled' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
+>;
+
+/** Reads that need no user: display names, space keys, and the restrictions of listed items. */
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'spaceLabels' | 'readRestriction' | 'readRestrictionsUnder'>;
+
+export interface RunDeps {
+  /** Acts as the requester: what the job exports is what they can read when it runs. */
+  client: RunClient;
+  /** Acts as the app, on ids from the requester's listing only; nothing it reads is exported as is. */
+  app: AppReads;
+  kv: KeyValue;
+  remainingMs(): number;
+  /**
+   * Queues the next invocation of this job. `after`: the run whose lease this delivery waits out
+   * (see `runTreeJob`); carried in the event body.
+   */
+  continueLater(jobId: string, delaySeconds: number, after?: string): Promise<void>;
+  now(): Date;
+  /** Called once the zip is delivered (attached, or stored for download). */
+  onDone?(job: TreeJob, result: { fileName: string; bytes: number; pages: number; attachmentId?: string }): Promise<void>;
+  css?: string;
+  /** Identifies this run (for the lease); random when absent. */
+  runId?: string;
+  /** Before each batch: seconds to re-queue after to spare the app's points budget, or go on (./pacing). */
+  pace?(ckpt: Checkpoint, batches: number): number | undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * The Forge side of tree exports: the queue, the identities, the KVS listing and the invocation's
- * time budget. The job itself lives in ./tree-run and ./tree-limits (pure, tested with plain fakes).
+ * time budget. The job itself lives in ./tree-run (with its phases, ./tree-plan to ./tree-deliver)
+ * and ./tree-limits (pure, tested with plain fakes).
  */
 import { getAppContext } from '@forge/api';
 import { Queue } from '@forge/events';
@@ -13,7 +14,10 @@ import type { Space } from '../confluence/types';
 import type { ExportOptions, TreeChanges, TreeStartResult } from '../shared/export';
 import { forgeKv } from '../storage/kv';
 import { admit, release, type CreateOnly, type ListByPrefix } from './tree-limits';
-import { createSpaceJob, createTreeJob, LISTING_BUDGET_MS, MAX_ITEMS, runTreeJob, TreeListingTooSlow, TreeTooLarge, tuning, type CreateDeps, type RunOutcome } from './tree-run';
+import { createSpaceJob, createTreeJob, LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge } from './tree-plan';
+import { runTreeJob, type RunOutcome } from './tree-run';
+import type { CreateDeps } from './tree-deps';
+import { tuning } from './tree-tuning';
 import { heldState, pacer, recordHold } from './pacing';
 import { keys, type TreeJob } from './tree-store';
 import { findBase } from './tree-base';

@@ -290,7 +290,7 @@ async function changedSince(client: Pick<PlanClient, 'search' | 'siteTimeZone' |
   return { hitPages, hitPosts, meta };
 }
 
-/** The job's Forge-free side when it is created: ./tree-run's CreateDeps with the planning client. */
+/** The job's Forge-free side when it is created: ./tree-deps' CreateDeps with the planning client. */
 export type IncrementalCreateDeps = Omit<CreateDeps, 'client'> & { client: PlanClient };
 
 export interface IncrementalInput {

@@ -15,7 +15,7 @@ import { listByPrefix, startIncrementalExport, startSpaceExport, startTreeExport
 import { isBase, markDownloaded, NO_BASE } from '../jobs/tree-base';
 import { forgetJob, TreeJobLimit, TreeStorageFull } from '../jobs/tree-limits';
 import { dismissGone, listJobs } from '../jobs/tree-jobs';
-import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-run';
+import { LISTING_BUDGET_MS, MAX_ITEMS, TreeListingTooSlow, TreeTooLarge, TreeWriteForbidden } from '../jobs/tree-plan';
 import {
   EXPORT_FORMATS,
   EXPORT_MODES,
