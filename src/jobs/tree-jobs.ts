@@ -27,7 +27,7 @@ export async function listJobs(kv: KeyValue, list: ListByPrefix, requester: stri
 }
 
 async function describe(kv: KeyValue, entry: JobIndex, here: (job: Pick<TreeJob, 'root' | 'startedOn'>) => boolean): Promise<ExportJob | undefined> {
-  if (entry.gone) return fromGone(entry, entry.gone, here);
+  if (entry.gone) return fromGone(entry, entry.gone);
   const [job, status] = await Promise.all([kv.get<TreeJob>(keys.job(entry.jobId)), kv.get<TreeStatus>(keys.progress(entry.jobId))]);
   // A start still writing its job (the index record comes first) is not listed yet.
   if (!job || !status || job.requester !== entry.requester) return undefined;
@@ -41,7 +41,7 @@ async function describe(kv: KeyValue, entry: JobIndex, here: (job: Pick<TreeJob,
   };
 }
 
-function fromGone(entry: JobIndex, gone: GoneJob, here: (job: Pick<TreeJob, 'root' | 'startedOn'>) => boolean): ExportJob {
+function fromGone(entry: JobIndex, gone: GoneJob): ExportJob {
   const reason = gone.phase === 'failed'
     ? `It failed${gone.error ? `: ${gone.error.message.replace(/\.$/, '')}` : ''}. Its data is deleted; export it again`
     : 'Nobody downloaded its zip, so the app deleted it when its retention ended; export it again';
@@ -49,17 +49,13 @@ function fromGone(entry: JobIndex, gone: GoneJob, here: (job: Pick<TreeJob, 'roo
     jobId: entry.jobId, phase: gone.phase, done: gone.done, total: gone.total, skipped: gone.skipped, report: [],
     ...(gone.error ? { error: gone.error } : {}), invocations: 0, updatedAt: gone.at,
   };
+  const { at, phase: _phase, done: _done, total: _total, skipped: _skipped, error: _error, ...summary } = gone;
   return {
     jobId: entry.jobId,
-    scope: gone.scope,
-    title: gone.title,
-    ...(gone.spaceKey ? { spaceKey: gone.spaceKey } : {}),
-    format: gone.format,
-    ...(gone.preset ? { preset: gone.preset } : {}),
-    delivery: gone.delivery,
+    ...summary,
     createdAt: entry.createdAt,
     status,
-    expired: { at: gone.at, reason },
+    expired: { at, reason },
     // The record names neither root id nor page: dismissing it is all there is to do, from anywhere.
     here: true,
   };

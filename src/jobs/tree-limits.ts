@@ -84,14 +84,18 @@ export interface JobIndex {
 }
 
 /** What `export/jobs` still says about a job whose data is deleted: a few hundred bytes. */
-export interface GoneJob {
-  at: string;
+/** What a job exports, as "Your exports" names it. */
+export interface JobSummary {
   scope: 'tree' | 'space';
   title: string;
   spaceKey?: string;
   format: ExportOptions['format'];
   preset?: ExportOptions['preset'];
   delivery: 'download' | 'attach';
+}
+
+export interface GoneJob extends JobSummary {
+  at: string;
   /** How it ended: a zip nobody downloaded ('done'), or a failure (its error). */
   phase: 'done' | 'failed';
   done: number;
@@ -163,8 +167,8 @@ async function dropData(kv: KeyValue, list: ListByPrefix, jobId: string): Promis
  * At the end of a job's retention: a private zip never downloaded, or a failure, leaves its record
  * (`gone`) so its requester still learns what became of it; anything else is forgotten whole.
  */
-/** What a job exports, as "Your exports" names it (the same for a live job and one whose data is gone). */
-export function jobSummary(job: Pick<TreeJob, 'root' | 'spaceKey' | 'options' | 'delivery'>): Pick<GoneJob, 'scope' | 'title' | 'spaceKey' | 'format' | 'preset' | 'delivery'> {
+/** A job's summary (the same for a live job and one whose data is gone). */
+export function jobSummary(job: Pick<TreeJob, 'root' | 'spaceKey' | 'options' | 'delivery'>): JobSummary {
   return {
     scope: job.root.type === 'space' ? 'space' : 'tree',
     title: job.root.title,

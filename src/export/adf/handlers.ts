@@ -5,7 +5,7 @@ import type { AdfNode } from './types';
 import { adfText, attrNumber, attrString } from './types';
 import { markHandlers, sortMarks, unknownMark, urlTextToTitle } from './marks';
 import { table, tablePart } from './table';
-import { alert, details, fenceLanguage, html, escapeHtml, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
+import { alert, details, fenceLanguage, html, panelAlerts, paragraph, placeholder, plainText, text, trimEdges } from './build';
 import { extension } from './macros';
 
 function asItem(node: MdNode): Md.ListItem {
