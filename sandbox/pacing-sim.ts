@@ -85,7 +85,7 @@ export interface SimHooks {
 
 /**
  * Runs the jobs to completion and returns their times. Deterministic: the random source is a
- * fixed sequence. Events at the same instant run in job order.
+ * fixed sequence. Events due at the same instant run in a seeded random order.
  */
 export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePolicy, hooks: SimHooks = {}): SimResult {
   const t0 = p.startOffsetSeconds * 1000 + Date.UTC(2026, 10, 25, 10) - (Date.UTC(2026, 10, 25, 10) % (p.windowSeconds * 1000));
@@ -102,8 +102,12 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const states: JobState[] = jobs.map((job) => ({ job, ckpt: { next: 0 } }));
-  /** Pending deliveries: [time, job]. Few jobs: a sorted array is enough. */
-  const queue: Array<[number, number]> = states.map((s, i) => [t0 + s.job.startAt * 1000, i]);
+  /**
+   * Pending deliveries: [time, job, tie]. Few jobs: a sorted array is enough. Deliveries due at the
+   * same instant run in a random (seeded) order: in job order, job 0's requests always came first in
+   * their second, so the burst counter never showed it the others, and it alone was never crowded.
+   */
+  const queue: Array<[number, number, number]> = states.map((s, i) => [t0 + s.job.startAt * 1000, i, random()]);
   let refused = 0;
   const batchPoints = p.pointsPerPage * p.batchPages;
   const perRequest = batchPoints / p.requestsPerBatch;
@@ -148,11 +152,11 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
   const running = new Map<number, Generator<number, number | undefined>>();
   // Background traffic: one tick a second while jobs run, on site 0's budget.
   const BG = -1;
-  if (p.backgroundPerSecond) queue.push([t0 + 1000, BG]);
+  if (p.backgroundPerSecond) queue.push([t0 + 1000, BG, 0]);
   let backgroundRefused = 0;
   while (queue.length > 0) {
-    queue.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const [at, i] = queue.shift() ?? [0, 0];
+    queue.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+    const [at, i] = queue.shift() ?? [0, 0, 0];
     now = at;
     if (i === BG) {
       const { points: budget, burst } = budgetOf(0);
@@ -161,18 +165,18 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
         if (budget.check().refuse) backgroundRefused += 1;
         else budget.charge(2);
       }
-      if (states.some((s) => s.done === undefined)) queue.push([now + 1000, BG]);
+      if (states.some((s) => s.done === undefined)) queue.push([now + 1000, BG, 0]);
       continue;
     }
     let gen = running.get(i);
     if (!gen) running.set(i, (gen = run(i)));
     const next = gen.next();
     if (!next.done) {
-      queue.push([next.value, i]);
+      queue.push([next.value, i, random()]);
       continue;
     }
     running.delete(i);
-    if (next.value !== undefined) queue.push([next.value + p.queueSeconds * 1000, i]);
+    if (next.value !== undefined) queue.push([next.value + p.queueSeconds * 1000, i, random()]);
   }
   const first = Math.min(...jobs.map((j) => j.startAt));
   const seconds = states.map((s) => ((s.done ?? now) - t0) / 1000 - s.job.startAt);

@@ -146,6 +146,10 @@ describe('the job\'s own rate (AIMD)', () => {
     expect(r.rate).toBeUndefined();
     adjust(r, busy, now + 6000, W, policy);
     expect(r.rate).toBe(3600 / 3 / 2);
+    // After one batch, the time that batch took is its pace (3 s: 1,200 an hour).
+    const once: JobRate = { credit: 1, at: now, lastBatchAt: now };
+    adjust(once, busy, now + 3000, W, policy);
+    expect(once.rate).toBe(3600 / 3 / 2);
     // Without a measured pace (contention at its first look): the start rate.
     const first: JobRate = { credit: 1, at: now };
     adjust(first, busy, now, W, policy);
@@ -250,7 +254,9 @@ describe('pacer with AIMD', () => {
 
   it('takes up half its measured pace behind the spending line, instead of stopping until the line comes down', () => {
     let t = now;
-    let state = ok;
+    // Just ahead of the line (4,333 above the reserve 10 minutes before the reset), then just behind
+    // it: a budget that falls slowly, so the look ahead to the reserve does not stop the job first.
+    let state = at({ remaining: 13_000 + 4_500, resetAt: reset });
     const pace = pacer(() => state, { now: () => t, random: () => 0 }, policy);
     const ckpt: { rate?: JobRate; pausedUntil?: number } = {};
     expect(pace(ckpt, 0)).toBeUndefined();
@@ -284,6 +290,16 @@ describe('pacer with AIMD', () => {
     // 20 points a second for 3 s is 60: 50 above the reserve is not enough, the job waits for the reset.
     expect(pace(13_000 + 50)).toBe(600);
     expect(pace(13_000 + 70)).not.toBe(600);
+  });
+
+  it('looks ahead with how fast the budget falls now, not with the fall it measured an interval ago', () => {
+    // The job last looked 15 minutes ago, in the first seconds of 20 jobs at once (3,333 points a
+    // second); since then the budget fell by 10,500 (about 12 a second). Kept, that old fall times
+    // the 15-minute interval parked the job until the reset with 24,500 points above the reserve.
+    const ckpt: { rate?: JobRate } = { rate: { rate: 4, credit: 1, at: now - 900_000, fall: 3333, gap: 900, seen: { at: now - 900_000, remaining: 48_000 } } };
+    const pace = pacer(() => at({ remaining: 37_500, resetAt: reset }), { now: () => now, random: () => 0 }, policy);
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(ckpt.rate?.fall).toBeCloseTo(10_500 / 900);
   });
 
   it('does not spend a new invocation\'s first batch blind when the last one heard the budget at its reserve', () => {
@@ -373,6 +389,18 @@ describe('on a simulated clock with Tier 1\'s parameters (sandbox/pacing-sim.ts)
     const paced = simulate(jobs, tier2, PACING);
     expect(paced.makespan / simulate(jobs, tier2, { ...PACING, enabled: false }).makespan).toBeLessThanOrEqual(1.1);
     expect(paced.pagesDone).toEqual(jobs.map((j) => j.pages));
+  });
+
+  it('lets 20 sites that start together share an hour that holds them all in seconds, not half an hour', () => {
+    // 20 × 1,000 pages is 40,000 points, inside the hour's usable 52,000. Crowded at their second
+    // batch, the jobs had measured no pace between batches yet and took the start rate (4 an hour):
+    // 19 of them needed 1,814 s while the budget sat idle. Now they take half the pace of the batch
+    // they did.
+    const jobs = Array.from({ length: 20 }, (_, i): SimJob => ({ site: i, pages: 1_000, startAt: 0 }));
+    const paced = simulate(jobs, TIER1, PACING);
+    expect(paced.makespan).toBeLessThan(120);
+    expect(paced.pagesDone).toEqual(jobs.map((j) => j.pages));
+    expect(paced.refused).toBe(0);
   });
 
   it('loses and repeats no page when jobs are stopped while they wait (the checkpoint is all that survives)', () => {
