@@ -364,6 +364,12 @@ maybe('npm start preview in Chromium', () => {
       const before = Number(under);
       expect(before).toBeLessThan(total);
       await shot('large-progress');
+      // Redraws keep the elements that are still there: the button under the pointer stays the same
+      // element while progress ticks (swapped out, a press and its release met different buttons).
+      const cancel = await page.getByTestId('tree-cancel').elementHandle();
+      const drawn = Number(await page.locator('#app-root').getAttribute('data-rendered'));
+      await page.waitForFunction((n) => Number(document.getElementById('app-root')?.dataset.rendered) > n, drawn, { timeout: 10_000 });
+      expect(await cancel?.evaluate((el) => el.isConnected)).toBe(true);
       await page.getByTestId('tree-cancel').click();
       const cancelled = page.getByTestId('tree-cancelled');
       await cancelled.waitFor({ timeout: 20_000 });

@@ -9,7 +9,7 @@
  * - fetchProduct: POST /api/fetch-product -> the sandbox Confluence as the chosen user;
  * - showFlag / closeFlag: flags (toasts) in the bottom-left corner, as in Confluence.
  */
-import { h, renderDoc, type ForgeNode, type RenderHost } from './render';
+import { h, listeners, renderDoc, type ForgeNode, type RenderHost } from './render';
 
 export interface PreviewConfig {
   context: Record<string, unknown> & { accountId: string; extension: { content?: { id: string; type: 'page' | 'blogpost' } } };
@@ -63,7 +63,9 @@ function draw(): void {
   const focusKey = active?.dataset?.fkey;
   const caret = focusKey && 'selectionStart' in active ? [active.selectionStart, active.selectionEnd] : undefined;
   const tree = renderDoc(doc, host);
-  mount.replaceChildren(tree);
+  const next = document.createElement('div');
+  next.append(tree);
+  morphChildren(mount, next);
   mount.dataset.rendered = String(Number(mount.dataset.rendered ?? '0') + 1);
   if (focusKey) {
     const again = mount.querySelector<HTMLInputElement>(`[data-fkey="${CSS.escape(focusKey)}"]`);
@@ -76,6 +78,47 @@ function draw(): void {
       }
     }
   }
+}
+
+/**
+ * Form controls are drawn anew: their value is the app's state (render.ts), and `draw` puts focus
+ * and caret back.
+ */
+const CONTROLS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'OPTION']);
+
+/**
+ * Makes `old` what `next` is, keeping every node that is still there. Replacing the whole tree on
+ * every redraw swapped the Cancel button out while the export's progress ticked, so a press and its
+ * release landed on different buttons and the click was lost (test/browser: "Cancel stops it",
+ * flaky in CI).
+ */
+function morph(old: Node, next: Node): void {
+  if (old.nodeName !== next.nodeName || CONTROLS.has(old.nodeName)) {
+    old.parentNode?.replaceChild(next, old);
+    return;
+  }
+  if (!(old instanceof Element) || !(next instanceof Element)) {
+    if (old.nodeValue !== next.nodeValue) old.nodeValue = next.nodeValue;
+    return;
+  }
+  for (const a of [...old.attributes]) if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
+  for (const a of [...next.attributes]) if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+  for (const [type, f] of listeners.get(old) ?? []) old.removeEventListener(type, f);
+  const moved = listeners.get(next) ?? [];
+  for (const [type, f] of moved) old.addEventListener(type, f);
+  listeners.set(old, moved);
+  morphChildren(old, next);
+}
+
+function morphChildren(old: Node, next: Node): void {
+  const before = [...old.childNodes];
+  const after = [...next.childNodes];
+  after.forEach((n, i) => {
+    const o = before[i];
+    if (o) morph(o, n);
+    else old.appendChild(n);
+  });
+  for (const o of before.slice(after.length)) o.remove();
 }
 
 interface FlagOptions { id: string | number; title?: string; description?: string; type?: string; appearance?: string; actions?: Array<{ text: string; onClick?: () => void }>; isAutoDismiss?: boolean }

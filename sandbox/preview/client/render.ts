@@ -39,6 +39,18 @@ interface Ctx {
 type Kid = Node | string | null | undefined | false;
 type Render = (n: ForgeNode, ctx: Ctx) => Node;
 
+/**
+ * The listeners the renderer gave each element. A redraw keeps the elements that did not change
+ * (host.ts `morph`) and moves the new listeners onto them, so nothing under the pointer is swapped
+ * out between a press and its release (the real UI Kit host, React, keeps them too).
+ */
+export const listeners = new WeakMap<EventTarget, Array<[string, EventListener]>>();
+
+function on<K extends keyof HTMLElementEventMap>(el: HTMLElement, type: K, f: (e: HTMLElementEventMap[K]) => void): void {
+  el.addEventListener(type, f as EventListener);
+  listeners.set(el, [...(listeners.get(el) ?? []), [type, f as EventListener]]);
+}
+
 export function h(tag: string, attrs: Record<string, string | number | boolean | undefined | null> = {}, ...kids: Kid[]): HTMLElement {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -114,7 +126,7 @@ function button(n: ForgeNode, ctx: Ctx, loading = false): HTMLElement {
     disabled: p.isDisabled === true || busy, 'aria-pressed': p.isSelected === true ? 'true' : undefined,
     'aria-busy': busy ? 'true' : undefined,
   }, busy ? h('span', { class: 'ak-spinner ak-spinner-small' }) : null, ...kids(n, ctx));
-  el.addEventListener('click', (e) => {
+  on(el, 'click', (e) => {
     if (str(p.type) !== 'submit') e.preventDefault();
     call(ctx, fn(p.onClick), { type: 'click' });
   });
@@ -188,12 +200,12 @@ function textInput(n: ForgeNode, ctx: Ctx, multi: boolean): HTMLElement {
     ? h('textarea', { ...attrs, rows: str(p.minimumRows) ?? 3 }) as HTMLTextAreaElement
     : h('input', { ...attrs, type: str(p.type) ?? 'text', min: str(p.min), max: str(p.max) }) as HTMLInputElement;
   el.value = initialValue(n, ctx);
-  el.addEventListener('input', () => {
+  on(el, 'input', () => {
     ctx.host.state.set(n.key, el.value);
     call(ctx, fn(p.onChange), inputEvent(el, 'change'));
   });
-  el.addEventListener('blur', () => call(ctx, fn(p.onBlur), inputEvent(el, 'blur')));
-  el.addEventListener('focus', () => call(ctx, fn(p.onFocus), inputEvent(el, 'focus')));
+  on(el, 'blur', () => call(ctx, fn(p.onBlur), inputEvent(el, 'blur')));
+  on(el, 'focus', () => call(ctx, fn(p.onFocus), inputEvent(el, 'focus')));
   return el;
 }
 
@@ -207,7 +219,7 @@ function checkable(n: ForgeNode, ctx: Ctx, toggle: boolean): HTMLElement {
   }) as HTMLInputElement;
   input.checked = checked;
   input.indeterminate = p.isIndeterminate === true;
-  input.addEventListener('change', () => {
+  on(input, 'change', () => {
     ctx.host.state.set(n.key, input.checked);
     call(ctx, fn(p.onChange), inputEvent(input, 'change'));
   });
@@ -237,7 +249,7 @@ function select(n: ForgeNode, ctx: Ctx): HTMLElement {
     el.append(opt);
   });
   if (!multi && !chosen.length) el.value = '';
-  el.addEventListener('change', () => {
+  on(el, 'change', () => {
     const picked = [...el.selectedOptions].filter((o) => o.value !== '').map((o) => options[Number(o.value)]).filter(Boolean);
     const next = multi ? picked : picked[0] ?? null;
     ctx.host.state.set(n.key, next);
@@ -255,7 +267,7 @@ function radioGroup(n: ForgeNode, ctx: Ctx): HTMLElement {
   for (const o of options) {
     const input = h('input', { type: 'radio', name: o.name ?? name, value: o.value, disabled: o.isDisabled === true || p.isDisabled === true }) as HTMLInputElement;
     input.checked = o.value === current;
-    input.addEventListener('change', () => {
+    on(input, 'change', () => {
       ctx.host.state.set(n.key, o.value);
       call(ctx, fn(p.onChange), inputEvent(input, 'change'));
     });
@@ -273,7 +285,7 @@ function tabs(n: ForgeNode, ctx: Ctx): HTMLElement {
   const bar = h('div', { class: 'ak-tablist', role: 'tablist' });
   (list?.children ?? []).forEach((tab, i) => {
     const el = h('button', { type: 'button', role: 'tab', class: 'ak-tab', 'aria-selected': i === selected ? 'true' : 'false', 'data-testid': str(tab.props.testId) }, ...kids(tab, ctx));
-    el.addEventListener('click', () => {
+    on(el, 'click', () => {
       if (i === selected) return;
       if (typeof p.selected !== 'number') {
         ctx.host.state.set(n.key, i);
@@ -306,7 +318,7 @@ function dynamicTable(n: ForgeNode, ctx: Ctx): HTMLElement {
     head.length ? h('thead', {}, h('tr', {}, ...head.map((c) => cell(c, 'th')))) : null,
     h('tbody', {}, ...rows.slice((page - 1) * perPage, page * perPage).map((r) => {
       const tr = h('tr', { class: r.props.isHighlighted ? 'ak-hl' : undefined, 'data-row-key': str(r.props.rowKey) }, ...r.children.map((c) => cell(c, 'td')));
-      if (fn(r.props.onClick)) tr.addEventListener('click', () => call(ctx, fn(r.props.onClick), { type: 'click' }));
+      if (fn(r.props.onClick)) on(tr, 'click', () => call(ctx, fn(r.props.onClick), { type: 'click' }));
       return tr;
     })));
   const out = h('div', { class: 'ak-table-wrap' }, table);
@@ -326,7 +338,7 @@ function pager(pages: number, current: number, go: (page: number) => void): HTML
   const nav = h('nav', { class: 'ak-pagination', 'aria-label': 'pagination' });
   const btn = (label: string, page: number, disabled: boolean, selected = false): HTMLElement => {
     const b = h('button', { type: 'button', class: `ak-btn ak-btn-subtle${selected ? ' ak-selected' : ''}`, disabled, 'aria-current': selected ? 'page' : undefined }, label);
-    b.addEventListener('click', () => go(page));
+    on(b, 'click', () => go(page));
     return b;
   };
   nav.append(btn('‹', current - 1, current <= 1));
@@ -345,7 +357,7 @@ function comment(n: ForgeNode, ctx: Ctx): HTMLElement {
   const replies = n.children.filter((c) => c.type !== 'ContentWrapper');
   const actionRow = actions.length ? h('div', { class: 'ak-comment-actions' }, ...actions.map((a) => {
     const b = h('button', { type: 'button', class: 'ak-link-btn' }, a.text);
-    b.addEventListener('click', () => call(ctx, fn(a.onClick), { type: 'click' }));
+    on(b, 'click', () => call(ctx, fn(a.onClick), { type: 'click' }));
     return b;
   })) : null;
   const initials = (author?.text ?? '?').split(/\s+/).map((w) => w[0] ?? '').join('').slice(0, 2).toUpperCase();
@@ -377,7 +389,7 @@ function fileCard(n: ForgeNode, ctx: Ctx): HTMLElement {
   const download = fn(p.onDownload);
   if (download) {
     const b = h('button', { type: 'button', class: 'ak-btn ak-btn-default', 'aria-label': `Download ${name}` }, 'Download');
-    b.addEventListener('click', () => {
+    on(b, 'click', () => {
       void Promise.resolve(call(ctx, download)).then((blob) => {
         if (blob instanceof Blob) ctx.host.download(name, blob);
       });
@@ -387,7 +399,7 @@ function fileCard(n: ForgeNode, ctx: Ctx): HTMLElement {
   const remove = fn(p.onDelete);
   if (remove) {
     const b = h('button', { type: 'button', class: 'ak-btn ak-btn-subtle', 'aria-label': `Remove ${name}` }, '✕');
-    b.addEventListener('click', () => call(ctx, remove));
+    on(b, 'click', () => call(ctx, remove));
     el.append(b);
   }
   return el;
@@ -406,10 +418,10 @@ function modal(n: ForgeNode, ctx: Ctx): HTMLElement {
   const dialog = h('div', { class: 'ak-modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': str(p.label) }, ...kids(n, ctx));
   dialog.style.width = widths[str(p.width) ?? 'medium'] ?? tokenValue(p.width) ?? '600px';
   const blanket = h('div', { class: 'ak-blanket' }, dialog);
-  blanket.addEventListener('click', (e) => {
+  on(blanket, 'click', (e) => {
     if (e.target === blanket && p.shouldCloseOnOverlayClick !== false) close();
   });
-  blanket.addEventListener('keydown', (e) => {
+  on(blanket, 'keydown', (e) => {
     if (e.key === 'Escape' && p.shouldCloseOnEscapePress !== false) close();
   });
   return blanket;
@@ -476,7 +488,7 @@ const RENDERERS: Record<string, Render> = {
   Pressable: (n, ctx) => {
     const el = h('button', { type: 'button', class: 'ak-pressable', disabled: n.props.isDisabled === true }, ...kids(n, ctx));
     applyXcss(el, n.props.xcss);
-    el.addEventListener('click', () => call(ctx, fn(n.props.onClick), { type: 'click' }));
+    on(el, 'click', () => call(ctx, fn(n.props.onClick), { type: 'click' }));
     return el;
   },
   Button: (n, ctx) => button(n, ctx),
@@ -501,7 +513,7 @@ const RENDERERS: Record<string, Render> = {
   SectionMessageAction: (n, ctx) => {
     if (str(n.props.href)) return h('a', { class: 'ak-link', href: str(n.props.href) }, ...kids(n, ctx));
     const b = h('button', { type: 'button', class: 'ak-link-btn' }, ...kids(n, ctx));
-    b.addEventListener('click', () => call(ctx, fn(n.props.onClick), { type: 'click' }));
+    on(b, 'click', () => call(ctx, fn(n.props.onClick), { type: 'click' }));
     return b;
   },
   Spinner: (n) => h('span', { class: `ak-spinner ak-spinner-${str(n.props.size) ?? 'medium'}`, role: 'status', 'aria-label': str(n.props.label) ?? 'Loading' }),
@@ -525,7 +537,7 @@ const RENDERERS: Record<string, Render> = {
   Label: (n, ctx) => h('label', { class: 'ak-label', for: str(n.props.labelFor) }, ...kids(n, { ...ctx, inline: true })),
   Form: (n, ctx) => {
     const form = h('form', { class: 'ak-form', novalidate: true }, ...kids(n, ctx));
-    form.addEventListener('submit', (e) => {
+    on(form, 'submit', (e) => {
       e.preventDefault();
       call(ctx, fn(n.props.onSubmit), { preventDefault() {}, persist() {} });
     });
@@ -544,7 +556,7 @@ const RENDERERS: Record<string, Render> = {
     const p = n.props;
     const el = h('input', { type: 'range', min: str(p.min) ?? 0, max: str(p.max) ?? 100, step: str(p.step) ?? 1, 'data-fkey': n.key, disabled: p.isDisabled === true }) as HTMLInputElement;
     el.value = str(p.value) ?? str(ctx.host.state.get(n.key)) ?? str(p.defaultValue) ?? '0';
-    el.addEventListener('input', () => {
+    on(el, 'input', () => {
       ctx.host.state.set(n.key, el.value);
       call(ctx, fn(p.onChange), Number(el.value));
     });
@@ -587,7 +599,7 @@ const RENDERERS: Record<string, Render> = {
   Breadcrumbs: (n, ctx) => h('nav', { class: 'ak-breadcrumbs', 'aria-label': 'Breadcrumbs' }, ...kids(n, ctx)),
   BreadcrumbsItem: (n, ctx) => {
     const a = h('a', { href: str(n.props.href) ?? '#', class: 'ak-link' }, str(n.props.text) ?? '');
-    if (fn(n.props.onClick)) a.addEventListener('click', (e) => {
+    if (fn(n.props.onClick)) on(a, 'click', (e) => {
       e.preventDefault();
       call(ctx, fn(n.props.onClick), { type: 'click' });
     });
@@ -613,7 +625,7 @@ function pickerInput(n: ForgeNode, ctx: Ctx, type: 'date' | 'time'): HTMLElement
   const p = n.props;
   const el = h('input', { type, class: 'ak-field', 'data-fkey': n.key, disabled: p.isDisabled === true, id: str(p.id), name: str(p.name) }) as HTMLInputElement;
   el.value = initialValue(n, ctx);
-  el.addEventListener('change', () => {
+  on(el, 'change', () => {
     ctx.host.state.set(n.key, el.value);
     call(ctx, fn(p.onChange), el.value);
   });
