@@ -8,9 +8,7 @@
  * consumer's time limit, and the next delivery reads the checkpoint back from JSON, as from KVS.
  */
 import { readRateLimit, RateMeter, type RateLimitState } from '../src/confluence/rate-limit';
-import { pacer, PACING, PROBE, type JobRate, type PacePolicy } from '../src/jobs/pacing';
-
-const PACE_RESERVE = PACING.reserveFraction;
+import { pacer, type JobRate, type PacePolicy } from '../src/jobs/pacing';
 import { BurstMeter, PointsBudget } from './confluence/points';
 
 export interface SimParams {
@@ -36,8 +34,6 @@ export interface SimParams {
   startOffsetSeconds: number;
   /** Others' unpaced traffic on the first site's budget (panels): requests a second, 2 points each. */
   backgroundPerSecond?: number;
-  /** The random source's seed (jitter, and the order of deliveries due at the same instant). */
-  seed?: number;
 }
 
 /** Tier 1's parameters (see each field for what is documented and what assumed). */
@@ -53,9 +49,6 @@ export const TIER1: SimParams = {
   invocationSeconds: 900,
   startOffsetSeconds: 0,
 };
-
-/** ASSUMED: a cheap read (one object) takes this long. */
-const PROBE_MS = 300;
 
 export interface SimJob {
   site: number;
@@ -77,10 +70,6 @@ export interface SimResult {
   pagesDone: number[];
   /** Per job: its rate (batches per window) at the end, when paced. */
   rates: Array<number | undefined>;
-  /** Cheap requests the jobs made to read the budget before a batch. */
-  probes: number;
-  /** The largest share of the 20% reserve the jobs spent in any window (0: they kept it whole). */
-  reserveUsed: number;
 }
 
 interface JobState {
@@ -110,7 +99,7 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     if (!b) budgets.set(key, (b = { points: new PointsBudget({ limit: p.quota, windowMs: p.windowSeconds * 1000, now: clock }), burst: new BurstMeter(clock) }));
     return b;
   };
-  let seed = p.seed ?? 12345;
+  let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const states: JobState[] = jobs.map((job) => ({ job, ckpt: { next: 0 } }));
   /**
@@ -120,9 +109,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
    */
   const queue: Array<[number, number, number]> = states.map((s, i) => [t0 + s.job.startAt * 1000, i, random()]);
   let refused = 0;
-  let probes = 0;
-  /** The least budget any answer reported: below the reserve, the jobs spent what panels keep. */
-  let lowest = Number.POSITIVE_INFINITY;
   const batchPoints = p.pointsPerPage * p.batchPages;
   const perRequest = batchPoints / p.requestsPerBatch;
   const step = (p.batchSeconds * 1000) / p.requestsPerBatch;
@@ -139,19 +125,7 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     const started = now;
     const pages = s.job.pages;
     for (let batches = 0; s.ckpt.next < pages; batches++) {
-      let delay = pace(s.ckpt, batches);
-      if (delay === PROBE) {
-        // A cheap read of one object (2 points) for its headers.
-        yield now + PROBE_MS;
-        const { points: budget, burst } = budgetOf(s.job.site);
-        const verdict = budget.check();
-        const headers = verdict.refuse ? verdict.headers : budget.charge(2);
-        const state = readRateLimit(headersOf({ ...burst.take(), ...headers }), verdict.refuse ? 429 : 200, now);
-        if (state) meter.record(state);
-        probes += 1;
-        delay = pace(s.ckpt, batches);
-      }
-      if (delay === PROBE) throw new Error('the pacer asked for a second probe');
+      const delay = pace(s.ckpt, batches);
       if (delay !== undefined) return now + delay * 1000;
       for (let r = 0; r < p.requestsPerBatch; r++) {
         yield now + step;
@@ -160,7 +134,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
         const headers = verdict.refuse ? verdict.headers : budget.charge(Math.round((perRequest * Math.min(p.batchPages, pages - s.ckpt.next)) / p.batchPages));
         const state = readRateLimit(headersOf({ ...burst.take(), ...headers }), verdict.refuse ? 429 : 200, now);
         if (state) meter.record(state);
-        if (state?.remaining !== undefined) lowest = Math.min(lowest, state.remaining);
         if (verdict.refuse) {
           // As tree-run's waitFor: Retry-After, kept in the checkpoint beyond the queue's 900 s.
           refused += 1;
@@ -215,8 +188,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     backgroundRefused,
     pagesDone: states.map((s) => s.ckpt.next),
     rates: states.map((s) => s.ckpt.rate?.rate),
-    probes,
-    reserveUsed: Math.max(0, Math.min(1, (p.quota * PACE_RESERVE - lowest) / (p.quota * PACE_RESERVE))),
   };
 }
 

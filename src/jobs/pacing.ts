@@ -20,22 +20,20 @@
  *      hour) is a separate constraint: with none left this second, the job waits a second.
  *   4. **Slices.** An invocation does at most `sliceBatches` batches, then re-queues itself, so the
  *      budget (and the queue) interleave many sites' jobs instead of serving whoever came first.
- *   5. **Least served first.** While other jobs spend too (the budget falls faster than the job's
- *      own batches explain, counted in points: the panels' calls are many and cheap), a job goes
- *      only when the budget ahead of the line holds as many points as the job already spent
- *      (`servedWeight`), held back less as the reset nears, when what is left would be lost. Every
- *      job reads the same budget, so without talking to each other they take turns in the order of
- *      what they have had (least attained service, as schedulers favour short jobs): a newcomer
- *      first, a job nearly done last, so equal exports finish close together whoever started first,
- *      and a small one early. Alone, nothing more than the line holds a job: a lone export runs at
- *      its own speed. A new invocation reads the budget with a cheap request (PROBE) before it
- *      spends a batch on what an earlier one heard. `las: false` is the earlier step 5, a per-job
- *      AIMD rate (Chiu & Jain 1989, TCP's slow start): each job keeps its own rate in batches per
- *      window, halved on contention and raised per batch on an idle budget; benchmarks compare.
+ *   5. **Fair rate (AIMD).** Each job keeps its own rate, in batches per window, in its checkpoint,
+ *      and spends no faster (a token bucket of `burstBatches`). As in TCP congestion control, the
+ *      rate moves per round trip, here a batch: each batch on an idle budget adds `increase`, and a
+ *      sign of contention (behind the line, nearly spent, refused) halves it, at most once per batch
+ *      interval. Chiu & Jain, "Analysis of the increase and decrease algorithms for congestion
+ *      avoidance in computer networks" (1989): jobs seeing the same signal converge to equal rates
+ *      with no coordination (a job adds the same amount per batch and loses half its own rate, so
+ *      every job's rate tends to the same fixed point whatever its start). A new job starts as TCP's
+ *      slow start does, without a rate: it runs at its own speed until the first sign of
+ *      contention, then takes half the rate it measured. So a lone job on an idle budget never
+ *      waits, and a job that finds the budget busy starts at half of what it managed.
  * A wait longer than 900 s is kept in the job's checkpoint (`pausedUntil`): the next invocation goes
  * straight back to the queue without a request, so a paused job does not spend the reserve. The
- * job's count of batches and its rate are in the checkpoint too, so a job that was stopped while it
- * waited resumes where it was.
+ * rate is in the checkpoint too, so a job that was stopped while it waited resumes at its pace.
  *
  * Pure: the caller passes the last rate-limit state its answers reported (src/confluence/rate-limit.ts),
  * the clock and the random source. sandbox/pacing-sim.ts drives it on a simulated clock
@@ -66,7 +64,7 @@ export interface PacePolicy {
   unknownResetSeconds: number;
   /** Per-second requests left (`X-RateLimit-Remaining`) at or under which a job waits for the next second. */
   burstMargin: number;
-  /** Step 5 as the per-job AIMD rate, when `las` is off. Both off: steps 1–4 only (earlier policies; benchmarks compare). */
+  /** Step 5, the per-job AIMD rate. Off: steps 1–4 only (an earlier policy; benchmarks compare). */
   aimd: boolean;
   /**
    * The rate (batches per window) a job takes when contention comes before it measured its own pace
@@ -90,17 +88,6 @@ export interface PacePolicy {
   crowdShare: number;
   /** The budget's fall is measured over at least this many seconds. */
   fallSeconds: number;
-  /**
-   * Step 5 is least served first (the default; off: AIMD): while other jobs spend too, a job goes
-   * only when the budget ahead of the line holds `servedWeight` times the points it already spent.
-   * 1 (simulation, 8 seeds: 1.3 and 1.6 spread equal exports more, 2 and 2.5 more still).
-   */
-  las: boolean;
-  servedWeight: number;
-  /** ASSUMED: what a batch of 250 pages costs at most, as the simulation takes it (about 2 points a page). */
-  batchPoints: number;
-  /** A sign of other jobs (the budget falling faster than the job's own batches explain) counts this share of the window. */
-  othersShare: number;
 }
 
 /** Tier 1 defaults; benchmarks shrink the window (the sandbox meter's clock runs an "hour" in seconds). */
@@ -122,10 +109,6 @@ export const PACING: PacePolicy = {
   idleHeadroom: 0.25,
   crowdShare: 0.5,
   fallSeconds: 0.5,
-  las: true,
-  servedWeight: 1,
-  batchPoints: 500,
-  othersShare: 0.1,
 };
 
 export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'burst';
@@ -235,15 +218,6 @@ export interface JobRate {
   fall?: number;
   /** When the job last started a batch, and the seconds it measured between batches (slow start). */
   lastBatchAt?: number;
-  /** Least served first: batches the job started, and the least one of them cost (points). */
-  served?: number;
-  batchCost?: number;
-  /** The budget left when the job decided on its last batch, to measure what one batch costs. */
-  before?: { at: number; remaining: number; reset: number };
-  /** When the budget last fell faster than the job's own batches explain (other jobs spend too). */
-  othersAt?: number;
-  /** The shortest time one of its batches took, s. */
-  took?: number;
   gap?: number;
   /**
    * Set when the job re-queued itself to wait for its bucket: the queue delivers no earlier than
@@ -330,9 +304,8 @@ export function crowded(state: RateLimitState | undefined, r: JobRate, policy: P
  * fair-share: the panel refused).
  */
 function reachesReserve(state: RateLimitState, r: JobRate, policy: PacePolicy): boolean {
-  const horizon = r.took ?? r.gap;
-  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || horizon === undefined) return false;
-  return state.remaining - state.limit * policy.reserveFraction <= r.fall * horizon;
+  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || r.gap === undefined) return false;
+  return state.remaining - state.limit * policy.reserveFraction <= r.fall * r.gap;
 }
 
 /** The state says the budget is at its reserve (or refused) and its window has not reset yet. */
@@ -358,72 +331,11 @@ function started(r: JobRate, now: number): void {
 }
 
 /**
- * What a fresh answer tells a job for least-served-first: what one of its batches costs (the
- * budget's fall across a batch; the least of them, when no one else spent meanwhile: Confluence does
- * not say what a request cost), and whether other jobs spend too: the fall across a batch beyond
- * that, a share of the usable rate (`crowdShare`) or more. Counted in points, not requests: the
- * panel's calls are many and cheap, and counting them made a lone export yield to them (a lone
- * 10,000-page export with a panel call every 5 s took 1,516 s instead of 132).
- */
-function learn(r: JobRate, heard: RateLimitState, wentLast: boolean, policy: PacePolicy): void {
-  if (heard.remaining === undefined) return;
-  const before = r.before;
-  const reset = resetOf(heard, policy);
-  const window = heard.windowSeconds ?? policy.windowSeconds;
-  // Across a reset the fall says nothing about the batch. A reset read from whole seconds to go
-  // (`t`) moves by a second with the answer's time: the same window within half of one.
-  const sameWindow = before !== undefined && Math.abs(before.reset - reset) < (window * 1000) / 2;
-  if (wentLast && before && sameWindow && heard.at > before.at && heard.remaining < before.remaining) {
-    const fall = before.remaining - heard.remaining;
-    r.batchCost = Math.min(r.batchCost ?? fall, fall);
-    const usableRate = heard.limit === undefined ? undefined : (heard.limit * (1 - policy.reserveFraction)) / window;
-    const othersRate = (fall - r.batchCost) / ((heard.at - before.at) / 1000);
-    if (usableRate !== undefined && othersRate > policy.crowdShare * usableRate) r.othersAt = heard.at;
-  }
-  r.before = { at: heard.at, remaining: heard.remaining, reset };
-}
-
-/**
- * Step 5, least served first. While other jobs spend too, a job goes only when the budget ahead of
- * the line holds `servedWeight` times the points it already spent; otherwise it waits for the line
- * to come down that far. Every job reads the same budget, so without talking to each other they go
- * in the order of what they have had: a newcomer first, a job nearly done last. Equal exports then
- * finish close together whoever started first, and a small one finishes early. Alone, a job needs
- * no more than to be ahead of the line, so a lone export still runs at its own speed (item 1).
- * Returns seconds to wait, or undefined to go.
- */
-export function servedWait(state: RateLimitState | undefined, r: JobRate, now: number, random: () => number, policy: PacePolicy = PACING): number | undefined {
-  if (!state || state.limit === undefined || state.remaining === undefined || state.status === 429) return undefined;
-  const reset = resetOf(state, policy);
-  if (reset <= now) return undefined;
-  const window = state.windowSeconds ?? policy.windowSeconds;
-  const toReset = Math.min(window, (reset - now) / 1000);
-  const perSecond = (state.limit * (1 - policy.reserveFraction) * policy.spreadFraction) / window;
-  if (perSecond <= 0) return undefined;
-  const ahead = state.remaining - state.limit * policy.reserveFraction - perSecond * toReset;
-  const others = r.othersAt !== undefined && now - r.othersAt < policy.othersShare * window * 1000;
-  // What its batches cost: the least fall across one of them (others spend meanwhile too, so it
-  // can only be too high), at most the nominal cost of a batch.
-  const cost = Math.min(r.batchCost ?? policy.batchPoints, policy.batchPoints);
-  // Held back less as the reset nears, when what is left would be lost unspent (bench fair-share:
-  // held back for the whole window, the sites took 2.0 times the ideal).
-  const needed = others ? (policy.servedWeight * (r.served ?? 0) * cost * toReset) / window : 0;
-  if (ahead >= needed) return undefined;
-  // Until the line has come down and the need faded enough (if nobody spends meanwhile), or the
-  // window resets first, and the budget with it.
-  const seconds = Math.min(toReset, (needed - ahead) / (perSecond + needed / toReset));
-  return Math.ceil(Math.min(policy.maxDelaySeconds, Math.max(1, seconds + random() * policy.jitterSeconds)));
-}
-
-/**
  * The hook a job calls before each batch: decides from the meter, keeps a long pause and the job's
  * rate in the checkpoint, and returns the delay to re-queue with (undefined: go on).
  */
-/** The pacer's answer when the job should read the budget with a cheap request before it decides. */
-export const PROBE = 'probe' as const;
-
 export function pacer(read: () => RateLimitState | undefined, clock: { now(): number; random(): number }, policy: PacePolicy = PACING) {
-  return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined | typeof PROBE => {
+  return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
     const now = clock.now();
     // A new invocation has heard no answer yet: what the last one heard still bounds this window
     // (what is left only falls until the reset), so its first batch is not spent blind.
@@ -440,33 +352,7 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     }
     // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
     const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
-    // Least served first keeps count from the first batch on, budget reported or not.
-    if (policy.enabled && policy.las && (pace.go || pace.reason === 'schedule')) {
-      const r = (ckpt.rate ??= { credit: 1, at: now });
-      const wentLast = r.lastBatchAt !== undefined && (r.before === undefined || r.lastBatchAt >= r.before.at);
-      // A new invocation has heard nothing yet: its first batch has no budget before it to measure from.
-      if (!heard) delete r.before;
-      if (heard) {
-        r.heard = heard;
-        learn(r, heard, wentLast, policy);
-        // How long a batch takes: the horizon of the look ahead to the reserve. The seconds between
-        // batches, long while the job waits its turn, made that look ahead park it until the reset.
-        if (wentLast && r.lastBatchAt !== undefined && now > r.lastBatchAt) r.took = Math.min(r.took ?? Infinity, (now - r.lastBatchAt) / 1000);
-      }
-      delete ckpt.pausedUntil;
-      // A new invocation has heard nothing, and what the last one heard in this window is stale: a
-      // cheap request reads the budget before a batch is spent on it. Jobs waking from their turn
-      // with only that old state spent the panels' reserve (simulation, 20 sites and a panel call a
-      // second: 40 to 73 panel calls refused; with the read, none).
-      if (!heard && kept && resetOf(kept, policy) > now) return PROBE;
-      // What the last invocation heard still bounds this window: what is left only falls.
-      const wait = servedWait(heard ?? kept, r, now, clock.random, policy);
-      if (wait !== undefined) return wait;
-      r.served = (r.served ?? 0) + 1;
-      started(r, now);
-      return undefined;
-    }
-    if (policy.enabled && policy.aimd && !policy.las && metered && !(!pace.go && pace.reason === 'paused')) {
+    if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
       const window = state?.windowSeconds ?? policy.windowSeconds;
       const r = (ckpt.rate ??= { credit: 1, at: now });
       if (heard) r.heard = heard;
