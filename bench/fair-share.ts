@@ -3,9 +3,10 @@
  * started one after another, against ONE points budget, through the real resolvers and tree-export
  * queue consumer and the sandbox's metered Confluence. Meanwhile every site's panel makes calls as
  * its user (`export/page`, never paced), and each call's wait until it got its answer is measured.
- * Runs three times in the same process: paced with each job's AIMD rate (src/jobs/pacing.ts), paced
- * by the previous policy (reserve, schedule, slices only), and not paced, so the gain is measured,
- * not claimed.
+ * Runs three times in the same process: paced least served first (the default, src/jobs/pacing.ts),
+ * paced with each job's AIMD rate (the policy before it), and not paced, so the gain is measured,
+ * not claimed (BENCH_FAIR_ONLY=las|aimd|previous|unpaced runs one; previous: reserve, schedule and
+ * slices only).
  *
  * Scaled, and said so in the output:
  *   - time: the meter's window (Tier 1: an hour) lasts WINDOW_MS of real time, and the queue's
@@ -91,8 +92,11 @@ function percentile(xs: number[], p: number): number {
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-/** unpaced: jobs run flat out; previous: reserve, schedule and slices; aimd: plus each job's fair rate. */
-type Variant = 'aimd' | 'previous' | 'unpaced';
+/**
+ * unpaced: jobs run flat out; previous: reserve, schedule and slices; aimd: plus each job's fair
+ * rate; las: least served first instead (the default).
+ */
+type Variant = 'las' | 'aimd' | 'previous' | 'unpaced';
 
 async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
   const paced = variant !== 'unpaced';
@@ -104,6 +108,7 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
   sb.platform.delayCapMs = Number.POSITIVE_INFINITY;
   PACING.enabled = paced;
   PACING.aimd = variant === 'aimd';
+  PACING.las = variant === 'las';
   const started = performance.now();
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
@@ -242,7 +247,7 @@ export async function benchFairShare(): Promise<Array<Record<string, unknown>>> 
   try {
     const only = process.env.BENCH_FAIR_ONLY;
     // Unpaced first: its makespan is part of the ideal the paced runs are measured against.
-    const variants: Variant[] = only === 'aimd' || only === 'previous' || only === 'unpaced' ? [only] : ['unpaced', 'aimd'];
+    const variants: Variant[] = only === 'las' || only === 'aimd' || only === 'previous' || only === 'unpaced' ? [only] : ['unpaced', 'las', 'aimd'];
     const out: Array<Record<string, unknown>> = [];
     for (const v of variants) out.push(await runOnce(v));
     const unpaced = out.find((o) => o.pacing === 'unpaced')?.makespanSeconds;

@@ -8,7 +8,7 @@
  * consumer's time limit, and the next delivery reads the checkpoint back from JSON, as from KVS.
  */
 import { readRateLimit, RateMeter, type RateLimitState } from '../src/confluence/rate-limit';
-import { pacer, type JobRate, type PacePolicy } from '../src/jobs/pacing';
+import { pacer, PROBE, type JobRate, type PacePolicy } from '../src/jobs/pacing';
 import { BurstMeter, PointsBudget } from './confluence/points';
 
 export interface SimParams {
@@ -32,8 +32,13 @@ export interface SimParams {
   invocationSeconds: number;
   /** Seconds into the quota's window the first job starts (the worst case for a lone job is 0). */
   startOffsetSeconds: number;
-  /** Others' unpaced traffic on the first site's budget (panels): requests a second, 2 points each. */
+  /**
+   * Others' unpaced traffic on the first site's budget (panels): calls a second, 2 points each. A
+   * refused call is made again a second later (the person clicks again) until it is answered.
+   */
   backgroundPerSecond?: number;
+  /** The random source's seed (jitter, and the order of deliveries due at the same instant). */
+  seed?: number;
 }
 
 /** Tier 1's parameters (see each field for what is documented and what assumed). */
@@ -49,6 +54,9 @@ export const TIER1: SimParams = {
   invocationSeconds: 900,
   startOffsetSeconds: 0,
 };
+
+/** ASSUMED: a cheap read (one object) takes this long. */
+const PROBE_MS = 300;
 
 export interface SimJob {
   site: number;
@@ -66,10 +74,16 @@ export interface SimResult {
   refused: number;
   /** Background requests refused (the panel's 429s). */
   backgroundRefused: number;
+  /** Per background call: seconds from its first try to its answer (0: answered at once). */
+  backgroundWaits: number[];
   /** Pages each job's checkpoint counts as done (must equal its pages: none lost, none twice). */
   pagesDone: number[];
   /** Per job: its rate (batches per window) at the end, when paced. */
   rates: Array<number | undefined>;
+  /** Cheap requests the jobs made to read the budget before a batch. */
+  probes: number;
+  /** The largest share of the 20% reserve the jobs spent in any window (0: they kept it whole). */
+  reserveUsed: number;
 }
 
 interface JobState {
@@ -99,7 +113,7 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     if (!b) budgets.set(key, (b = { points: new PointsBudget({ limit: p.quota, windowMs: p.windowSeconds * 1000, now: clock }), burst: new BurstMeter(clock) }));
     return b;
   };
-  let seed = 12345;
+  let seed = p.seed ?? 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const states: JobState[] = jobs.map((job) => ({ job, ckpt: { next: 0 } }));
   /**
@@ -109,9 +123,27 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
    */
   const queue: Array<[number, number, number]> = states.map((s, i) => [t0 + s.job.startAt * 1000, i, random()]);
   let refused = 0;
+  let probes = 0;
+  /** The least budget any answer reported: below the reserve, the jobs spent what panels keep. */
+  let lowest = Number.POSITIVE_INFINITY;
   const batchPoints = p.pointsPerPage * p.batchPages;
   const perRequest = batchPoints / p.requestsPerBatch;
   const step = (p.batchSeconds * 1000) / p.requestsPerBatch;
+
+  /**
+   * One request of a job on its site's budget: refused (429) or charged `points`; the answer's state
+   * and what it cost go to the job's meter, as the client records them.
+   */
+  function ask(site: number, points: number, meter: RateMeter): RateLimitState | undefined {
+    const { points: budget, burst } = budgetOf(site);
+    const verdict = budget.check();
+    const headers = verdict.refuse ? verdict.headers : budget.charge(points);
+    const state = readRateLimit(headersOf({ ...burst.take(), ...headers }), verdict.refuse ? 429 : 200, now);
+    if (state) meter.record(state);
+    // The client's count of what its answers cost (here exact: the meter charges what the model counts).
+    if (!verdict.refuse) meter.cost(points);
+    return state;
+  }
 
   /** One run of job i, as a generator that yields the simulated time of its next step. */
   function* run(i: number): Generator<number, number | undefined> {
@@ -125,16 +157,21 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     const started = now;
     const pages = s.job.pages;
     for (let batches = 0; s.ckpt.next < pages; batches++) {
-      const delay = pace(s.ckpt, batches);
+      let delay = pace(s.ckpt, batches);
+      if (delay === PROBE) {
+        // A cheap read of one object (2 points) for its headers.
+        yield now + PROBE_MS;
+        ask(s.job.site, 2, meter);
+        probes += 1;
+        delay = pace(s.ckpt, batches);
+      }
+      if (delay === PROBE) throw new Error('the pacer asked for a second probe');
       if (delay !== undefined) return now + delay * 1000;
       for (let r = 0; r < p.requestsPerBatch; r++) {
         yield now + step;
-        const { points: budget, burst } = budgetOf(s.job.site);
-        const verdict = budget.check();
-        const headers = verdict.refuse ? verdict.headers : budget.charge(Math.round((perRequest * Math.min(p.batchPages, pages - s.ckpt.next)) / p.batchPages));
-        const state = readRateLimit(headersOf({ ...burst.take(), ...headers }), verdict.refuse ? 429 : 200, now);
-        if (state) meter.record(state);
-        if (verdict.refuse) {
+        const state = ask(s.job.site, Math.round((perRequest * Math.min(p.batchPages, pages - s.ckpt.next)) / p.batchPages), meter);
+        if (state?.remaining !== undefined) lowest = Math.min(lowest, state.remaining);
+        if (state?.status === 429) {
           // As tree-run's waitFor: Retry-After, kept in the checkpoint beyond the queue's 900 s.
           refused += 1;
           const wait = retryAfter(state);
@@ -154,18 +191,33 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
   const BG = -1;
   if (p.backgroundPerSecond) queue.push([t0 + 1000, BG, 0]);
   let backgroundRefused = 0;
+  const backgroundWaits: number[] = [];
+  /** Refused background calls, by when they were first made; tried again on the next tick. */
+  let retrying: number[] = [];
+  /** Calls due, a fraction of one carried to the next tick (0.2 a second: one every 5 s). */
+  let due = 0;
   while (queue.length > 0) {
     queue.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
     const [at, i] = queue.shift() ?? [0, 0, 0];
     now = at;
     if (i === BG) {
       const { points: budget, burst } = budgetOf(0);
-      for (let k = 0; k < (p.backgroundPerSecond ?? 0); k++) {
+      due += p.backgroundPerSecond ?? 0;
+      const fresh = Math.floor(due);
+      due -= fresh;
+      const calls = [...retrying, ...Array.from({ length: fresh }, () => now)];
+      retrying = [];
+      for (const first of calls) {
         burst.take();
-        if (budget.check().refuse) backgroundRefused += 1;
-        else budget.charge(2);
+        if (budget.check().refuse) {
+          backgroundRefused += 1;
+          retrying.push(first);
+        } else {
+          budget.charge(2);
+          backgroundWaits.push((now - first) / 1000);
+        }
       }
-      if (states.some((s) => s.done === undefined)) queue.push([now + 1000, BG, 0]);
+      if (retrying.length > 0 || states.some((s) => s.done === undefined)) queue.push([now + 1000, BG, 0]);
       continue;
     }
     let gen = running.get(i);
@@ -186,8 +238,11 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     points: [...budgets.values()].reduce((sum, b) => sum + b.points.total, 0),
     refused,
     backgroundRefused,
+    backgroundWaits,
     pagesDone: states.map((s) => s.ckpt.next),
     rates: states.map((s) => s.ckpt.rate?.rate),
+    probes,
+    reserveUsed: Math.max(0, Math.min(1, (p.quota * policy.reserveFraction - lowest) / (p.quota * policy.reserveFraction))),
   };
 }
 

@@ -58,6 +58,13 @@ export interface ClientOptions {
    */
   onRateLimit?: (state: RateLimitState) => void;
   /**
+   * Called with the points each answer cost by Atlassian's model ("Rate limiting": a base point per
+   * request, plus one per object returned): 1 when it arrives (not for a 429), then the objects
+   * its body held once read. Confluence reports only what is left of the app's budget; a job tells its own share of
+   * the budget's fall from others' with this (src/jobs/pacing.ts).
+   */
+  onCost?: (points: number) => void;
+  /**
    * With auth 'user': act as this account outside its own invocation (offline impersonation, only
    * for scopes marked allowImpersonation in manifest.yml). Background jobs pass the requester.
    */
@@ -76,6 +83,13 @@ export const MAX_DEPTH = 10;
 const JSON_ACCEPT: Headers = { Accept: 'application/json' };
 
 const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
+/** The objects an answer's body returned, as the points model counts them: a list's results, else the one object. */
+function objectsIn(body: unknown): number {
+  if (!body || typeof body !== 'object') return 0;
+  const results = (body as { results?: unknown }).results;
+  return Array.isArray(results) ? results.length : 1;
+}
 
 /** A row-path probe: what Confluence answered, verbatim. */
 export interface Probe {
@@ -96,6 +110,8 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     const sendOnce = async (): Promise<APIResponse> => {
       const res = await send(product, headers);
       const state = observe ? readRateLimit(res.headers, res.status, now()) : undefined;
+      // A refused request is not charged (the sandbox's meter assumes so too).
+      if (res.status !== 429) options.onCost?.(1);
       if (state) observe?.(state);
       return res;
     };
@@ -112,7 +128,9 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
 
   async function requestJson<T>(send: Send, what: string): Promise<T> {
     const res = await request(send, what);
-    return (await res.json()) as T;
+    const body: unknown = await res.json();
+    options.onCost?.(objectsIn(body));
+    return body as T;
   }
 
   /** The first page comes from `first`; later pages from the server's own next link. */
@@ -121,7 +139,9 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
       // `next` is a link Confluence itself returned; it is not user input, so it is trusted as a route.
       const send: Send = next === undefined ? first : (p, h) => p.requestConfluence(assumeTrustedRoute(next), { headers: h });
       const res = await request(send, what);
-      return { body: (await res.json()) as MultiEntityResult<T>, link: res.headers.get('link') };
+      const body = (await res.json()) as MultiEntityResult<T>;
+      options.onCost?.(objectsIn(body));
+      return { body, link: res.headers.get('link') };
     };
     return paginate(fetchPage);
   }

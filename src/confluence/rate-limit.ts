@@ -50,6 +50,11 @@ export interface RateLimitState {
    * tells how much of the second's traffic was this job's own.
    */
   ownInSecond?: number;
+  /**
+   * Points the answers of the meter that kept this state cost, by Atlassian's model (1 per request
+   * plus 1 per object returned), as the client counted them: the job's own share of the budget's fall.
+   */
+  ownPoints?: number;
 }
 
 type Headers = { get(name: string): string | null };
@@ -89,6 +94,13 @@ export class RateMeter {
 
   private second = -1;
   private inSecond = 0;
+  private own = 0;
+
+  /** Adds what an answer cost (the client's count: 1 per request, plus 1 per object it returned). */
+  readonly cost = (points: number): void => {
+    this.own += points;
+    if (this.last) this.last = { ...this.last, ownPoints: this.own };
+  };
 
   readonly record = (s: RateLimitState): void => {
     const second = Math.floor(s.at / 1000);
@@ -97,7 +109,7 @@ export class RateMeter {
       this.inSecond = 0;
     }
     this.inSecond += 1;
-    if (!this.last || s.at >= this.last.at) this.last = { ...s, ownInSecond: this.inSecond };
+    if (!this.last || s.at >= this.last.at) this.last = { ...s, ownInSecond: this.inSecond, ownPoints: this.own };
   };
 }
 

@@ -27,7 +27,7 @@ export async function autoExportConsumer(event: AsyncEvent): Promise<unknown> {
   const deferBy = attempt < MAX_PLATFORM_RETRIES ? await heldFor(forgeKv, Date.now(), Math.random).catch(() => undefined) : undefined;
   if (deferBy !== undefined) return invocationError({ retryAfter: deferBy, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
   const rate = new RateMeter();
-  const client = createClient('app', { retry: EVENT_RETRY, onRateLimit: rate.record });
+  const client = createClient('app', { retry: EVENT_RETRY, onRateLimit: rate.record, onCost: rate.cost });
   try {
     await runAutoExport(
       {

@@ -20,20 +20,24 @@
  *      hour) is a separate constraint: with none left this second, the job waits a second.
  *   4. **Slices.** An invocation does at most `sliceBatches` batches, then re-queues itself, so the
  *      budget (and the queue) interleave many sites' jobs instead of serving whoever came first.
- *   5. **Fair rate (AIMD).** Each job keeps its own rate, in batches per window, in its checkpoint,
- *      and spends no faster (a token bucket of `burstBatches`). As in TCP congestion control, the
- *      rate moves per round trip, here a batch: each batch on an idle budget adds `increase`, and a
- *      sign of contention (behind the line, nearly spent, refused) halves it, at most once per batch
- *      interval. Chiu & Jain, "Analysis of the increase and decrease algorithms for congestion
- *      avoidance in computer networks" (1989): jobs seeing the same signal converge to equal rates
- *      with no coordination (a job adds the same amount per batch and loses half its own rate, so
- *      every job's rate tends to the same fixed point whatever its start). A new job starts as TCP's
- *      slow start does, without a rate: it runs at its own speed until the first sign of
- *      contention, then takes half the rate it measured. So a lone job on an idle budget never
- *      waits, and a job that finds the budget busy starts at half of what it managed.
+ *   5. **Least served first.** While other jobs spend too, a job goes only when the budget ahead
+ *      of the line holds as many points as the job already spent (`servedWeight`), held back less
+ *      as the reset nears, when what is left would be lost. Every job reads the same budget, so
+ *      without talking to each other they take turns in the order of what they have had (least
+ *      attained service, as schedulers favour short jobs): a newcomer first, a job nearly done last,
+ *      so equal exports finish close together whoever started first, and a small one early. What a
+ *      job spent is what its answers cost by Atlassian's model (1 per request plus 1 per object
+ *      returned), counted by the client (`ownPoints`); "others" are what the window lost beyond that,
+ *      counted in points, not requests (the panels' calls are many and cheap). Alone, nothing more
+ *      than the line holds a job: a lone export runs at its own speed. A new invocation reads the
+ *      budget with a cheap request (PROBE) before it spends a batch on what an earlier one heard.
+ *      `las: false` is the earlier step 5, a per-job AIMD rate (Chiu & Jain 1989, TCP's slow start):
+ *      each job keeps its own rate in batches per window, halved on contention and raised per batch
+ *      on an idle budget; benchmarks compare.
  * A wait longer than 900 s is kept in the job's checkpoint (`pausedUntil`): the next invocation goes
  * straight back to the queue without a request, so a paused job does not spend the reserve. The
- * rate is in the checkpoint too, so a job that was stopped while it waited resumes at its pace.
+ * job's count of batches and its rate are in the checkpoint too, so a job that was stopped while it
+ * waited resumes where it was.
  *
  * Pure: the caller passes the last rate-limit state its answers reported (src/confluence/rate-limit.ts),
  * the clock and the random source. sandbox/pacing-sim.ts drives it on a simulated clock
@@ -64,7 +68,7 @@ export interface PacePolicy {
   unknownResetSeconds: number;
   /** Per-second requests left (`X-RateLimit-Remaining`) at or under which a job waits for the next second. */
   burstMargin: number;
-  /** Step 5, the per-job AIMD rate. Off: steps 1–4 only (an earlier policy; benchmarks compare). */
+  /** Step 5 as the per-job AIMD rate, when `las` is off. Both off: steps 1–4 only (earlier policies; benchmarks compare). */
   aimd: boolean;
   /**
    * The rate (batches per window) a job takes when contention comes before it measured its own pace
@@ -88,6 +92,20 @@ export interface PacePolicy {
   crowdShare: number;
   /** The budget's fall is measured over at least this many seconds. */
   fallSeconds: number;
+  /**
+   * Step 5 is least served first (the default; off: AIMD): while other jobs spend too, a job goes
+   * only when the budget ahead of the line holds `servedWeight` times the points it already spent.
+   * 1 (simulation, 8 seeds, 20 sites a minute apart: median slowest/fastest 1.11; 1.5 and 2: 1.05,
+   * but longer makespans; 3: 1.27).
+   */
+  las: boolean;
+  servedWeight: number;
+  /**
+   * Others spend too when the window lost more than `crowdShare` of the usable rate beyond the job's
+   * own points, measured over at least this share of the window (its first seconds say little); a
+   * job that saw others in the last window still counts them for that long into the next.
+   */
+  othersShare: number;
 }
 
 /** Tier 1 defaults; benchmarks shrink the window (the sandbox meter's clock runs an "hour" in seconds). */
@@ -109,6 +127,9 @@ export const PACING: PacePolicy = {
   idleHeadroom: 0.25,
   crowdShare: 0.5,
   fallSeconds: 0.5,
+  las: true,
+  servedWeight: 1,
+  othersShare: 0.02,
 };
 
 export type PaceReason = 'paused' | 'reserve' | 'schedule' | 'slice' | 'burst';
@@ -218,6 +239,14 @@ export interface JobRate {
   fall?: number;
   /** When the job last started a batch, and the seconds it measured between batches (slow start). */
   lastBatchAt?: number;
+  /** Least served first: the points the job's answers cost, in all windows (1 + 1 per object, each). */
+  spent?: number;
+  /** The window it last heard of (by its reset), the points its own answers cost in it, and whether others spent too. */
+  win?: { reset: number; own: number; others?: boolean };
+  /** Others spent in the window before `win` too (a job waking at a reset has not seen them yet). */
+  othersBefore?: boolean;
+  /** The shortest time one of its batches took, s. */
+  took?: number;
   gap?: number;
   /**
    * Set when the job re-queued itself to wait for its bucket: the queue delivers no earlier than
@@ -304,8 +333,9 @@ export function crowded(state: RateLimitState | undefined, r: JobRate, policy: P
  * fair-share: the panel refused).
  */
 function reachesReserve(state: RateLimitState, r: JobRate, policy: PacePolicy): boolean {
-  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || r.gap === undefined) return false;
-  return state.remaining - state.limit * policy.reserveFraction <= r.fall * r.gap;
+  const horizon = r.took ?? r.gap;
+  if (state.limit === undefined || state.remaining === undefined || r.fall === undefined || horizon === undefined) return false;
+  return state.remaining - state.limit * policy.reserveFraction <= r.fall * horizon;
 }
 
 /** The state says the budget is at its reserve (or refused) and its window has not reset yet. */
@@ -331,17 +361,94 @@ function started(r: JobRate, now: number): void {
 }
 
 /**
+ * What a fresh answer tells a job for least-served-first: the points its own answers cost since the
+ * last look (`ownPoints`, counted by the client by Atlassian's model: 1 per request plus 1 per object
+ * returned), added to its service and to its share of this window; and whether others spend too:
+ * what the window lost beyond the job's own points, at a rate above `crowdShare` of the usable one.
+ * Counted in points, not requests: the panels' calls are many and cheap, and counting them made a
+ * lone export yield to them (a lone 10,000-page export with a panel call a second: 2,557 s, not 131).
+ */
+function account(r: JobRate, heard: RateLimitState, own: number, policy: PacePolicy): void {
+  r.spent = (r.spent ?? 0) + own;
+  const reset = resetOf(heard, policy);
+  const window = heard.windowSeconds ?? policy.windowSeconds;
+  // A reset read from whole seconds to go (`t`) moves by a second with the answer's time: the same window within half of one.
+  if (!r.win || Math.abs(r.win.reset - reset) >= (window * 1000) / 2) {
+    // The window just before this one: whether others spent in it (they may not have woken yet).
+    if (r.win) r.othersBefore = r.win.others === true && reset - r.win.reset < 1.5 * window * 1000;
+    r.win = { reset, own: 0 };
+  }
+  r.win.own += own;
+  if (heard.limit === undefined || heard.remaining === undefined || heard.status === 429) return;
+  const elapsed = Math.max(policy.othersShare * window, window - (reset - heard.at) / 1000);
+  const usableRate = (heard.limit * (1 - policy.reserveFraction)) / window;
+  r.win.others = heard.limit - heard.remaining - r.win.own > policy.crowdShare * usableRate * elapsed;
+}
+
+/** Others spend too: seen in this window, or in the last one while this one is young. */
+function othersSpend(r: JobRate, state: RateLimitState, now: number, policy: PacePolicy): boolean {
+  if (r.win?.others) return true;
+  const window = state.windowSeconds ?? policy.windowSeconds;
+  return r.othersBefore === true && window - (resetOf(state, policy) - now) / 1000 < policy.othersShare * window;
+}
+
+/**
+ * Step 5, least served first. While other jobs spend too, a job goes only when the budget ahead of
+ * the line holds `servedWeight` times the points it already spent; otherwise it waits for the line
+ * to come down that far. Every job reads the same budget, so without talking to each other they go
+ * in the order of what they have had: a newcomer first, a job nearly done last. Equal exports then
+ * finish close together whoever started first, and a small one finishes early. Alone, a job needs
+ * no more than to be ahead of the line, so a lone export still runs at its own speed (item 1).
+ * Returns seconds to wait, or undefined to go.
+ */
+export function servedWait(state: RateLimitState | undefined, r: JobRate, now: number, random: () => number, policy: PacePolicy = PACING): number | undefined {
+  if (!state || state.limit === undefined || state.remaining === undefined || state.status === 429) return undefined;
+  const reset = resetOf(state, policy);
+  if (reset <= now) return undefined;
+  const window = state.windowSeconds ?? policy.windowSeconds;
+  const toReset = Math.min(window, (reset - now) / 1000);
+  const perSecond = (state.limit * (1 - policy.reserveFraction) * policy.spreadFraction) / window;
+  if (perSecond <= 0) return undefined;
+  const ahead = state.remaining - state.limit * policy.reserveFraction - perSecond * toReset;
+  // Held back less as the reset nears, when what is left would be lost unspent (bench fair-share:
+  // held back for the whole window, the sites took 2.0 times the ideal).
+  const needed = othersSpend(r, state, now, policy) ? (policy.servedWeight * (r.spent ?? 0) * toReset) / window : 0;
+  if (ahead >= needed) return undefined;
+  // Until the line has come down and the need faded enough (if nobody spends meanwhile), or the
+  // window resets first, and the budget with it.
+  const seconds = Math.min(toReset, (needed - ahead) / (perSecond + needed / toReset));
+  return Math.ceil(Math.min(policy.maxDelaySeconds, Math.max(1, seconds + random() * policy.jitterSeconds)));
+}
+
+/** The pacer's answer when the job should read the budget with a cheap request before it decides. */
+export const PROBE = 'probe' as const;
+
+/**
  * The hook a job calls before each batch: decides from the meter, keeps a long pause and the job's
- * rate in the checkpoint, and returns the delay to re-queue with (undefined: go on).
+ * rate in the checkpoint, and returns the delay to re-queue with (undefined: go on, PROBE: read first).
  */
 export function pacer(read: () => RateLimitState | undefined, clock: { now(): number; random(): number }, policy: PacePolicy = PACING) {
-  return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined => {
+  /** The invocation's own points (`ownPoints`) at the last look. */
+  let ownMark = 0;
+  return (ckpt: { pausedUntil?: number; rate?: JobRate }, batches: number): number | undefined | typeof PROBE => {
     const now = clock.now();
     // A new invocation has heard no answer yet: what the last one heard still bounds this window
     // (what is left only falls until the reset), so its first batch is not spent blind.
     const heard = read();
     const kept = ckpt.rate?.heard;
     const state = heard ?? (kept && nearlySpent(kept, now, policy) ? kept : undefined);
+    // Least served first counts what the job's answers cost at every look, whatever it decides: a
+    // batch left out (the last before a slice) counted as others' and held a lone job back.
+    if (policy.enabled && policy.las && heard) {
+      const r = (ckpt.rate ??= { credit: 1, at: now });
+      r.heard = heard;
+      const own = heard.ownPoints ?? 0;
+      account(r, heard, Math.max(0, own - ownMark), policy);
+      ownMark = own;
+      // How long a batch takes: the horizon of the look ahead to the reserve. The seconds between
+      // batches, long while the job waits its turn, made that look ahead park it until the reset.
+      if (batches > 0 && r.lastBatchAt !== undefined && now > r.lastBatchAt) r.took = Math.min(r.took ?? Infinity, (now - r.lastBatchAt) / 1000);
+    }
     let pace = decide(state, { batches, now, random: clock.random, pausedUntil: ckpt.pausedUntil }, policy);
     // How fast the budget falls now, measured before it is used to look ahead: the fall of 20 jobs'
     // first seconds, kept and multiplied by the 15-minute interval of a job held to its rate, parked
@@ -352,7 +459,22 @@ export function pacer(read: () => RateLimitState | undefined, clock: { now(): nu
     }
     // The rate needs a budget to share: answers that never reported one leave the job unthrottled.
     const metered = ckpt.rate !== undefined || (state?.limit !== undefined && state.remaining !== undefined);
-    if (policy.enabled && policy.aimd && metered && !(!pace.go && pace.reason === 'paused')) {
+    // Least served first keeps count from the first batch on, budget reported or not.
+    if (policy.enabled && policy.las && (pace.go || pace.reason === 'schedule')) {
+      const r = (ckpt.rate ??= { credit: 1, at: now });
+      delete ckpt.pausedUntil;
+      // A new invocation has heard nothing, and what the last one heard in this window is stale: a
+      // cheap request reads the budget before a batch is spent on it. Jobs waking from their turn
+      // with only that old state spent the panels' reserve (simulation, 20 sites and a panel call a
+      // second: 40 to 73 panel calls refused; with the read, none).
+      if (!heard && kept && resetOf(kept, policy) > now) return PROBE;
+      // What the last invocation heard still bounds this window: what is left only falls.
+      const wait = servedWait(heard ?? kept, r, now, clock.random, policy);
+      if (wait !== undefined) return wait;
+      started(r, now);
+      return undefined;
+    }
+    if (policy.enabled && policy.aimd && !policy.las && metered && !(!pace.go && pace.reason === 'paused')) {
       const window = state?.windowSeconds ?? policy.windowSeconds;
       const r = (ckpt.rate ??= { credit: 1, at: now });
       if (heard) r.heard = heard;

@@ -5,6 +5,7 @@
  */
 import type { Confluence } from '../confluence/client';
 import type { KeyValue } from '../storage/kv';
+import type { PROBE } from './pacing';
 import type { Checkpoint, TreeJob } from './tree-store';
 
 export interface CreateDeps {
@@ -47,6 +48,11 @@ export interface RunDeps {
   css?: string;
   /** Identifies this run (for the lease); random when absent. */
   runId?: string;
-  /** Before each batch: seconds to re-queue after to spare the app's points budget, or go on (./pacing). */
-  pace?(ckpt: Checkpoint, batches: number): number | undefined;
+  /**
+   * Before each batch: seconds to re-queue after to spare the app's points budget, go on
+   * (undefined), or PROBE: read the budget first (`probe`), then ask again (./pacing).
+   */
+  pace?(ckpt: Checkpoint, batches: number): number | undefined | typeof PROBE;
+  /** A cheap request (one object) whose answer reports the budget. */
+  probe?(): Promise<void>;
 }

@@ -129,10 +129,15 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
   // Both identities draw on the one app-wide points budget; the job paces itself on what they see.
   const rate = new RateMeter();
   const held = await heldState(forgeKv, Date.now()).catch(() => undefined);
+  const client = createClient('user', { retry: tuning.retry, accountId: job.requester, onRateLimit: rate.record, onCost: rate.cost });
+  const app = createClient('app', { retry: tuning.retry, onRateLimit: rate.record, onCost: rate.cost });
+  const root = job.root;
   const outcome = await runTreeJob(jobId, {
-    client: createClient('user', { retry: tuning.retry, accountId: job.requester, onRateLimit: rate.record }),
-    app: createClient('app', { retry: tuning.retry, onRateLimit: rate.record }),
+    client,
+    app,
     pace: pacer(() => rate.last ?? held, { now: Date.now, random: Math.random }),
+    // The root (one object, 2 points), read only for its answer's rate-limit headers.
+    probe: async () => void (await (root.type === 'space' ? app.getSpace(root.id) : root.type === 'blogpost' ? client.getBlogPost(root.id) : client.getPage(root.id)).catch(() => undefined)),
     kv: forgeKv,
     remainingMs,
     continueLater: async (id, delaySeconds, waitedFor) => void (await queue().push({ body: { jobId: id, ...(waitedFor ? { after: waitedFor } : {}) }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),

@@ -20,6 +20,7 @@ import { FORMAT_INFO } from '../export/service';
 import type { TreeNode } from '../export/tree/plan';
 import { pageFiles, presetRun } from '../export/presets/tree';
 import type { TreeStatus, TreeWaitReason } from '../shared/export';
+import { PROBE } from './pacing';
 import { markFinished } from './tree-limits';
 import type { RunDeps } from './tree-deps';
 import { carryOver, loadChanges } from './tree-incremental';
@@ -163,8 +164,13 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     }
     const labelsFor = labelsOf(job, deps, ckpt, todo, fileOf);
     for (let batches = 0; ckpt.next < todo.length; batches++) {
-      const paced = deps.pace?.(ckpt, batches);
-      if (paced !== undefined) {
+      let paced = deps.pace?.(ckpt, batches);
+      if (paced === PROBE) {
+        await deps.probe?.();
+        paced = deps.pace?.(ckpt, batches);
+      }
+      // A read that told nothing (no budget headers) asks again: the batch goes, as unpaced.
+      if (paced !== undefined && paced !== PROBE) {
         await kv.set(keys.ckpt(jobId), ckpt);
         return await later(paced, 'pacing');
       }

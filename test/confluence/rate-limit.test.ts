@@ -131,3 +131,29 @@ describe("pacing on the sandbox's default headers", () => {
   });
 });
 
+
+describe("the client's count of what its answers cost", () => {
+  it("matches the points Confluence's meter charged, so a job tells its own spending from others'", async () => {
+    const budget = new PointsBudget({ now: () => now });
+    const sb = await startConfluence({ points: budget });
+    const platform = installForgePlatform({ confluenceUrl: sb.url });
+    try {
+      const meter = new RateMeter();
+      const client = createClient('app', { onRateLimit: meter.record, onCost: meter.cost });
+      await platform.run({ moduleKey: 'test' }, async () => {
+        await client.getPage(SEED.pages.home, { bodyFormat: 'atlas_doc_format' });
+        // A listing of several objects, then a bulk fetch: 1 per request plus 1 per object.
+        const ids: string[] = [];
+        for await (const d of client.descendants(SEED.pages.home)) ids.push(d.id);
+        expect(ids.length).toBeGreaterThan(2);
+        for await (const p of client.pagesByIds(ids)) expect(p.id).toBeDefined();
+        // A miss costs the base point only.
+        await client.getPage('999999999').catch(() => undefined);
+      });
+      expect(meter.last?.ownPoints).toBe(budget.total);
+      expect(budget.total).toBeGreaterThan(2 * 3);
+    } finally {
+      await sb.close();
+    }
+  });
+});

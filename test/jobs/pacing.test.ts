@@ -1,7 +1,7 @@
 // The pacing policy of background jobs (src/jobs/pacing.ts), without Forge: plain states, a fixed
 // clock and a fixed random source.
 import type { RateLimitState } from '../../src/confluence/rate-limit';
-import { adjust, crowded, decide, headroom, heldState, pacer, PACING, recordHold, scheduleLag, take, type JobRate, type PacePolicy } from '../../src/jobs/pacing';
+import { adjust, crowded, decide, headroom, heldState, pacer, PACING, recordHold, scheduleLag, servedWait, take, type JobRate, type PacePolicy } from '../../src/jobs/pacing';
 import { RateMeter } from '../../src/confluence/rate-limit';
 import { simulate, TIER1, type SimJob } from '../../sandbox/pacing-sim';
 
@@ -240,12 +240,13 @@ describe('headroom', () => {
   });
 });
 
-describe('pacer with AIMD', () => {
+describe('pacer with AIMD (the previous step 5)', () => {
+  const aimd: PacePolicy = { ...policy, las: false };
   const ok = at({ remaining: 60_000, resetAt: reset });
 
   it('lets a new job on an idle budget run at its own speed: no rate, no wait', () => {
     let t = now;
-    const pace = pacer(() => ok, { now: () => t, random: () => 0 }, policy);
+    const pace = pacer(() => ok, { now: () => t, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate } = {};
     for (let b = 0; b < policy.sliceBatches; b++, t += 3000) expect(pace(ckpt, b)).toBeUndefined();
     expect(ckpt.rate?.rate).toBeUndefined();
@@ -257,7 +258,7 @@ describe('pacer with AIMD', () => {
     // Just ahead of the line (4,333 above the reserve 10 minutes before the reset), then just behind
     // it: a budget that falls slowly, so the look ahead to the reserve does not stop the job first.
     let state = at({ remaining: 13_000 + 4_500, resetAt: reset });
-    const pace = pacer(() => state, { now: () => t, random: () => 0 }, policy);
+    const pace = pacer(() => state, { now: () => t, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate; pausedUntil?: number } = {};
     expect(pace(ckpt, 0)).toBeUndefined();
     t += 3000;
@@ -273,7 +274,7 @@ describe('pacer with AIMD', () => {
   it('halves at the reserve, waits for the reset as before, and lets one batch go after it', () => {
     let t = now;
     let state: RateLimitState | undefined = at({ nearLimit: true, remaining: 100, resetAt: reset });
-    const pace = pacer(() => state, { now: () => t, random: () => 0 }, policy);
+    const pace = pacer(() => state, { now: () => t, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate; pausedUntil?: number } = { rate: { rate: 8, credit: 0.5, at: now } };
     expect(pace(ckpt, 1)).toBe(600);
     expect(ckpt.rate?.rate).toBe(4);
@@ -285,7 +286,7 @@ describe('pacer with AIMD', () => {
   it('stops before the reserve when one more batch interval at the budget\'s fall would spend what is left above it', () => {
     const pace = (remaining: number) => {
       const ckpt: { rate?: JobRate } = { rate: { rate: 100, credit: 2, at: now, fall: 20, gap: 3 } };
-      return pacer(() => at({ remaining, resetAt: reset }), { now: () => now, random: () => 0 }, policy)(ckpt, 0);
+      return pacer(() => at({ remaining, resetAt: reset }), { now: () => now, random: () => 0 }, aimd)(ckpt, 0);
     };
     // 20 points a second for 3 s is 60: 50 above the reserve is not enough, the job waits for the reset.
     expect(pace(13_000 + 50)).toBe(600);
@@ -297,7 +298,7 @@ describe('pacer with AIMD', () => {
     // second); since then the budget fell by 10,500 (about 12 a second). Kept, that old fall times
     // the 15-minute interval parked the job until the reset with 24,500 points above the reserve.
     const ckpt: { rate?: JobRate } = { rate: { rate: 4, credit: 1, at: now - 900_000, fall: 3333, gap: 900, seen: { at: now - 900_000, remaining: 48_000 } } };
-    const pace = pacer(() => at({ remaining: 37_500, resetAt: reset }), { now: () => now, random: () => 0 }, policy);
+    const pace = pacer(() => at({ remaining: 37_500, resetAt: reset }), { now: () => now, random: () => 0 }, aimd);
     expect(pace(ckpt, 0)).toBeUndefined();
     expect(ckpt.rate?.fall).toBeCloseTo(10_500 / 900);
   });
@@ -306,7 +307,7 @@ describe('pacer with AIMD', () => {
     const low = at({ remaining: 12_000, resetAt: reset });
     const ckpt: { rate?: JobRate; pausedUntil?: number } = {};
     let heard: RateLimitState | undefined = at({ remaining: 60_000, resetAt: reset });
-    const pace = pacer(() => heard, { now: () => now, random: () => 0 }, policy);
+    const pace = pacer(() => heard, { now: () => now, random: () => 0 }, aimd);
     expect(pace(ckpt, 0)).toBeUndefined();
     heard = low;
     expect(pace(JSON.parse(JSON.stringify(ckpt)) as typeof ckpt, 1)).toBe(600);
@@ -315,13 +316,13 @@ describe('pacer with AIMD', () => {
     heard = undefined;
     expect(pace(stored, 0)).toBe(600);
     // After the reset it says nothing any more.
-    const after = pacer(() => undefined, { now: () => reset + 1, random: () => 0 }, policy);
+    const after = pacer(() => undefined, { now: () => reset + 1, random: () => 0 }, aimd);
     expect(after(JSON.parse(JSON.stringify({ rate: { credit: 1, at: now, heard: low } })) as typeof ckpt, 0)).toBeUndefined();
   });
 
   it('goes back to slow start once the budget is idle again (a new window, nobody else spending)', () => {
     const state = at({ remaining: 64_000, resetAt: reset, burstLimit: 350, burstRemaining: 349, ownInSecond: 1 });
-    const pace = pacer(() => state, { now: () => now, random: () => 0 }, policy);
+    const pace = pacer(() => state, { now: () => now, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate } = { rate: { rate: 4, credit: 0, at: now } };
     expect(pace(ckpt, 0)).toBeUndefined();
     expect(ckpt.rate?.rate).toBeUndefined();
@@ -329,7 +330,7 @@ describe('pacer with AIMD', () => {
 
   it('trusts the queue: the invocation after a wait for the bucket does its batch even if its clock lags', () => {
     const behind = at({ remaining: 13_000 + 2_000, resetAt: reset });
-    const pace = pacer(() => behind, { now: () => now, random: () => 0 }, policy);
+    const pace = pacer(() => behind, { now: () => now, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate } = { rate: { rate: 8, credit: 1, at: now, cutAt: now } };
     expect(pace(ckpt, 0)).toBeUndefined();
     expect(pace(ckpt, 1)).toBe(450);
@@ -338,7 +339,7 @@ describe('pacer with AIMD', () => {
   });
 
   it('leaves a job unthrottled while no answer has reported a budget', () => {
-    const pace = pacer(() => ({ at: now, status: 200, nearLimit: false }), { now: () => now, random: () => 0 }, policy);
+    const pace = pacer(() => ({ at: now, status: 200, nearLimit: false }), { now: () => now, random: () => 0 }, aimd);
     const ckpt: { rate?: JobRate } = {};
     for (let b = 0; b < policy.sliceBatches; b++) expect(pace(ckpt, b)).toBeUndefined();
     expect(ckpt.rate).toBeUndefined();
@@ -348,11 +349,12 @@ describe('pacer with AIMD', () => {
     const behind = at({ remaining: 13_000 + 2_000, resetAt: reset });
     const run = (stopAt?: number) => {
       let t = now;
-      const pace = pacer(() => ({ ...behind, at: t }), { now: () => t, random: () => 0 }, policy);
+      const pace = pacer(() => ({ ...behind, at: t }), { now: () => t, random: () => 0 }, aimd);
       let ckpt: { rate?: JobRate } = { rate: { rate: 8, credit: 1, at: now } };
       const delays: Array<number | undefined> = [];
       for (let i = 0; i < 6; i++) {
         const d = pace(ckpt, i % 2);
+        if (d === 'probe') throw new Error('AIMD never asks for a read');
         delays.push(d);
         // Stopped while waiting: only what was stored (JSON) comes back.
         if (i === stopAt) ckpt = JSON.parse(JSON.stringify(ckpt)) as typeof ckpt;
@@ -391,13 +393,13 @@ describe('on a simulated clock with Tier 1\'s parameters (sandbox/pacing-sim.ts)
     expect(paced.pagesDone).toEqual(jobs.map((j) => j.pages));
   });
 
-  it('lets 20 sites that start together share an hour that holds them all in seconds, not half an hour', () => {
+  it('with AIMD, lets 20 sites that start together share an hour that holds them all in seconds, not half an hour', () => {
     // 20 × 1,000 pages is 40,000 points, inside the hour's usable 52,000. Crowded at their second
     // batch, the jobs had measured no pace between batches yet and took the start rate (4 an hour):
     // 19 of them needed 1,814 s while the budget sat idle. Now they take half the pace of the batch
     // they did.
     const jobs = Array.from({ length: 20 }, (_, i): SimJob => ({ site: i, pages: 1_000, startAt: 0 }));
-    const paced = simulate(jobs, TIER1, PACING);
+    const paced = simulate(jobs, TIER1, { ...PACING, las: false });
     expect(paced.makespan).toBeLessThan(120);
     expect(paced.pagesDone).toEqual(jobs.map((j) => j.pages));
     expect(paced.refused).toBe(0);
@@ -409,12 +411,125 @@ describe('on a simulated clock with Tier 1\'s parameters (sandbox/pacing-sim.ts)
     const r = simulate(jobs, TIER1, PACING, {
       // A redelivery after a crash: the rate and pause come back from storage, nothing else.
       onDelivery: (_i, ckpt) => {
-        if (ckpt.rate?.rate !== undefined) stops += 1;
+        if (ckpt.next > 0) stops += 1;
       },
     });
     expect(r.pagesDone).toEqual(jobs.map((j) => j.pages));
     expect(r.refused).toBe(0);
     expect(stops).toBeGreaterThan(0);
+  });
+});
+
+describe('least served first (step 5)', () => {
+  // Others' requests this second (the job made 1 of 10); 1,000 points ahead of the line (4,333
+  // above the reserve 10 minutes before the reset).
+  const busy = at({ remaining: 13_000 + 4_333 + 1_000, resetAt: reset, burstLimit: 350, burstRemaining: 340, ownInSecond: 1 });
+  const job = (spent: number, others = true): JobRate => ({ credit: 1, at: now, spent, win: { reset, own: 0, others } });
+
+  it('lets a newcomer go where a job that already spent 10,000 points waits, while others spend too', () => {
+    expect(servedWait(busy, job(0), now, () => 0, policy)).toBeUndefined();
+    // The 10,000 points it spent, faded to 600/3600 of it this close to the reset: 1,667 needed,
+    // 1,000 there; the line comes down 7.2 points a second and the need fades 2.8 a second.
+    expect(servedWait(busy, job(10_000), now, () => 0, policy)).toBe(Math.ceil((1_666.67 - 1_000) / (7.222 + 2.778)));
+  });
+
+  it('asks nothing more of a job that sees no one else: alone, it runs at its own speed', () => {
+    expect(servedWait(busy, job(10_000, false), now, () => 0, policy)).toBeUndefined();
+  });
+
+  it('holds back less as the reset nears, when what is left would be lost unspent', () => {
+    const late = now + 9 * 60_000; // a minute before the reset: 167 needed (10,000 unfaded), 4,900 ahead of the line
+    expect(servedWait({ ...busy, at: late }, job(10_000), late, () => 0, policy)).toBeUndefined();
+  });
+
+  it('counts others by the points the window lost beyond its own answers: a lone job and the panels\' calls are not others', () => {
+    let t = now - 600_000;
+    let own = 0;
+    let resetAt = reset;
+    let state = at({ at: t, remaining: 40_000, resetAt, ownPoints: own });
+    const pace = pacer(() => state, { now: () => t, random: () => 0 }, policy);
+    const ckpt: { rate?: JobRate } = {};
+    /** A batch of 500 points of its own, and what else the budget lost meanwhile. */
+    const batch = (othersPoints: number) => {
+      t += 3000;
+      own += 500;
+      state = at({ at: t, remaining: (state.remaining ?? 0) - 500 - othersPoints, resetAt, ownPoints: own });
+      return pace(ckpt, 1);
+    };
+    expect(pace(ckpt, 0)).toBeUndefined();
+    // What the window lost before the job's first look (25,000) is others'; at 50 minutes into the
+    // hour that is 8.3 points a second, over the 7.2 (half the usable rate) that counts as others.
+    expect(ckpt.rate?.win?.others).toBe(true);
+    // A new window: alone in it, with a panel's 4 points a batch, the job is alone (after the first
+    // share of the window, in which the last window's others may still be waking).
+    t = reset + 200_000;
+    resetAt = reset + HOUR;
+    state = at({ at: t, remaining: 65_000, resetAt, ownPoints: own });
+    expect(pace(ckpt, 0)).toBeUndefined();
+    expect(ckpt.rate?.win).toEqual({ reset: reset + HOUR, own: 0, others: false });
+    expect(ckpt.rate?.othersBefore).toBe(true);
+    for (let i = 0; i < 4; i++) expect(batch(4)).toBeUndefined();
+    expect(ckpt.rate?.win?.others).toBe(false);
+    expect(ckpt.rate?.spent).toBe(2_000);
+    // Another job's 3,000 points: 14 points a second over the window's 215 s, others spend too.
+    batch(3_000);
+    expect(ckpt.rate?.win?.others).toBe(true);
+    expect(ckpt.rate?.win?.own).toBe(2_500);
+  });
+
+  it('reads the budget with a cheap request before a new invocation spends a batch on what the last one heard', () => {
+    const heard = at({ remaining: 30_000, resetAt: reset });
+    let state: RateLimitState | undefined;
+    const pace = pacer(() => state, { now: () => now, random: () => 0 }, policy);
+    const ckpt = { rate: { credit: 1, at: now, heard, spent: 1_500 } as JobRate };
+    expect(pace(ckpt, 0)).toBe('probe');
+    // The read's answer: the budget is at the reserve now, so the job waits for the reset.
+    state = at({ remaining: 12_000, resetAt: reset });
+    expect(pace(ckpt, 0)).toBe(600);
+    // What an earlier window heard says nothing about this one: no read, the batch goes.
+    state = undefined;
+    const old = { rate: { credit: 1, at: now, heard: { ...heard, at: now - HOUR, resetAt: now - 1 }, spent: 1_500 } as JobRate };
+    expect(pace(old, 0)).toBeUndefined();
+  });
+
+  it('leaves a lone export at its own speed while panels call, and keeps their reserve when 20 jobs share the budget', () => {
+    // A panel call a second somewhere in the app (2 points each): counted as requests, it made a
+    // lone 10,000-page export yield to it (AIMD: 2,557 s; one every 5 s: 333 s).
+    const panels = { ...TIER1, backgroundPerSecond: 1 };
+    const lone: SimJob[] = [{ site: 0, pages: 10_000, startAt: 0 }];
+    const flat = simulate(lone, panels, { ...PACING, enabled: false }).makespan;
+    expect(simulate(lone, panels, PACING).makespan / flat).toBeLessThanOrEqual(1.25);
+    expect(simulate(lone, panels, { ...PACING, las: false }).makespan / flat).toBeGreaterThan(10);
+    // A panel call a second while 20 sites export: none refused (without the read before a blind
+    // batch, 40 to 73 were).
+    const jobs = Array.from({ length: 20 }, (_, i): SimJob => ({ site: i, pages: 10_000, startAt: i * 60 }));
+    const busy = simulate(jobs, { ...TIER1, backgroundPerSecond: 1 }, PACING);
+    expect(busy.backgroundRefused).toBe(0);
+    expect(busy.pagesDone).toEqual(jobs.map((j) => j.pages));
+    expect(busy.probes).toBeGreaterThan(0);
+  });
+
+  it('makes 20 equal exports started within seconds finish close together, whoever started first (8 seeds)', () => {
+    const jobs = Array.from({ length: 20 }, (_, i): SimJob => ({ site: i, pages: 10_000, startAt: i * 5 }));
+    const ideal = (20 * 10_000 * TIER1.pointsPerPage) / ((TIER1.quota * (1 - PACING.reserveFraction)) / TIER1.windowSeconds);
+    const over = (policy: PacePolicy) => {
+      const spreads: number[] = [];
+      let makespan = 0;
+      for (const seed of [12345, 1, 2, 3, 4, 5, 6, 7]) {
+        const r = simulate(jobs, { ...TIER1, seed }, policy);
+        expect(r.pagesDone).toEqual(jobs.map((j) => j.pages));
+        spreads.push(Math.max(...r.seconds) / Math.min(...r.seconds));
+        makespan = Math.max(makespan, r.makespan / ideal);
+      }
+      spreads.sort((a, b) => a - b);
+      return { median: spreads[4] ?? 0, worst: spreads[7] ?? 0, makespan };
+    };
+    const las = over(PACING);
+    expect(las.median).toBeLessThanOrEqual(1.5);
+    expect(las.worst).toBeLessThan(1.6);
+    expect(las.makespan).toBeLessThanOrEqual(1.3);
+    // The rates of AIMD, on the same starts: whoever found the budget idle finished hours earlier.
+    expect(over({ ...PACING, las: false }).median).toBeGreaterThan(3);
   });
 });
 

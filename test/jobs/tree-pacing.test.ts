@@ -109,7 +109,8 @@ describe('pacing on the points budget', () => {
     expect(sb.platform.pushed.filter((e) => e.body.jobId === started.jobId && (e.delayInSeconds ?? 0) > 0)).toEqual([]);
   });
 
-  it('keeps its rate in the checkpoint once it met contention, and re-queues for its bucket', async () => {
+  it('with AIMD (the earlier step 5), keeps its rate in the checkpoint once it met contention, and re-queues for its bucket', async () => {
+    PACING.las = false;
     tuning.batchSize = 2;
     PACING.jitterSeconds = 0;
     // From the job's second bulk body request on, the budget is behind the spending line (others
