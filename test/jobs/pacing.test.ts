@@ -430,7 +430,34 @@ describe('least served first (step 5)', () => {
     expect(servedWait(busy, job(0), now, () => 0, policy)).toBeUndefined();
     // The 10,000 points it spent, faded to 600/3600 of it this close to the reset: 1,667 needed,
     // 1,000 there; the line comes down 7.2 points a second and the need fades 2.8 a second.
-    expect(servedWait(busy, job(10_000), now, () => 0, policy)).toBe(Math.ceil((1_666.67 - 1_000) / (7.222 + 2.778)));
+    const whole = { ...policy, lineServed: 0 };
+    expect(servedWait(busy, job(10_000), now, () => 0, whole)).toBe(Math.ceil((1_666.67 - 1_000) / (7.222 + 2.778)));
+  });
+
+  it('holds a job to the line by what it has had: one that has had little goes below it', () => {
+    // 1,000 points behind the line: 1,000 ahead of the line less the 2,000 points others just spent.
+    const behind = { ...busy, remaining: (busy.remaining ?? 0) - 2_000 };
+    const whole = { ...policy, lineServed: 0 };
+    // 520 points spent (5% of the 10,400 from which the whole line holds): held to the floor, half
+    // of the line's 4,333, so 1,167 ahead of it, more than the 87 it needs this close to the reset.
+    expect(servedWait(behind, job(520), now, () => 0, policy)).toBeUndefined();
+    expect(servedWait(behind, job(520), now, () => 0, whole)).toBeGreaterThan(0);
+    // 10,400 spent and more: the whole line holds it.
+    expect(servedWait(behind, job(10_400), now, () => 0, policy)).toBe(servedWait(behind, job(10_400), now, () => 0, whole));
+  });
+
+  it('lets 20 exports that start together and fit in the hour run at once, finishing close together (8 seeds)', () => {
+    // 20 × 1,000 pages is 40,000 points, inside the hour's usable 52,000. Under the whole line the
+    // last batches went one by one, 70 s of the line's pace each: 2,802 s, slowest/fastest 2.77.
+    const jobs = Array.from({ length: 20 }, (_, i): SimJob => ({ site: i, pages: 1_000, startAt: 0 }));
+    for (const seed of [12345, 1, 2, 3, 4, 5, 6, 7]) {
+      const r = simulate(jobs, { ...TIER1, seed, backgroundPerSecond: 1 }, PACING);
+      expect(r.pagesDone).toEqual(jobs.map((j) => j.pages));
+      expect(r.makespan).toBeLessThan(60);
+      expect(Math.max(...r.seconds) / Math.min(...r.seconds)).toBeLessThanOrEqual(1.5);
+      expect(r.backgroundRefused).toBe(0);
+    }
+    expect(simulate(jobs, TIER1, { ...PACING, lineServed: 0 }).makespan).toBeGreaterThan(1_000);
   });
 
   it('asks nothing more of a job that sees no one else: alone, it runs at its own speed', () => {
