@@ -382,6 +382,24 @@ maybe('npm start preview in Chromium', () => {
     }, 60_000);
   });
 
+  test('a redraw keeps an element whose siblings shifted: a message drawn above a button leaves the button in place', async () => {
+    await open(`page:${SEED.pages.home}`);
+    await page.waitForLoadState('networkidle'); // the app has settled and will not redraw over ours
+    const text = (key: string, t: string) => ({ type: 'Text', key, props: {}, children: [{ type: 'String', key: `${key}s`, props: { text: t }, children: [] }] });
+    const button = { type: 'Button', key: 'b', props: { testId: 'shift-button' }, children: [{ type: 'String', key: 'bs', props: { text: 'Cancel' }, children: [] }] };
+    const draw = (children: unknown[]) => page.evaluate((forgeDoc) => window.__bridge?.callBridge('reconcile', { forgeDoc }), { type: 'Root', key: 'r', props: {}, children });
+    await draw([button]);
+    const held = await page.getByTestId('shift-button').elementHandle();
+    // A message appears above it (as "Waiting its turn" or a warning does while an export runs).
+    await draw([text('m', 'Waiting for the budget'), button]);
+    await page.getByText('Waiting for the budget').waitFor();
+    expect(await held?.evaluate((el) => el.isConnected)).toBe(true);
+    await draw([text('m', 'Waiting for the budget'), text('n', 'and more'), button]);
+    await draw([button]);
+    expect(await held?.evaluate((el) => el.isConnected)).toBe(true);
+    expect(await page.getByText('Waiting for the budget').count()).toBe(0);
+  });
+
   test('draws an unknown UI Kit component as a visible, named placeholder and warns', async () => {
     await open(`page:${SEED.pages.home}`);
     await page.waitForLoadState('networkidle'); // the app has settled and will not redraw over ours

@@ -92,14 +92,11 @@ const CONTROLS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'OPTION']);
  * release landed on different buttons and the click was lost (test/browser: "Cancel stops it",
  * flaky in CI).
  */
-function morph(old: Node, next: Node): void {
-  if (old.nodeName !== next.nodeName || CONTROLS.has(old.nodeName)) {
-    old.parentNode?.replaceChild(next, old);
-    return;
-  }
+function morph(old: Node, next: Node): Node {
+  if (old.nodeName !== next.nodeName || CONTROLS.has(old.nodeName)) return next;
   if (!(old instanceof Element) || !(next instanceof Element)) {
     if (old.nodeValue !== next.nodeValue) old.nodeValue = next.nodeValue;
-    return;
+    return old;
   }
   for (const a of [...old.attributes]) if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
   for (const a of [...next.attributes]) if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
@@ -108,17 +105,44 @@ function morph(old: Node, next: Node): void {
   for (const [type, f] of moved) old.addEventListener(type, f);
   listeners.set(old, moved);
   morphChildren(old, next);
+  return old;
 }
 
+/** A child's key: its test id, as React keys children. */
+const keyOf = (n: Node): string | undefined => (n instanceof Element ? n.getAttribute('data-testid') ?? undefined : undefined);
+/** What an unkeyed child is: its tag and the UI Kit component drawn (`data-ui`). */
+const kindOf = (n: Node): string => (n instanceof Element ? `${n.nodeName}|${n.getAttribute('data-ui') ?? ''}` : n.nodeName);
+
+/**
+ * Matches `next`'s children to `old`'s by key, else by kind in order, not by position: a message
+ * that appears above a row of buttons shifted them by one, and matched by position the Cancel
+ * button was drawn anew in the middle of a click (test/browser: "Cancel stops it", flaky in CI).
+ */
 function morphChildren(old: Node, next: Node): void {
-  const before = [...old.childNodes];
-  const after = [...next.childNodes];
-  after.forEach((n, i) => {
-    const o = before[i];
-    if (o) morph(o, n);
-    else old.appendChild(n);
+  const keyed = new Map<string, Node>();
+  const free: Node[] = [];
+  for (const o of old.childNodes) {
+    const k = keyOf(o);
+    if (k === undefined) free.push(o);
+    else keyed.set(k, o);
+  }
+  const placed = [...next.childNodes].map((n) => {
+    const k = keyOf(n);
+    let o: Node | undefined;
+    if (k !== undefined) {
+      o = keyed.get(k);
+      keyed.delete(k);
+    } else {
+      const i = free.findIndex((f) => kindOf(f) === kindOf(n));
+      if (i >= 0) o = free.splice(i, 1)[0];
+    }
+    return o ? morph(o, n) : n;
   });
-  for (const o of before.slice(after.length)) o.remove();
+  placed.forEach((n, i) => {
+    const at = old.childNodes[i];
+    if (at !== n) old.insertBefore(n, at ?? null);
+  });
+  while (old.childNodes.length > placed.length) old.lastChild?.remove();
 }
 
 interface FlagOptions { id: string | number; title?: string; description?: string; type?: string; appearance?: string; actions?: Array<{ text: string; onClick?: () => void }>; isAutoDismiss?: boolean }
