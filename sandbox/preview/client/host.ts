@@ -120,12 +120,18 @@ const kindOf = (n: Node): string => (n instanceof Element ? `${n.nodeName}|${n.g
  */
 function morphChildren(old: Node, next: Node): void {
   const keyed = new Map<string, Node>();
-  const free: Node[] = [];
+  // Unkeyed children by kind, each list taken in order (linear: lists of thousands are redrawn too).
+  const free = new Map<string, Node[]>();
   for (const o of old.childNodes) {
     const k = keyOf(o);
-    if (k === undefined) free.push(o);
-    else keyed.set(k, o);
+    if (k !== undefined) keyed.set(k, o);
+    else {
+      const list = free.get(kindOf(o));
+      if (list) list.push(o);
+      else free.set(kindOf(o), [o]);
+    }
   }
+  const taken = new Map<string, number>();
   const placed = [...next.childNodes].map((n) => {
     const k = keyOf(n);
     let o: Node | undefined;
@@ -133,8 +139,10 @@ function morphChildren(old: Node, next: Node): void {
       o = keyed.get(k);
       keyed.delete(k);
     } else {
-      const i = free.findIndex((f) => kindOf(f) === kindOf(n));
-      if (i >= 0) o = free.splice(i, 1)[0];
+      const kind = kindOf(n);
+      const i = taken.get(kind) ?? 0;
+      o = free.get(kind)?.[i];
+      taken.set(kind, i + 1);
     }
     return o ? morph(o, n) : n;
   });
