@@ -82,8 +82,6 @@ export interface SimResult {
   rates: Array<number | undefined>;
   /** Cheap requests the jobs made to read the budget before a batch. */
   probes: number;
-  /** The largest share of the 20% reserve the jobs spent in any window (0: they kept it whole). */
-  reserveUsed: number;
 }
 
 interface JobState {
@@ -124,8 +122,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
   const queue: Array<[number, number, number]> = states.map((s, i) => [t0 + s.job.startAt * 1000, i, random()]);
   let refused = 0;
   let probes = 0;
-  /** The least budget any answer reported: below the reserve, the jobs spent what panels keep. */
-  let lowest = Number.POSITIVE_INFINITY;
   const batchPoints = p.pointsPerPage * p.batchPages;
   const perRequest = batchPoints / p.requestsPerBatch;
   const step = (p.batchSeconds * 1000) / p.requestsPerBatch;
@@ -170,7 +166,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
       for (let r = 0; r < p.requestsPerBatch; r++) {
         yield now + step;
         const state = ask(s.job.site, Math.round((perRequest * Math.min(p.batchPages, pages - s.ckpt.next)) / p.batchPages), meter);
-        if (state?.remaining !== undefined) lowest = Math.min(lowest, state.remaining);
         if (state?.status === 429) {
           // As tree-run's waitFor: Retry-After, kept in the checkpoint beyond the queue's 900 s.
           refused += 1;
@@ -242,7 +237,6 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     pagesDone: states.map((s) => s.ckpt.next),
     rates: states.map((s) => s.ckpt.rate?.rate),
     probes,
-    reserveUsed: Math.max(0, Math.min(1, (p.quota * policy.reserveFraction - lowest) / (p.quota * policy.reserveFraction))),
   };
 }
 

@@ -60,8 +60,8 @@ export interface ClientOptions {
   /**
    * Called with the points each answer cost by Atlassian's model ("Rate limiting": a base point per
    * request, plus one per object returned): 1 when it arrives (not for a 429), then the objects
-   * its body held once read. Confluence reports only what is left of the app's budget; a job tells its own share of
-   * the budget's fall from others' with this (src/jobs/pacing.ts).
+   * its body held once read. Confluence reports only what is left of the app's budget; a job tells
+   * its own share of the budget's fall from others' with this (src/jobs/pacing.ts).
    */
   onCost?: (points: number) => void;
   /**

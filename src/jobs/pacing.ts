@@ -36,8 +36,8 @@
  *      on an idle budget; benchmarks compare.
  * A wait longer than 900 s is kept in the job's checkpoint (`pausedUntil`): the next invocation goes
  * straight back to the queue without a request, so a paused job does not spend the reserve. The
- * job's count of batches and its rate are in the checkpoint too, so a job that was stopped while it
- * waited resumes where it was.
+ * points the job spent (and its AIMD rate) are in the checkpoint too, so a job that was stopped
+ * while it waited resumes where it was.
  *
  * Pure: the caller passes the last rate-limit state its answers reported (src/confluence/rate-limit.ts),
  * the clock and the random source. sandbox/pacing-sim.ts drives it on a simulated clock
@@ -95,8 +95,8 @@ export interface PacePolicy {
   /**
    * Step 5 is least served first (the default; off: AIMD): while other jobs spend too, a job goes
    * only when the budget ahead of the line holds `servedWeight` times the points it already spent.
-   * 1 (simulation, 8 seeds, 20 sites a minute apart: median slowest/fastest 1.11; 1.5 and 2: 1.05,
-   * but longer makespans; 3: 1.27).
+   * 1 (simulation under the whole line, 8 seeds, 20 sites a minute apart: median slowest/fastest
+   * 1.11; 1.5 and 2: 1.05, but longer makespans; 3: 1.27).
    */
   las: boolean;
   servedWeight: number;

@@ -137,7 +137,10 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
     app,
     pace: pacer(() => rate.last ?? held, { now: Date.now, random: Math.random }),
     // The root (one object, 2 points), read only for its answer's rate-limit headers.
-    probe: async () => void (await (root.type === 'space' ? app.getSpace(root.id) : root.type === 'blogpost' ? client.getBlogPost(root.id) : client.getPage(root.id)).catch(() => undefined)),
+    probe: async () => {
+      const read = root.type === 'space' ? app.getSpace(root.id) : root.type === 'blogpost' ? client.getBlogPost(root.id) : client.getPage(root.id);
+      await read.catch(() => undefined);
+    },
     kv: forgeKv,
     remainingMs,
     continueLater: async (id, delaySeconds, waitedFor) => void (await queue().push({ body: { jobId: id, ...(waitedFor ? { after: waitedFor } : {}) }, ...(delaySeconds > 0 ? { delayInSeconds: Math.min(900, delaySeconds) } : {}) })),
