@@ -10,7 +10,7 @@ import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type Reques
 import { ConfluenceError, passConsent } from './errors';
 import { fetchMedia } from './media';
 import { plainSearchTitle } from './normalize';
-import { paginate, type FetchPage } from './paginate';
+import { nextLink, paginate, type FetchPage, type Page as ListPage } from './paginate';
 import { readRateLimit, type RateLimitState } from './rate-limit';
 import { RESOLVER_RETRY, realDeps, withRetry, type RetryDeps, type RetryPolicy } from './retry';
 import type {
@@ -146,6 +146,20 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     return paginate(fetchPage);
   }
 
+  /**
+   * One page of a cursor-paged list, and the server's link to the next (absent on the last): a
+   * listing that stops between requests (a paced job) resumes from it in a later invocation.
+   */
+  async function listPage<T>(first: Send, what: string, next?: string): Promise<ListPage<T>> {
+    // `next` is a link Confluence itself returned (kept in the job's checkpoint), not user input.
+    const send: Send = next === undefined ? first : (p, h) => p.requestConfluence(assumeTrustedRoute(next), { headers: h });
+    const res = await request(send, what);
+    const body = (await res.json()) as MultiEntityResult<T>;
+    options.onCost?.(objectsIn(body));
+    const link = nextLink(body._links, res.headers.get('link'));
+    return { items: body.results ?? [], ...(link !== undefined ? { next: link } : {}) };
+  }
+
   const q = (params: Record<string, string | number | boolean | undefined | string[]>) => {
     const out = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) {
@@ -196,6 +210,27 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     spaceBlogPosts(spaceId: string): AsyncGenerator<Page, void, undefined> {
       const params = q({ status: 'current', limit: MAX_LIMIT });
       return list<Page>((p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/blogposts?${params}`, { headers: h }), `blog posts of space ${spaceId}`);
+    },
+
+    /** One request of `/descendants` (`next`: the link the last one gave). Used by `listStep` (./tree). */
+    descendantsPage(id: string, o: { depth?: number; limit?: number; next?: string } = {}): Promise<ListPage<Descendant>> {
+      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+      return listPage<Descendant>((p, h) => p.requestConfluence(route`/wiki/api/v2/pages/${id}/descendants?${params}`, { headers: h }), `descendants of page ${id}`, o.next);
+    },
+
+    /** The same for a database's descendants. */
+    databaseDescendantsPage(id: string, o: { depth?: number; limit?: number; next?: string } = {}): Promise<ListPage<Descendant>> {
+      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+      return listPage<Descendant>((p, h) => p.requestConfluence(route`/wiki/api/v2/databases/${id}/descendants?${params}`, { headers: h }), `descendants of database ${id}`, o.next);
+    },
+
+    /** One request of a space's current pages (all depths) or blog posts, no bodies. */
+    spaceItemsPage(spaceId: string, kind: 'pages' | 'blogposts', o: { limit?: number; next?: string } = {}): Promise<ListPage<Page>> {
+      const params = kind === 'pages' ? q({ depth: 'all', status: 'current', limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) }) : q({ status: 'current', limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+      const first: Send = kind === 'pages'
+        ? (p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/pages?${params}`, { headers: h })
+        : (p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/blogposts?${params}`, { headers: h });
+      return listPage<Page>(first, `${kind === 'pages' ? 'pages' : 'blog posts'} of space ${spaceId}`, o.next);
     },
 
     /** One level of `/descendants` (depth ≤ 10). Use `allDescendants` for whole trees. */

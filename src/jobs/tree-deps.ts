@@ -10,7 +10,7 @@ import type { Checkpoint, TreeJob } from './tree-store';
 
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendants' | 'pageOperations'>;
+  client: Pick<Confluence, 'getPage' | 'descendantsPage' | 'pageOperations'>;
   kv: KeyValue;
   /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
   admit?(jobId: string): Promise<void>;

@@ -60,7 +60,7 @@ import { keys, loadIds, loadNodes, loadZip, saveIds, saveNodes, saveOutput, setP
 import type { CreateDeps } from './tree-deps';
 
 /** What starting reads, as the user. */
-export type PlanClient = Pick<Confluence, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds' | 'descendants' | 'spacePages' | 'spaceBlogPosts'>;
+export type PlanClient = Pick<Confluence, 'search' | 'siteTimeZone' | 'pagesByIds' | 'blogPostsByIds' | 'descendantsPage' | 'spacePages' | 'spaceBlogPosts'>;
 
 /** CQL dates have minute precision: the search starts this much before the base's site time. */
 const PRECISION_MS = 120_000;

@@ -135,7 +135,7 @@ describe('allDescendants', () => {
       const unlisted: Descendant[] = [];
       // A caller whose client has no database route: databases are then unlisted too.
       const full = (): Confluence => createClient('user');
-      const pagesOnly = (): TreeClient => ({ descendants: (id, depth) => full().descendants(id, depth) });
+      const pagesOnly = (): TreeClient => ({ descendantsPage: (id, o) => full().descendantsPage(id, o) });
 
       const got = await asAlice(() => collect(allDescendants(pagesOnly(), rootId, { onUnlisted: (d) => unlisted.push(d) })));
 
