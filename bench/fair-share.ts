@@ -12,8 +12,9 @@
  *   - time: the meter's window (Tier 1: an hour) lasts WINDOW_MS of real time, and the queue's
  *     `delayInSeconds` is honoured in real seconds (the platform's fast-forward is off), so "an
  *     hour" passes in seconds and a job waiting for the reset really waits;
- *   - budget: BUDGET points per window instead of 65,000, and batches of BATCH pages instead of 250,
- *     keeping the budget at about 200 batches per window (Tier 1: 260 batches of 250 per hour);
+ *   - budget: BUDGET points per window instead of 65,000, and batches (and listing requests) of BATCH
+ *     pages instead of 250, keeping the budget at about 200 batches per window (Tier 1: 260 batches
+ *     of 250 per hour);
  *   - sites: one sandbox Confluence holds the 20 sites' trees (one space each) and one Forge
  *     platform runs them (one KVS and queue), so the per-site job limits are lifted here; what the
  *     sites share is the meter, as on Tier 1.
@@ -230,6 +231,18 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
     seconds: round(wall, 1),
     scale: { windowMs: WINDOW_MS, pointsPerWindow: BUDGET, batchPages: BATCH, latencyMs: LATENCY_MS, staggerMs: STAGGER_MS, panelEveryMs: PANEL_EVERY_MS },
   };
+  // BENCH_FAIR_TRACE=1: points per second of the run by whose they were (stderr), to see where a window went.
+  if (process.env.BENCH_FAIR_TRACE) {
+    const per = new Map<number, Record<string, number>>();
+    for (const r of served) {
+      const who = r.principal === `user:${bob}` ? 'panel' : /\/descendants|\/spaces\/\d+\/(pages|blogposts)/.test(r.path) ? 'listing' : r.principal === 'app' ? 'app' : 'job';
+      const m = per.get(Math.floor((r.at - t0) / 1000)) ?? {};
+      m[who] = (m[who] ?? 0) + r.points;
+      if (r.status === 429) m[`${who}429`] = (m[`${who}429`] ?? 0) + 1;
+      per.set(Math.floor((r.at - t0) / 1000), m);
+    }
+    for (const [second, m] of [...per].sort((x, y) => x[0] - y[0])) process.stderr.write(`${second} ${JSON.stringify(m)}\n`);
+  }
   await sb.close();
   return out;
 }
@@ -240,6 +253,8 @@ export async function benchFairShare(): Promise<Array<Record<string, unknown>>> 
   LIMITS.perSite = SITES;
   LIMITS.perUser = SITES;
   tuning.batchSize = BATCH;
+  // Listing requests scaled the same way: 20 starts' listings of 250 items would be 12% of the window each.
+  tuning.listLimit = BATCH;
   // The window is seconds long: jitter and waits scale with it.
   PACING.windowSeconds = WINDOW_MS / 1000;
   PACING.jitterSeconds = 1;

@@ -35,6 +35,8 @@ export interface RequestRecord {
   status: number;
   /** Points charged for it (0 for refused, faulted or dropped requests). */
   points: number;
+  /** When it arrived (ms since epoch, real clock): traces of a benchmark per window. */
+  at: number;
 }
 
 export interface Fault {
@@ -240,7 +242,7 @@ export async function startConfluence(opts: SandboxOptions = {}): Promise<Conflu
     const method = (req.method ?? 'GET').toUpperCase();
     const path = req.url ?? '/';
     const rawPrincipal = req.headers['x-sandbox-principal'];
-    const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0, points: 0 };
+    const rec: RequestRecord = { method, path, principal: (Array.isArray(rawPrincipal) ? rawPrincipal[0] : rawPrincipal) ?? '', status: 0, points: 0, at: Date.now() };
     sandbox.requests.push(rec);
     const isV1 = path.startsWith('/wiki/rest/');
     const error = (status: number, message: string, headers: Record<string, string> = {}, code?: string, detail?: string): Reply =>

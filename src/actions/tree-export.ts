@@ -38,7 +38,8 @@ export const treeExportAction = defineAction('start-tree-export', async (call) =
     jobId: started.jobId,
     rootPageId: target.ref.id,
     format,
-    pages: started.total,
+    // A tree larger than the start lists itself: the job lists the rest first, so the count is not known yet.
+    ...(started.listed === undefined ? { pages: started.total } : { listedSoFar: started.listed, pages: 'counted once the job has listed the whole tree' }),
     ...(started.skipped > 0 ? { notExported: `${started.skipped} item(s) in the tree are not pages (folders, databases, whiteboards); the export's report lists them.` } : {}),
     scope: 'Only pages this user can read are exported.',
     resultWillAppear: delivery.where,

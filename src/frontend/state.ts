@@ -237,8 +237,9 @@ function afterDone(state: State, action: Extract<Action, { type: 'done' }>): Sta
       return (action.data as PageInfo).type === 'blogpost' ? { ...state, tree: false } : state;
     case 'treeStart': {
       const d = action.data as TreeStartResult;
+      // A tree larger than the start lists: the job lists on, and says how far until it knows the pages.
       const status: TreeStatus = {
-        jobId: d.jobId, phase: 'queued', done: 0, total: d.total, skipped: d.skipped, report: [], invocations: 0, updatedAt: '',
+        jobId: d.jobId, phase: d.listed === undefined ? 'queued' : 'listing', done: 0, total: d.total, skipped: d.skipped, ...(d.listed === undefined ? {} : { listed: d.listed }), report: [], invocations: 0, updatedAt: '',
       };
       return { ...state, job: { jobId: d.jobId, status } };
     }
@@ -334,6 +335,7 @@ export function treeProgress(status: TreeStatus, now = Date.now()): { value: num
   const value = status.total > 0 ? Math.min(1, settled / status.total) : status.phase === 'done' ? 1 : 0;
   const phase: Record<TreeStatus['phase'], string> = {
     queued: 'Waiting to start',
+    listing: 'Listing the pages',
     converting: 'Converting pages',
     waiting: status.phase === 'waiting' ? waitingLabel(status.wait, now) : '',
     zipping: 'Packing the zip',
@@ -346,6 +348,10 @@ export function treeProgress(status: TreeStatus, now = Date.now()): { value: num
     withheld ? `${plural(withheld, 'page')} left out: not every viewer of this page can read ${withheld === 1 ? 'it' : 'them'}` : '',
     missing ? `${plural(missing, 'page')} could not be exported (see the report)` : '',
   ].filter(Boolean);
+  // Still listing: how many pages there are is not known yet, only how many items were listed.
+  if (status.listed !== undefined && status.phase !== 'done' && status.phase !== 'failed' && status.phase !== 'cancelled') {
+    return { value: 0, label: `${phase[status.phase]}: ${plural(status.listed, 'item')} listed so far` };
+  }
   const head = `${phase[status.phase]}: ${status.done} of ${plural(status.total, 'page')}${apart.length ? ' exported' : ''}`;
   return { value, label: apart.length ? `${head}; ${apart.join('; ')}.` : head };
 }

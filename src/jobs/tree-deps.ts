@@ -8,9 +8,12 @@ import type { KeyValue } from '../storage/kv';
 import type { PROBE } from './pacing';
 import type { Checkpoint, TreeJob } from './tree-store';
 
+/** Lists a tree or a space a request at a time (./tree-list), as the user. */
+export type ListClient = Pick<Confluence, 'descendantsPage' | 'spaceItemsPage'> & Partial<Pick<Confluence, 'databaseDescendantsPage'>>;
+
 export interface CreateDeps {
   /** Acts as the user: the listing fixes what the job may export. */
-  client: Pick<Confluence, 'getPage' | 'descendantsPage' | 'pageOperations'>;
+  client: Pick<Confluence, 'getPage' | 'pageOperations'> & ListClient;
   kv: KeyValue;
   /** Registers the job against the per-user and per-site limits; throws when over (./tree-limits). */
   admit?(jobId: string): Promise<void>;
@@ -22,13 +25,16 @@ export interface CreateDeps {
   now(): Date;
 }
 
-export type RunClient = Pick<
+export type RunClient = ListClient & Pick<
   Confluence,
   'pagesByIds' | 'blogPostsByIds' | 'labels' | 'labelled' | 'attachments' | 'downloadAttachment' | 'uploadAttachment' | 'inlineComments' | 'inlineReplies' | 'footerComments' | 'footerReplies'
 >;
 
-/** Reads that need no user: display names, space keys, and the restrictions of listed items. */
-export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'spaceLabels' | 'readRestriction' | 'readRestrictionsUnder'>;
+/**
+ * Reads that need no user: display names, space keys, the restrictions of listed items, and a
+ * space's item count (to say how many the user could not read).
+ */
+export type AppReads = Pick<Confluence, 'users' | 'getSpace' | 'spaceLabels' | 'readRestriction' | 'readRestrictionsUnder' | 'countContent'>;
 
 export interface RunDeps {
   /** Acts as the requester: what the job exports is what they can read when it runs. */

@@ -27,6 +27,7 @@ import { carryOver, loadChanges } from './tree-incremental';
 import { cleanup, keys, loadNodes, saveOutput, setProgress, type Checkpoint, type Lease, type TreeJob } from './tree-store';
 import { sharedItems } from './tree-audience';
 import { fetchBatch, labelsOf } from './tree-fetch';
+import { listRun, TreeTooLarge, MAX_ITEMS } from './tree-list';
 import { convertBatch } from './tree-convert';
 import { buildZip } from './tree-pack';
 import { deliver, delivered } from './tree-deliver';
@@ -85,7 +86,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     if (reason && delaySeconds > 0) {
       // A pause longer than one delay is in the checkpoint: the panel is told its end, not the next look.
       const until = Math.max(deps.now().getTime() + delaySeconds * 1000, ckpt.pausedUntil ?? 0);
-      const finishAt = finishEstimate(until, job.total - ckpt.done - ckpt.skipped, ckpt.rate);
+      // Still listing, the pages left are not known: no finish time is claimed.
+      const finishAt = job.listing ? undefined : finishEstimate(until, job.total - ckpt.done - ckpt.skipped, ckpt.rate);
       await setProgress(kv, jobId, status('waiting', { wait: { reason, until: new Date(until).toISOString(), ...(finishAt ? { finishAt: new Date(finishAt).toISOString() } : {}) } }));
     }
     await kv.delete(keys.lease(jobId));
@@ -113,6 +115,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   };
   ckpt.invocations += 1;
   let summary = progress?.report ?? [];
+  let listed = progress?.listed ?? 0;
   const status = (phase: TreeStatus['phase'], more: Partial<TreeStatus> = {}): TreeStatus => ({
     jobId,
     phase,
@@ -121,6 +124,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     skipped: ckpt.skipped,
     ...(ckpt.withheld ? { withheld: ckpt.withheld } : {}),
     ...(ckpt.missing ? { missing: ckpt.missing } : {}),
+    ...(job.listing ? { listed } : {}),
     report: summary,
     invocations: ckpt.invocations,
     updatedAt: deps.now().toISOString(),
@@ -135,6 +139,24 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
   if (await cancelled()) return 'cancelled';
 
   try {
+    // A tree larger than the start listed itself: this run lists on, paced, and plans it when done.
+    let requests = 0;
+    if (job.listing) {
+      const onListed = async (count: number): Promise<void> => {
+        listed = count;
+        await setProgress(kv, jobId, status('listing'));
+      };
+      const r = await listRun(job, ckpt, deps, { listed: onListed, cancelled });
+      if (r === 'cancelled') return 'cancelled';
+      if ('wait' in r) {
+        await kv.set(keys.ckpt(jobId), ckpt);
+        return await later(r.wait, r.wait > 0 ? 'pacing' : undefined);
+      }
+      job = r.planned;
+      requests = r.requests;
+      ckpt.skipped = r.skipped.length;
+      summary = summarize(r.skipped);
+    }
     if (job.incremental && !ckpt.planned) job = await carryOver(job, ckpt, kv);
     const inc = job.incremental ? await loadChanges(kv, job) : undefined;
     const look = presetRun(job.options, await loadNodes(kv, job));
@@ -163,7 +185,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       else kids.set(n.parentId, [n]);
     }
     const labelsFor = labelsOf(job, deps, ckpt, todo, fileOf);
-    for (let batches = 0; ckpt.next < todo.length; batches++) {
+    // This run's listing requests count towards its slice, as batches do.
+    for (let batches = requests; ckpt.next < todo.length; batches++) {
       let paced = deps.pace?.(ckpt, batches);
       if (paced === PROBE) {
         await deps.probe?.();
@@ -222,7 +245,9 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     }
     const error = retryable(e)
       ? { code: 'GAVE_UP', message: `Confluence kept refusing or failing to answer for ${Math.round(tuning.giveUpAfterMs / 3600_000)} hours (last: ${isConfluenceError(e) ? e.message : 'no answer'}), so the export stopped. Start it again later.` }
-      : isConfluenceError(e)
+      : e instanceof TreeTooLarge
+        ? { code: 'TOO_LARGE', message: `This tree has more than ${MAX_ITEMS} items. Export a smaller branch: a page further down the tree.` }
+        : isConfluenceError(e)
         ? { code: e.code, message: `${e.message}. ${e.hint}` }
         : { code: 'INTERNAL', message: 'The export failed unexpectedly. Try again; if it keeps failing, tell the app developers.' };
     await finish(status('failed', { error }));

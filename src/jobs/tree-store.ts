@@ -12,6 +12,8 @@
  *   tree-export:<job>:lease      which consumer run owns the job now (duplicate deliveries back off)
  *   tree-export:<job>:zip:<n>    the finished zip (private delivery), base64, in chunks
  *   tree-export:<job>:changes:<n>  incremental only: `<id>:<change>` of the pages not unchanged
+ *   tree-export:<job>:listing    a listing the job's runs go on with (./tree-list), until planned
+ *   tree-export:<job>:listed:<n>  the items it listed so far, in chunks
  *   tree-export-index:<job>      one small record per job: limits and retention (./tree-limits)
  */
 import type { PageAnchors } from '../export/refs';
@@ -39,8 +41,10 @@ export interface TreeJob {
    * received before it are reflected (src/activity/touches.ts).
    */
   listedAt?: string;
-  /** Pages to export. */
+  /** Pages to export (0 while `listing`). */
   total: number;
+  /** Set while the job's runs still list its tree (./tree-list); cleared once it is planned. */
+  listing?: boolean;
   nodeChunks: number;
   /** Name of the zip. */
   fileName: string;
@@ -171,6 +175,8 @@ export const keys = {
   zip: (id: string, n: number) => `${base(id)}:zip:${n}`,
   changes: (id: string, n: number) => `${base(id)}:changes:${n}`,
   labels: (id: string, n: number) => `${base(id)}:labels:${n}`,
+  listing: (id: string) => `${base(id)}:listing`,
+  listed: (id: string, n: number) => `${base(id)}:listed:${n}`,
   /** Every key of one job starts with this (for deleting a job whole). */
   prefix: (id: string) => `${base(id)}:`,
 };
@@ -292,6 +298,10 @@ export async function cleanup(kv: KeyValue, job: TreeJob, outChunks: number, ckp
   for (let i = 0; i < outChunks; i++) await kv.delete(keys.out(job.jobId, i));
   for (let i = 0; i < (ckptRestricted ?? 0); i++) await kv.delete(keys.restricted(job.jobId, i));
   for (let i = 0; i < (job.incremental?.changeChunks ?? 0); i++) await kv.delete(keys.changes(job.jobId, i));
+  // A job that ends before its listing was done (./tree-list).
+  const listing = await kv.get<{ chunks?: number }>(keys.listing(job.jobId));
+  for (let i = 0; i < (listing?.chunks ?? 0); i++) await kv.delete(keys.listed(job.jobId, i));
+  if (listing) await kv.delete(keys.listing(job.jobId));
   await kv.delete(keys.ckpt(job.jobId));
   await kv.delete(keys.cancel(job.jobId));
   await kv.delete(keys.lease(job.jobId));

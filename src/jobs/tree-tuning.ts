@@ -2,7 +2,7 @@
  * What every phase of a tree-export run shares: its knobs, and which faults end a run (to be retried
  * from the checkpoint) against which concern one page alone.
  */
-import { BULK_IDS } from '../confluence/client';
+import { BULK_IDS, MAX_LIMIT } from '../confluence/client';
 import { isConfluenceError } from '../confluence/errors';
 import { JOB_RETRY, type RetryPolicy } from '../confluence/retry';
 import { LIMITS } from './tree-limits';
@@ -11,6 +11,8 @@ import { LIMITS } from './tree-limits';
 export const tuning = {
   /** Pages per bulk request (the API's maximum). */
   batchSize: BULK_IDS,
+  /** Items per listing request (the API's maximum; the fair-share benchmark scales it with the budget). */
+  listLimit: MAX_LIMIT,
   /** Stop and continue in a new invocation when less time than this remains after a batch. */
   reserveMs: 120_000,
   /** Time the zip + upload phase needs; with less left, it starts in a fresh invocation. */

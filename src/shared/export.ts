@@ -100,6 +100,11 @@ export interface TreeStartResult {
   total: number;
   /** Items in the tree that are not pages (folders, databases, whiteboards): listed in the report. */
   skipped: number;
+  /**
+   * Set when the tree is larger than the start lists itself: the job lists the rest (paced), and
+   * `total` and `skipped` are 0 until it has. Items listed so far.
+   */
+  listed?: number;
   /** Incremental: built on the earlier export of `base`; full: everything fetched again. */
   mode?: ExportMode;
   base?: string;
@@ -127,7 +132,7 @@ export interface TreeChanges {
 }
 
 /** `waiting`: re-queued until Confluence lets it go on (see `TreeStatus.wait`); the work done so far is kept. */
-export type TreePhase = 'queued' | 'converting' | 'waiting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';
+export type TreePhase = 'queued' | 'listing' | 'converting' | 'waiting' | 'zipping' | 'uploading' | 'done' | 'failed' | 'cancelled';
 
 /**
  * Why a job waits: Confluence refused it (429: `rate-limit`), the job spares the app's shared points
@@ -156,6 +161,8 @@ export interface TreeStatus {
   total: number;
   /** Items in the tree that are not pages (folders, databases, whiteboards): never counted in `total`. */
   skipped: number;
+  /** Set while the job still lists its tree (`total` is 0 until then): items listed so far. */
+  listed?: number;
   /** Attached zips: pages left out because not every viewer of the page may read them (counted, unnamed). */
   withheld?: number;
   /** Pages that could not be exported: deleted, moved or restricted since the listing, or a body that cannot be read (each in the report). */

@@ -38,7 +38,7 @@ const SAMPLES: Array<[method: string, path: string, spec: 'v1' | 'v2', template:
 
 it('reads allowImpersonation from the manifest and allows only those scopes', () => {
   const granted = impersonationScopes(readManifest().permissions?.scopes);
-  expect([...granted].sort()).toEqual(['read:attachment:confluence', 'read:comment:confluence', 'read:page:confluence', 'readonly:content.attachment:confluence', 'write:confluence-file']);
+  expect([...granted].sort()).toEqual(['read:attachment:confluence', 'read:comment:confluence', 'read:hierarchical-content:confluence', 'read:page:confluence', 'readonly:content.attachment:confluence', 'write:confluence-file']);
   expect(allowedWith(granted, 'GET', '/wiki/api/v2/pages?id=1')).toBe(true);
   expect(allowedWith(granted, 'PUT', '/wiki/rest/api/content/1/child/attachment')).toBe(true);
   expect(allowedWith(granted, 'GET', '/wiki/api/v2/spaces/9')).toBe(false);

@@ -32,8 +32,8 @@ describe('seed site over HTTP', () => {
       await call(sb, `/wiki/api/v2/pages/${P.home}?body-format=storage`, bob);
       await call(sb, '/wiki/api/v2/nothing-here', 'app');
       expect(sb.requests).toEqual([
-        { method: 'GET', path: `/wiki/api/v2/pages/${P.home}?body-format=storage`, principal: bob, status: 200, points: 2 },
-        { method: 'GET', path: '/wiki/api/v2/nothing-here', principal: 'app', status: 404, points: 1 },
+        { method: 'GET', path: `/wiki/api/v2/pages/${P.home}?body-format=storage`, principal: bob, status: 200, points: 2, at: expect.any(Number) },
+        { method: 'GET', path: '/wiki/api/v2/nothing-here', principal: 'app', status: 404, points: 1, at: expect.any(Number) },
       ]);
       sb.resetRequests();
       expect(sb.requests).toHaveLength(0);
