@@ -97,6 +97,17 @@ describe('export', () => {
     expect(jobRunning({ status: waiting } as never)).toBe(true);
   });
 
+  it('a tree the job still lists says how many items so far, not "0 of 0 pages"', () => {
+    const s = run(initialState, { type: 'start', slot: 'treeStart', seq: 1 }, { type: 'done', slot: 'treeStart', seq: 1, data: { jobId: 'j1', total: 0, skipped: 0, listed: 500 } });
+    expect([s.job?.status.phase, jobRunning(s.job)]).toEqual(['listing', true]);
+    expect(treeProgress(s.job!.status)).toEqual({ value: 0, label: 'Listing the pages: 500 items listed so far' });
+    const at10 = Date.parse('2026-12-01T10:01:00Z');
+    const waiting = status({ phase: 'waiting', done: 0, total: 0, listed: 1250, wait: { reason: 'pacing', until: '2026-12-01T10:05:00Z' } });
+    expect(treeProgress(waiting, at10).label).toBe("Waiting for Confluence's rate budget, resumes in about 4 minutes: 1250 items listed so far");
+    // Listed and planned: pages again.
+    expect(treeProgress(status({ done: 0, total: 1400 })).label).toBe('Converting pages: 0 of 1400 pages');
+  });
+
   it('counts exported, left-out and missing pages apart, and fills the bar when the job is done (issue 23 part 8)', () => {
     const base = { jobId: 'j', report: [], invocations: 1, updatedAt: '' };
     const attached = treeProgress({ ...base, phase: 'done', done: 10, total: 12, skipped: 4, withheld: 2 });
