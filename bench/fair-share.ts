@@ -266,7 +266,7 @@ export async function benchFairShare(): Promise<Array<Record<string, unknown>>> 
   // Tier 1's 30 s of jitter is 0.8% of its hour: here 0.08 s, under the queue's whole seconds, so
   // none. A whole second (a tenth of this "hour", 6 minutes of Tier 1's) let whichever job woke
   // first at a reset take a tenth of the window (slowest/fastest 1.54 to 2.42 in six runs; none:
-  // 1.23 to 1.71, median 1.37).
+  // 1.23 to 1.72 in nine, median 1.37).
   PACING.jitterSeconds = Math.round((30 * WINDOW_MS) / 3_600_000);
   PACING.unknownResetSeconds = WINDOW_MS / 1000;
   try {

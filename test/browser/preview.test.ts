@@ -363,11 +363,11 @@ maybe('npm start preview in Chromium', () => {
       const under = await until(async () => progress.exec(await label.innerText().catch(() => ''))?.[1], 30_000);
       const before = Number(under);
       expect(before).toBeLessThan(total);
-      // Hold the job's next invocations: the one running stops at its slice (8 batches), so the
-      // export cannot finish before the click lands. Unheld, a fast export (a lone job is no longer
-      // paced by the panel's own calls) sometimes finished first, and Cancel was gone (CI: "element
-      // was detached from the DOM", then no Cancel button for 10 s).
-      large.platform.manualDelivery = true;
+      // Slow Confluence down from here: the job goes on (each batch now takes seconds), so progress
+      // keeps redrawing the panel, and 5,000 pages cannot finish before the click lands. Unslowed,
+      // a fast export sometimes finished first and Cancel was gone (CI: "element was detached from
+      // the DOM"); held instead (no more runs), a run at its slice's end drew nothing more to redraw.
+      large.confluence.setLatency(250);
       await shot('large-progress');
       // Redraws keep the elements that are still there: the button under the pointer stays the same
       // element while progress ticks (swapped out, a press and its release met different buttons).
@@ -384,7 +384,8 @@ maybe('npm start preview in Chromium', () => {
       expect(Number(after?.[1])).toBeLessThan(total);
       expect(await page.getByTestId('tree-cancel').count()).toBe(0);
       expect(await page.getByTestId('tree-download').count()).toBe(0);
-      // The held invocation runs, sees the cancel and cleans up.
+      // The running invocation sees the cancel and cleans up.
+      large.confluence.setLatency(0);
       await large.platform.drain();
     }, 60_000);
   });

@@ -460,6 +460,34 @@ describe('least served first (step 5)', () => {
     expect(simulate(jobs, TIER1, { ...PACING, lineServed: 0 }).makespan).toBeGreaterThan(1_000);
   });
 
+  it('releases a new window over its first quarter while others spend: a newcomer goes at the reset, a served job later', () => {
+    // The hour just reset (10:00): the whole quota is there, and others spent in this window too.
+    const fresh = at({ remaining: 65_000, resetAt: reset + HOUR, at: reset });
+    const served = job(10_400); // a fifth of the usable 52,000: held to the whole release
+    served.win = { reset: reset + HOUR, own: 0, others: true };
+    const newcomer = job(0);
+    newcomer.win = { reset: reset + HOUR, own: 0, others: true };
+    expect(servedWait(fresh, newcomer, reset, () => 0, policy)).toBeUndefined();
+    const wait = servedWait(fresh, served, reset, () => 0, policy) ?? 0;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(policy.rampShare * 3600);
+    // Without the release it would have gone at once: whoever woke first took the window's start.
+    expect(servedWait(fresh, served, reset, () => 0, { ...policy, rampShare: 0 })).toBeUndefined();
+    // Half-way through the release, a job that has had half as much goes.
+    const later = reset + (policy.rampShare * HOUR) / 2;
+    const half = job(5_200);
+    half.win = { reset: reset + HOUR, own: 0, others: true };
+    expect(servedWait({ ...fresh, at: later }, half, later, () => 0, policy)).toBeUndefined();
+  });
+
+  it('holds a job at a reset for others seen only in the last window no longer than they count', () => {
+    const fresh = at({ remaining: 65_000, resetAt: reset + HOUR, at: reset });
+    const r = job(10_400);
+    r.win = { reset: reset + HOUR, own: 0 };
+    r.othersBefore = true;
+    expect(servedWait(fresh, r, reset, () => 0, policy)).toBe(Math.ceil(policy.othersShare * 3600));
+  });
+
   it('asks nothing more of a job that sees no one else: alone, it runs at its own speed', () => {
     expect(servedWait(busy, job(10_000, false), now, () => 0, policy)).toBeUndefined();
   });

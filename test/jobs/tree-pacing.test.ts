@@ -78,8 +78,9 @@ describe('pacing on the points budget', () => {
     expect(page.ok).toBe(true);
     expect(budget.spent()).toBeLessThan(budget.limit ?? 0);
 
-    // The window resets; the held event runs and the job finishes in the new one.
+    // The window resets, with the whole quota again; the held event runs and the job finishes in the new one.
     clock += 10_000;
+    budget.limit = 65_000;
     await sb.platform.drain();
     const st = ok(await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: home, payload: { jobId: started.jobId } }));
     expect(st.phase).toBe('done');
