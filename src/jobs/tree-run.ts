@@ -5,7 +5,8 @@
  * and the next one resumes there. The last invocation builds the zip.
  *
  * This module is the run loop; each phase is its own module, in the order they run: ./tree-plan
- * (create the job), ./tree-fetch (a batch from Confluence), ./tree-convert (a batch to files),
+ * (create the job), ./tree-list (list a tree larger than the start listed, paced, resumable),
+ * ./tree-fetch (a batch from Confluence), ./tree-convert (a batch to files),
  * ./tree-pack (the zip), ./tree-deliver (store or attach it). ./tree-audience decides what an
  * attached zip may hold, ./tree-wait how long a stopped run waits.
  *
