@@ -39,7 +39,7 @@ export const treeExportAction = defineAction('start-tree-export', async (call) =
     rootPageId: target.ref.id,
     format,
     // A tree larger than the start lists itself: the job lists the rest first, so the count is not known yet.
-    ...(started.listed === undefined ? { pages: started.total } : { listedSoFar: started.listed, pages: 'counted once the job has listed the whole tree' }),
+    ...(started.listed === undefined ? { pages: started.total } : { itemsListedSoFar: started.listed, listing: 'The tree is larger than one start lists: the export lists the rest first, then counts its pages.' }),
     ...(started.skipped > 0 ? { notExported: `${started.skipped} item(s) in the tree are not pages (folders, databases, whiteboards); the export's report lists them.` } : {}),
     scope: 'Only pages this user can read are exported.',
     resultWillAppear: delivery.where,

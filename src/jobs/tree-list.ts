@@ -90,10 +90,11 @@ export async function listMore(client: ListClient, l: Listing, known: Map<string
       known.set(p.id, item);
       added.push(item);
     }
+    // The next page of this part, else the blog posts from their first page, else done.
+    delete s.next;
     if (page.next !== undefined) s.next = page.next;
-    else if (s.part === 'pages') Object.assign(s, { part: 'blogposts', next: undefined });
+    else if (s.part === 'pages') s.part = 'blogposts';
     else s.done = true;
-    if (!s.done && s.next === undefined) delete s.next;
   } else added = [];
   l.count += added.length;
   if (l.count > MAX_ITEMS) throw new TreeTooLarge(l.count);

@@ -11,7 +11,8 @@ import { SEED } from '../../sandbox/confluence/seed';
 import { startSandbox, type Sandbox } from '../../sandbox/harness';
 import { downloadZip } from '../../sandbox/forge/download';
 import type { Envelope } from '../../src/shared/envelope';
-import type { ExportJobs, TreeDownloadResult } from '../../src/shared/export';
+import type { ExportJobs, TreeDownloadResult, TreeStatus } from '../../src/shared/export';
+import { tuning } from '../../src/jobs/tree-tuning';
 
 const { alice, bob } = SEED.users;
 const P = SEED.pages;
@@ -228,6 +229,23 @@ describe('start-tree-export', () => {
     expect(all).not.toContain(title(P.restricted));
     expect(all).not.toContain(title(P.restrictedChild));
     expect(Object.keys(files).length).toBeGreaterThan(3);
+  });
+
+  it('says a tree larger than the start lists is listed on by the job, with no page count yet', async () => {
+    const saved = tuning.listLimit;
+    tuning.listLimit = 2; // two requests of 2 items: the demo tree is larger
+    try {
+      const answer = await call('start-tree-export', alice, P.home);
+      if (typeof answer === 'string' || answer.error) throw new Error(text(answer));
+      expect(answer).toMatchObject({ started: true, itemsListedSoFar: 4 });
+      expect(answer.pages).toBeUndefined();
+      expect(String(answer.listing)).toMatch(/lists the rest first/);
+      await sb.platform.drain();
+      const status = await sb.invoke<Envelope<TreeStatus>>('export/tree/status', { accountId: alice, content: { id: P.home, type: 'page' }, payload: { jobId: answer.jobId } });
+      expect(status.ok && [status.data.phase, status.data.total > 4]).toEqual(['done', true]);
+    } finally {
+      tuning.listLimit = saved;
+    }
   });
 
   it('refuses blog posts and unknown formats', async () => {
