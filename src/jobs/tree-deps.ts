@@ -61,4 +61,6 @@ export interface RunDeps {
   pace?(ckpt: Checkpoint, batches: number): number | undefined | typeof PROBE;
   /** A cheap request (one object) whose answer reports the budget. */
   probe?(): Promise<void>;
+  /** Points spent for the job before its runs (the start's listing), counted as its own by the pacer. */
+  ownCost?(points: number): void;
 }

@@ -136,6 +136,7 @@ export async function treeExportConsumer(event: { body?: { jobId?: unknown; afte
     client,
     app,
     pace: pacer(() => rate.last ?? held, { now: Date.now, random: Math.random }),
+    ownCost: rate.cost,
     // The root (one object, 2 points), read only for its answer's rate-limit headers.
     probe: async () => {
       const read = root.type === 'space' ? app.getSpace(root.id) : root.type === 'blogpost' ? client.getBlogPost(root.id) : client.getPage(root.id);

@@ -46,7 +46,7 @@ export class TreeWriteForbidden extends Error {
 type JobInput = { requester: string; siteUrl?: string; options: ExportOptions; attach?: boolean; listUntil?: number; fullBecause?: string };
 
 /** What a job is before its tree is planned: everything but its nodes and counts. */
-type Shape = Pick<TreeJob, 'root' | 'fileName' | 'startedOn' | 'spaceKey' | 'listedAt'> & { baseUrl?: string };
+type Shape = Pick<TreeJob, 'root' | 'fileName' | 'startedOn' | 'spaceKey' | 'listedAt' | 'startPoints'> & { baseUrl?: string };
 
 export async function createTreeJob(deps: CreateDeps, input: JobInput & { root: ContentRef }): Promise<TreeStartResult> {
   const started = deps.now().getTime();
@@ -92,13 +92,16 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
  */
 async function startListing(deps: Omit<CreateDeps, 'client'> & { client: ListClient; app?: Pick<Confluence, 'countContent'> }, input: JobInput, jobId: string, l: Listing, shape: Shape): Promise<TreeStartResult> {
   const known = new Map<string, Listed>();
-  for (let i = 0; i < START_REQUESTS && !listingDone(l); i++) await listMore(deps.client, l, known, tuning.listLimit);
+  let requests = 0;
+  for (; requests < START_REQUESTS && !listingDone(l); requests++) await listMore(deps.client, l, known, tuning.listLimit);
+  // What they cost by Atlassian's model, for the job to count as its own (TreeJob.startPoints).
+  const startPoints = requests + l.count;
   if (listingDone(l)) {
     const planned = await planListing(deps.app, shape, l, [...known.values()]);
-    return storeJob(deps, input, jobId, planned.plan, { ...shape, ...planned.found });
+    return storeJob(deps, input, jobId, planned.plan, { ...shape, ...planned.found, startPoints });
   }
   await saveListing(deps.kv, jobId, l, [...known.values()]);
-  const job = newJob(input, jobId, shape, deps.now().toISOString(), { total: 0, nodeChunks: 0, listing: true });
+  const job = newJob(input, jobId, { ...shape, startPoints }, deps.now().toISOString(), { total: 0, nodeChunks: 0, listing: true });
   await deps.kv.set(keys.job(jobId), job);
   await setProgress(deps.kv, jobId, { jobId, phase: 'listing', done: 0, total: 0, listed: l.count, skipped: 0, report: [], invocations: 0, updatedAt: job.createdAt });
   await deps.push(jobId);

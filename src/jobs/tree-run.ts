@@ -115,6 +115,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     spaceKeys: {},
   };
   ckpt.invocations += 1;
+  // The start listed as the user, unpaced: its points are this job's own, not others' spending.
+  if (ckpt.invocations === 1 && job.startPoints) deps.ownCost?.(job.startPoints);
   let summary = progress?.report ?? [];
   let listed = progress?.listed ?? 0;
   const status = (phase: TreeStatus['phase'], more: Partial<TreeStatus> = {}): TreeStatus => ({

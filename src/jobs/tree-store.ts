@@ -45,6 +45,11 @@ export interface TreeJob {
   total: number;
   /** Set while the job's runs still list its tree (./tree-list); cleared once it is planned. */
   listing?: boolean;
+  /**
+   * Points the start's own listing cost (1 a request, 1 an item): the job's first run counts them as
+   * its own, not as others' spending (./pacing), though the start's answers were not its to hear.
+   */
+  startPoints?: number;
   nodeChunks: number;
   /** Name of the zip. */
   fileName: string;

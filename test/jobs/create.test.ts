@@ -48,7 +48,8 @@ describe('createTreeJob', () => {
     const r = await createTreeJob(d.deps, { root: { id: '1', type: 'page' }, requester: 'u', siteUrl: '', options });
     expect(r).toEqual({ jobId: 'job-1', total: 51, skipped: 0 });
     expect(d.pushed).toEqual(['job-1']);
-    expect(d.kv.data.get(keys.job('job-1'))).toMatchObject({ total: 51, nodeChunks: 1 });
+    // What the start's one request cost (1, plus 1 per item): the job counts it as its own.
+    expect(d.kv.data.get(keys.job('job-1'))).toMatchObject({ total: 51, nodeChunks: 1, startPoints: 51 });
     expect((d.kv.data.get(keys.job('job-1')) as TreeJob).listing).toBeUndefined();
     expect(d.kv.data.get(keys.listing('job-1'))).toBeUndefined();
   });
@@ -60,7 +61,7 @@ describe('createTreeJob', () => {
     expect(d.asked).toHaveLength(START_REQUESTS);
     expect(d.pushed).toEqual(['job-1']);
     const job = d.kv.data.get(keys.job('job-1')) as TreeJob;
-    expect([job.listing, job.total, job.nodeChunks]).toEqual([true, 0, 0]);
+    expect([job.listing, job.total, job.nodeChunks, job.startPoints]).toEqual([true, 0, 0, START_REQUESTS + 20 * START_REQUESTS]);
     const listing = d.kv.data.get(keys.listing('job-1')) as Listing;
     expect(listing.count).toBe(20 * START_REQUESTS);
     expect(listing.tree?.current?.next).toBe(`/wiki/api/v2/pages/1/descendants?cursor=${20 * START_REQUESTS}`);

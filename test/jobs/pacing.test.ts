@@ -465,8 +465,10 @@ describe('least served first (step 5)', () => {
     const fresh = at({ remaining: 65_000, resetAt: reset + HOUR, at: reset });
     const served = job(10_400); // a fifth of the usable 52,000: held to the whole release
     served.win = { reset: reset + HOUR, own: 0, others: true };
+    served.othersBefore = true; // and in the window before: jobs woke for this reset
     const newcomer = job(0);
     newcomer.win = { reset: reset + HOUR, own: 0, others: true };
+    newcomer.othersBefore = true;
     expect(servedWait(fresh, newcomer, reset, () => 0, policy)).toBeUndefined();
     const wait = servedWait(fresh, served, reset, () => 0, policy) ?? 0;
     expect(wait).toBeGreaterThan(0);
@@ -477,7 +479,10 @@ describe('least served first (step 5)', () => {
     const later = reset + (policy.rampShare * HOUR) / 2;
     const half = job(5_200);
     half.win = { reset: reset + HOUR, own: 0, others: true };
+    half.othersBefore = true;
     expect(servedWait({ ...fresh, at: later }, half, later, () => 0, policy)).toBeUndefined();
+    // Jobs that all started in this window are not held to it: together, they may fit in it.
+    expect(servedWait(fresh, { ...served, othersBefore: false }, reset, () => 0, policy)).toBeUndefined();
   });
 
   it('holds a job at a reset for others seen only in the last window no longer than they count', () => {
