@@ -36,6 +36,7 @@ import { LIMITS } from '../src/jobs/tree-limits';
 import { tuning } from '../src/jobs/tree-run';
 import type { Envelope } from '../src/shared/envelope';
 import type { ExportPageResult, TreeDownloadResult, TreeStartResult, TreeStatus } from '../src/shared/export';
+import { percentile, round } from './stats';
 
 const SITES = Number(process.env.BENCH_FAIR_SITES ?? 20);
 const PAGES = Number(process.env.BENCH_FAIR_PAGES ?? 80);
@@ -91,13 +92,7 @@ function buildSites(): { site: Site; trees: SiteTree[] } {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /**
  * unpaced: jobs run flat out; previous: reserve, schedule and slices; aimd: plus each job's fair
@@ -242,10 +237,11 @@ async function runOnce(variant: Variant): Promise<Record<string, unknown>> {
     const per = new Map<number, Record<string, number>>();
     for (const r of served) {
       const who = r.principal === `user:${bob}` ? 'panel' : /\/descendants|\/spaces\/\d+\/(pages|blogposts)/.test(r.path) ? 'listing' : r.principal === 'app' ? 'app' : 'job';
-      const m = per.get(Math.floor((r.at - t0) / 1000)) ?? {};
+      const second = Math.floor((r.at - t0) / 1000);
+      const m = per.get(second) ?? {};
       m[who] = (m[who] ?? 0) + r.points;
       if (r.status === 429) m[`${who}429`] = (m[`${who}429`] ?? 0) + 1;
-      per.set(Math.floor((r.at - t0) / 1000), m);
+      per.set(second, m);
     }
     for (const [second, m] of [...per].sort((x, y) => x[0] - y[0])) process.stderr.write(`${second} ${JSON.stringify(m)}\n`);
   }

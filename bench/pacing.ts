@@ -14,8 +14,8 @@
  */
 import { simulate, TIER1, type SimJob, type SimParams } from '../sandbox/pacing-sim';
 import { PACING } from '../src/jobs/pacing';
+import { percentile, round } from './stats';
 
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const unpaced = { ...PACING, enabled: false };
 
 /** ASSUMED for Confluence: the per-tenant quota recorded on Jira (`"tenant-app-quota";q=100100;w=3600`). */
@@ -43,10 +43,6 @@ const SEEDS = [12345, 1, 2, 3, 4, 5, 6, 7];
 /** ASSUMED: people's panel calls while the exports run, across the app: one a second, 2 points each. */
 const PANEL_PER_SECOND = 1;
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 /**
  * Many sites at once, over every seed; the ideal is the budget-bound time or the unpaced makespan,

@@ -164,51 +164,44 @@ export function simulate(jobs: readonly SimJob[], p: SimParams, policy: PacePoli
     const pace = pacer(() => meter.last, { now: clock, random }, policy);
     const started = now;
     const pages = s.job.pages;
+    /** Before a step: the pacer's delay (s), the budget read first (one object, 2 points) when it asks. */
+    const paceStep = function* (steps: number): Generator<number, number | undefined> {
+      const delay = pace(s.ckpt, steps);
+      if (delay !== PROBE) return delay;
+      yield now + PROBE_MS;
+      ask(s.job.site, 2, meter);
+      probes += 1;
+      const again = pace(s.ckpt, steps);
+      if (again === PROBE) throw new Error('the pacer asked for a second probe');
+      return again;
+    };
+    /** One listing request (1 point, plus 1 per item), its answer told to `m`; returns its points. */
+    const listOnce = function* (m: RateMeter): Generator<number, number> {
+      yield now + (p.listSeconds ?? 0) * 1000;
+      const items = Math.min(p.batchPages, pages - (s.ckpt.listed ?? 0));
+      ask(s.job.site, 1 + items, m);
+      s.ckpt.listed = (s.ckpt.listed ?? 0) + items;
+      return 1 + items;
+    };
     let batches = 0;
     if (p.listSeconds !== undefined) {
-      const listOnce = function* (): Generator<number, void> {
-        yield now + (p.listSeconds ?? 0) * 1000;
-        const items = Math.min(p.batchPages, pages - (s.ckpt.listed ?? 0));
-        ask(s.job.site, 1 + items, meter);
-        s.ckpt.listed = (s.ckpt.listed ?? 0) + items;
-      };
       // The start's own requests, as the user: unpaced; the job's first run counts their points as
       // its own (`startPoints`), not as others' spending.
       if (s.ckpt.listed === undefined) {
         const start = new RateMeter();
         let startPoints = 0;
-        for (let r = 0; r < START_REQUESTS && (s.ckpt.listed ?? 0) < pages; r++) {
-          yield now + (p.listSeconds ?? 0) * 1000;
-          const items = Math.min(p.batchPages, pages - (s.ckpt.listed ?? 0));
-          ask(s.job.site, 1 + items, start);
-          startPoints += 1 + items;
-          s.ckpt.listed = (s.ckpt.listed ?? 0) + items;
-        }
+        for (let r = 0; r < START_REQUESTS && (s.ckpt.listed ?? 0) < pages; r++) startPoints += yield* listOnce(start);
         meter.cost(startPoints);
       }
       for (; (s.ckpt.listed ?? 0) < pages; batches++) {
-        const delay = pace(s.ckpt, batches);
-        if (delay === PROBE) {
-          yield now + PROBE_MS;
-          ask(s.job.site, 2, meter);
-          probes += 1;
-          const again = pace(s.ckpt, batches);
-          if (again !== undefined && again !== PROBE) return now + again * 1000;
-        } else if (delay !== undefined) return now + delay * 1000;
-        yield* listOnce();
+        const delay = yield* paceStep(batches);
+        if (delay !== undefined) return now + delay * 1000;
+        yield* listOnce(meter);
         if (now - started > (p.invocationSeconds - 2 * p.batchSeconds) * 1000) return now;
       }
     }
     for (; s.ckpt.next < pages; batches++) {
-      let delay = pace(s.ckpt, batches);
-      if (delay === PROBE) {
-        // A cheap read of one object (2 points) for its headers.
-        yield now + PROBE_MS;
-        ask(s.job.site, 2, meter);
-        probes += 1;
-        delay = pace(s.ckpt, batches);
-      }
-      if (delay === PROBE) throw new Error('the pacer asked for a second probe');
+      const delay = yield* paceStep(batches);
       if (delay !== undefined) return now + delay * 1000;
       for (let r = 0; r < p.requestsPerBatch; r++) {
         yield now + step;

@@ -10,7 +10,7 @@ import { asApp, asUser, assumeTrustedRoute, route, type APIResponse, type Reques
 import { ConfluenceError, passConsent } from './errors';
 import { fetchMedia } from './media';
 import { plainSearchTitle } from './normalize';
-import { nextLink, paginate, type FetchPage, type Page as ListPage } from './paginate';
+import { nextLink, paginate, type Page as ListPage } from './paginate';
 import { readRateLimit, type RateLimitState } from './rate-limit';
 import { RESOLVER_RETRY, realDeps, withRetry, type RetryDeps, type RetryPolicy } from './retry';
 import type {
@@ -84,6 +84,14 @@ const JSON_ACCEPT: Headers = { Accept: 'application/json' };
 
 const isRedirect = (status: number): boolean => status >= 300 && status < 400;
 
+/** One request of a paged list: its size (≤ 250) and the link the last request gave. */
+export interface PageOptions {
+  limit?: number;
+  next?: string;
+}
+
+const limitOf = (o: PageOptions): number => Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT);
+
 /** The objects an answer's body returned, as the points model counts them: a list's results, else the one object. */
 function objectsIn(body: unknown): number {
   if (!body || typeof body !== 'object') return 0;
@@ -133,31 +141,31 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     return body as T;
   }
 
-  /** The first page comes from `first`; later pages from the server's own next link. */
-  function list<T>(first: Send, what: string): AsyncGenerator<T, void, undefined> {
-    const fetchPage: FetchPage<T> = async (next) => {
-      // `next` is a link Confluence itself returned; it is not user input, so it is trusted as a route.
-      const send: Send = next === undefined ? first : (p, h) => p.requestConfluence(assumeTrustedRoute(next), { headers: h });
-      const res = await request(send, what);
-      const body = (await res.json()) as MultiEntityResult<T>;
-      options.onCost?.(objectsIn(body));
-      return { body, link: res.headers.get('link') };
-    };
-    return paginate(fetchPage);
-  }
-
   /**
-   * One page of a cursor-paged list, and the server's link to the next (absent on the last): a
-   * listing that stops between requests (a paced job) resumes from it in a later invocation.
+   * One page of a cursor-paged list: the first from `first`, later ones from the server's own next
+   * link (`next`, which Confluence itself returned: not user input, so it is trusted as a route).
    */
-  async function listPage<T>(first: Send, what: string, next?: string): Promise<ListPage<T>> {
-    // `next` is a link Confluence itself returned (kept in the job's checkpoint), not user input.
+  async function fetchList<T>(first: Send, what: string, next?: string): Promise<{ body: MultiEntityResult<T>; link: string | null }> {
     const send: Send = next === undefined ? first : (p, h) => p.requestConfluence(assumeTrustedRoute(next), { headers: h });
     const res = await request(send, what);
     const body = (await res.json()) as MultiEntityResult<T>;
     options.onCost?.(objectsIn(body));
-    const link = nextLink(body._links, res.headers.get('link'));
-    return { items: body.results ?? [], ...(link !== undefined ? { next: link } : {}) };
+    return { body, link: res.headers.get('link') };
+  }
+
+  /** Every item of a list, following the server's next links. */
+  function list<T>(first: Send, what: string): AsyncGenerator<T, void, undefined> {
+    return paginate<T>((next) => fetchList<T>(first, what, next));
+  }
+
+  /**
+   * One page of a list and the link to the next (absent on the last): a listing that stops between
+   * requests (a paced job) resumes from it in a later invocation.
+   */
+  async function listPage<T>(first: Send, what: string, next?: string): Promise<ListPage<T>> {
+    const { body, link } = await fetchList<T>(first, what, next);
+    const after = nextLink(body._links, link);
+    return { items: body.results ?? [], ...(after !== undefined ? { next: after } : {}) };
   }
 
   const q = (params: Record<string, string | number | boolean | undefined | string[]>) => {
@@ -213,20 +221,20 @@ export function createClient(auth: Auth, options: ClientOptions = {}) {
     },
 
     /** One request of `/descendants` (`next`: the link the last one gave). Used by `listStep` (./tree). */
-    descendantsPage(id: string, o: { depth?: number; limit?: number; next?: string } = {}): Promise<ListPage<Descendant>> {
-      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+    descendantsPage(id: string, o: PageOptions & { depth?: number } = {}): Promise<ListPage<Descendant>> {
+      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: limitOf(o) });
       return listPage<Descendant>((p, h) => p.requestConfluence(route`/wiki/api/v2/pages/${id}/descendants?${params}`, { headers: h }), `descendants of page ${id}`, o.next);
     },
 
     /** The same for a database's descendants. */
-    databaseDescendantsPage(id: string, o: { depth?: number; limit?: number; next?: string } = {}): Promise<ListPage<Descendant>> {
-      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+    databaseDescendantsPage(id: string, o: PageOptions & { depth?: number } = {}): Promise<ListPage<Descendant>> {
+      const params = q({ depth: Math.min(o.depth ?? MAX_DEPTH, MAX_DEPTH), limit: limitOf(o) });
       return listPage<Descendant>((p, h) => p.requestConfluence(route`/wiki/api/v2/databases/${id}/descendants?${params}`, { headers: h }), `descendants of database ${id}`, o.next);
     },
 
     /** One request of a space's current pages (all depths) or blog posts, no bodies. */
-    spaceItemsPage(spaceId: string, kind: 'pages' | 'blogposts', o: { limit?: number; next?: string } = {}): Promise<ListPage<Page>> {
-      const params = kind === 'pages' ? q({ depth: 'all', status: 'current', limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) }) : q({ status: 'current', limit: Math.min(o.limit ?? MAX_LIMIT, MAX_LIMIT) });
+    spaceItemsPage(spaceId: string, kind: 'pages' | 'blogposts', o: PageOptions = {}): Promise<ListPage<Page>> {
+      const params = q({ ...(kind === 'pages' ? { depth: 'all' } : {}), status: 'current', limit: limitOf(o) });
       const first: Send = kind === 'pages'
         ? (p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/pages?${params}`, { headers: h })
         : (p, h) => p.requestConfluence(route`/wiki/api/v2/spaces/${spaceId}/blogposts?${params}`, { headers: h });

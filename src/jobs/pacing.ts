@@ -438,7 +438,8 @@ export function servedWait(state: RateLimitState | undefined, r: JobRate, now: n
   // (simulation, 20 × 1,000 pages at once: 2,802 s and slowest/fastest 2.77 under the whole line;
   // 12 s and 1.0 now). The half kept is what jobs in flight overshoot into instead of the reserve
   // (sandbox fair-share, none kept: p95 panel wait 1,154 ms and 20 panel 429s; half: 133 ms).
-  const held = policy.lineServed > 0 ? Math.max(policy.lineFloor, Math.min(1, (r.spent ?? 0) / (usable * policy.lineServed))) : 1;
+  const served = policy.lineServed > 0 ? Math.min(1, (r.spent ?? 0) / (usable * policy.lineServed)) : 1;
+  const held = Math.max(policy.lineFloor, served);
   const others = othersSpend(r, state, now, policy);
   // While others spend, and spent in the window before, a window's budget is released over its
   // first `rampShare`, and a job is held to that by what it has had (a newcomer not at all): whoever
@@ -447,7 +448,6 @@ export function servedWait(state: RateLimitState | undefined, r: JobRate, now: n
   // they may fit in it (simulation with the listing, 20 × 1,000 pages at once: 14 s; held: 1,356 s).
   const rampSeconds = others && r.othersBefore ? policy.rampShare * window : 0;
   const into = window - toReset;
-  const served = policy.lineServed > 0 ? Math.min(1, (r.spent ?? 0) / (usable * policy.lineServed)) : 1;
   const unreleased = into < rampSeconds ? (1 - into / rampSeconds) * usable * served : 0;
   const ahead = state.remaining - state.limit * policy.reserveFraction - perSecond * toReset * held - unreleased;
   // Held back less as the reset nears, when what is left would be lost unspent (bench fair-share:

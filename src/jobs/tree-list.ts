@@ -15,7 +15,7 @@ import type { ReportEntry } from '../export/report';
 import { planTree, type TreePlan } from '../export/tree/plan';
 import { planSpace } from '../export/tree/space';
 import type { KeyValue } from '../storage/kv';
-import { PROBE } from './pacing';
+import { paceStep, runShort } from './tree-wait';
 import type { ListClient, RunDeps } from './tree-deps';
 import { chunkByBytes, keys, saveNodes, type Checkpoint, type TreeJob } from './tree-store';
 import { tuning } from './tree-tuning';
@@ -180,19 +180,15 @@ export async function listRun(
   let cancelled = false;
   try {
     while (!listingDone(l)) {
-      let paced = deps.pace?.(ckpt, requests);
-      if (paced === PROBE) {
-        await deps.probe?.();
-        paced = deps.pace?.(ckpt, requests);
-      }
-      if (paced !== undefined && paced !== PROBE) return { wait: paced, requests };
+      const paced = await paceStep(deps, ckpt, requests);
+      if (paced !== undefined) return { wait: paced, requests };
       const t0 = Date.now();
       fresh.push(...(await listMore(deps.client, l, known, tuning.listLimit)));
       requests++;
       slowest = Math.max(slowest, Date.now() - t0);
       await on.listed(l.count);
       if ((cancelled = await on.cancelled())) return 'cancelled';
-      if (!listingDone(l) && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) return { wait: 0, requests };
+      if (!listingDone(l) && runShort(deps, slowest)) return { wait: 0, requests };
     }
   } finally {
     // Whatever stopped it (a wait, a refusal, the run's end), what it listed is kept for the next run.

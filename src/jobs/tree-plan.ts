@@ -90,7 +90,7 @@ export async function createSpaceJob(deps: SpaceCreateDeps, input: JobInput & { 
  * Lists as far as START_REQUESTS go. A tree that fits is planned and queued, as it always was; a
  * larger one is queued with its listing, which the job's runs go on with, paced (./tree-list).
  */
-async function startListing(deps: Omit<CreateDeps, 'client'> & { client: ListClient; app?: Pick<Confluence, 'countContent'> }, input: JobInput, jobId: string, l: Listing, shape: Shape): Promise<TreeStartResult> {
+async function startListing(deps: SpaceCreateDeps, input: JobInput, jobId: string, l: Listing, shape: Shape): Promise<TreeStartResult> {
   const known = new Map<string, Listed>();
   let requests = 0;
   for (; requests < START_REQUESTS && !listingDone(l); requests++) await listMore(deps.client, l, known, tuning.listLimit);

@@ -21,7 +21,6 @@ import { FORMAT_INFO } from '../export/service';
 import type { TreeNode } from '../export/tree/plan';
 import { pageFiles, presetRun } from '../export/presets/tree';
 import type { TreeStatus, TreeWaitReason } from '../shared/export';
-import { PROBE } from './pacing';
 import { markFinished } from './tree-limits';
 import type { RunDeps } from './tree-deps';
 import { carryOver, loadChanges } from './tree-incremental';
@@ -32,7 +31,7 @@ import { listRun, TreeTooLarge, MAX_ITEMS } from './tree-list';
 import { convertBatch } from './tree-convert';
 import { buildZip } from './tree-pack';
 import { deliver, delivered } from './tree-deliver';
-import { finishEstimate, MAX_DELAY_S, waitFor } from './tree-wait';
+import { finishEstimate, MAX_DELAY_S, paceStep, runShort, waitFor } from './tree-wait';
 import { retryable, tuning } from './tree-tuning';
 
 // The phases' public names, importable from here as before the split.
@@ -190,13 +189,8 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
     const labelsFor = labelsOf(job, deps, ckpt, todo, fileOf);
     // This run's listing requests count towards its slice, as batches do.
     for (let batches = requests; ckpt.next < todo.length; batches++) {
-      let paced = deps.pace?.(ckpt, batches);
-      if (paced === PROBE) {
-        await deps.probe?.();
-        paced = deps.pace?.(ckpt, batches);
-      }
-      // A read that told nothing (no budget headers) asks again: the batch goes, as unpaced.
-      if (paced !== undefined && paced !== PROBE) {
+      const paced = await paceStep(deps, ckpt, batches);
+      if (paced !== undefined) {
         await kv.set(keys.ckpt(jobId), ckpt);
         return await later(paced, 'pacing');
       }
@@ -218,7 +212,7 @@ export async function runTreeJob(jobId: string, deps: RunDeps, delivery: Deliver
       await setProgress(kv, jobId, status('converting'));
       slowest = Math.max(slowest, Date.now() - t0);
       if (await cancelled()) return 'cancelled';
-      if (ckpt.next < todo.length && deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowest)) return await later(0);
+      if (ckpt.next < todo.length && runShort(deps, slowest)) return await later(0);
     }
     // The zip phase is not split; give it a fresh invocation when this one has run long.
     if (deps.remainingMs() < tuning.zipReserveMs && !ckpt.zipDeferred) {

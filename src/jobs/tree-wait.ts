@@ -3,7 +3,8 @@
  */
 import { isConfluenceError } from '../confluence/errors';
 import type { TreeWaitReason } from '../shared/export';
-import { PACING, type JobRate } from './pacing';
+import { PACING, PROBE, type JobRate } from './pacing';
+import type { RunDeps } from './tree-deps';
 import type { Checkpoint } from './tree-store';
 import { tuning } from './tree-tuning';
 
@@ -38,4 +39,23 @@ export function waitFor(e: unknown, ckpt: Checkpoint, now: number): { seconds: n
   }
   ckpt.failures += 1;
   return { seconds: Math.min(MAX_DELAY_S, tuning.outageWaitSeconds * 2 ** (ckpt.failures - 1)), reason: 'outage' };
+}
+
+/**
+ * Before a batch or a listing request: seconds to re-queue after to spare the budget (./pacing), or
+ * undefined to go on. When the pacer asks, the budget is read first (`probe`); a read that told
+ * nothing (no budget headers) asks again, and the step goes, as unpaced.
+ */
+export async function paceStep(deps: Pick<RunDeps, 'pace' | 'probe'>, ckpt: Checkpoint, steps: number): Promise<number | undefined> {
+  let paced = deps.pace?.(ckpt, steps);
+  if (paced === PROBE) {
+    await deps.probe?.();
+    paced = deps.pace?.(ckpt, steps);
+  }
+  return paced === PROBE ? undefined : paced;
+}
+
+/** Too little of the invocation is left for another step as slow as its slowest (ms) so far. */
+export function runShort(deps: Pick<RunDeps, 'remainingMs'>, slowestMs: number): boolean {
+  return deps.remainingMs() < Math.max(tuning.reserveMs, 2 * slowestMs);
 }
